@@ -1,0 +1,67 @@
+# Shared set-up for the README's two commands: install what is missing, build,
+# and make sure a Docker engine answers. Sourced by up.sh and test.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+say() { printf '\033[1m[wharf]\033[0m %s\n' "$*" >&2; }
+
+is_debian_root() { [ -f /etc/debian_version ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+
+APT_UPDATED=0
+apt_install() {
+  if [ "$APT_UPDATED" = 0 ]; then
+    say "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+  say "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_node_modules() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing npm dependencies (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+build() {
+  say "compiling TypeScript"
+  rm -rf dist
+  npx tsc -p tsconfig.json
+}
+
+engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+ensure_docker_engine() {
+  if engine_answers; then return 0; fi
+  if ! is_debian_root; then
+    say "No Docker engine answers. Install Docker (https://docs.docker.com/engine/install/) and start it, then run this again."
+    exit 1
+  fi
+  command -v dockerd >/dev/null || apt_install docker.io
+  command -v busybox >/dev/null || [ -x /bin/busybox ] || apt_install busybox-static
+  say "starting dockerd --live-restore (log: /var/log/wharf-dockerd.log)"
+  nohup dockerd --live-restore >/var/log/wharf-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    if engine_answers; then say "Docker engine is up"; return 0; fi
+    sleep 0.5
+  done
+  say "dockerd did not answer within 30 s; see /var/log/wharf-dockerd.log"
+  exit 1
+}
+
+ensure_busybox() {
+  if [ ! -x /bin/busybox ] && is_debian_root; then apt_install busybox-static; fi
+}
+
+ensure_aws_cli_v2() {
+  if [ -x /usr/bin/aws ]; then return 0; fi
+  if ! is_debian_root; then
+    say "The tests drive the aws CLI v2 at /usr/bin/aws; install Debian's awscli package."
+    exit 1
+  fi
+  apt_install awscli
+}

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runStoreContract } from '../store.contract.js';
+import { SqliteStore } from './sqlite-store.js';
+
+runStoreContract('sqlite (memory)', async () => new SqliteStore(':memory:'));
+
+test('sqlite store keeps its records across a reopen of the same file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-store-'));
+  try {
+    const file = join(dir, 'nested', 'wharf.db');
+    const first = new SqliteStore(file);
+    await first.write([{ op: 'put', kind: 'cluster', scope: { account: '1', region: 'r' }, id: 'c', doc: { name: 'c' } }]);
+    await first.close();
+    const second = new SqliteStore(file);
+    assert.deepEqual((await second.get('cluster', { account: '1', region: 'r' }, 'c'))?.doc, { name: 'c' });
+    await second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

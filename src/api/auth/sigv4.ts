@@ -1,0 +1,162 @@
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * SigV4 verification: re-sign the request with the AWS SDK's own signer and
+ * the secret we hold for the caller's key, then compare signatures. Only the
+ * headers the client says it signed take part, so proxies adding headers do
+ * not break a valid request.
+ */
+export interface AccessKey {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly account: string;
+  /** Present for temporary credentials (task roles); must come back as x-amz-security-token. */
+  readonly sessionToken?: string;
+  readonly expiresAt?: Date;
+  readonly principalArn?: string;
+}
+
+export interface KeyRing {
+  lookup(accessKeyId: string): AccessKey | undefined;
+}
+
+export interface SignedRequest {
+  readonly method: string;
+  /** The raw request target, path and query string as sent. */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export interface Caller {
+  readonly key: AccessKey;
+  readonly region: string;
+  readonly service: string;
+}
+
+export type AuthFailureKind = 'missing' | 'incomplete' | 'unknown-key' | 'mismatch' | 'expired' | 'body-hash';
+
+export class AuthFailure extends Error {
+  constructor(readonly kind: AuthFailureKind, message: string) {
+    super(message);
+    this.name = 'AuthFailure';
+  }
+}
+
+/** AWS accepts a signature for 15 minutes either side of its own clock. */
+const ALLOWED_SKEW_MS = 15 * 60 * 1000;
+
+const AUTH_PATTERN = /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+)\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-f]{64})\s*$/;
+const CREDENTIAL_PATTERN = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/;
+const AMZ_DATE_PATTERN = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+/** Reads the credential scope without verifying anything: routing needs the service name first. */
+export function credentialScope(headers: IncomingHttpHeaders): { region: string; service: string } | undefined {
+  const match = AUTH_PATTERN.exec(String(headers.authorization ?? ''));
+  const scope = match && CREDENTIAL_PATTERN.exec(match[1]!);
+  return scope ? { region: scope[3]!, service: scope[4]! } : undefined;
+}
+
+export class SigV4Verifier {
+  private readonly signers = new Map<string, SignatureV4>();
+
+  constructor(private readonly keys: KeyRing) {}
+
+  async verify(request: SignedRequest, now: Date): Promise<Caller> {
+    const authorization = request.headers.authorization;
+    if (authorization === undefined) throw new AuthFailure('missing', 'Missing Authentication Token');
+    const match = AUTH_PATTERN.exec(String(authorization));
+    if (!match) {
+      throw new AuthFailure('incomplete', `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters, with algorithm AWS4-HMAC-SHA256. Authorization=${String(authorization).split(/\s/)[0]}`);
+    }
+    const [, credential, signedHeaderList, signature] = match as unknown as [string, string, string, string];
+    const scope = CREDENTIAL_PATTERN.exec(credential);
+    if (!scope) throw new AuthFailure('incomplete', `Credential should be scoped to a valid region, service and aws4_request terminator. Credential=${credential}`);
+    const [, accessKeyId, scopeDate, region, service] = scope as unknown as [string, string, string, string, string];
+
+    const amzDate = String(request.headers['x-amz-date'] ?? '');
+    const dateMatch = AMZ_DATE_PATTERN.exec(amzDate);
+    if (!dateMatch) throw new AuthFailure('incomplete', "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+    if (amzDate.slice(0, 8) !== scopeDate) {
+      throw new AuthFailure('mismatch', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
+    }
+    const signedHeaders = signedHeaderList.split(';');
+    if (!signedHeaders.includes('host')) throw new AuthFailure('incomplete', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+
+    const key = this.keys.lookup(accessKeyId);
+    if (!key) throw new AuthFailure('unknown-key', 'The security token included in the request is invalid.');
+    if (key.sessionToken !== undefined && request.headers['x-amz-security-token'] !== key.sessionToken) {
+      throw new AuthFailure('unknown-key', 'The security token included in the request is invalid.');
+    }
+
+    const signingDate = new Date(Date.UTC(+dateMatch[1]!, +dateMatch[2]! - 1, +dateMatch[3]!, +dateMatch[4]!, +dateMatch[5]!, +dateMatch[6]!));
+    const skew = now.getTime() - signingDate.getTime();
+    if (skew > ALLOWED_SKEW_MS) {
+      throw new AuthFailure('expired', `Signature expired: ${amzDate} is now earlier than ${compactDate(new Date(now.getTime() - ALLOWED_SKEW_MS))} (${compactDate(now)} - 15 min.)`);
+    }
+    if (-skew > ALLOWED_SKEW_MS) {
+      throw new AuthFailure('expired', `Signature not yet current: ${amzDate} is still later than ${compactDate(new Date(now.getTime() + ALLOWED_SKEW_MS))} (${compactDate(now)} + 15 min.)`);
+    }
+    if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) {
+      throw new AuthFailure('expired', 'The security token included in the request is expired');
+    }
+
+    const declaredHash = request.headers['x-amz-content-sha256'];
+    if (typeof declaredHash === 'string' && declaredHash !== 'UNSIGNED-PAYLOAD' && /^[0-9a-f]{64}$/.test(declaredHash)) {
+      const actual = createHash('sha256').update(request.body).digest('hex');
+      if (actual !== declaredHash) throw new AuthFailure('body-hash', 'The provided x-amz-content-sha256 header does not match what was computed.');
+    }
+
+    const expected = await this.expectedSignature(request, key, region, service, signedHeaders, signingDate);
+    const given = Buffer.from(signature, 'hex');
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      throw new AuthFailure('mismatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
+    }
+    return { key, region, service };
+  }
+
+  private async expectedSignature(request: SignedRequest, key: AccessKey, region: string, service: string, signedHeaders: string[], signingDate: Date): Promise<Buffer> {
+    const signerKey = `${key.accessKeyId}\n${region}\n${service}`;
+    let signer = this.signers.get(signerKey);
+    if (!signer) {
+      signer = new SignatureV4({
+        credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
+        region,
+        service,
+        sha256: Hash.bind(null, 'sha256'),
+        applyChecksum: false,
+      });
+      this.signers.set(signerKey, signer);
+    }
+    const headers: Record<string, string> = {};
+    for (const name of signedHeaders) {
+      const value = request.headers[name];
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const { path, query } = splitUrl(request.url);
+    const signed = await signer.sign(
+      { method: request.method, protocol: 'http:', hostname: headers.host ?? '', path, query, headers, body: request.body },
+      { signingDate, signableHeaders: new Set(signedHeaders), signingRegion: region, signingService: service },
+    );
+    const authorization = String((signed.headers as Record<string, string>).authorization ?? '');
+    return Buffer.from(authorization.slice(authorization.lastIndexOf('Signature=') + 10), 'hex');
+  }
+}
+
+function splitUrl(url: string): { path: string; query: Record<string, string | string[]> } {
+  const mark = url.indexOf('?');
+  if (mark < 0) return { path: url, query: {} };
+  const query: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(url.slice(mark + 1))) {
+    const existing = query[name];
+    query[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return { path: url.slice(0, mark), query };
+}
+
+function compactDate(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}

@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { partitionOf } from '../domain/arn.js';
+import { AwsError } from '../domain/errors.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import { AuthFailure, credentialScope, type AuthFailureKind, type Caller, type SigV4Verifier } from './auth/sigv4.js';
+import { toJsonWire } from './model/serialize-output.js';
+import { validateInput } from './model/validate-input.js';
+import { JSON_CONTENT_TYPE, jsonErrorBody, parseJsonBody } from './protocols/aws-json.js';
+import { decodeQueryParams, queryErrorXml, queryResultXml } from './protocols/aws-query.js';
+import type { RequestContext, ServiceApi } from './service.js';
+
+/** A handler for paths that are not AWS API calls (admin, registry, websockets, console). */
+export type RawRoute = (req: IncomingMessage, res: ServerResponse, body: () => Promise<Buffer>) => Promise<void>;
+
+export interface GatewayOptions {
+  readonly services: readonly ServiceApi[];
+  readonly verifier: SigV4Verifier;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Path prefix -> handler, tried before the API routes. */
+  readonly rawRoutes?: ReadonlyMap<string, RawRoute>;
+  readonly maxBodyBytes?: number;
+}
+
+type Protocol = 'json' | 'query';
+
+class BodyTooLarge extends Error {}
+
+/**
+ * The one front door: reads the body (bounded), routes by protocol (JSON by
+ * X-Amz-Target, Query by the signing scope and Action), verifies SigV4,
+ * validates against the model, calls the handler and encodes the answer or
+ * an AWS-shaped error. Nothing that reaches a client is a stack trace.
+ */
+export class Gateway {
+  private readonly byTargetPrefix = new Map<string, ServiceApi>();
+  private readonly bySigningName = new Map<string, ServiceApi>();
+  private readonly maxBodyBytes: number;
+
+  constructor(private readonly options: GatewayOptions) {
+    for (const service of options.services) {
+      if (service.model.metadata.targetPrefix) this.byTargetPrefix.set(service.model.metadata.targetPrefix, service);
+      this.bySigningName.set(service.signingName, service);
+    }
+    this.maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  }
+
+  readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const requestId = randomUUID();
+    res.setHeader('x-amzn-RequestId', requestId);
+    const url = req.url ?? '/';
+    try {
+      for (const [prefix, route] of this.options.rawRoutes ?? []) {
+        if (url === prefix || url.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || url.startsWith(`${prefix}?`)) {
+          await route(req, res, () => this.readBody(req));
+          return;
+        }
+      }
+      await this.handleApi(req, res, url, requestId);
+    } catch (error) {
+      this.options.logger.error({ err: error, requestId, url }, 'unhandled error in gateway');
+      if (!res.headersSent) {
+        sendJsonError(res, new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', { fault: 'server' }));
+      } else {
+        res.destroy();
+      }
+    }
+  };
+
+  private async handleApi(req: IncomingMessage, res: ServerResponse, url: string, requestId: string): Promise<void> {
+    const target = req.headers['x-amz-target'];
+    const contentType = String(req.headers['content-type'] ?? '');
+    const queryString = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+    const isQuery = !target && ((req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) || (req.method === 'GET' && /(^|&)Action=/.test(queryString)));
+    const protocol: Protocol = isQuery ? 'query' : 'json';
+    let service: ServiceApi | undefined;
+
+    try {
+      let body: Buffer;
+      try {
+        body = await this.readBody(req);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          res.setHeader('connection', 'close');
+          throw new AwsError('RequestEntityTooLargeException', `Request body exceeds the ${this.maxBodyBytes} byte limit.`, { status: 413 });
+        }
+        throw error;
+      }
+
+      let operation: string;
+      let params: URLSearchParams | undefined;
+      if (protocol === 'json') {
+        if (typeof target !== 'string' || !target.includes('.')) {
+          if (req.method === 'GET' && (url === '/' || url === '')) return sendWelcome(res);
+          throw new AwsError('UnknownOperationException', 'Missing or malformed X-Amz-Target header.');
+        }
+        const [prefix, op] = [target.slice(0, target.lastIndexOf('.')), target.slice(target.lastIndexOf('.') + 1)];
+        service = this.byTargetPrefix.get(prefix);
+        if (!service) throw new AwsError('UnknownOperationException', `Wharf does not serve the target prefix '${prefix}'.`);
+        operation = op;
+      } else {
+        params = new URLSearchParams(req.method === 'GET' ? queryString : body.toString('utf8'));
+        if (req.method === 'GET') body = Buffer.alloc(0);
+        const scope = credentialScope(req.headers);
+        service = scope && this.bySigningName.get(scope.service);
+        operation = params.get('Action') ?? '';
+        if (!service) service = this.findQueryServiceByAction(operation);
+      }
+
+      const caller = await this.authenticate(req, url, body, protocol);
+      const model = service!.model;
+      const operationModel = model.operations[operation];
+      if (!operationModel) {
+        throw protocol === 'query'
+          ? new AwsError('InvalidAction', `The action ${operation} is not valid for this web service.`)
+          : new AwsError('UnknownOperationException', `Unknown operation ${operation}.`);
+      }
+      const handler = service!.handlers[operation];
+      if (!handler) {
+        throw new AwsError('NotImplemented', `Wharf does not support ${service!.signingName}:${operation} yet.`, { status: 501 });
+      }
+
+      const raw = protocol === 'json' ? parseJsonBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service!.validationErrorCode);
+      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service!.validationErrorCode) : {};
+      const ctx = contextFor(caller, requestId, this.options.clock.now());
+      const output = await handler(input, ctx);
+
+      if (protocol === 'json') {
+        const wire = operationModel.output ? toJsonWire(model, operationModel.output.shape, output) : {};
+        res.writeHead(200, { 'content-type': JSON_CONTENT_TYPE });
+        res.end(JSON.stringify(wire));
+      } else {
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end(queryResultXml(model, operation, operationModel.output?.shape, operationModel.output?.resultWrapper, output, requestId));
+      }
+    } catch (error) {
+      const awsError = toAwsError(error, this.options.logger, requestId);
+      if (protocol === 'query') {
+        res.writeHead(awsError.status, { 'content-type': 'text/xml' });
+        res.end(queryErrorXml(service?.model, awsError, requestId));
+      } else {
+        sendJsonError(res, awsError);
+      }
+    }
+  }
+
+  private findQueryServiceByAction(action: string): ServiceApi | undefined {
+    const matches = this.options.services.filter((service) => service.model.metadata.protocol === 'query' && service.model.operations[action]);
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  private async authenticate(req: IncomingMessage, url: string, body: Buffer, protocol: Protocol): Promise<Caller> {
+    try {
+      return await this.options.verifier.verify({ method: req.method ?? 'POST', url, headers: req.headers, body }, this.options.clock.now());
+    } catch (error) {
+      if (error instanceof AuthFailure) throw authError(error, protocol);
+      throw error;
+    }
+  }
+
+  private readBody(req: IncomingMessage): Promise<Buffer> {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.maxBodyBytes) {
+      req.resume();
+      return Promise.reject(new BodyTooLarge());
+    }
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > this.maxBodyBytes) {
+          req.removeAllListeners('data');
+          req.resume();
+          reject(new BodyTooLarge());
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
+  }
+}
+
+function contextFor(caller: Caller, requestId: string, now: Date): RequestContext {
+  const partition = partitionOf(caller.region);
+  return {
+    requestId,
+    scope: { account: caller.key.account, region: caller.region },
+    partition,
+    accessKeyId: caller.key.accessKeyId,
+    principalArn: caller.key.principalArn ?? `arn:${partition}:iam::${caller.key.account}:root`,
+    now,
+  };
+}
+
+const JSON_AUTH_CODES: Record<AuthFailureKind, [string, number]> = {
+  missing: ['MissingAuthenticationTokenException', 403],
+  incomplete: ['IncompleteSignatureException', 400],
+  'unknown-key': ['UnrecognizedClientException', 403],
+  mismatch: ['InvalidSignatureException', 403],
+  expired: ['InvalidSignatureException', 403],
+  'body-hash': ['InvalidSignatureException', 400],
+};
+
+const QUERY_AUTH_CODES: Record<AuthFailureKind, [string, number]> = {
+  missing: ['MissingAuthenticationToken', 403],
+  incomplete: ['IncompleteSignature', 400],
+  'unknown-key': ['InvalidClientTokenId', 403],
+  mismatch: ['SignatureDoesNotMatch', 403],
+  expired: ['SignatureDoesNotMatch', 403],
+  'body-hash': ['SignatureDoesNotMatch', 400],
+};
+
+function authError(failure: AuthFailure, protocol: Protocol): AwsError {
+  const [code, status] = (protocol === 'json' ? JSON_AUTH_CODES : QUERY_AUTH_CODES)[failure.kind];
+  if (failure.kind === 'expired' && failure.message.startsWith('The security token')) {
+    return new AwsError(protocol === 'json' ? 'ExpiredTokenException' : 'ExpiredToken', failure.message, { status });
+  }
+  return new AwsError(code, failure.message, { status });
+}
+
+function toAwsError(error: unknown, logger: Logger, requestId: string): AwsError {
+  if (error instanceof AwsError) return error;
+  logger.error({ err: error, requestId }, 'handler failed');
+  return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', { fault: 'server' });
+}
+
+function sendJsonError(res: ServerResponse, error: AwsError): void {
+  res.writeHead(error.status, { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-ErrorType': error.code });
+  res.end(jsonErrorBody(error));
+}
+
+function sendWelcome(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ service: 'wharf', message: 'Wharf speaks the AWS APIs here: point an AWS client at this address with --endpoint-url.' }));
+}

@@ -1,0 +1,58 @@
+import type { ServiceModel, Shape } from './shapes.js';
+
+/**
+ * Shapes a handler's result for the JSON wire by the output shape: only members
+ * the model declares leave (internal fields never leak), timestamps become
+ * epoch seconds with a fraction, empty values are dropped.
+ * Handlers hand timestamps over as Date, epoch milliseconds or ISO strings.
+ */
+export function toJsonWire(model: ServiceModel, shapeName: string, value: unknown): unknown {
+  return walk(model, model.shapes[shapeName]!, value) ?? {};
+}
+
+export function toTimestamp(value: unknown): Date | undefined {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  if (typeof value === 'string') {
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? undefined : date;
+  }
+  return undefined;
+}
+
+function walk(model: ServiceModel, shape: Shape, value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  switch (shape.type) {
+    case 'structure': {
+      if (typeof value !== 'object') return undefined;
+      const input = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const [name, member] of Object.entries(shape.members)) {
+        const item = walk(model, model.shapes[member.shape]!, input[name]);
+        if (item !== undefined) out[name] = item;
+      }
+      return out;
+    }
+    case 'list': {
+      if (!Array.isArray(value)) return undefined;
+      const memberShape = model.shapes[shape.member.shape]!;
+      return value.map((item) => walk(model, memberShape, item)).filter((item) => item !== undefined);
+    }
+    case 'map': {
+      if (typeof value !== 'object') return undefined;
+      const valueShape = model.shapes[shape.value.shape]!;
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+        const shaped = walk(model, valueShape, item);
+        if (shaped !== undefined) out[key] = shaped;
+      }
+      return out;
+    }
+    case 'timestamp': {
+      const date = toTimestamp(value);
+      return date && date.getTime() / 1000;
+    }
+    default:
+      return value;
+  }
+}

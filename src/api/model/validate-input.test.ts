@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ServiceModel } from './shapes.js';
+import { validateInput } from './validate-input.js';
+import { toJsonWire } from './serialize-output.js';
+
+const model: ServiceModel = {
+  metadata: { protocol: 'json', endpointPrefix: 'x', apiVersion: '1' },
+  operations: {},
+  shapes: {
+    Input: {
+      type: 'structure',
+      required: ['name'],
+      members: { name: { shape: 'Name' }, count: { shape: 'Count' }, mode: { shape: 'Mode' }, items: { shape: 'Items' }, when: { shape: 'When' }, labels: { shape: 'Labels' }, flag: { shape: 'Flag' } },
+    },
+    Name: { type: 'string', min: 1, max: 5, pattern: '^[a-z]+$' },
+    Count: { type: 'integer', min: 1, max: 10 },
+    Mode: { type: 'string', enum: ['ON', 'OFF'] },
+    Items: { type: 'list', member: { shape: 'Item' }, max: 2 },
+    Item: { type: 'structure', required: ['id'], members: { id: { shape: 'Name' } } },
+    When: { type: 'timestamp' },
+    Labels: { type: 'map', key: { shape: 'Name' }, value: { shape: 'Name' } },
+    Flag: { type: 'boolean' },
+  },
+};
+
+const check = (input: unknown) => validateInput(model, 'Input', input, 'ValidationException');
+
+test('valid input passes, unknown members are dropped, timestamps become Dates', () => {
+  const out = check({ name: 'abc', count: 3, mode: 'ON', items: [{ id: 'x' }], when: 1700000000.5, labels: { ab: 'cd' }, extra: true }) as Record<string, unknown>;
+  assert.equal(out.name, 'abc');
+  assert.equal(out.extra, undefined);
+  assert.deepEqual(out.when, new Date(1700000000500));
+});
+
+test('wrong JSON types are SerializationException at once', () => {
+  for (const input of [{ name: 5 }, { name: 'a', count: '3' }, { name: 'a', count: 1.5 }, { name: 'a', items: {} }, { name: 'a', flag: 'yes' }, { name: 'a', labels: [] }, []]) {
+    assert.throws(() => check(input), { code: 'SerializationException' }, JSON.stringify(input));
+  }
+});
+
+test('constraint violations are collected in the Coral form', () => {
+  assert.throws(() => check({}), { code: 'ValidationException', message: "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null" });
+  assert.throws(() => check({ name: 'ABCDEFG', count: 0, mode: 'MAYBE', items: [{}, { id: 'a' }, { id: 'b' }] }), (error: Error) => {
+    assert.match(error.message, /^6 validation errors detected: /);
+    assert.match(error.message, /Value 'ABCDEFG' at 'name' failed to satisfy constraint: Member must have length less than or equal to 5/);
+    assert.match(error.message, /Value 'ABCDEFG' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: \^\[a-z\]\+\$/);
+    assert.match(error.message, /Value '0' at 'count' failed to satisfy constraint: Member must have value greater than or equal to 1/);
+    assert.match(error.message, /Value 'MAYBE' at 'mode' failed to satisfy constraint: Member must satisfy enum value set: \[ON, OFF\]/);
+    assert.match(error.message, /Value at 'items' failed to satisfy constraint: Member must have length less than or equal to 2/);
+    assert.match(error.message, /Value null at 'items.1.member.id' failed to satisfy constraint: Member must not be null/);
+    return true;
+  });
+});
+
+test('output keeps only modelled members and writes timestamps as epoch seconds', () => {
+  const wire = toJsonWire(model, 'Input', { name: 'a', secret: 'internal', when: 1700000000500, items: [{ id: 'x', hidden: 1 }], count: undefined });
+  assert.deepEqual(wire, { name: 'a', when: 1700000000.5, items: [{ id: 'x' }] });
+  assert.deepEqual(toJsonWire(model, 'Input', { when: new Date(0) }), { when: 0 });
+  assert.deepEqual(toJsonWire(model, 'Input', { when: '1970-01-01T00:00:01.000Z' }), { when: 1 });
+});

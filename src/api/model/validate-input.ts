@@ -1,0 +1,152 @@
+import { AwsError } from '../../domain/errors.js';
+import type { MemberRef, ServiceModel, Shape } from './shapes.js';
+
+/**
+ * Checks a decoded request against the operation's input shape, as the AWS
+ * front ends do before any business logic runs:
+ * - a value of the wrong JSON type is a SerializationException, at once;
+ * - every broken constraint (required, enum, range, length, pattern) is
+ *   collected into one "N validation errors detected: ..." message, the form
+ *   Coral-based AWS services use, under the service's own validation code.
+ * Unknown members are ignored, as AWS does, so newer clients keep working.
+ * Returns the input with timestamps turned into Dates.
+ */
+export function validateInput(model: ServiceModel, shapeName: string, input: unknown, validationCode: string): unknown {
+  const problems: string[] = [];
+  const value = check(model, model.shapes[shapeName]!, input, '', problems);
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? '1 validation error detected' : `${problems.length} validation errors detected`;
+    throw new AwsError(validationCode, `${count}: ${problems.slice(0, 10).join('; ')}`);
+  }
+  return value;
+}
+
+const regexCache = new Map<string, RegExp | null>();
+
+function compilePattern(pattern: string): RegExp | null {
+  let regex = regexCache.get(pattern);
+  if (regex === undefined) {
+    // Smithy patterns are not implicitly anchored; most models anchor their own.
+    try {
+      regex = new RegExp(pattern, 'u');
+    } catch {
+      try {
+        regex = new RegExp(pattern);
+      } catch {
+        regex = null; // A Java-only construct: skip rather than refuse valid input.
+      }
+    }
+    regexCache.set(pattern, regex);
+  }
+  return regex;
+}
+
+function serialization(path: string, expected: string): AwsError {
+  return new AwsError('SerializationException', `Unexpected value at '${path || 'request body'}': expected ${expected}.`);
+}
+
+function describe(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 64 ? `${text.slice(0, 61)}...` : text;
+}
+
+function join(path: string, member: string): string {
+  return path ? `${path}.${member}` : member;
+}
+
+function check(model: ServiceModel, shape: Shape, value: unknown, path: string, problems: string[]): unknown {
+  switch (shape.type) {
+    case 'structure': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw serialization(path, 'an object');
+      const input = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const name of shape.required ?? []) {
+        if (input[name] === undefined || input[name] === null) {
+          problems.push(`Value null at '${join(path, name)}' failed to satisfy constraint: Member must not be null`);
+        }
+      }
+      for (const [name, raw] of Object.entries(input)) {
+        const member: MemberRef | undefined = shape.members[name];
+        if (!member || raw === null || raw === undefined) continue;
+        out[name] = check(model, model.shapes[member.shape]!, raw, join(path, name), problems);
+      }
+      return out;
+    }
+    case 'list': {
+      if (!Array.isArray(value)) throw serialization(path, 'a list');
+      checkSize(value.length, shape, path, 'length', problems);
+      const memberShape = model.shapes[shape.member.shape]!;
+      return value.map((item, index) => check(model, memberShape, item, `${path}.${index + 1}.member`, problems));
+    }
+    case 'map': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw serialization(path, 'a map');
+      const entries = Object.entries(value as Record<string, unknown>);
+      checkSize(entries.length, shape, path, 'length', problems);
+      const keyShape = model.shapes[shape.key.shape]!;
+      const valueShape = model.shapes[shape.value.shape]!;
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of entries) {
+        check(model, keyShape, key, `${path}.key`, problems);
+        out[key] = check(model, valueShape, item, `${path}.${key}`, problems);
+      }
+      return out;
+    }
+    case 'string': {
+      if (typeof value !== 'string') throw serialization(path, 'a string');
+      if (shape.enum && !shape.enum.includes(value)) {
+        problems.push(`Value '${describe(value)}' at '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+      }
+      checkSize(value.length, shape, path, 'length', problems, value);
+      if (shape.pattern) {
+        const regex = compilePattern(shape.pattern);
+        if (regex && !regex.test(value)) {
+          problems.push(`Value '${shape.sensitive ? '***' : describe(value)}' at '${path}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`);
+        }
+      }
+      return value;
+    }
+    case 'integer':
+    case 'long': {
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw serialization(path, shape.type === 'long' ? 'a long integer' : 'an integer');
+      checkRange(value, shape, path, problems);
+      return value;
+    }
+    case 'float':
+    case 'double': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw serialization(path, 'a number');
+      checkRange(value, shape, path, problems);
+      return value;
+    }
+    case 'boolean':
+      if (typeof value !== 'boolean') throw serialization(path, 'a boolean');
+      return value;
+    case 'timestamp': {
+      const date = typeof value === 'number' ? new Date(value * 1000) : typeof value === 'string' ? new Date(value) : undefined;
+      if (!date || Number.isNaN(date.getTime())) throw serialization(path, 'a timestamp');
+      return date;
+    }
+    case 'blob': {
+      if (typeof value !== 'string') throw serialization(path, 'base64-encoded data');
+      return value;
+    }
+  }
+}
+
+function checkSize(size: number, shape: { min?: number; max?: number }, path: string, what: string, problems: string[], value?: string): void {
+  const shown = value === undefined ? '' : ` '${describe(value)}'`;
+  if (shape.min !== undefined && size < shape.min) {
+    problems.push(`Value${shown} at '${path}' failed to satisfy constraint: Member must have ${what} greater than or equal to ${shape.min}`);
+  }
+  if (shape.max !== undefined && size > shape.max) {
+    problems.push(`Value${shown} at '${path}' failed to satisfy constraint: Member must have ${what} less than or equal to ${shape.max}`);
+  }
+}
+
+function checkRange(value: number, shape: { min?: number; max?: number }, path: string, problems: string[]): void {
+  if (shape.min !== undefined && value < shape.min) {
+    problems.push(`Value '${value}' at '${path}' failed to satisfy constraint: Member must have value greater than or equal to ${shape.min}`);
+  }
+  if (shape.max !== undefined && value > shape.max) {
+    problems.push(`Value '${value}' at '${path}' failed to satisfy constraint: Member must have value less than or equal to ${shape.max}`);
+  }
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ConfiguredKey } from '../api/auth/key-ring.js';
+
+export const DEFAULT_ACCOUNT = '123456789012';
+/** Printed at start-up; fine for a laptop, replace it for anything shared. */
+export const DEFAULT_KEY: ConfiguredKey = {
+  accessKeyId: 'AKIAWHARFLOCAL000001',
+  secretAccessKey: 'wharf/local/secret/key/for/development',
+  account: DEFAULT_ACCOUNT,
+  admin: true,
+};
+
+export interface WharfConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly accessKeys: readonly ConfiguredKey[];
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+interface ConfigFile {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  logLevel?: string;
+  accessKeys?: { accessKeyId: string; secretAccessKey: string; account?: string; admin?: boolean }[];
+}
+
+/**
+ * Flags win over environment variables, which win over the config file,
+ * which wins over the defaults (127.0.0.1:4566, ./.wharf).
+ */
+export function loadConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv): WharfConfig {
+  const configPath = flags.config ?? env.WHARF_CONFIG;
+  const file: ConfigFile = configPath ? readConfigFile(configPath) : {};
+  const portText = flags.port ?? env.WHARF_PORT ?? (file.port !== undefined ? String(file.port) : undefined) ?? '4566';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a TCP port number (0-65535), got '${portText}'.`);
+  const keys: ConfiguredKey[] = [DEFAULT_KEY];
+  for (const key of file.accessKeys ?? []) keys.push({ accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, account: key.account ?? DEFAULT_ACCOUNT, admin: key.admin ?? false });
+  keys.push(...parseAccessKeys(env.WHARF_ACCESS_KEYS ?? ''));
+  return {
+    host: flags.host ?? env.WHARF_HOST ?? file.host ?? '127.0.0.1',
+    port,
+    dataDir: resolve(flags['data-dir'] ?? env.WHARF_DATA_DIR ?? file.dataDir ?? '.wharf'),
+    accessKeys: keys,
+    logLevel: flags['log-level'] ?? env.WHARF_LOG_LEVEL ?? file.logLevel ?? 'info',
+  };
+}
+
+/** `KEY:SECRET[:ACCOUNT],...` */
+export function parseAccessKeys(text: string): ConfiguredKey[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [accessKeyId, secretAccessKey, account] = entry.split(':');
+      if (!accessKeyId || !secretAccessKey) throw new ConfigError(`WHARF_ACCESS_KEYS entries must look like KEY:SECRET[:ACCOUNT], got '${entry}'.`);
+      if (account !== undefined && !/^\d{12}$/.test(account)) throw new ConfigError(`The account in WHARF_ACCESS_KEYS must be 12 digits, got '${account}'.`);
+      return { accessKeyId, secretAccessKey, account: account ?? DEFAULT_ACCOUNT };
+    });
+}
+
+function readConfigFile(path: string): ConfigFile {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ConfigFile;
+  } catch (error) {
+    throw new ConfigError(`Cannot read the config file ${path}: ${(error as Error).message}`);
+  }
+}

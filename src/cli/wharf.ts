@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { startWharf } from '../main.js';
+import { ConfigError, DEFAULT_KEY, loadConfig, type WharfConfig } from './config.js';
+
+const USAGE = `Usage: wharf up [--host H] [--port P] [--data-dir DIR] [--config FILE] [--log-level LEVEL]
+
+Starts Wharf, the local ECS + Fargate, in the foreground. Ctrl-C stops it.
+Environment: WHARF_HOST, WHARF_PORT, WHARF_DATA_DIR, WHARF_CONFIG, WHARF_LOG_LEVEL,
+WHARF_ACCESS_KEYS="KEY:SECRET[:ACCOUNT],..." (more key pairs beside the default one).`;
+
+function banner(endpoint: string, config: WharfConfig): string {
+  return [
+    `Wharf is listening on ${endpoint} (data in ${config.dataDir})`,
+    '',
+    'Point the AWS clients at it:',
+    `  export AWS_ENDPOINT_URL=${endpoint} AWS_DEFAULT_REGION=us-east-1 \\`,
+    `         AWS_ACCESS_KEY_ID=${DEFAULT_KEY.accessKeyId} AWS_SECRET_ACCESS_KEY=${DEFAULT_KEY.secretAccessKey}`,
+    '',
+    "Debian's aws CLI 2.9 ignores AWS_ENDPOINT_URL (added in 2.13); give it the endpoint on each command, e.g.:",
+    `  alias aws='aws --endpoint-url ${endpoint}'`,
+    '',
+    'Ctrl-C stops Wharf.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        config: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    console.error(`wharf: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const command = parsed.positionals[0] ?? 'up';
+  if (parsed.values.help || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command !== 'up') {
+    console.error(`wharf: unknown command '${command}'.\n\n${USAGE}`);
+    return 2;
+  }
+
+  let config: WharfConfig;
+  try {
+    config = loadConfig(parsed.values as Record<string, string | undefined>, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`wharf: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const logger = pino({ level: config.logLevel, base: undefined });
+  let wharf;
+  try {
+    wharf = await startWharf(config, logger);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      console.error(`wharf: ${config.host}:${config.port} is already in use. Stop whatever holds it, or start Wharf with --port <another port>.`);
+      return 1;
+    }
+    throw error;
+  }
+  console.log(banner(wharf.endpoint, config));
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await wharf.close();
+  console.log('Wharf stopped.');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error('wharf: failed to start:', error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { DEFAULT_KEY, loadConfig } from '../cli/config.js';
+import { startWharf, type RunningWharf } from '../main.js';
+import { silentLogger } from '../ports/logger.js';
+
+const run = promisify(execFile);
+
+/** The aws CLI v2 the tests judge Wharf by (Debian's awscli package). */
+export const AWS_CLI = '/usr/bin/aws';
+
+export interface TestWharf {
+  readonly endpoint: string;
+  readonly dataDir: string;
+  /** Runs `aws <args> --endpoint-url ... --output json` and parses stdout. */
+  aws(args: readonly string[], options?: { region?: string; keys?: { id: string; secret: string } }): Promise<any>;
+  /** Like aws() but expects failure: returns exit code and stderr. */
+  awsFails(args: readonly string[], options?: { region?: string; keys?: { id: string; secret: string } }): Promise<{ code: number; stderr: string }>;
+  ecs(region?: string, keys?: { id: string; secret: string }): ECSClient;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts a real Wharf on an ephemeral loopback port with its own data directory. */
+export async function startTestWharf(): Promise<TestWharf> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-e2e-'));
+  const config = loadConfig({ port: '0', 'data-dir': dataDir }, {});
+  let wharf: RunningWharf = await startWharf(config, silentLogger);
+  let port = wharf.port;
+
+  const env = (region: string, keys?: { id: string; secret: string }) => ({
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dataDir,
+    AWS_ACCESS_KEY_ID: keys?.id ?? DEFAULT_KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: keys?.secret ?? DEFAULT_KEY.secretAccessKey,
+    AWS_DEFAULT_REGION: region,
+    AWS_PAGER: '',
+  });
+  const endpoint = () => `http://127.0.0.1:${port}`;
+  const cli = (args: readonly string[], options: { region?: string; keys?: { id: string; secret: string } } = {}) =>
+    run(AWS_CLI, [...args, '--endpoint-url', endpoint(), '--output', 'json'], { env: env(options.region ?? 'us-east-1', options.keys), maxBuffer: 16 * 1024 * 1024 });
+
+  return {
+    get endpoint() {
+      return endpoint();
+    },
+    dataDir,
+    async aws(args, options) {
+      const { stdout } = await cli(args, options);
+      return stdout.trim() ? JSON.parse(stdout) : {};
+    },
+    async awsFails(args, options) {
+      try {
+        const { stdout } = await cli(args, options);
+        throw new Error(`expected aws ${args.join(' ')} to fail, it printed ${stdout}`);
+      } catch (error) {
+        const failure = error as { code?: number; stderr?: string };
+        if (typeof failure.code !== 'number') throw error;
+        return { code: failure.code, stderr: failure.stderr ?? '' };
+      }
+    },
+    ecs(region = 'us-east-1', keys) {
+      return new ECSClient({
+        endpoint: endpoint(),
+        region,
+        credentials: { accessKeyId: keys?.id ?? DEFAULT_KEY.accessKeyId, secretAccessKey: keys?.secret ?? DEFAULT_KEY.secretAccessKey },
+        maxAttempts: 1,
+      });
+    },
+    async restart() {
+      await wharf.close();
+      wharf = await startWharf(loadConfig({ port: String(port), 'data-dir': dataDir }, {}), silentLogger);
+      port = wharf.port;
+    },
+    async stop() {
+      await wharf.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The seed guide's task-definition.json, verbatim. */
+export const SEED_TASK_DEFINITION = {
+  family: 'my-app',
+  networkMode: 'awsvpc',
+  requiresCompatibilities: ['FARGATE'],
+  cpu: '512',
+  memory: '1024',
+  executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+  taskRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskRole',
+  containerDefinitions: [
+    {
+      name: 'app',
+      image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app:latest',
+      portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
+      logConfiguration: {
+        logDriver: 'awslogs',
+        options: { 'awslogs-group': '/ecs/my-app', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'app' },
+      },
+      environment: [{ name: 'NODE_ENV', value: 'production' }],
+      secrets: [{ name: 'DB_PASSWORD', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-password' }],
+      healthCheck: { command: ['CMD-SHELL', 'curl -f http://localhost:8080/health || exit 1'], interval: 30, timeout: 5, retries: 3 },
+    },
+  ],
+};
+
+/**
+ * A raw signed request, for inputs the real clients refuse to send
+ * (malformed JSON, wrong types, expired dates).
+ */
+export async function signedRequest(
+  endpoint: string,
+  options: {
+    target?: string;
+    body: string | Buffer;
+    contentType?: string;
+    region?: string;
+    service?: string;
+    signingDate?: Date;
+    keys?: { id: string; secret: string };
+    unsigned?: boolean;
+  },
+): Promise<{ status: number; body: string; headers: Headers }> {
+  const { SignatureV4 } = await import('@smithy/signature-v4');
+  const { Hash } = await import('@smithy/hash-node');
+  const url = new URL(endpoint);
+  const headers: Record<string, string> = {
+    host: url.host,
+    'content-type': options.contentType ?? 'application/x-amz-json-1.1',
+    ...(options.target ? { 'x-amz-target': options.target } : {}),
+  };
+  const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
+  if (!options.unsigned) {
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: options.keys?.id ?? DEFAULT_KEY.accessKeyId, secretAccessKey: options.keys?.secret ?? DEFAULT_KEY.secretAccessKey },
+      region: options.region ?? 'us-east-1',
+      service: options.service ?? 'ecs',
+      sha256: Hash.bind(null, 'sha256'),
+    });
+    const signed = await signer.sign(
+      { method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {}, headers, body },
+      { signingDate: options.signingDate ?? new Date() },
+    );
+    Object.assign(headers, signed.headers);
+  }
+  delete headers.host;
+  const response = await fetch(endpoint + '/', { method: 'POST', headers, body: new Uint8Array(body) });
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { CreateClusterCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { DEFAULT_KEY } from '../cli/config.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'wharf.js');
+
+/** Waits for the banner line that names the endpoint. */
+function endpointOf(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`wharf exited with ${code} before listening: ${output}`)));
+  });
+}
+
+test('`wharf up` prints the endpoint and environment, serves extra key pairs per account, and stops cleanly on SIGTERM', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-up-'));
+  const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, WHARF_ACCESS_KEYS: 'AKIAOTHERACCOUNT0001:other-secret:210987654321', WHARF_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let banner = '';
+  child.stdout!.on('data', (chunk: Buffer) => (banner += chunk.toString()));
+  try {
+    const endpoint = await endpointOf(child);
+    assert.match(banner, new RegExp(`export AWS_ENDPOINT_URL=${endpoint} AWS_DEFAULT_REGION=us-east-1`));
+    assert.match(banner, new RegExp(`AWS_ACCESS_KEY_ID=${DEFAULT_KEY.accessKeyId} AWS_SECRET_ACCESS_KEY=${DEFAULT_KEY.secretAccessKey.replace(/\//g, '\\/')}`));
+    assert.match(banner, /alias aws='aws --endpoint-url /);
+
+    const mine = new ECSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey } });
+    const theirs = new ECSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIAOTHERACCOUNT0001', secretAccessKey: 'other-secret' } });
+    const created = await theirs.send(new CreateClusterCommand({ clusterName: 'elsewhere' }));
+    assert.equal(created.cluster?.clusterArn, 'arn:aws:ecs:us-east-1:210987654321:cluster/elsewhere');
+    assert.deepEqual((await mine.send(new ListClustersCommand({}))).clusterArns, []);
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(banner, /Wharf stopped\./);
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('`wharf up` explains a bad port instead of crashing', async () => {
+  const child = spawn(process.execPath, [BIN, 'up', '--port', 'abc'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 2);
+  assert.match(stderr, /--port must be a TCP port number/);
+});
