@@ -111,13 +111,14 @@ export class Gateway {
 
       const caller = await this.authenticate(req, url, body, protocol);
       const model = service!.model;
-      const operationModel = model.operations[operation];
+      // hasOwn: names like `constructor` or `__proto__` must not reach Object.prototype.
+      const operationModel = Object.hasOwn(model.operations, operation) ? model.operations[operation] : undefined;
       if (!operationModel) {
         throw protocol === 'query'
           ? new AwsError('InvalidAction', `The action ${operation} is not valid for this web service.`)
           : new AwsError('UnknownOperationException', `Unknown operation ${operation}.`);
       }
-      const handler = service!.handlers[operation];
+      const handler = Object.hasOwn(service!.handlers, operation) ? service!.handlers[operation] : undefined;
       if (!handler) {
         throw new AwsError('NotImplemented', `Wharf does not support ${service!.signingName}:${operation} yet.`, { status: 501 });
       }
@@ -147,7 +148,7 @@ export class Gateway {
   }
 
   private findQueryServiceByAction(action: string): ServiceApi | undefined {
-    const matches = this.options.services.filter((service) => service.model.metadata.protocol === 'query' && service.model.operations[action]);
+    const matches = this.options.services.filter((service) => service.model.metadata.protocol === 'query' && Object.hasOwn(service.model.operations, action));
     return matches.length === 1 ? matches[0] : undefined;
   }
 

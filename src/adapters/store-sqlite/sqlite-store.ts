@@ -20,6 +20,7 @@ interface Row {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements;
+  private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -27,6 +28,9 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // One Wharf owns a data directory: exclusive locking refuses a second
+    // process on the same file and spares every read the shared-memory locks.
+    if (file !== ':memory:') this.db.pragma('locking_mode = EXCLUSIVE');
     this.migrate();
     this.statements = {
       get: this.db.prepare<[string, string, string, string], Row>(
@@ -71,10 +75,14 @@ export class SqliteStore implements Store {
       params.push(query.after);
     }
     const order = query.reverse ? 'DESC' : 'ASC';
-    const limit = query.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(query.limit))}` : '';
-    const rows = this.db
-      .prepare(`SELECT account, region, id, version, doc FROM records WHERE ${where.join(' AND ')} ORDER BY id ${order}${limit}`)
-      .all(...params) as Row[];
+    params.push(query.limit !== undefined ? Math.max(0, Math.floor(query.limit)) : -1);
+    const sql = `SELECT account, region, id, version, doc FROM records WHERE ${where.join(' AND ')} ORDER BY id ${order} LIMIT ?`;
+    let statement = this.listStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.listStatements.set(sql, statement);
+    }
+    const rows = statement.all(...params) as Row[];
     return rows.map((row) => toRecord<T>(row));
   }
 

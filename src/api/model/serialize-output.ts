@@ -25,10 +25,13 @@ function walk(model: ServiceModel, shape: Shape, value: unknown): unknown {
   switch (shape.type) {
     case 'structure': {
       if (typeof value !== 'object') return undefined;
-      const input = value as Record<string, unknown>;
+      // Walk the value's own keys: a record sets a handful of the dozens of
+      // members a shape like ContainerDefinition declares.
       const out: Record<string, unknown> = {};
-      for (const [name, member] of Object.entries(shape.members)) {
-        const item = walk(model, model.shapes[member.shape]!, input[name]);
+      for (const name in value as Record<string, unknown>) {
+        const member = Object.hasOwn(shape.members, name) ? shape.members[name] : undefined;
+        if (!member) continue;
+        const item = walk(model, model.shapes[member.shape]!, (value as Record<string, unknown>)[name]);
         if (item !== undefined) out[name] = item;
       }
       return out;
@@ -52,7 +55,13 @@ function walk(model: ServiceModel, shape: Shape, value: unknown): unknown {
       const date = toTimestamp(value);
       return date && date.getTime() / 1000;
     }
-    default:
+    case 'string':
+    case 'boolean':
+    case 'integer':
+    case 'long':
+    case 'float':
+    case 'double':
+    case 'blob':
       return value;
   }
 }

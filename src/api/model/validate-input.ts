@@ -66,7 +66,8 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
         }
       }
       for (const [name, raw] of Object.entries(input)) {
-        const member: MemberRef | undefined = shape.members[name];
+        // hasOwn: a member named like `constructor` must not find Object.prototype's.
+        const member: MemberRef | undefined = Object.hasOwn(shape.members, name) ? shape.members[name] : undefined;
         if (!member || raw === null || raw === undefined) continue;
         out[name] = check(model, model.shapes[member.shape]!, raw, join(path, name), problems);
       }

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# npm run bench: build, then run each benchmark in bench/ and print its table.
+source "$(dirname "$0")/lib/setup.sh"
+ensure_node_modules
+build
+# wrk (C) drives the load so the generator is not what is measured.
+if ! command -v wrk >/dev/null && is_debian_root; then apt_install wrk; fi
+for bench in bench/*.mjs; do
+  say "benchmark: $bench"
+  node "$bench"
+done
