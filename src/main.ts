@@ -7,6 +7,7 @@ import { SigV4Verifier } from './api/auth/sigv4.js';
 import { ecsApi } from './api/ecs/index.js';
 import { Gateway, type RawRoute } from './api/gateway.js';
 import { stsApi } from './api/sts/index.js';
+import { unservedApi } from './api/unserved.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -39,7 +40,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     ['/_wharf', adminRoute({ reset: () => store.wipe(), health: async () => ({ version: '0.1.0' }) }, isAdmin)],
   ]);
 
-  const gateway = new Gateway({ services: [ecsApi({ store }), stsApi()], verifier, clock, logger, rawRoutes });
+  // Services whose issues have not landed yet still answer, naming the operation.
+  const later = ['ecr', 'logs', 'application-autoscaling', 'secretsmanager', 'ssm', 'elbv2', 'iam', 'monitoring'].map((name) => unservedApi(name));
+  const gateway = new Gateway({ services: [ecsApi({ store }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

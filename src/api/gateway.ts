@@ -110,7 +110,11 @@ export class Gateway {
       }
 
       const caller = await this.authenticate(req, url, body, protocol);
-      const model = service!.model;
+      if (!service) {
+        const scope = credentialScope(req.headers);
+        throw new AwsError('NotImplemented', `Wharf does not serve the '${scope?.service ?? 'unknown'}' API${operation ? ` (action ${operation})` : ''}.`, { status: 501 });
+      }
+      const model = service.model;
       // hasOwn: names like `constructor` or `__proto__` must not reach Object.prototype.
       const operationModel = Object.hasOwn(model.operations, operation) ? model.operations[operation] : undefined;
       if (!operationModel) {
@@ -118,13 +122,13 @@ export class Gateway {
           ? new AwsError('InvalidAction', `The action ${operation} is not valid for this web service.`)
           : new AwsError('UnknownOperationException', `Unknown operation ${operation}.`);
       }
-      const handler = Object.hasOwn(service!.handlers, operation) ? service!.handlers[operation] : undefined;
+      const handler = Object.hasOwn(service.handlers, operation) ? service.handlers[operation] : undefined;
       if (!handler) {
-        throw new AwsError('NotImplemented', `Wharf does not support ${service!.signingName}:${operation} yet.`, { status: 501 });
+        throw new AwsError('NotImplemented', `Wharf does not support ${service.signingName}:${operation} yet.`, { status: 501 });
       }
 
-      const raw = protocol === 'json' ? parseJsonBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service!.validationErrorCode);
-      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service!.validationErrorCode) : {};
+      const raw = protocol === 'json' ? parseJsonBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service.validationErrorCode);
+      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode) : {};
       const ctx = contextFor(caller, requestId, this.options.clock.now());
       const output = await handler(input, ctx);
 
