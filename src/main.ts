@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -8,10 +10,25 @@ import { ecsApi } from './api/ecs/index.js';
 import { Gateway, type RawRoute } from './api/gateway.js';
 import { stsApi } from './api/sts/index.js';
 import { unservedApi } from './api/unserved.js';
+import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
+import { TaskSupervisor } from './controllers/task-supervisor.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
+
+/**
+ * A stable id for this data directory, labelled on every container it starts,
+ * so Wharfs sharing one engine never take each other's containers for orphans.
+ */
+function instanceId(dataDir: string): string {
+  const file = join(dataDir, 'instance-id');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const id = randomUUID();
+  writeFileSync(file, `${id}\n`, { mode: 0o600 });
+  return id;
+}
 
 export interface RunningWharf {
   readonly endpoint: string;
@@ -20,11 +37,20 @@ export interface RunningWharf {
 }
 
 /**
- * The composition root: config -> store -> (runtime, controllers: later
- * issues) -> gateway -> HTTP server. The only module that picks adapters.
+ * The composition root: config -> store -> runtime -> controllers ->
+ * gateway -> HTTP server. The only module that picks adapters.
  */
 export async function startWharf(config: WharfConfig, logger: Logger, clock: Clock = systemClock): Promise<RunningWharf> {
   const store = new SqliteStore(join(config.dataDir, 'wharf.db'));
+  const runtime = new DockerRuntime({ logger, ...(config.dockerSocket ? { socketPath: config.dockerSocket } : {}) });
+  try {
+    await runtime.ping();
+  } catch (error) {
+    // The API still serves; the supervisor keeps retrying and tasks start once the engine answers.
+    logger.warn({ err: error }, 'the Docker engine does not answer: tasks will wait in PROVISIONING until it does');
+  }
+  const supervisor = new TaskSupervisor(store, runtime, clock, logger, { stoppedRetentionMs: config.stoppedTaskRetentionMs, instanceId: instanceId(config.dataDir) });
+  await supervisor.start();
   const keys = new StaticKeyRing(config.accessKeys);
   const verifier = new SigV4Verifier(keys);
 
@@ -37,12 +63,26 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     }
   };
   const rawRoutes = new Map<string, RawRoute>([
-    ['/_wharf', adminRoute({ reset: () => store.wipe(), health: async () => ({ version: '0.1.0' }) }, isAdmin)],
+    [
+      '/_wharf',
+      adminRoute(
+        {
+          async reset() {
+            // Restarting the supervisor on an empty store removes every Wharf container as an orphan.
+            await supervisor.stop();
+            await store.wipe();
+            await supervisor.start();
+          },
+          health: async () => ({ version: '0.1.0' }),
+        },
+        isAdmin,
+      ),
+    ],
   ]);
 
   // Services whose issues have not landed yet still answer, naming the operation.
   const later = ['ecr', 'logs', 'application-autoscaling', 'secretsmanager', 'ssm', 'elbv2', 'iam', 'monitoring'].map((name) => unservedApi(name));
-  const gateway = new Gateway({ services: [ecsApi({ store }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity: () => runtime.capacity() }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -59,6 +99,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
+      await supervisor.stop();
       await store.close();
     },
   };

@@ -63,6 +63,19 @@ export function runStoreContract(name: string, newStore: () => Promise<Store>): 
       await store.close();
     });
 
+    test('watchers hear committed writes of their kind only', async () => {
+      const store = await newStore();
+      const heard: string[] = [];
+      const stop = store.watch('task', (change) => heard.push(`${change.scope.region}/${change.id}`));
+      await store.write([{ op: 'put', kind: 'task', scope: east, id: 'a', doc: 1 }, { op: 'put', kind: 'cluster', scope: east, id: 'c', doc: 1 }]);
+      await assert.rejects(store.write([{ op: 'put', kind: 'task', scope: west, id: 'b', doc: 1, expect: 3 }]), StaleWriteError);
+      await store.write([{ op: 'delete', kind: 'task', scope: east, id: 'a' }]);
+      stop();
+      await store.write([{ op: 'put', kind: 'task', scope: east, id: 'z', doc: 1 }]);
+      assert.deepEqual(heard, ['us-east-1/a', 'us-east-1/a']);
+      await store.close();
+    });
+
     test('listAll crosses scopes and wipe empties everything', async () => {
       const store = await newStore();
       await store.write([

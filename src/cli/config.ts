@@ -17,6 +17,10 @@ export interface WharfConfig {
   readonly dataDir: string;
   readonly accessKeys: readonly ConfiguredKey[];
   readonly logLevel: string;
+  /** The Docker engine's socket; the engine's default when absent. */
+  readonly dockerSocket?: string;
+  /** How long STOPPED tasks stay describable before their containers and records are removed. */
+  readonly stoppedTaskRetentionMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -48,6 +52,8 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     dataDir: resolve(flags['data-dir'] ?? env.WHARF_DATA_DIR ?? file.dataDir ?? '.wharf'),
     accessKeys: keys,
     logLevel: flags['log-level'] ?? env.WHARF_LOG_LEVEL ?? file.logLevel ?? 'info',
+    ...(env.WHARF_DOCKER_SOCKET ? { dockerSocket: env.WHARF_DOCKER_SOCKET } : {}),
+    stoppedTaskRetentionMs: 60 * 60 * 1000,
   };
 }
 

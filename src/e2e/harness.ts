@@ -77,6 +77,8 @@ export async function startTestWharf(): Promise<TestWharf> {
       port = wharf.port;
     },
     async stop() {
+      // Reset removes the containers of this Wharf's tasks before it goes.
+      await fetch(`${endpoint()}/_wharf/reset`, { method: 'POST' });
       await wharf.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -150,4 +152,22 @@ export async function signedRequest(
   delete headers.host;
   const response = await fetch(endpoint + '/', { method: 'POST', headers, body: new Uint8Array(body) });
   return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+/** Polls `read` until `done` holds, failing with the last value after `timeoutMs`. */
+export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (done(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last, null, 1)?.slice(0, 2000)}`);
+}
+
+/** Runs the docker CLI and returns stdout. */
+export async function docker(args: readonly string[]): Promise<string> {
+  const { stdout } = await run('docker', args, { maxBuffer: 16 * 1024 * 1024 });
+  return stdout.trim();
 }

@@ -56,6 +56,11 @@ export interface Store {
   listAll<T>(kind: string): Promise<ScopedRecord<T>[]>;
   /** Applies all ops or none. */
   write(ops: readonly WriteOp[]): Promise<void>;
+  /**
+   * Calls `listener` after every committed write that touches `kind`, as
+   * informers do: controllers watch, handlers only write.
+   */
+  watch(kind: string, listener: (change: { kind: string; scope: Scope; id: string }) => void): () => void;
   /** Deletes everything (the admin reset). */
   wipe(): Promise<void>;
   close(): Promise<void>;

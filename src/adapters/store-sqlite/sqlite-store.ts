@@ -21,6 +21,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements;
   private readonly listStatements = new Map<string, Database.Statement>();
+  private readonly watchers = new Map<string, Set<(change: { kind: string; scope: Scope; id: string }) => void>>();
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -94,6 +95,23 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       for (const op of ops) this.apply(op);
     }).immediate();
+    for (const op of ops) {
+      for (const listener of this.watchers.get(op.kind) ?? []) {
+        // A watcher's failure is its own; it must not undo or hide a committed write.
+        try {
+          listener({ kind: op.kind, scope: op.scope, id: op.id });
+        } catch {
+          // ignored on purpose
+        }
+      }
+    }
+  }
+
+  watch(kind: string, listener: (change: { kind: string; scope: Scope; id: string }) => void): () => void {
+    let listeners = this.watchers.get(kind);
+    if (!listeners) this.watchers.set(kind, (listeners = new Set()));
+    listeners.add(listener);
+    return () => listeners!.delete(listener);
   }
 
   private apply(op: WriteOp): void {

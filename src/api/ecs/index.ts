@@ -1,3 +1,4 @@
+import type { HostCapacity } from '../../ports/runtime.js';
 import type { Store } from '../../ports/store.js';
 import { loadModel } from '../model/load-model.js';
 import type { ServiceApi } from '../service.js';
@@ -6,9 +7,10 @@ import { capacityProviderHandlers } from './capacity-providers.js';
 import { clusterHandlers } from './clusters.js';
 import { tagHandlers } from './tags.js';
 import { taskDefinitionHandlers } from './task-definitions.js';
+import { taskHandlers } from './tasks.js';
 
 /** Amazon ECS over AWS JSON 1.1. Operations without a handler answer NotImplemented. */
-export function ecsApi(deps: { store: Store }): ServiceApi {
+export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacity> }): ServiceApi {
   return {
     signingName: 'ecs',
     model: loadModel('ecs'),
@@ -19,6 +21,7 @@ export function ecsApi(deps: { store: Store }): ServiceApi {
       ...accountSettingHandlers(deps.store),
       ...capacityProviderHandlers(deps.store),
       ...tagHandlers(deps.store),
+      ...taskHandlers(deps),
     },
   };
 }

@@ -1,0 +1,227 @@
+/**
+ * ContainerRuntime on a Docker engine (Engine API through dockerode, over the
+ * unix socket). Each task is a sandbox (a pause container holding the network
+ * namespace, the published ports and the task's cgroup parent) plus the task's
+ * containers joined to it. The pieces live in their own files; this class wires
+ * them together and owns the per-engine caches (network, pause image, cgroup
+ * layout).
+ */
+import Docker from 'dockerode';
+import { silentLogger, type Logger } from '../../ports/logger.js';
+import {
+  WHARF_LABELS,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerState,
+  type HostCapacity,
+  type RuntimeEvent,
+  type Sandbox,
+  type SandboxSpec,
+} from '../../ports/runtime.js';
+import { appContainerOptions } from './container-spec.js';
+import { toContainerState, type InspectData } from './container-state.js';
+import { engineMessage, isNotFound, statusOf } from './engine-errors.js';
+import { subscribeEvents } from './events.js';
+import { ensureImage } from './images.js';
+import { ensureTaskNetwork, type TaskNetwork } from './network.js';
+import { ensurePauseImage } from './pause-image.js';
+import { pauseContainerOptions, readSandboxAddresses } from './sandbox.js';
+import { cgroupLayout, TaskCgroups, taskCgroupParent } from './task-cgroup.js';
+
+export interface DockerRuntimeOptions {
+  /** The engine's unix socket; default /var/run/docker.sock. */
+  readonly socketPath?: string;
+  /** The bridge network every task joins; created when missing. Default `wharf-tasks`. */
+  readonly networkName?: string;
+  /** The cgroup directory under which each task's parent `/<cgroupRoot>/<sandbox>` is made. Default `wharf`. */
+  readonly cgroupRoot?: string;
+  readonly logger?: Logger;
+}
+
+const PING_TIMEOUT_MS = 5_000;
+/** How many inspects listManaged runs at once: enough to be quick, few enough not to swamp dockerd. */
+const INSPECT_CONCURRENCY = 8;
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly socketPath: string;
+  readonly networkName: string;
+  readonly cgroupRoot: string;
+  private readonly docker: Docker;
+  private readonly logger: Logger;
+  private readonly network = memo(() => ensureTaskNetwork(this.docker, this.networkName, this.logger));
+  private readonly pauseImage = memo(() => ensurePauseImage(this.docker));
+  private readonly cgroups = memo(async () => new TaskCgroups(cgroupLayout(await this.docker.info()), this.logger));
+  private warnedUnmanagedCgroups = false;
+
+  constructor(options: DockerRuntimeOptions = {}) {
+    this.socketPath = options.socketPath ?? '/var/run/docker.sock';
+    this.networkName = options.networkName ?? 'wharf-tasks';
+    this.cgroupRoot = options.cgroupRoot ?? 'wharf';
+    this.logger = options.logger ?? silentLogger;
+    this.docker = new Docker({ socketPath: this.socketPath });
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await withTimeout(this.docker.ping(), PING_TIMEOUT_MS, 'no answer');
+    } catch (err) {
+      throw new Error(
+        `The Docker engine does not answer on ${this.socketPath} (${engineMessage(err)}). ` +
+          `Start it with 'sudo systemctl start docker' (or 'sudo dockerd &' where there is no systemd), ` +
+          `check that this user may use the socket, or point Wharf at another socket.`,
+      );
+    }
+  }
+
+  async capacity(): Promise<HostCapacity> {
+    const info = (await this.docker.info()) as { NCPU: number; MemTotal: number };
+    return { cpuUnits: info.NCPU * 1024, memoryMiB: Math.floor(info.MemTotal / (1024 * 1024)) };
+  }
+
+  ensureImage(image: string): Promise<{ imageId: string; pulled: boolean }> {
+    return ensureImage(this.docker, image);
+  }
+
+  async createSandbox(spec: SandboxSpec): Promise<Sandbox> {
+    const cgroups = await this.cgroups();
+    const cgroupParent = cgroups.layout === 'unmanaged' ? '' : taskCgroupParent(this.cgroupRoot, spec.name);
+    if (cgroups.layout === 'unmanaged' && (spec.cpuUnits || spec.memoryMiB) && !this.warnedUnmanagedCgroups) {
+      this.warnedUnmanagedCgroups = true;
+      this.logger.warn({}, 'the engine uses the systemd cgroup driver: task-level cpu/memory limits are not enforced (container limits are)');
+    }
+
+    const [network, container] = await this.createPauseContainer(spec, cgroupParent);
+    try {
+      // The parent gets its limits before anything runs in it (runc would
+      // otherwise create it bare at start). Only now, after the create
+      // succeeded: a name clash must not touch an existing task's cgroup.
+      if (cgroupParent) await cgroups.create(cgroupParent, spec);
+      await container.start();
+      const addresses = readSandboxAddresses(await container.inspect(), spec, network);
+      this.logger.debug({ sandbox: spec.name, id: container.id, ip: addresses.ipv4Address, cgroupParent }, 'sandbox started');
+      return { containerId: container.id, cgroupParent, ...addresses };
+    } catch (err) {
+      await this.removeContainer(container.id).catch((e: unknown) => this.logger.warn({ err: e }, 'cleanup of a failed sandbox'));
+      if (cgroupParent) await cgroups.remove(cgroupParent).catch((e: unknown) => this.logger.warn({ err: e }, 'cleanup of a failed sandbox'));
+      throw err;
+    }
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    // Never pulls: the supervisor calls ensureImage first and records pull times itself.
+    const container = await this.docker.createContainer(appContainerOptions(spec));
+    return container.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      if (statusOf(err) !== 304) throw err; // 304: already running
+    }
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    try {
+      // The engine sends the stop signal, waits `t` seconds, then SIGKILLs.
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.round(timeoutSeconds)) });
+    } catch (err) {
+      if (statusOf(err) !== 304 && !isNotFound(err)) throw err; // 304: not running; 404: gone
+    }
+  }
+
+  async inspectContainer(id: string): Promise<ContainerState | undefined> {
+    try {
+      return toContainerState((await this.docker.getContainer(id).inspect()) as unknown as InspectData);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      // 404: already gone; 409: a removal is already in progress.
+      if (!isNotFound(err) && statusOf(err) !== 409) throw err;
+    }
+  }
+
+  async removeSandbox(sandbox: Pick<Sandbox, 'containerId' | 'cgroupParent'>): Promise<void> {
+    await this.removeContainer(sandbox.containerId);
+    if (sandbox.cgroupParent) await (await this.cgroups()).remove(sandbox.cgroupParent);
+  }
+
+  async listManaged(): Promise<ContainerState[]> {
+    const summaries = await this.docker.listContainers({ all: true, filters: { label: [`${WHARF_LABELS.managed}=true`] } });
+    // The list's summaries lack OOMKilled, exact exit codes and timestamps, so
+    // each container is inspected; one removed meanwhile is simply left out.
+    const states = await mapLimited(summaries.map((s) => s.Id), INSPECT_CONCURRENCY, (id) => this.inspectContainer(id));
+    return states.filter((s): s is ContainerState => s !== undefined);
+  }
+
+  subscribe(onEvent: (event: RuntimeEvent) => void): () => void {
+    return subscribeEvents(this.docker, onEvent, this.logger);
+  }
+
+  /** The task cgroup manager in use (for diagnostics and tests). */
+  taskCgroups(): Promise<TaskCgroups> {
+    return this.cgroups();
+  }
+
+  /**
+   * Creates the pause container; if the network or the pause image was
+   * removed behind Wharf's back (404), makes them again once and retries.
+   */
+  private async createPauseContainer(spec: SandboxSpec, cgroupParent: string): Promise<[TaskNetwork, Docker.Container]> {
+    for (let attempt = 1; ; attempt++) {
+      const [network] = await Promise.all([this.network(), this.pauseImage()]);
+      try {
+        return [network, await this.docker.createContainer(pauseContainerOptions(spec, network, cgroupParent))];
+      } catch (err) {
+        if (!isNotFound(err) || attempt > 1) throw err;
+        this.logger.warn({ err: engineMessage(err) }, 'task network or pause image vanished; recreating');
+        this.network.reset();
+        this.pauseImage.reset();
+      }
+    }
+  }
+}
+
+/** A lazily started, shared promise that is forgotten when it fails (so a later call retries). */
+function memo<T>(make: () => Promise<T>): (() => Promise<T>) & { reset(): void } {
+  let pending: Promise<T> | undefined;
+  const get = (): Promise<T> => {
+    if (!pending) {
+      const p = make();
+      pending = p;
+      p.catch(() => {
+        if (pending === p) pending = undefined;
+      });
+    }
+    return pending;
+  };
+  return Object.assign(get, { reset: () => void (pending = undefined) });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function mapLimited<A, B>(items: readonly A[], limit: number, fn: (item: A) => Promise<B>): Promise<B[]> {
+  const results = new Array<B>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { ensureTestImage } from '../e2e/test-images.js';
+import {
+  ImagePullError,
+  WHARF_LABELS,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerState,
+  type RuntimeEvent,
+  type Sandbox,
+  type SandboxSpec,
+} from '../ports/runtime.js';
+
+export interface RuntimeContractOptions {
+  /** The image the contract's containers run (busybox with its applets); must already be in the engine. */
+  readonly testImage?: () => Promise<string>;
+}
+
+/**
+ * The behaviour every ContainerRuntime must show, run against each adapter on
+ * a real engine. Everything it creates carries a per-run label and name prefix
+ * and is removed in after(), even when a test fails half-way.
+ */
+export function runRuntimeContract(name: string, newRuntime: () => Promise<ContainerRuntime>, options: RuntimeContractOptions = {}): void {
+  describe(`ContainerRuntime contract: ${name}`, () => {
+    const run = randomBytes(4).toString('hex');
+    const RUN_LABEL = 'wharf.test-run';
+    let rt: ContainerRuntime;
+    let image: string;
+    let stopEvents: (() => void) | undefined;
+    const events: RuntimeEvent[] = [];
+    const sandboxes: Sandbox[] = [];
+    const containers: string[] = [];
+    let counter = 0;
+
+    const uniqueName = (what: string): string => `wharf-ct-${run}-${what}-${++counter}`;
+
+    async function newSandbox(spec: Partial<SandboxSpec> = {}): Promise<Sandbox> {
+      const sandbox = await rt.createSandbox({
+        name: uniqueName('pause'),
+        labels: { [RUN_LABEL]: run, [WHARF_LABELS.taskKey]: `task-${counter}` },
+        portMappings: [],
+        ...spec,
+      });
+      sandboxes.push(sandbox);
+      return sandbox;
+    }
+
+    async function newContainer(sandbox: Sandbox, spec: Partial<ContainerSpec> & { command: string[] }): Promise<string> {
+      const id = await rt.createContainer({
+        name: uniqueName('app'),
+        image,
+        labels: { [RUN_LABEL]: run, [WHARF_LABELS.containerName]: 'app' },
+        sandbox: { containerId: sandbox.containerId, cgroupParent: sandbox.cgroupParent },
+        environment: {},
+        stopTimeoutSeconds: 10,
+        ...spec,
+      });
+      containers.push(id);
+      return id;
+    }
+
+    async function runContainer(sandbox: Sandbox, spec: Partial<ContainerSpec> & { command: string[] }): Promise<string> {
+      const id = await newContainer(sandbox, spec);
+      await rt.startContainer(id);
+      return id;
+    }
+
+    /** Polls until `probe` returns a value, failing with `what` at the deadline. */
+    async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      let lastError: unknown;
+      for (;;) {
+        try {
+          const value = await probe();
+          if (value !== undefined) return value;
+        } catch (err) {
+          lastError = err;
+        }
+        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+        await new Promise((r) => setTimeout(r, everyMs));
+      }
+    }
+
+    const waitExited = (id: string, timeoutMs = 15_000): Promise<ContainerState> =>
+      waitFor(`container ${id.slice(0, 12)} to exit`, async () => {
+        const state = await rt.inspectContainer(id);
+        return state?.status === 'exited' ? state : undefined;
+      }, timeoutMs);
+
+    const waitEvent = (what: string, pred: (e: RuntimeEvent) => boolean, timeoutMs = 15_000): Promise<RuntimeEvent> =>
+      waitFor(what, () => events.find(pred), timeoutMs);
+
+    before(async () => {
+      rt = await newRuntime();
+      image = await (options.testImage ?? ensureTestImage)();
+      stopEvents = rt.subscribe((e) => events.push(e));
+    });
+
+    after(async () => {
+      stopEvents?.();
+      const failures: unknown[] = [];
+      // Anything labelled with this run, including what a failed test did not get to record.
+      const leftovers = rt ? (await rt.listManaged()).filter((c) => c.labels[RUN_LABEL] === run) : [];
+      const ids = new Set([...containers, ...leftovers.filter((c) => c.labels[WHARF_LABELS.role] !== 'pause').map((c) => c.id)]);
+      for (const id of ids) await rt.removeContainer(id).catch((e: unknown) => failures.push(e));
+      for (const sandbox of sandboxes) await rt.removeSandbox(sandbox).catch((e: unknown) => failures.push(e));
+      for (const c of leftovers) if (!sandboxes.some((s) => s.containerId === c.id)) await rt.removeContainer(c.id).catch((e: unknown) => failures.push(e));
+      assert.deepEqual(failures, [], 'cleanup failed');
+    });
+
+    test('ping answers and capacity reports the host', async () => {
+      await rt.ping();
+      const capacity = await rt.capacity();
+      assert.ok(capacity.cpuUnits >= 1024 && capacity.cpuUnits % 1024 === 0, `cpuUnits ${capacity.cpuUnits}`);
+      assert.ok(capacity.memoryMiB > 256, `memoryMiB ${capacity.memoryMiB}`);
+    });
+
+    test('ensureImage finds a local image and reports a missing one as ImagePullError', async () => {
+      const local = await rt.ensureImage(image);
+      assert.match(local.imageId, /^sha256:[0-9a-f]{64}$/);
+      assert.equal(local.pulled, false);
+      const missing = `wharf-test/missing-${run}:1`;
+      await assert.rejects(rt.ensureImage(missing), (err: unknown) => {
+        assert.ok(err instanceof ImagePullError, `not an ImagePullError: ${String(err)}`);
+        assert.equal(err.image, missing);
+        // The engine's own reason, not a client library's wrapper around it.
+        assert.ok(err.message.length > 0);
+        assert.doesNotMatch(err.message, /HTTP code/);
+        return true;
+      });
+    });
+
+    test('createContainer never pulls: a missing image is an error', async () => {
+      const sandbox = await newSandbox();
+      await assert.rejects(newContainer(sandbox, { image: `wharf-test/missing-${run}:1`, command: ['true'] }));
+    });
+
+    test('a sandbox gets an address and a 127.0.0.1 port through which its app answers', async () => {
+      const sandbox = await newSandbox({ portMappings: [{ containerPort: 8080, protocol: 'tcp' }], hostname: 'web' });
+      assert.match(sandbox.ipv4Address, /^\d+\.\d+\.\d+\.\d+$/);
+      assert.ok(inCidr(sandbox.ipv4Address, sandbox.subnetCidr), `${sandbox.ipv4Address} in ${sandbox.subnetCidr}`);
+      assert.ok(inCidr(sandbox.gateway, sandbox.subnetCidr), `${sandbox.gateway} in ${sandbox.subnetCidr}`);
+      assert.match(sandbox.macAddress, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+      assert.equal(sandbox.hostPorts.length, 1);
+      const [binding] = sandbox.hostPorts;
+      assert.equal(binding!.containerPort, 8080);
+      assert.equal(binding!.protocol, 'tcp');
+      assert.equal(binding!.bindIP, '127.0.0.1');
+      assert.ok(binding!.hostPort > 0);
+
+      await runContainer(sandbox, {
+        command: ['sh', '-c', 'mkdir -p /www && echo "hello $MARK" > /www/index.html && exec httpd -f -p 8080 -h /www'],
+        environment: { MARK: run },
+      });
+      // The engine's port proxy accepts before httpd listens (then resets): wait for a real answer.
+      const body = await waitFor('an HTTP answer through the published port', async () => {
+        const res = await fetch(`http://127.0.0.1:${binding!.hostPort}/`, { signal: AbortSignal.timeout(2_000) });
+        return res.ok ? await res.text() : undefined;
+      });
+      assert.equal(body.trim(), `hello ${run}`);
+    });
+
+    test('two containers of one sandbox talk over localhost', async () => {
+      const sandbox = await newSandbox();
+      await runContainer(sandbox, { command: ['sh', '-c', `mkdir -p /www && echo token-${run} > /www/index.html && exec httpd -f -p 8081 -h /www`] });
+      // No wget -T: busybox 1.35's wget crashes with it. The loop gives up on its own.
+      const client = await runContainer(sandbox, {
+        command: ['sh', '-c', `i=0; while [ $i -lt 100 ]; do wget -q -O - http://127.0.0.1:8081/ 2>/dev/null | grep -q token-${run} && exit 0; i=$((i+1)); sleep 0.1; done; exit 1`],
+      });
+      const state = await waitExited(client);
+      assert.equal(state.exitCode, 0);
+    });
+
+    test('an exit code is reported by inspect and by the die event', async () => {
+      const sandbox = await newSandbox();
+      const id = await runContainer(sandbox, { command: ['sh', '-c', 'exit 3'] });
+      const state = await waitExited(id);
+      assert.equal(state.exitCode, 3);
+      assert.equal(state.oomKilled, false);
+      assert.ok(state.startedAt instanceof Date && state.finishedAt instanceof Date);
+      assert.ok(state.finishedAt.getTime() >= state.startedAt.getTime());
+      assert.equal(state.labels[RUN_LABEL], run);
+      assert.equal(state.labels[WHARF_LABELS.managed], 'true');
+      assert.equal(state.labels[WHARF_LABELS.role], 'app');
+      await waitEvent('a start event', (e) => e.kind === 'start' && e.containerId === id);
+      const die = await waitEvent('a die event', (e) => e.kind === 'die' && e.containerId === id);
+      assert.ok(die.kind === 'die');
+      assert.equal(die.exitCode, 3);
+      assert.equal(die.labels[RUN_LABEL], run);
+    });
+
+    test('a created container has no exit code and no times yet', async () => {
+      const sandbox = await newSandbox();
+      const id = await newContainer(sandbox, { command: ['true'] });
+      const state = await rt.inspectContainer(id);
+      assert.equal(state?.status, 'created');
+      assert.equal(state?.exitCode, undefined);
+      assert.equal(state?.startedAt, undefined);
+      assert.equal(state?.finishedAt, undefined);
+    });
+
+    test('the task-level memory limit OOM-kills a container that exceeds it', async () => {
+      const sandbox = await newSandbox({ memoryMiB: 64, cpuUnits: 512 });
+      // No container limit: only the task's 64 MiB bounds the doubling string.
+      const id = await runContainer(sandbox, { command: ['sh', '-c', 'x=0123456789abcdef; while :; do x=$x$x; done'] });
+      const state = await waitExited(id, 20_000);
+      assert.equal(state.exitCode, 137);
+      assert.equal(state.oomKilled, true);
+      await waitEvent('an oom event', (e) => e.kind === 'oom' && e.containerId === id);
+      await waitEvent('a die event with 137', (e) => e.kind === 'die' && e.containerId === id && e.exitCode === 137);
+    });
+
+    test('stop kills a container that ignores SIGTERM after the timeout; one that honours it exits at once', async () => {
+      const sandbox = await newSandbox();
+      const stubborn = await runContainer(sandbox, { command: ['sh', '-c', "trap '' TERM; sleep 1000"] });
+      // With an init process, SIGTERM reaches sleep, which dies of it.
+      const polite = await runContainer(sandbox, { command: ['sleep', '1000'], initProcessEnabled: true });
+      await waitFor('both running', async () => ((await rt.inspectContainer(stubborn))?.status === 'running' && (await rt.inspectContainer(polite))?.status === 'running') || undefined);
+
+      const t0 = Date.now();
+      await rt.stopContainer(stubborn, 2);
+      const stubbornMs = Date.now() - t0;
+      const t1 = Date.now();
+      await rt.stopContainer(polite, 10);
+      const politeMs = Date.now() - t1;
+
+      assert.ok(stubbornMs >= 1_800 && stubbornMs < 8_000, `ignored SIGTERM: stopped after ${stubbornMs} ms`);
+      assert.equal((await rt.inspectContainer(stubborn))?.exitCode, 137);
+      assert.ok(politeMs < 2_000, `honoured SIGTERM: stopped after ${politeMs} ms`);
+      assert.ok([0, 143].includes((await rt.inspectContainer(polite))?.exitCode ?? -1));
+      // Stopping again, or stopping what does not exist, is fine.
+      await rt.stopContainer(polite, 1);
+      await rt.stopContainer(`wharf-ct-${run}-nonexistent`, 1);
+    });
+
+    test('a passing health check is reported healthy by an event and by inspect', async () => {
+      const sandbox = await newSandbox();
+      const id = await runContainer(sandbox, {
+        command: ['sleep', '1000'],
+        initProcessEnabled: true,
+        healthCheck: { command: ['CMD-SHELL', 'exit 0'], intervalSeconds: 1, timeoutSeconds: 2, retries: 1 },
+      });
+      const event = await waitEvent('a healthy event', (e) => e.kind === 'health' && e.containerId === id && e.health === 'healthy');
+      assert.equal(event.labels[RUN_LABEL], run);
+      assert.equal((await rt.inspectContainer(id))?.health, 'healthy');
+    });
+
+    test('listManaged finds the pause and app containers by label', async () => {
+      const sandbox = await newSandbox();
+      const id = await newContainer(sandbox, { command: ['true'] });
+      const mine = (await rt.listManaged()).filter((c) => c.labels[RUN_LABEL] === run);
+      const app = mine.find((c) => c.id === id);
+      const pause = mine.find((c) => c.id === sandbox.containerId);
+      assert.equal(app?.labels[WHARF_LABELS.role], 'app');
+      assert.equal(app?.status, 'created');
+      assert.match(app?.imageId ?? '', /^sha256:/);
+      assert.equal(pause?.labels[WHARF_LABELS.role], 'pause');
+      assert.equal(pause?.status, 'running');
+      for (const c of mine) assert.equal(c.labels[WHARF_LABELS.managed], 'true');
+    });
+
+    test('removal is forcible and idempotent; inspect of a removed container is undefined', async () => {
+      const sandbox = await newSandbox({ memoryMiB: 128 });
+      const id = await runContainer(sandbox, { command: ['sleep', '1000'] });
+      await rt.removeContainer(id);
+      assert.equal(await rt.inspectContainer(id), undefined);
+      await rt.removeContainer(id);
+      await rt.removeSandbox(sandbox);
+      assert.equal(await rt.inspectContainer(sandbox.containerId), undefined);
+      await rt.removeSandbox(sandbox);
+    });
+  });
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const toInt = (s: string): number => s.split('.').reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0);
+  const [base, len] = cidr.split('/');
+  const mask = Number(len) === 0 ? 0 : (~0 << (32 - Number(len))) >>> 0;
+  return ((toInt(ip) & mask) >>> 0) === ((toInt(base!) & mask) >>> 0);
+}

@@ -1,0 +1,139 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { parseArn } from '../../domain/arn.js';
+import { inCluster, KIND, taskRecordId } from '../../domain/ecs/record-keys.js';
+import { AwsError, invalidParameter } from '../../domain/errors.js';
+import { requestStop } from '../../domain/task/lifecycle.js';
+import { planRunTask, type IdSource, type RunTaskInput, type RunnableDefinition } from '../../domain/task/run-task.js';
+import { STOP_REASONS } from '../../domain/task/task-status.js';
+import type { Task } from '../../domain/task/task.js';
+import type { HostCapacity } from '../../ports/runtime.js';
+import { retryOnStale, type Scope, type Store } from '../../ports/store.js';
+import { checkMaxResults, decodePageToken, page } from '../pagination.js';
+import type { RequestContext } from '../service.js';
+import { activeCluster, findCluster } from './records.js';
+import { resolveTaskDefinition } from './task-definitions.js';
+
+const ids: IdSource = {
+  taskId: () => randomBytes(16).toString('hex'),
+  uuid: () => randomUUID(),
+  eniId: () => `eni-${randomBytes(9).toString('hex').slice(0, 17)}`,
+};
+
+/** `<id>`, `arn:...:task/<cluster>/<id>` or the old `arn:...:task/<id>` -> the task id. */
+function taskIdOf(reference: string): string {
+  const parts = reference.startsWith('arn:') ? parseArn(reference) : undefined;
+  if (parts) return parts.resource.slice(parts.resource.lastIndexOf('/') + 1);
+  return reference;
+}
+
+function showTask(task: Task, withTags: boolean) {
+  return { ...task, tags: withTags ? task.tags : undefined };
+}
+
+export interface TaskHandlerDeps {
+  readonly store: Store;
+  /** What the container hosts can hold, for placement failures. */
+  readonly capacity: () => Promise<HostCapacity>;
+}
+
+export function taskHandlers({ store, capacity }: TaskHandlerDeps) {
+  async function committedResources(): Promise<{ cpu: number; memory: number }> {
+    const active = (await store.listAll<Task>(KIND.task)).filter((record) => record.doc.lastStatus !== 'STOPPED');
+    return active.reduce((sum, record) => ({ cpu: sum.cpu + Number(record.doc.cpu), memory: sum.memory + Number(record.doc.memory) }), { cpu: 0, memory: 0 });
+  }
+
+  async function getTask(scope: Scope, clusterName: string, reference: string) {
+    return store.get<Task>(KIND.task, scope, taskRecordId(clusterName, taskIdOf(reference)));
+  }
+
+  return {
+    async RunTask(input: RunTaskInput & { cluster?: string; taskDefinition: string }, ctx: RequestContext) {
+      const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
+      const definition = await resolveTaskDefinition(store, ctx.scope, input.taskDefinition);
+      if (!definition) throw invalidParameter('TaskDefinition not found.');
+      const tasks = planRunTask(input, definition.doc.taskDefinition as unknown as RunnableDefinition, definition.doc.tags, cluster, {
+        region: ctx.scope.region,
+        account: ctx.scope.account,
+        now: ctx.now,
+        ids,
+      });
+
+      // Wharf's capacity is the container hosts': a task that does not fit is a placement failure, as in ECS.
+      const limit = await capacity();
+      const used = await committedResources();
+      const placed: Task[] = [];
+      const failures: { arn: string; reason: string }[] = [];
+      for (const task of tasks) {
+        const cpu = Number(task.cpu);
+        const memory = Number(task.memory);
+        if (used.memory + memory > limit.memoryMiB) failures.push({ arn: cluster.clusterArn, reason: 'RESOURCE:MEMORY' });
+        else if (used.cpu + cpu > limit.cpuUnits) failures.push({ arn: cluster.clusterArn, reason: 'RESOURCE:CPU' });
+        else {
+          placed.push(task);
+          used.cpu += cpu;
+          used.memory += memory;
+        }
+      }
+      if (placed.length > 0) {
+        await store.write(placed.map((task) => ({ op: 'put' as const, kind: KIND.task, scope: ctx.scope, id: taskRecordId(cluster.clusterName, task.wharf.taskId), doc: task, expect: 'absent' as const })));
+      }
+      return { tasks: placed.map((task) => showTask(task, true)), failures };
+    },
+
+    async StartTask(input: { cluster?: string; containerInstances: string[] }, ctx: RequestContext) {
+      await activeCluster(store, ctx.scope, input.cluster);
+      // Wharf's capacity is Fargate: there are no container instances to start a task on.
+      throw invalidParameter(`The referenced container instance ${input.containerInstances[0] ?? ''} was not found. StartTask places tasks on registered container instances; Wharf runs Fargate tasks: use RunTask.`);
+    },
+
+    async StopTask(input: { cluster?: string; task: string; reason?: string }, ctx: RequestContext) {
+      const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
+      if (input.reason !== undefined && input.reason.length > 255) throw invalidParameter('Reason cannot be longer than 255 characters.');
+      return retryOnStale(async () => {
+        const record = await getTask(ctx.scope, cluster.clusterName, input.task);
+        if (!record) throw invalidParameter('The referenced task was not found.');
+        const next = requestStop(record.doc, 'UserInitiated', input.reason ?? STOP_REASONS.userStopped, ctx.now);
+        if (next !== record.doc) await store.write([{ op: 'put', kind: KIND.task, scope: ctx.scope, id: record.id, doc: next, expect: record.version }]);
+        return { task: showTask(next, true) };
+      });
+    },
+
+    async DescribeTasks(input: { cluster?: string; tasks: string[]; include?: string[] }, ctx: RequestContext) {
+      const cluster = await findCluster(store, ctx.scope, input.cluster);
+      if (!cluster) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
+      if (input.tasks.length === 0) throw invalidParameter('Tasks cannot be empty.');
+      if (input.tasks.length > 100) throw invalidParameter('Tasks cannot have more than 100 elements.');
+      const withTags = input.include?.includes('TAGS') ?? false;
+      const tasks: unknown[] = [];
+      const failures: { arn: string; reason: string }[] = [];
+      for (const reference of input.tasks) {
+        const record = await getTask(ctx.scope, cluster.doc.clusterName, reference);
+        if (record) tasks.push(showTask(record.doc, withTags));
+        else failures.push({ arn: reference.startsWith('arn:') ? reference : `${cluster.doc.clusterArn.replace(':cluster/', ':task/')}/${reference}`, reason: 'MISSING' });
+      }
+      return { tasks, failures };
+    },
+
+    async ListTasks(
+      input: { cluster?: string; family?: string; startedBy?: string; serviceName?: string; desiredStatus?: 'RUNNING' | 'PENDING' | 'STOPPED'; launchType?: string; containerInstance?: string; maxResults?: number; nextToken?: string },
+      ctx: RequestContext,
+    ) {
+      const cluster = await findCluster(store, ctx.scope, input.cluster);
+      if (!cluster) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
+      const limit = checkMaxResults(input.maxResults, 100, 100);
+      if (input.containerInstance) return { taskArns: [] };
+      const desired = input.desiredStatus ?? 'RUNNING';
+      const all = await store.list<Task>(KIND.task, ctx.scope, { prefix: inCluster(cluster.doc.clusterName) });
+      const matching = all.filter(({ doc }) =>
+        // PENDING is accepted by the API and means tasks the scheduler still wants running.
+        (desired === 'STOPPED' ? doc.desiredStatus === 'STOPPED' : doc.desiredStatus === 'RUNNING') &&
+        (input.family === undefined || doc.wharf.family === input.family) &&
+        (input.startedBy === undefined || doc.startedBy === input.startedBy) &&
+        (input.serviceName === undefined || doc.group === `service:${input.serviceName}`) &&
+        (input.launchType === undefined || doc.launchType === input.launchType),
+      );
+      const result = page(matching, (record) => record.id, decodePageToken(input.nextToken), limit);
+      return { taskArns: result.items.map((record) => record.doc.taskArn), nextToken: result.nextToken };
+    },
+  };
+}

@@ -1,0 +1,318 @@
+import { KIND } from '../domain/ecs/record-keys.js';
+import {
+  applyObservations,
+  dependencyReadiness,
+  failPull,
+  failSecrets,
+  markExecutionStopped,
+  markPulled,
+  markPullStarted,
+  markRunningIfStarted,
+  markSandboxReady,
+  markStopped,
+  markStopping,
+  recordContainerId,
+  requestStop,
+  type ContainerObservation,
+} from '../domain/task/lifecycle.js';
+import type { ContainerPlan, Task } from '../domain/task/task.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import { ImagePullError, WHARF_LABELS, type ContainerRuntime, type ContainerState } from '../ports/runtime.js';
+import { StaleWriteError, type Scope, type Store } from '../ports/store.js';
+import { againAfter, done, WorkQueue, type ReconcileResult } from './work-queue.js';
+
+export interface TaskSupervisorOptions {
+  /** How long STOPPED tasks stay describable before their containers and records go (ECS: at least an hour). */
+  readonly stoppedRetentionMs?: number;
+  readonly resyncMs?: number;
+  readonly concurrency?: number;
+  /** Labels this Wharf's containers; others sharing the engine are left alone. */
+  readonly instanceId: string;
+}
+
+/** A task's queue key: its scope and store id. The same string labels its containers. */
+export function taskKey(scope: Scope, id: string): string {
+  return `${scope.account}|${scope.region}|${id}`;
+}
+
+function parseKey(key: string): { scope: Scope; id: string } {
+  const [account, region, id] = key.split('|') as [string, string, string];
+  return { scope: { account, region }, id };
+}
+
+/**
+ * The agent: drives each task from PROVISIONING to STOPPED through the
+ * runtime port, and turns what the runtime reports into task state. It alone
+ * writes observed state; handlers write only desired state. Level-triggered:
+ * each reconcile re-reads the task and the runtime, so it can die at any
+ * point and, restarted, re-adopt running containers instead of duplicating
+ * or killing them.
+ */
+export class TaskSupervisor {
+  private readonly queue: WorkQueue;
+  private unsubscribers: (() => void)[] = [];
+  private readonly retentionMs: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly runtime: ContainerRuntime,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: TaskSupervisorOptions,
+  ) {
+    this.retentionMs = options.stoppedRetentionMs ?? 60 * 60 * 1000;
+    this.queue = new WorkQueue('task-supervisor', (key) => this.reconcile(key), logger, {
+      concurrency: options.concurrency ?? 8,
+      resyncMs: options.resyncMs ?? 30_000,
+      listKeys: async () => (await this.store.listAll<Task>(KIND.task)).map((record) => taskKey(record.scope, record.id)),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribers.push(this.store.watch(KIND.task, (change) => this.queue.add(taskKey(change.scope, change.id))));
+    this.unsubscribers.push(
+      this.runtime.subscribe((event) => {
+        const key = event.labels[WHARF_LABELS.taskKey];
+        if (key && event.labels[WHARF_LABELS.instance] === this.options.instanceId) this.queue.add(key);
+      }),
+    );
+    await this.removeOrphans();
+    this.queue.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    await this.queue.stop();
+  }
+
+  /** This Wharf's containers: several Wharfs (data directories) may share one engine. */
+  private async ownContainers(): Promise<ContainerState[]> {
+    return (await this.runtime.listManaged()).filter((c) => c.labels[WHARF_LABELS.instance] === this.options.instanceId);
+  }
+
+  /** Containers whose task no longer exists (a wipe, a lost record) are removed at start-up. */
+  private async removeOrphans(): Promise<void> {
+    const known = new Set((await this.store.listAll<Task>(KIND.task)).map((record) => taskKey(record.scope, record.id)));
+    const orphans = (await this.ownContainers()).filter((c) => !known.has(c.labels[WHARF_LABELS.taskKey] ?? ''));
+    if (orphans.length > 0) this.logger.info({ count: orphans.length }, 'removing containers of tasks Wharf no longer knows');
+    await this.removeContainers(orphans);
+  }
+
+  private async removeContainers(containers: readonly ContainerState[]): Promise<void> {
+    await Promise.all(containers.filter((c) => c.labels[WHARF_LABELS.role] !== 'pause').map((c) => this.runtime.removeContainer(c.id)));
+    await Promise.all(
+      containers
+        .filter((c) => c.labels[WHARF_LABELS.role] === 'pause')
+        .map((c) => this.runtime.removeSandbox({ containerId: c.id, cgroupParent: c.labels[WHARF_LABELS.cgroupParent] ?? '' })),
+    );
+  }
+
+  /** Re-reads the task and applies `change` to the fresh copy until the write is not stale. */
+  private async update(scope: Scope, id: string, change: (task: Task) => Task): Promise<Task | undefined> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const record = await this.store.get<Task>(KIND.task, scope, id);
+      if (!record) return undefined;
+      const next = change(record.doc);
+      if (next === record.doc) return record.doc;
+      try {
+        await this.store.write([{ op: 'put', kind: KIND.task, scope, id, doc: next, expect: record.version }]);
+        return next;
+      } catch (error) {
+        if (!(error instanceof StaleWriteError)) throw error;
+      }
+    }
+    throw new Error(`task ${id}: too many concurrent writes`);
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult> {
+    const { scope, id } = parseKey(key);
+    const record = await this.store.get<Task>(KIND.task, scope, id);
+    if (!record) {
+      await this.removeContainers((await this.ownContainers()).filter((c) => c.labels[WHARF_LABELS.taskKey] === key));
+      return done;
+    }
+    const task = record.doc;
+    if (task.lastStatus === 'STOPPED') return this.expire(scope, id, key, task);
+    if (task.desiredStatus === 'STOPPED') return this.stopTask(scope, id, key);
+    switch (task.lastStatus) {
+      case 'PROVISIONING':
+        return this.provision(scope, id, key, task);
+      case 'PENDING':
+      case 'ACTIVATING':
+        return this.startContainers(scope, id, key);
+      default:
+        await this.observe(scope, id);
+        return againAfter(60_000);
+    }
+  }
+
+  private labels(task: Task, key: string, containerName?: string): Record<string, string> {
+    return {
+      [WHARF_LABELS.instance]: this.options.instanceId,
+      [WHARF_LABELS.taskKey]: key,
+      [WHARF_LABELS.cluster]: task.clusterArn,
+      [WHARF_LABELS.taskArn]: task.taskArn,
+      [WHARF_LABELS.family]: task.wharf.family,
+      [WHARF_LABELS.revision]: String(task.wharf.revision),
+      ...(containerName ? { [WHARF_LABELS.containerName]: containerName } : {}),
+    };
+  }
+
+  private async provision(scope: Scope, id: string, key: string, task: Task): Promise<ReconcileResult> {
+    // Anything left by an attempt that died before recording it is removed, then made anew.
+    await this.removeContainers((await this.ownContainers()).filter((c) => c.labels[WHARF_LABELS.taskKey] === key));
+    const ports = task.wharf.containerPlans.flatMap((plan) => plan.portMappings);
+    const sandbox = await this.runtime.createSandbox({
+      name: `wharf-${task.wharf.taskId}-pause`,
+      labels: this.labels(task, key),
+      hostname: `ip-${task.wharf.taskId.slice(0, 8)}`,
+      portMappings: ports,
+      ...(Number(task.cpu) > 0 ? { cpuUnits: Number(task.cpu) } : {}),
+      ...(Number(task.memory) > 0 ? { memoryMiB: Number(task.memory) } : {}),
+    });
+    const { hostPorts, ...rest } = sandbox;
+    await this.update(scope, id, (current) =>
+      current.wharf.sandbox ? current : markSandboxReady(current, rest, hostPorts, sandbox.macAddress),
+    );
+    return againAfter(0);
+  }
+
+  private async startContainers(scope: Scope, id: string, key: string): Promise<ReconcileResult> {
+    let task = (await this.store.get<Task>(KIND.task, scope, id))!.doc;
+    const withSecrets = task.wharf.containerPlans.filter((plan) => plan.secrets.length > 0);
+    if (withSecrets.length > 0) {
+      // Secrets Manager and Parameter Store arrive with their issue; running without the secrets would be worse than not running.
+      const detail = `execution resource retrieval failed: Wharf cannot resolve secrets yet (container ${withSecrets[0]!.name}: ${withSecrets[0]!.secrets[0]!.valueFrom})`;
+      await this.update(scope, id, (current) => failSecrets(current, detail, this.clock.now()));
+      return againAfter(0);
+    }
+    if (task.pullStoppedAt === undefined) {
+      task = (await this.update(scope, id, (current) => markPullStarted(current, this.clock.now())))!;
+      const digests: Record<string, string> = {};
+      for (const image of new Set(task.wharf.containerPlans.map((plan) => plan.image))) {
+        try {
+          digests[image] = (await this.runtime.ensureImage(image)).imageId;
+        } catch (error) {
+          if (!(error instanceof ImagePullError)) throw error;
+          await this.update(scope, id, (current) => failPull(current, image, `pull image manifest has been retried 1 time(s): failed to resolve ref ${image}: ${error.message}`, this.clock.now()));
+          return againAfter(0);
+        }
+      }
+      task = (await this.update(scope, id, (current) => markPulled(current, digests, this.clock.now())))!;
+    }
+
+    // A container created by an attempt that died before recording its id is removed and made again.
+    const recorded = new Set(Object.values(task.wharf.containerIds));
+    const strays = (await this.ownContainers()).filter(
+      (c) => c.labels[WHARF_LABELS.taskKey] === key && c.labels[WHARF_LABELS.role] !== 'pause' && !recorded.has(c.id),
+    );
+    await this.removeContainers(strays);
+
+    task = (await this.observe(scope, id)) ?? task;
+    if (task.desiredStatus === 'STOPPED') return againAfter(0);
+    for (const plan of task.wharf.containerPlans) {
+      if (task.wharf.containerIds[plan.name]) continue;
+      const readiness = dependencyReadiness(plan, task.containers);
+      if (readiness.state === 'waiting') continue;
+      if (readiness.state === 'failed') {
+        await this.update(scope, id, (current) => requestStop(current, 'TaskFailedToStart', `DependencyFailedError: container ${plan.name}: ${readiness.reason}`, this.clock.now()));
+        return againAfter(0);
+      }
+      const containerId = await this.runtime.createContainer(this.containerSpec(task, plan, key));
+      task = (await this.update(scope, id, (current) => recordContainerId(current, plan.name, containerId)))!;
+      try {
+        await this.runtime.startContainer(containerId);
+      } catch (error) {
+        this.logger.warn({ err: error, task: task.taskArn, container: plan.name }, 'container failed to start');
+      }
+    }
+    task = (await this.observe(scope, id)) ?? task;
+    task = (await this.update(scope, id, (current) => markRunningIfStarted(current, this.clock.now()))) ?? task;
+    // Waiting on a dependency: events wake us sooner, this is the fallback.
+    return task.lastStatus === 'RUNNING' ? againAfter(60_000) : againAfter(1_000);
+  }
+
+  private containerSpec(task: Task, plan: ContainerPlan, key: string) {
+    const sandbox = task.wharf.sandbox!;
+    return {
+      name: `wharf-${task.wharf.taskId}-${plan.name}`,
+      image: plan.image,
+      labels: this.labels(task, key, plan.name),
+      sandbox: { containerId: sandbox.containerId, cgroupParent: sandbox.cgroupParent },
+      ...(plan.entryPoint ? { entryPoint: plan.entryPoint } : {}),
+      ...(plan.command ? { command: plan.command } : {}),
+      environment: plan.environment,
+      ...(plan.workingDirectory ? { workingDirectory: plan.workingDirectory } : {}),
+      ...(plan.user ? { user: plan.user } : {}),
+      cpuUnits: plan.cpu,
+      ...(plan.memory !== undefined ? { memoryMiB: plan.memory } : {}),
+      ...(plan.memoryReservation !== undefined ? { memoryReservationMiB: plan.memoryReservation } : {}),
+      ...(plan.ulimits ? { ulimits: plan.ulimits } : {}),
+      ...(plan.readonlyRootFilesystem ? { readonlyRootFilesystem: true } : {}),
+      ...(plan.initProcessEnabled ? { initProcessEnabled: true } : {}),
+      ...(plan.capabilities ? { capabilities: plan.capabilities } : {}),
+      stopTimeoutSeconds: plan.stopTimeout,
+      ...(plan.healthCheck
+        ? {
+            healthCheck: {
+              command: plan.healthCheck.command,
+              intervalSeconds: plan.healthCheck.interval,
+              timeoutSeconds: plan.healthCheck.timeout,
+              retries: plan.healthCheck.retries,
+              ...(plan.healthCheck.startPeriod !== undefined ? { startPeriodSeconds: plan.healthCheck.startPeriod } : {}),
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** Reads every recorded container from the runtime and folds the result into the task. */
+  private async observe(scope: Scope, id: string): Promise<Task | undefined> {
+    const record = await this.store.get<Task>(KIND.task, scope, id);
+    if (!record) return undefined;
+    const observed: Record<string, ContainerObservation> = {};
+    await Promise.all(
+      Object.entries(record.doc.wharf.containerIds).map(async ([name, containerId]) => {
+        const state = await this.runtime.inspectContainer(containerId);
+        observed[name] = state
+          ? {
+              status: state.status === 'running' ? 'running' : state.status === 'exited' ? 'exited' : state.status === 'created' ? 'created' : 'other',
+              ...(state.exitCode !== undefined ? { exitCode: state.exitCode } : {}),
+              oomKilled: state.oomKilled,
+              ...(state.health ? { health: state.health } : {}),
+              ...(state.error ? { error: state.error } : {}),
+            }
+          : { status: 'missing' };
+      }),
+    );
+    return this.update(scope, id, (current) => applyObservations(current, observed, this.clock.now()));
+  }
+
+  private async stopTask(scope: Scope, id: string, key: string): Promise<ReconcileResult> {
+    let task = (await this.update(scope, id, (current) => markStopping(current, this.clock.now())))!;
+    await Promise.all(
+      task.wharf.containerPlans.map((plan) => {
+        const containerId = task.wharf.containerIds[plan.name];
+        return containerId ? this.runtime.stopContainer(containerId, plan.stopTimeout) : Promise.resolve();
+      }),
+    );
+    await this.observe(scope, id);
+    task = (await this.update(scope, id, (current) => (current.lastStatus === 'STOPPING' ? markExecutionStopped(current, this.clock.now()) : current)))!;
+    // The network namespace goes last; the stopped containers stay for the retention period (docker logs still works).
+    if (task.wharf.sandbox) await this.runtime.stopContainer(task.wharf.sandbox.containerId, 1);
+    await this.update(scope, id, (current) => (current.lastStatus === 'DEPROVISIONING' ? markStopped(current, this.clock.now()) : current));
+    this.logger.info({ task: task.taskArn, key, stopCode: task.stopCode }, 'task stopped');
+    return againAfter(0);
+  }
+
+  /** After the retention period a STOPPED task's containers and record are removed. */
+  private async expire(scope: Scope, id: string, key: string, task: Task): Promise<ReconcileResult> {
+    const remaining = (task.stoppedAt ?? 0) + this.retentionMs - this.clock.now().getTime();
+    if (remaining > 0) return againAfter(Math.min(remaining, 2 ** 31 - 1));
+    await this.removeContainers((await this.ownContainers()).filter((c) => c.labels[WHARF_LABELS.taskKey] === key));
+    await this.store.write([{ op: 'delete', kind: KIND.task, scope, id }]);
+    return done;
+  }
+}
+

@@ -1,0 +1,26 @@
+/**
+ * Store kinds and id conventions for ECS records, shared by the API handlers
+ * and the controllers; ids sort the way ECS lists them.
+ */
+export const KIND = {
+  cluster: 'ecs.cluster',
+  taskDefinition: 'ecs.task-definition',
+  taskDefinitionFamily: 'ecs.task-definition-family',
+  capacityProvider: 'ecs.capacity-provider',
+  accountSetting: 'ecs.account-setting',
+  service: 'ecs.service',
+  task: 'ecs.task',
+} as const;
+
+export function taskDefinitionId(family: string, revision: number): string {
+  return `${family}:${String(revision).padStart(10, '0')}`;
+}
+
+/** Services and tasks are stored under `<cluster>/...`, so a prefix lists one cluster's. */
+export function inCluster(clusterName: string): string {
+  return `${clusterName}/`;
+}
+
+export function taskRecordId(clusterName: string, taskId: string): string {
+  return `${clusterName}/${taskId}`;
+}

@@ -1,0 +1,224 @@
+import { CONTAINER_REASONS, STOP_REASONS, type StopCode } from './task-status.js';
+import type { ContainerPlan, Task, TaskContainer } from './task.js';
+
+/**
+ * Pure steps of the task lifecycle. The supervisor performs runtime actions
+ * and hands what it saw to these functions, which return the next version of
+ * the task; they are idempotent so a step can be re-applied on a fresh copy
+ * after a stale write.
+ */
+
+/** What the runtime reported about one container. */
+export interface ContainerObservation {
+  readonly status: 'created' | 'running' | 'exited' | 'missing' | 'other';
+  readonly exitCode?: number;
+  readonly oomKilled?: boolean;
+  readonly health?: 'starting' | 'healthy' | 'unhealthy';
+  readonly error?: string;
+  readonly imageId?: string;
+}
+
+function clone(task: Task): Task {
+  return structuredClone(task);
+}
+
+/** Desired status only moves forward; the first stop reason wins. */
+export function requestStop(task: Task, stopCode: StopCode, stoppedReason: string, now: Date): Task {
+  if (task.desiredStatus === 'STOPPED') return task;
+  const next = clone(task);
+  next.desiredStatus = 'STOPPED';
+  next.stopCode = stopCode;
+  next.stoppedReason = stoppedReason.slice(0, 255);
+  next.wharf.stopRequestedAt = now.getTime();
+  next.version += 1;
+  return next;
+}
+
+export function markSandboxReady(task: Task, sandbox: NonNullable<Task['wharf']['sandbox']>, hostPorts: readonly { containerPort: number; protocol: string; hostPort: number; bindIP: string }[], macAddress: string): Task {
+  const next = clone(task);
+  next.wharf.sandbox = sandbox;
+  next.lastStatus = 'PENDING';
+  next.version += 1;
+  for (const attachment of next.attachments) {
+    attachment.status = 'ATTACHED';
+    const keep = attachment.details.filter((detail) => detail.name === 'subnetId' || detail.name === 'networkInterfaceId');
+    attachment.details = [...keep, { name: 'macAddress', value: macAddress }, { name: 'privateDnsName', value: `ip-${sandbox.ipv4Address.replace(/\./g, '-')}.ec2.internal` }, { name: 'privateIPv4Address', value: sandbox.ipv4Address }];
+  }
+  for (const container of next.containers) {
+    const plan = next.wharf.containerPlans.find((candidate) => candidate.name === container.name);
+    container.networkInterfaces = next.attachments.map((attachment) => ({ attachmentId: attachment.id, privateIpv4Address: sandbox.ipv4Address }));
+    container.networkBindings = hostPorts
+      .filter((binding) => plan?.portMappings.some((mapping) => mapping.containerPort === binding.containerPort && mapping.protocol === binding.protocol))
+      .map((binding) => ({ bindIP: binding.bindIP, containerPort: binding.containerPort, hostPort: binding.hostPort, protocol: binding.protocol }));
+  }
+  return next;
+}
+
+export function markPullStarted(task: Task, now: Date): Task {
+  if (task.pullStartedAt !== undefined) return task;
+  const next = clone(task);
+  next.pullStartedAt = now.getTime();
+  return next;
+}
+
+export function markPulled(task: Task, digests: Readonly<Record<string, string>>, now: Date): Task {
+  const next = clone(task);
+  next.pullStoppedAt ??= now.getTime();
+  for (const container of next.containers) {
+    const digest = digests[container.image];
+    if (digest) container.imageDigest = digest;
+  }
+  return next;
+}
+
+/** An image that cannot be pulled stops the task before it ran, as ECS reports it. */
+export function failPull(task: Task, image: string, detail: string, now: Date): Task {
+  const reason = `CannotPullContainerError: ${detail}`;
+  let next = markPulled(task, {}, now);
+  for (const container of next.containers) if (container.image === image) container.reason = reason;
+  next = requestStop(next, 'TaskFailedToStart', reason, now);
+  return next;
+}
+
+/**
+ * Secrets are resolved before any container starts; one that cannot be read
+ * stops the task as ECS does.
+ */
+export function failSecrets(task: Task, detail: string, now: Date): Task {
+  return requestStop(task, 'TaskFailedToStart', `ResourceInitializationError: unable to pull secrets or registry auth: ${detail}`, now);
+}
+
+export function recordContainerId(task: Task, name: string, id: string): Task {
+  const next = clone(task);
+  next.wharf.containerIds[name] = id;
+  const container = next.containers.find((candidate) => candidate.name === name);
+  // Fargate shows `<taskId>-<10 digits>`; Wharf shows the engine's id so `docker` commands find it.
+  if (container) container.runtimeId = id;
+  return next;
+}
+
+/**
+ * Folds what the runtime saw into the task: container statuses, exit codes,
+ * OOM reasons and health; an essential container that exited stops the task.
+ */
+export function applyObservations(task: Task, observed: Readonly<Record<string, ContainerObservation>>, now: Date): Task {
+  let next = clone(task);
+  let changed = false;
+  for (const container of next.containers) {
+    const seen = observed[container.name];
+    if (!seen) continue;
+    const before = JSON.stringify(container);
+    updateContainer(container, seen, next.wharf.containerPlans.find((plan) => plan.name === container.name));
+    if (JSON.stringify(container) !== before) changed = true;
+  }
+  const health = taskHealth(next.containers, next.wharf.containerPlans);
+  if (health !== next.healthStatus) {
+    next.healthStatus = health;
+    changed = true;
+  }
+  if (changed) next.version += 1;
+  const essentialExit = next.containers.find((container) => container.lastStatus === 'STOPPED' && next.wharf.containerPlans.find((plan) => plan.name === container.name)?.essential);
+  if (essentialExit && next.desiredStatus === 'RUNNING') {
+    next = requestStop(next, 'EssentialContainerExited', STOP_REASONS.essentialExited, now);
+  }
+  return next;
+}
+
+function updateContainer(container: TaskContainer, seen: ContainerObservation, plan: ContainerPlan | undefined): void {
+  if (seen.status === 'running') {
+    container.lastStatus = 'RUNNING';
+  } else if (seen.status === 'exited' || (seen.status === 'missing' && container.lastStatus === 'RUNNING')) {
+    container.lastStatus = 'STOPPED';
+    if (seen.exitCode !== undefined) container.exitCode = seen.exitCode;
+    if (seen.oomKilled && seen.exitCode === 137) container.reason = CONTAINER_REASONS.oom;
+    else if (seen.error && container.reason === undefined) container.reason = `CannotStartContainerError: ${seen.error}`;
+  }
+  if (plan?.healthCheck && container.lastStatus !== 'STOPPED') {
+    container.healthStatus = seen.health === 'healthy' ? 'HEALTHY' : seen.health === 'unhealthy' ? 'UNHEALTHY' : 'UNKNOWN';
+  }
+}
+
+/** ECS's rule: from essential containers with checks; any unhealthy -> UNHEALTHY, all healthy -> HEALTHY, else UNKNOWN. */
+export function taskHealth(containers: readonly TaskContainer[], plans: readonly ContainerPlan[]): Task['healthStatus'] {
+  const checked = containers.filter((container) => {
+    const plan = plans.find((candidate) => candidate.name === container.name);
+    return plan?.essential && plan.healthCheck;
+  });
+  if (checked.length === 0) return 'UNKNOWN';
+  if (checked.some((container) => container.healthStatus === 'UNHEALTHY')) return 'UNHEALTHY';
+  if (checked.every((container) => container.healthStatus === 'HEALTHY')) return 'HEALTHY';
+  return 'UNKNOWN';
+}
+
+export type Readiness = { readonly state: 'ready' } | { readonly state: 'waiting' } | { readonly state: 'failed'; readonly reason: string };
+
+/** Whether a container's dependsOn conditions let it start now. */
+export function dependencyReadiness(plan: ContainerPlan, containers: readonly TaskContainer[]): Readiness {
+  for (const dependency of plan.dependsOn) {
+    const target = containers.find((container) => container.name === dependency.containerName);
+    if (!target) return { state: 'failed', reason: `dependency ${dependency.containerName} is not in the task` };
+    switch (dependency.condition) {
+      case 'START':
+        if (target.lastStatus === 'PENDING') return { state: 'waiting' };
+        break;
+      case 'COMPLETE':
+        if (target.lastStatus !== 'STOPPED') return { state: 'waiting' };
+        break;
+      case 'SUCCESS':
+        if (target.lastStatus !== 'STOPPED') return { state: 'waiting' };
+        if (target.exitCode !== 0) return { state: 'failed', reason: `dependency ${dependency.containerName} exited with code ${target.exitCode ?? 'unknown'}, not 0` };
+        break;
+      case 'HEALTHY':
+        if (target.lastStatus === 'STOPPED') return { state: 'failed', reason: `dependency ${dependency.containerName} stopped before it was healthy` };
+        if (target.healthStatus !== 'HEALTHY') return { state: 'waiting' };
+        break;
+    }
+  }
+  return { state: 'ready' };
+}
+
+/** The task runs once every container has started (or, for dependencies, already finished). */
+export function markRunningIfStarted(task: Task, now: Date): Task {
+  if (task.lastStatus !== 'PENDING' && task.lastStatus !== 'ACTIVATING') return task;
+  if (task.containers.some((container) => container.lastStatus === 'PENDING')) return task;
+  const next = clone(task);
+  next.lastStatus = 'RUNNING';
+  next.startedAt ??= now.getTime();
+  next.connectivity = 'CONNECTED';
+  next.connectivityAt ??= now.getTime();
+  next.version += 1;
+  return next;
+}
+
+export function markStopping(task: Task, now: Date): Task {
+  if (task.lastStatus === 'STOPPING' || task.lastStatus === 'DEPROVISIONING' || task.lastStatus === 'STOPPED') return task;
+  const next = clone(task);
+  next.lastStatus = 'STOPPING';
+  next.stoppingAt ??= now.getTime();
+  next.version += 1;
+  return next;
+}
+
+/** Every container has stopped: results are final; the network goes next. */
+export function markExecutionStopped(task: Task, now: Date): Task {
+  const next = clone(task);
+  for (const container of next.containers) {
+    if (container.lastStatus !== 'STOPPED') container.lastStatus = 'STOPPED';
+  }
+  next.executionStoppedAt ??= now.getTime();
+  next.lastStatus = 'DEPROVISIONING';
+  for (const attachment of next.attachments) attachment.status = 'DETACHED';
+  next.version += 1;
+  return next;
+}
+
+export function markStopped(task: Task, now: Date): Task {
+  const next = clone(task);
+  next.lastStatus = 'STOPPED';
+  next.stoppedAt ??= now.getTime();
+  next.connectivity = 'DISCONNECTED';
+  for (const attachment of next.attachments) attachment.status = 'DELETED';
+  next.wharf.cleanedUp = true;
+  next.version += 1;
+  return next;
+}

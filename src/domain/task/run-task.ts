@@ -1,0 +1,264 @@
+import { formatArn } from '../arn.js';
+import { checkStrategy, checkStrategyAgainstCluster, type CapacityProviderStrategyItem } from '../ecs/capacity-provider-strategy.js';
+import { checkTags, type Tag } from '../ecs/tags.js';
+import { clientException, invalidParameter } from '../errors.js';
+import { isValidFargateSize } from '../task-definition/index.js';
+import type { ContainerPlan, Task } from './task.js';
+
+/** The parts of a registered task definition RunTask reads. */
+export interface RunnableDefinition {
+  readonly taskDefinitionArn: string;
+  readonly family: string;
+  readonly revision: number;
+  readonly status: string;
+  readonly networkMode?: string;
+  readonly cpu?: string;
+  readonly memory?: string;
+  readonly compatibilities?: string[];
+  readonly requiresCompatibilities?: string[];
+  readonly ephemeralStorage?: { sizeInGiB: number };
+  readonly containerDefinitions: Record<string, any>[];
+}
+
+export interface RunTaskInput {
+  readonly count?: number;
+  readonly launchType?: string;
+  readonly capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  readonly networkConfiguration?: { awsvpcConfiguration?: { subnets: string[]; securityGroups?: string[]; assignPublicIp?: string } };
+  readonly overrides?: {
+    containerOverrides?: { name?: string; command?: string[]; environment?: { name?: string; value?: string }[]; cpu?: number; memory?: number; memoryReservation?: number }[];
+    cpu?: string;
+    memory?: string;
+    taskRoleArn?: string;
+    executionRoleArn?: string;
+    ephemeralStorage?: { sizeInGiB: number };
+  };
+  readonly group?: string;
+  readonly startedBy?: string;
+  readonly referenceId?: string;
+  readonly tags?: Tag[];
+  readonly propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
+  readonly enableExecuteCommand?: boolean;
+  readonly platformVersion?: string;
+}
+
+export interface ClusterView {
+  readonly clusterArn: string;
+  readonly clusterName: string;
+  readonly capacityProviders: readonly string[];
+  readonly defaultCapacityProviderStrategy: readonly CapacityProviderStrategyItem[];
+}
+
+/** Identifiers are made outside the domain and handed in, so plans are repeatable. */
+export interface IdSource {
+  taskId(): string;
+  uuid(): string;
+  eniId(): string;
+}
+
+export const FARGATE_PLATFORM_VERSION = '1.4.0';
+const DEFAULT_STOP_TIMEOUT = 30;
+
+/**
+ * Validates a RunTask request against ECS's rules and builds the tasks it asks
+ * for, each PROVISIONING with desired status RUNNING. Throws AwsError values.
+ */
+export function planRunTask(
+  input: RunTaskInput,
+  definition: RunnableDefinition,
+  definitionTags: readonly Tag[],
+  cluster: ClusterView,
+  where: { region: string; account: string; now: Date; ids: IdSource },
+): Task[] {
+  const count = input.count ?? 1;
+  if (count < 1 || count > 10) throw invalidParameter('The count must be between 1 and 10.');
+  if (definition.status !== 'ACTIVE') throw clientException('TaskDefinition is inactive');
+  if (input.launchType && input.capacityProviderStrategy && input.capacityProviderStrategy.length > 0) {
+    throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.');
+  }
+  if (input.startedBy !== undefined && input.startedBy.length > 128) throw invalidParameter('startedBy can be at most 128 characters.');
+  if (input.group !== undefined && input.group.length > 255) throw invalidParameter('group can be at most 255 characters.');
+  checkTags(input.tags ?? []);
+
+  const providers = chooseCapacity(input, cluster, count, definition);
+  const networkMode = definition.networkMode ?? 'bridge';
+  const awsvpc = input.networkConfiguration?.awsvpcConfiguration;
+  if (networkMode === 'awsvpc') {
+    if (!awsvpc) throw invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+    if (awsvpc.subnets.length === 0) throw invalidParameter('subnets can not be empty.');
+    if (awsvpc.subnets.length > 16) throw invalidParameter('subnets can have at most 16 items.');
+    if ((awsvpc.securityGroups ?? []).length > 5) throw invalidParameter('securityGroups can have at most 5 items.');
+  } else if (awsvpc) {
+    throw invalidParameter("Network Configuration is not valid for the given networkMode of this task definition.");
+  }
+
+  const overrides = input.overrides ?? {};
+  const cpu = overrides.cpu ?? definition.cpu;
+  const memory = overrides.memory ?? definition.memory;
+  if (providers.fargate && (!cpu || !memory || !isValidFargateSize(cpu, memory))) throw clientException('No Fargate configuration exists for given values.');
+  const containerPlans = planContainers(definition, overrides, where.region, providers.fargate);
+
+  const tags = [...(input.propagateTags === 'TASK_DEFINITION' ? definitionTags : []), ...(input.tags ?? [])];
+  return providers.perTask.map((provider, index) => {
+    const taskId = where.ids.taskId();
+    const taskArn = formatArn({ service: 'ecs', region: where.region, account: where.account, resource: `task/${cluster.clusterName}/${taskId}` });
+    const subnetId = awsvpc ? awsvpc.subnets[index % awsvpc.subnets.length]! : '';
+    const attachmentId = where.ids.uuid();
+    const task: Task = {
+      taskArn,
+      clusterArn: cluster.clusterArn,
+      taskDefinitionArn: definition.taskDefinitionArn,
+      lastStatus: 'PROVISIONING',
+      desiredStatus: 'RUNNING',
+      ...(provider ? { capacityProviderName: provider } : { launchType: input.launchType ?? 'FARGATE' }),
+      ...(providers.fargate ? { platformVersion: FARGATE_PLATFORM_VERSION, platformFamily: 'Linux' } : {}),
+      ...(provider && providers.fargate ? { launchType: 'FARGATE' } : {}),
+      availabilityZone: `${where.region}a`,
+      cpu: cpu ?? '0',
+      memory: memory ?? '0',
+      group: input.group ?? `family:${definition.family}`,
+      ...(input.startedBy !== undefined ? { startedBy: input.startedBy } : {}),
+      enableExecuteCommand: input.enableExecuteCommand ?? false,
+      overrides: {
+        containerOverrides: overrides.containerOverrides ?? [],
+        ...(overrides.cpu ? { cpu: overrides.cpu } : {}),
+        ...(overrides.memory ? { memory: overrides.memory } : {}),
+        ...(overrides.taskRoleArn ? { taskRoleArn: overrides.taskRoleArn } : {}),
+        ...(overrides.executionRoleArn ? { executionRoleArn: overrides.executionRoleArn } : {}),
+        inferenceAcceleratorOverrides: [],
+      },
+      ephemeralStorage: overrides.ephemeralStorage ?? definition.ephemeralStorage ?? { sizeInGiB: 20 },
+      tags,
+      containers: containerPlans.map((plan) => ({
+        containerArn: formatArn({ service: 'ecs', region: where.region, account: where.account, resource: `container/${cluster.clusterName}/${taskId}/${where.ids.uuid()}` }),
+        taskArn,
+        name: plan.name,
+        image: plan.image,
+        lastStatus: 'PENDING',
+        networkBindings: [],
+        networkInterfaces: [],
+        healthStatus: 'UNKNOWN',
+        cpu: String(plan.cpu),
+        ...(plan.memory !== undefined ? { memory: String(plan.memory) } : {}),
+        ...(plan.memoryReservation !== undefined ? { memoryReservation: String(plan.memoryReservation) } : {}),
+      })),
+      attachments:
+        networkMode === 'awsvpc'
+          ? [{ id: attachmentId, type: 'ElasticNetworkInterface', status: 'PRECREATED', details: [{ name: 'subnetId', value: subnetId }, { name: 'networkInterfaceId', value: where.ids.eniId() }] }]
+          : [],
+      healthStatus: 'UNKNOWN',
+      version: 1,
+      createdAt: where.now.getTime(),
+      wharf: {
+        taskId,
+        clusterName: cluster.clusterName,
+        family: definition.family,
+        revision: definition.revision,
+        ...(input.referenceId !== undefined ? { referenceId: input.referenceId } : {}),
+        subnetId,
+        securityGroups: awsvpc?.securityGroups ?? [],
+        containerPlans,
+        containerIds: {},
+      },
+    };
+    return task;
+  });
+}
+
+/**
+ * Decides launch type or capacity provider per task. Fargate and Fargate Spot
+ * are the capacity Wharf has; EC2 and EXTERNAL have no container instances.
+ */
+function chooseCapacity(input: RunTaskInput, cluster: ClusterView, count: number, definition: RunnableDefinition): { perTask: (string | undefined)[]; fargate: boolean } {
+  const compatibilities = definition.compatibilities ?? [];
+  let strategy = input.capacityProviderStrategy ?? [];
+  if (!input.launchType && strategy.length === 0) strategy = [...cluster.defaultCapacityProviderStrategy];
+  if (input.launchType || strategy.length === 0) {
+    const launchType = input.launchType ?? 'EC2';
+    if (launchType !== 'FARGATE') throw invalidParameter('No Container Instances were found in your cluster.');
+    if (!compatibilities.includes('FARGATE')) throw invalidParameter('Task definition does not support launch_type FARGATE.');
+    return { perTask: Array.from({ length: count }, () => undefined), fargate: true };
+  }
+  checkStrategy(strategy);
+  checkStrategyAgainstCluster(strategy, cluster.capacityProviders);
+  if (!strategy.every((item) => item.capacityProvider === 'FARGATE' || item.capacityProvider === 'FARGATE_SPOT')) {
+    throw invalidParameter('No Container Instances were found in your cluster.');
+  }
+  if (!compatibilities.includes('FARGATE')) throw invalidParameter('Task definition does not support launch_type FARGATE.');
+  return { perTask: spreadByStrategy(strategy, count), fargate: true };
+}
+
+/** `base` tasks go to the provider that has it, the rest in proportion to the weights. */
+export function spreadByStrategy(strategy: readonly CapacityProviderStrategyItem[], count: number, already: Readonly<Record<string, number>> = {}): string[] {
+  const placed: Record<string, number> = { ...already };
+  const result: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const underBase = strategy.find((item) => (item.base ?? 0) > (placed[item.capacityProvider] ?? 0));
+    let chosen = underBase?.capacityProvider;
+    if (!chosen) {
+      // The provider furthest below its weighted share of what is placed beyond the bases.
+      const weighted = strategy.filter((item) => (item.weight ?? 0) > 0);
+      const totalWeight = weighted.reduce((sum, item) => sum + (item.weight ?? 0), 0);
+      const beyondBase = weighted.reduce((sum, item) => sum + Math.max(0, (placed[item.capacityProvider] ?? 0) - (item.base ?? 0)), 0) + 1;
+      let best = -Infinity;
+      for (const item of weighted) {
+        const deficit = (beyondBase * (item.weight ?? 0)) / totalWeight - Math.max(0, (placed[item.capacityProvider] ?? 0) - (item.base ?? 0));
+        // On a tie the provider with fewer tasks so far goes first, so equal weights alternate.
+        const tie = Math.abs(deficit - best) < 1e-9 && (placed[item.capacityProvider] ?? 0) < (placed[chosen!] ?? 0);
+        if (deficit > best + 1e-9 || tie) {
+          best = deficit;
+          chosen = item.capacityProvider;
+        }
+      }
+    }
+    placed[chosen!] = (placed[chosen!] ?? 0) + 1;
+    result.push(chosen!);
+  }
+  return result;
+}
+
+function planContainers(definition: RunnableDefinition, overrides: NonNullable<RunTaskInput['overrides']>, region: string, fargate: boolean): ContainerPlan[] {
+  const names = new Set(definition.containerDefinitions.map((container) => container.name as string));
+  for (const override of overrides.containerOverrides ?? []) {
+    if (!override.name || !names.has(override.name)) {
+      throw invalidParameter(`Override for container named ${override.name ?? ''} is not a container in the TaskDefinition.`);
+    }
+  }
+  return definition.containerDefinitions.map((container) => {
+    const override = (overrides.containerOverrides ?? []).find((candidate) => candidate.name === container.name) ?? {};
+    const environment: Record<string, string> = {
+      AWS_EXECUTION_ENV: fargate ? 'AWS_ECS_FARGATE' : 'AWS_ECS_EC2',
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+    };
+    for (const variable of [...(container.environment ?? []), ...(override.environment ?? [])]) {
+      if (variable.name) environment[variable.name] = variable.value ?? '';
+    }
+    const healthCheck = container.healthCheck as ContainerPlan['healthCheck'] | undefined;
+    return {
+      name: container.name,
+      image: container.image,
+      essential: container.essential !== false,
+      ...(container.entryPoint ? { entryPoint: container.entryPoint } : {}),
+      ...((override.command ?? container.command) ? { command: override.command ?? container.command } : {}),
+      environment,
+      ...(container.workingDirectory ? { workingDirectory: container.workingDirectory } : {}),
+      ...(container.user ? { user: container.user } : {}),
+      cpu: override.cpu ?? container.cpu ?? 0,
+      ...((override.memory ?? container.memory) !== undefined ? { memory: override.memory ?? container.memory } : {}),
+      ...((override.memoryReservation ?? container.memoryReservation) !== undefined ? { memoryReservation: override.memoryReservation ?? container.memoryReservation } : {}),
+      ...(container.ulimits ? { ulimits: container.ulimits } : {}),
+      ...(container.readonlyRootFilesystem ? { readonlyRootFilesystem: true } : {}),
+      ...(container.linuxParameters?.initProcessEnabled ? { initProcessEnabled: true } : {}),
+      ...(container.linuxParameters?.capabilities ? { capabilities: container.linuxParameters.capabilities } : {}),
+      stopTimeout: Math.min(container.stopTimeout ?? DEFAULT_STOP_TIMEOUT, fargate ? 120 : Number.MAX_SAFE_INTEGER),
+      ...(healthCheck ? { healthCheck } : {}),
+      dependsOn: container.dependsOn ?? [],
+      secrets: container.secrets ?? [],
+      portMappings: (container.portMappings ?? []).map((mapping: { containerPort: number; protocol?: string }) => ({
+        containerPort: mapping.containerPort,
+        protocol: mapping.protocol === 'udp' ? 'udp' : 'tcp',
+      })),
+    } as ContainerPlan;
+  });
+}

@@ -1,0 +1,30 @@
+/**
+ * Task statuses in lifecycle order, compared with < and >= as the ECS agent
+ * compares its container statuses: a task only ever moves forward.
+ */
+export const TASK_STATUSES = ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING', 'DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export function statusRank(status: TaskStatus): number {
+  return TASK_STATUSES.indexOf(status);
+}
+
+export function isAtLeast(status: TaskStatus, other: TaskStatus): boolean {
+  return statusRank(status) >= statusRank(other);
+}
+
+export type ContainerStatus = 'PENDING' | 'RUNNING' | 'STOPPED';
+
+export type StopCode = 'TaskFailedToStart' | 'EssentialContainerExited' | 'UserInitiated' | 'ServiceSchedulerInitiated' | 'SpotInterruption' | 'TerminationNotice';
+
+/** ECS's own wording for why a task stopped. */
+export const STOP_REASONS = {
+  essentialExited: 'Essential container in task exited',
+  userStopped: 'Task stopped by user',
+  healthFailed: 'Task failed container health checks',
+} as const;
+
+/** Container `reason` strings have the form `<ErrorName>: <detail>`. */
+export const CONTAINER_REASONS = {
+  oom: 'OutOfMemoryError: Container killed due to memory usage',
+} as const;

@@ -1,0 +1,114 @@
+import type { Tag } from '../ecs/tags.js';
+import type { ContainerStatus, StopCode, TaskStatus } from './task-status.js';
+
+/** What the supervisor needs to create one container, resolved at RunTask time so a restart never re-reads a changed definition. */
+export interface ContainerPlan {
+  readonly name: string;
+  readonly image: string;
+  readonly essential: boolean;
+  readonly entryPoint?: string[];
+  readonly command?: string[];
+  readonly environment: Record<string, string>;
+  readonly workingDirectory?: string;
+  readonly user?: string;
+  readonly cpu: number;
+  readonly memory?: number;
+  readonly memoryReservation?: number;
+  readonly ulimits?: { name: string; softLimit: number; hardLimit: number }[];
+  readonly readonlyRootFilesystem?: boolean;
+  readonly initProcessEnabled?: boolean;
+  readonly capabilities?: { add?: string[]; drop?: string[] };
+  readonly stopTimeout: number;
+  readonly healthCheck?: { command: string[]; interval: number; timeout: number; retries: number; startPeriod?: number };
+  readonly dependsOn: { containerName: string; condition: 'START' | 'COMPLETE' | 'SUCCESS' | 'HEALTHY' }[];
+  readonly portMappings: { containerPort: number; protocol: 'tcp' | 'udp' }[];
+  /** `secrets` references, resolved at start as the execution role. */
+  readonly secrets: { name: string; valueFrom: string }[];
+}
+
+/** Observed state of one container, written by the supervisor only. */
+export interface TaskContainer {
+  readonly containerArn: string;
+  readonly taskArn: string;
+  readonly name: string;
+  readonly image: string;
+  imageDigest?: string;
+  runtimeId?: string;
+  lastStatus: ContainerStatus;
+  exitCode?: number;
+  reason?: string;
+  networkBindings: { bindIP: string; containerPort: number; hostPort: number; protocol: string }[];
+  networkInterfaces: { attachmentId: string; privateIpv4Address: string }[];
+  healthStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  readonly cpu: string;
+  readonly memory?: string;
+  readonly memoryReservation?: string;
+  managedAgents?: unknown[];
+}
+
+export interface TaskAttachment {
+  readonly id: string;
+  readonly type: 'ElasticNetworkInterface';
+  status: 'PRECREATED' | 'ATTACHING' | 'ATTACHED' | 'DETACHING' | 'DETACHED' | 'DELETED';
+  details: { name: string; value: string }[];
+}
+
+/**
+ * A task as stored: the ECS Task shape (the serializer sends only modelled
+ * members) plus Wharf's own bookkeeping under `wharf`.
+ */
+export interface Task {
+  readonly taskArn: string;
+  readonly clusterArn: string;
+  readonly taskDefinitionArn: string;
+  lastStatus: TaskStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  readonly launchType?: string;
+  readonly capacityProviderName?: string;
+  readonly platformVersion?: string;
+  readonly platformFamily?: string;
+  readonly availabilityZone: string;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly group: string;
+  readonly startedBy?: string;
+  readonly enableExecuteCommand: boolean;
+  readonly overrides: Record<string, unknown>;
+  readonly ephemeralStorage: { sizeInGiB: number };
+  readonly tags: Tag[];
+  containers: TaskContainer[];
+  attachments: TaskAttachment[];
+  healthStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  connectivity?: 'CONNECTED' | 'DISCONNECTED';
+  version: number;
+  readonly createdAt: number;
+  pullStartedAt?: number;
+  pullStoppedAt?: number;
+  connectivityAt?: number;
+  startedAt?: number;
+  stoppingAt?: number;
+  executionStoppedAt?: number;
+  stoppedAt?: number;
+  stopCode?: StopCode;
+  stoppedReason?: string;
+  readonly wharf: TaskInternals;
+}
+
+export interface TaskInternals {
+  readonly taskId: string;
+  readonly clusterName: string;
+  readonly family: string;
+  readonly revision: number;
+  readonly referenceId?: string;
+  readonly subnetId: string;
+  readonly securityGroups: string[];
+  readonly containerPlans: ContainerPlan[];
+  /** Set once the pause container holds the task's network namespace. */
+  sandbox?: { containerId: string; cgroupParent: string; ipv4Address: string; macAddress: string; subnetCidr: string; gateway: string };
+  /** Engine container ids by container name. */
+  containerIds: Record<string, string>;
+  /** Set when the essential-exit or stop decision was taken, before containers are stopped. */
+  stopRequestedAt?: number;
+  /** Results are final and the runtime resources are gone. */
+  cleanedUp?: boolean;
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { CreateClusterCommand, DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { DEFAULT_KEY } from '../cli/config.js';
+import { docker, waitFor } from './harness.js';
+import { ensureTestImage } from './test-images.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'wharf.js');
+
+function startWharf(dataDir: string, port: number): Promise<{ child: ChildProcess; endpoint: string }> {
+  const child = spawn(process.execPath, [BIN, 'up', '--port', String(port), '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WHARF_LOG_LEVEL: 'warn' } });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve({ child, endpoint: match[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`wharf exited with ${code}: ${output}`)));
+  });
+}
+
+test('kill -9 Wharf while tasks run: running tasks are re-adopted, exited ones end STOPPED with their exit codes', async () => {
+  const image = await ensureTestImage();
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-readopt-'));
+  let { child, endpoint } = await startWharf(dataDir, 0);
+  const port = Number(new URL(endpoint).port);
+  const ecs = () => new ECSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey } });
+  const describe = async (arn: string): Promise<Task> => (await ecs().send(new DescribeTasksCommand({ cluster: 'durable', tasks: [arn] }))).tasks![0]!;
+  try {
+    await ecs().send(new CreateClusterCommand({ clusterName: 'durable' }));
+    for (const [family, command] of [['long', ['sleep', '1000']], ['short', ['sh', '-c', 'sleep 4; exit 7']]] as const) {
+      await ecs().send(new RegisterTaskDefinitionCommand({ family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', containerDefinitions: [{ name: 'app', image, command: [...command] }] }));
+    }
+    const network = { awsvpcConfiguration: { subnets: ['subnet-aaa'] } };
+    const long = (await ecs().send(new RunTaskCommand({ cluster: 'durable', taskDefinition: 'long', launchType: 'FARGATE', networkConfiguration: network }))).tasks![0]!.taskArn!;
+    const short = (await ecs().send(new RunTaskCommand({ cluster: 'durable', taskDefinition: 'short', launchType: 'FARGATE', networkConfiguration: network }))).tasks![0]!.taskArn!;
+    const before = await waitFor(() => describe(long), (task) => task.lastStatus === 'RUNNING', 60_000, 'long RUNNING');
+    await waitFor(() => describe(short), (task) => task.lastStatus === 'RUNNING', 60_000, 'short RUNNING');
+    const containerId = before.containers![0]!.runtimeId!;
+    const startedAt = await docker(['inspect', '-f', '{{.State.StartedAt}}', containerId]);
+
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    // While Wharf is down the short task's container exits on its own.
+    await waitFor(() => docker(['ps', '-a', '-q', '--filter', `label=com.amazonaws.ecs.task-arn=${short}`, '--filter', 'status=exited']), (ids) => ids.length > 0, 30_000, 'short task container exited');
+
+    ({ child, endpoint } = await startWharf(dataDir, port));
+    const adopted = await describe(long);
+    assert.equal(adopted.lastStatus, 'RUNNING');
+    assert.equal(adopted.containers![0]!.runtimeId, containerId);
+    assert.equal(await docker(['inspect', '-f', '{{.State.Running}} {{.State.StartedAt}}', containerId]), `true ${startedAt}`, 'the container was neither killed nor restarted');
+    const finished = await waitFor(() => describe(short), (task) => task.lastStatus === 'STOPPED', 30_000, 'short STOPPED');
+    assert.equal(finished.containers![0]!.exitCode, 7);
+    assert.equal(finished.stopCode, 'EssentialContainerExited');
+    // Nothing was duplicated: one pause and one app container for the long task.
+    const containers = await docker(['ps', '-a', '-q', '--filter', `label=com.amazonaws.ecs.task-arn=${long}`]);
+    assert.equal(containers.split('\n').filter(Boolean).length, 2);
+
+    await ecs().send(new StopTaskCommand({ cluster: 'durable', task: long }));
+    await waitFor(() => describe(long), (task) => task.lastStatus === 'STOPPED', 60_000, 'long STOPPED');
+  } finally {
+    await fetch(`${endpoint}/_wharf/reset`, { method: 'POST' }).catch(() => undefined);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

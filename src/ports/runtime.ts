@@ -1,0 +1,144 @@
+/**
+ * The container runtime port: what the task supervisor (the agent) needs from
+ * a container engine. The Docker adapter fills it; a remote-host or
+ * Kubernetes adapter must be addable without touching the supervisor.
+ *
+ * Every container Wharf creates carries WHARF_LABELS.managed plus the ECS
+ * agent's labels, so a restarted supervisor can re-adopt what it finds.
+ */
+export const WHARF_LABELS = {
+  managed: 'wharf.managed',
+  /** Which Wharf (data directory) owns the container: several may share one engine. */
+  instance: 'wharf.instance',
+  taskKey: 'wharf.task-key',
+  role: 'wharf.role',
+  /** On pause containers: the task's cgroup parent, so an orphaned sandbox can be removed whole. */
+  cgroupParent: 'wharf.cgroup-parent',
+  cluster: 'com.amazonaws.ecs.cluster',
+  taskArn: 'com.amazonaws.ecs.task-arn',
+  containerName: 'com.amazonaws.ecs.container-name',
+  family: 'com.amazonaws.ecs.task-definition-family',
+  revision: 'com.amazonaws.ecs.task-definition-version',
+} as const;
+
+export interface PortMappingSpec {
+  readonly containerPort: number;
+  readonly protocol: 'tcp' | 'udp';
+}
+
+export interface HostPortBinding extends PortMappingSpec {
+  /** The ephemeral port on 127.0.0.1 that reaches the container port. */
+  readonly hostPort: number;
+  readonly bindIP: string;
+}
+
+/** The network namespace of one task (the awsvpc "ENI"), held by a pause container. */
+export interface SandboxSpec {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly hostname?: string;
+  /** Published on 127.0.0.1 ephemeral ports so a person on the host can reach them. */
+  readonly portMappings: readonly PortMappingSpec[];
+  /** Task-level limits, enforced on the task as a whole (a per-task cgroup parent). */
+  readonly cpuUnits?: number;
+  readonly memoryMiB?: number;
+}
+
+export interface Sandbox {
+  readonly containerId: string;
+  /** Where the task's containers go: the cgroup parent holding the task-level limits. */
+  readonly cgroupParent: string;
+  readonly ipv4Address: string;
+  readonly macAddress: string;
+  readonly subnetCidr: string;
+  readonly gateway: string;
+  readonly hostPorts: readonly HostPortBinding[];
+}
+
+export interface HealthCheckSpec {
+  /** ["CMD", ...] or ["CMD-SHELL", "..."] as in the task definition. */
+  readonly command: readonly string[];
+  readonly intervalSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly retries: number;
+  readonly startPeriodSeconds?: number;
+}
+
+export interface ContainerSpec {
+  /** The engine's container name, unique per task container. */
+  readonly name: string;
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Joins this sandbox's network namespace and cgroup parent. */
+  readonly sandbox: { readonly containerId: string; readonly cgroupParent: string };
+  readonly entryPoint?: readonly string[];
+  readonly command?: readonly string[];
+  readonly environment: Readonly<Record<string, string>>;
+  readonly workingDirectory?: string;
+  readonly user?: string;
+  /** ECS CPU units (1024 = one vCPU); 0 or absent means a minimal share. */
+  readonly cpuUnits?: number;
+  readonly memoryMiB?: number;
+  readonly memoryReservationMiB?: number;
+  readonly ulimits?: readonly { readonly name: string; readonly softLimit: number; readonly hardLimit: number }[];
+  readonly readonlyRootFilesystem?: boolean;
+  readonly initProcessEnabled?: boolean;
+  readonly capabilities?: { readonly add?: readonly string[]; readonly drop?: readonly string[] };
+  /** Seconds between SIGTERM and SIGKILL when stopped. */
+  readonly stopTimeoutSeconds: number;
+  readonly healthCheck?: HealthCheckSpec;
+}
+
+export interface ContainerState {
+  readonly id: string;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly imageId: string;
+  readonly status: 'created' | 'running' | 'exited' | 'other';
+  readonly exitCode?: number;
+  readonly oomKilled: boolean;
+  /** The engine's error for a container that could not start. */
+  readonly error?: string;
+  readonly health?: 'starting' | 'healthy' | 'unhealthy';
+  readonly startedAt?: Date;
+  readonly finishedAt?: Date;
+}
+
+export type RuntimeEvent =
+  | { readonly kind: 'start' | 'die' | 'oom'; readonly containerId: string; readonly labels: Readonly<Record<string, string>>; readonly exitCode?: number }
+  | { readonly kind: 'health'; readonly containerId: string; readonly labels: Readonly<Record<string, string>>; readonly health: 'healthy' | 'unhealthy' | 'starting' };
+
+/** An image that could not be found or pulled; `message` is the engine's reason. */
+export class ImagePullError extends Error {
+  constructor(readonly image: string, message: string) {
+    super(message);
+    this.name = 'ImagePullError';
+  }
+}
+
+export interface HostCapacity {
+  readonly cpuUnits: number;
+  readonly memoryMiB: number;
+}
+
+export interface ContainerRuntime {
+  /** Throws with an actionable message when the engine does not answer. */
+  ping(): Promise<void>;
+  capacity(): Promise<HostCapacity>;
+  /** Local image or pull; returns the image id (sha256:...). Throws ImagePullError. */
+  ensureImage(image: string): Promise<{ imageId: string; pulled: boolean }>;
+  createSandbox(spec: SandboxSpec): Promise<Sandbox>;
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** SIGTERM, then SIGKILL after the timeout. Missing or stopped containers are fine. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  inspectContainer(id: string): Promise<ContainerState | undefined>;
+  /** Removes a container (forcibly); missing ones are fine. */
+  removeContainer(id: string): Promise<void>;
+  /** Removes the pause container and the task's cgroup parent. */
+  removeSandbox(sandbox: Pick<Sandbox, 'containerId' | 'cgroupParent'>): Promise<void>;
+  /** Every container carrying the managed label, running or not. */
+  listManaged(): Promise<ContainerState[]>;
+  /** Streams start/die/oom/health events of managed containers; reconnects on its own. Returns a stop function. */
+  subscribe(onEvent: (event: RuntimeEvent) => void): () => void;
+}
