@@ -16,6 +16,7 @@ import { TaskSupervisor } from './controllers/task-supervisor.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
+import type { ContainerRuntime, HostCapacity } from './ports/runtime.js';
 
 /**
  * A stable id for this data directory, labelled on every container it starts,
@@ -28,6 +29,24 @@ function instanceId(dataDir: string): string {
   const id = randomUUID();
   writeFileSync(file, `${id}\n`, { mode: 0o600 });
   return id;
+}
+
+/**
+ * What tasks may use: the engine host's CPUs and memory, capped by
+ * configuration, read at most once a minute.
+ */
+function hostCapacity(runtime: ContainerRuntime, cap: WharfConfig['capacityCap']): () => Promise<HostCapacity> {
+  let cached: { value: HostCapacity; at: number } | undefined;
+  return async () => {
+    if (!cached || Date.now() - cached.at > 60_000) {
+      const host = await runtime.capacity();
+      cached = {
+        value: { cpuUnits: Math.min(host.cpuUnits, cap.cpuUnits ?? Infinity), memoryMiB: Math.min(host.memoryMiB, cap.memoryMiB ?? Infinity) },
+        at: Date.now(),
+      };
+    }
+    return cached.value;
+  };
 }
 
 export interface RunningWharf {
@@ -82,7 +101,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
 
   // Services whose issues have not landed yet still answer, naming the operation.
   const later = ['ecr', 'logs', 'application-autoscaling', 'secretsmanager', 'ssm', 'elbv2', 'iam', 'monitoring'].map((name) => unservedApi(name));
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity: () => runtime.capacity() }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity: hostCapacity(runtime, config.capacityCap) }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -21,6 +21,8 @@ export interface WharfConfig {
   readonly dockerSocket?: string;
   /** How long STOPPED tasks stay describable before their containers and records are removed. */
   readonly stoppedTaskRetentionMs: number;
+  /** Caps on what Wharf places on the engine's host, below what the host has. */
+  readonly capacityCap: { readonly cpuUnits?: number; readonly memoryMiB?: number };
 }
 
 export class ConfigError extends Error {}
@@ -54,7 +56,18 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     logLevel: flags['log-level'] ?? env.WHARF_LOG_LEVEL ?? file.logLevel ?? 'info',
     ...(env.WHARF_DOCKER_SOCKET ? { dockerSocket: env.WHARF_DOCKER_SOCKET } : {}),
     stoppedTaskRetentionMs: 60 * 60 * 1000,
+    capacityCap: {
+      ...optionalPositive('WHARF_CAPACITY_CPU_UNITS', env.WHARF_CAPACITY_CPU_UNITS, (value) => ({ cpuUnits: value })),
+      ...optionalPositive('WHARF_CAPACITY_MEMORY_MIB', env.WHARF_CAPACITY_MEMORY_MIB, (value) => ({ memoryMiB: value })),
+    },
   };
+}
+
+function optionalPositive<T>(name: string, text: string | undefined, wrap: (value: number) => T): T | undefined {
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive whole number, got '${text}'.`);
+  return wrap(value);
 }
 
 /** `KEY:SECRET[:ACCOUNT],...` */

@@ -86,9 +86,9 @@ export class TaskSupervisor {
     await this.queue.stop();
   }
 
-  /** This Wharf's containers: several Wharfs (data directories) may share one engine. */
-  private async ownContainers(): Promise<ContainerState[]> {
-    return (await this.runtime.listManaged()).filter((c) => c.labels[WHARF_LABELS.instance] === this.options.instanceId);
+  /** This Wharf's containers (several Wharfs may share one engine), or one task's. */
+  private ownContainers(key?: string): Promise<ContainerState[]> {
+    return this.runtime.listManaged({ [WHARF_LABELS.instance]: this.options.instanceId, ...(key ? { [WHARF_LABELS.taskKey]: key } : {}) });
   }
 
   /** Containers whose task no longer exists (a wipe, a lost record) are removed at start-up. */
@@ -129,7 +129,7 @@ export class TaskSupervisor {
     const { scope, id } = parseKey(key);
     const record = await this.store.get<Task>(KIND.task, scope, id);
     if (!record) {
-      await this.removeContainers((await this.ownContainers()).filter((c) => c.labels[WHARF_LABELS.taskKey] === key));
+      await this.removeContainers(await this.ownContainers(key));
       return done;
     }
     const task = record.doc;
@@ -161,7 +161,7 @@ export class TaskSupervisor {
 
   private async provision(scope: Scope, id: string, key: string, task: Task): Promise<ReconcileResult> {
     // Anything left by an attempt that died before recording it is removed, then made anew.
-    await this.removeContainers((await this.ownContainers()).filter((c) => c.labels[WHARF_LABELS.taskKey] === key));
+    await this.removeContainers(await this.ownContainers(key));
     const ports = task.wharf.containerPlans.flatMap((plan) => plan.portMappings);
     const sandbox = await this.runtime.createSandbox({
       name: `wharf-${task.wharf.taskId}-pause`,
@@ -187,6 +187,13 @@ export class TaskSupervisor {
       await this.update(scope, id, (current) => failSecrets(current, detail, this.clock.now()));
       return againAfter(0);
     }
+    const withFiles = task.wharf.containerPlans.find((plan) => plan.environmentFiles.length > 0);
+    if (withFiles) {
+      // ECS downloads environment files from S3, which Wharf does not serve: say so rather than start without them.
+      const detail = `failed to download env files: Wharf has no S3 to read ${withFiles.environmentFiles[0]!.value} from (container ${withFiles.name}); use environment instead`;
+      await this.update(scope, id, (current) => requestStop(current, 'TaskFailedToStart', `ResourceInitializationError: ${detail}`, this.clock.now()));
+      return againAfter(0);
+    }
     if (task.pullStoppedAt === undefined) {
       task = (await this.update(scope, id, (current) => markPullStarted(current, this.clock.now())))!;
       const digests: Record<string, string> = {};
@@ -204,9 +211,7 @@ export class TaskSupervisor {
 
     // A container created by an attempt that died before recording its id is removed and made again.
     const recorded = new Set(Object.values(task.wharf.containerIds));
-    const strays = (await this.ownContainers()).filter(
-      (c) => c.labels[WHARF_LABELS.taskKey] === key && c.labels[WHARF_LABELS.role] !== 'pause' && !recorded.has(c.id),
-    );
+    const strays = (await this.ownContainers(key)).filter((c) => c.labels[WHARF_LABELS.role] !== 'pause' && !recorded.has(c.id));
     await this.removeContainers(strays);
 
     task = (await this.observe(scope, id)) ?? task;
@@ -238,7 +243,8 @@ export class TaskSupervisor {
     return {
       name: `wharf-${task.wharf.taskId}-${plan.name}`,
       image: plan.image,
-      labels: this.labels(task, key, plan.name),
+      // The task definition's dockerLabels first, so they cannot overwrite the labels Wharf relies on.
+      labels: { ...plan.dockerLabels, ...this.labels(task, key, plan.name) },
       sandbox: { containerId: sandbox.containerId, cgroupParent: sandbox.cgroupParent },
       ...(plan.entryPoint ? { entryPoint: plan.entryPoint } : {}),
       ...(plan.command ? { command: plan.command } : {}),
@@ -310,7 +316,7 @@ export class TaskSupervisor {
   private async expire(scope: Scope, id: string, key: string, task: Task): Promise<ReconcileResult> {
     const remaining = (task.stoppedAt ?? 0) + this.retentionMs - this.clock.now().getTime();
     if (remaining > 0) return againAfter(Math.min(remaining, 2 ** 31 - 1));
-    await this.removeContainers((await this.ownContainers()).filter((c) => c.labels[WHARF_LABELS.taskKey] === key));
+    await this.removeContainers(await this.ownContainers(key));
     await this.store.write([{ op: 'delete', kind: KIND.task, scope, id }]);
     return done;
   }

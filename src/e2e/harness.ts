@@ -26,9 +26,9 @@ export interface TestWharf {
 }
 
 /** Starts a real Wharf on an ephemeral loopback port with its own data directory. */
-export async function startTestWharf(): Promise<TestWharf> {
+export async function startTestWharf(wharfEnv: NodeJS.ProcessEnv = {}): Promise<TestWharf> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-e2e-'));
-  const config = loadConfig({ port: '0', 'data-dir': dataDir }, {});
+  const config = loadConfig({ port: '0', 'data-dir': dataDir }, wharfEnv);
   let wharf: RunningWharf = await startWharf(config, silentLogger);
   let port = wharf.port;
 
@@ -73,7 +73,7 @@ export async function startTestWharf(): Promise<TestWharf> {
     },
     async restart() {
       await wharf.close();
-      wharf = await startWharf(loadConfig({ port: String(port), 'data-dir': dataDir }, {}), silentLogger);
+      wharf = await startWharf(loadConfig({ port: String(port), 'data-dir': dataDir }, wharfEnv), silentLogger);
       port = wharf.port;
     },
     async stop() {

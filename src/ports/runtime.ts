@@ -137,8 +137,8 @@ export interface ContainerRuntime {
   removeContainer(id: string): Promise<void>;
   /** Removes the pause container and the task's cgroup parent. */
   removeSandbox(sandbox: Pick<Sandbox, 'containerId' | 'cgroupParent'>): Promise<void>;
-  /** Every container carrying the managed label, running or not. */
-  listManaged(): Promise<ContainerState[]>;
+  /** Every container carrying the managed label (and all of `labels`, when given), running or not. */
+  listManaged(labels?: Readonly<Record<string, string>>): Promise<ContainerState[]>;
   /** Streams start/die/oom/health events of managed containers; reconnects on its own. Returns a stop function. */
   subscribe(onEvent: (event: RuntimeEvent) => void): () => void;
 }

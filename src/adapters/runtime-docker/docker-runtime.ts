@@ -153,8 +153,10 @@ export class DockerRuntime implements ContainerRuntime {
     if (sandbox.cgroupParent) await (await this.cgroups()).remove(sandbox.cgroupParent);
   }
 
-  async listManaged(): Promise<ContainerState[]> {
-    const summaries = await this.docker.listContainers({ all: true, filters: { label: [`${WHARF_LABELS.managed}=true`] } });
+  async listManaged(labels: Readonly<Record<string, string>> = {}): Promise<ContainerState[]> {
+    // The engine filters by label, so asking for one task's containers stays cheap however many others run.
+    const filters = [`${WHARF_LABELS.managed}=true`, ...Object.entries(labels).map(([name, value]) => `${name}=${value}`)];
+    const summaries = await this.docker.listContainers({ all: true, filters: { label: filters } });
     // The list's summaries lack OOMKilled, exact exit codes and timestamps, so
     // each container is inspected; one removed meanwhile is simply left out.
     const states = await mapLimited(summaries.map((s) => s.Id), INSPECT_CONCURRENCY, (id) => this.inspectContainer(id));

@@ -26,7 +26,15 @@ export interface RunTaskInput {
   readonly capacityProviderStrategy?: CapacityProviderStrategyItem[];
   readonly networkConfiguration?: { awsvpcConfiguration?: { subnets: string[]; securityGroups?: string[]; assignPublicIp?: string } };
   readonly overrides?: {
-    containerOverrides?: { name?: string; command?: string[]; environment?: { name?: string; value?: string }[]; cpu?: number; memory?: number; memoryReservation?: number }[];
+    containerOverrides?: {
+      name?: string;
+      command?: string[];
+      environment?: { name?: string; value?: string }[];
+      environmentFiles?: { value: string; type: string }[];
+      cpu?: number;
+      memory?: number;
+      memoryReservation?: number;
+    }[];
     cpu?: string;
     memory?: string;
     taskRoleArn?: string;
@@ -255,6 +263,8 @@ function planContainers(definition: RunnableDefinition, overrides: NonNullable<R
       ...(healthCheck ? { healthCheck } : {}),
       dependsOn: container.dependsOn ?? [],
       secrets: container.secrets ?? [],
+      dockerLabels: container.dockerLabels ?? {},
+      environmentFiles: [...(container.environmentFiles ?? []), ...(override.environmentFiles ?? [])],
       portMappings: (container.portMappings ?? []).map((mapping: { containerPort: number; protocol?: string }) => ({
         containerPort: mapping.containerPort,
         protocol: mapping.protocol === 'udp' ? 'udp' : 'tcp',

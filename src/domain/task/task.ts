@@ -24,6 +24,9 @@ export interface ContainerPlan {
   readonly portMappings: { containerPort: number; protocol: 'tcp' | 'udp' }[];
   /** `secrets` references, resolved at start as the execution role. */
   readonly secrets: { name: string; valueFrom: string }[];
+  readonly dockerLabels: Record<string, string>;
+  /** S3 environment files: Wharf has no S3 to read them from. */
+  readonly environmentFiles: { value: string; type: string }[];
 }
 
 /** Observed state of one container, written by the supervisor only. */

@@ -1,0 +1,510 @@
+// Benchmark: how fast a task gets going, and what holding many costs.
+//   1. the floor: `docker run -d wharf-test/busybox:latest sleep 100000`, timed
+//      from spawning the docker CLI to its return;
+//   2. RunTask -> RUNNING, one task at a time: from sending RunTask until
+//      DescribeTasks (polled every 10 ms) first reports lastStatus RUNNING,
+//      against the floor (target: p50 within 1.2x of it). 1 and 2 alternate,
+//      sample by sample, so both see the same machine;
+//   3. BENCH_TASKS (default 100) tasks held at once: Wharf's resident memory
+//      (target < 250 MB) and DescribeTasks over all of them.
+// The image is local (no pull); every container runs `sleep 100000`.
+// Each step has a deadline: past it the table shows what was measured and the
+// run exits non-zero. Whatever happens, Wharf's containers are removed
+// (POST /_wharf/reset), Wharf is stopped and its data directory deleted.
+// BENCH_SAMPLES (default 20) sets the samples of each timed measure. Needs dist/
+// (npm run build, or npx tsc -p .).
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { CreateClusterCommand, DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { ensureTestImage } from '../dist/e2e/test-images.js';
+
+const TASKS = positiveInt('BENCH_TASKS', 100);
+const SAMPLES = positiveInt('BENCH_SAMPLES', 20);
+const KEY = { accessKeyId: 'AKIAWHARFLOCAL000001', secretAccessKey: 'wharf/local/secret/key/for/development' };
+const CLUSTER = 'bench-latency';
+const FAMILY = 'bench-sleep';
+const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-aaa'] } };
+const POLL_MS = 10;
+const DESCRIBE_MAX = 100; // DescribeTasks takes at most 100 tasks per call
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const STEP = {
+  start: 60_000, // image + Wharf up + cluster and task definition
+  latency: 120_000 + SAMPLES * 15_000, // a docker run and a task per sample, and the task's stop (stopTimeout 2 s)
+  hold: Math.max(300_000, TASKS * 3_000), // ~2 container starts per second per core
+  describe: 60_000,
+  reset: 180_000,
+};
+const TARGET = { ratio: 1.2, rssMB: 250 };
+
+function positiveInt(name, fallback) {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`${name} must be a positive whole number, got '${text}'`);
+    process.exit(2);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------- plumbing
+
+class StepFailed extends Error {}
+
+const interrupt = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping the run and cleaning up...\n`);
+    interrupt.abort(new StepFailed(`interrupted by ${signal}`));
+  });
+}
+
+/** A step's deadline: `run` races a promise against it (and Ctrl-C). */
+function deadline(step, ms) {
+  const end = Date.now() + ms;
+  const expired = () => new StepFailed(`${step}: deadline of ${Math.round(ms / 1000)} s passed`);
+  return {
+    step,
+    left: () => end - Date.now(),
+    check() {
+      if (interrupt.signal.aborted) throw interrupt.signal.reason;
+      if (Date.now() > end) throw expired();
+    },
+    run(promise) {
+      let timer;
+      let onAbort;
+      const stop = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(expired()), Math.max(0, end - Date.now()));
+        onAbort = () => reject(interrupt.signal.reason);
+        if (interrupt.signal.aborted) onAbort();
+        else interrupt.signal.addEventListener('abort', onAbort, { once: true });
+      });
+      return Promise.race([promise, stop]).finally(() => {
+        clearTimeout(timer);
+        interrupt.signal.removeEventListener('abort', onAbort);
+      });
+    },
+  };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function execFileP(file, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { encoding: 'utf8', ...options }, (error, stdout, stderr) => {
+      if (error) reject(Object.assign(error, { stdout, stderr }));
+      else resolve(stdout);
+    });
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Nearest-rank percentile (p99 of 20 samples is the largest). */
+function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const ms = (value) => (Number.isFinite(value) ? (value >= 100 ? Math.round(value).toString() : value.toFixed(1)) : '-');
+
+function pair(values, wanted) {
+  if (values.length === 0) return '-';
+  const partial = values.length < wanted ? ` (${values.length}/${wanted} samples)` : '';
+  return `${ms(percentile(values, 50))} / ${ms(percentile(values, 99))}${partial}`;
+}
+
+/** VmRSS and VmHWM of a process, in MB. */
+function memoryOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+/** User + system CPU seconds a process has used (fields 14 and 15 of /proc/<pid>/stat; 100 ticks/s). */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function pidOf(name) {
+  try {
+    return Number((await execFileP('pidof', ['-s', name])).trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ------------------------------------------------------------------ Wharf
+
+/** Starts `wharf up` as its own process; keeps the tail of its output for diagnosis. */
+async function startWharf(dl) {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-latency-'));
+  const child = spawn(process.execPath, ['bin/wharf.js', 'up', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const wharf = { port, dataDir, child, output: '', warnings: 0, firstWarning: undefined, endpoint: `http://127.0.0.1:${port}` };
+  const keep = (chunk) => {
+    const text = chunk.toString();
+    wharf.output = (wharf.output + text).slice(-64 * 1024);
+    for (const line of text.split('\n')) {
+      const level = /"level":(\d+)/.exec(line)?.[1];
+      if (level && Number(level) >= 40) {
+        wharf.warnings += 1;
+        wharf.firstWarning ??= line.slice(0, 400);
+      }
+    }
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  wharf.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  for (;;) {
+    dl.check();
+    if (child.exitCode !== null || child.signalCode !== null) throw new StepFailed(`wharf exited (${child.exitCode ?? child.signalCode}) while starting:\n${wharf.output}`);
+    try {
+      const response = await fetch(`${wharf.endpoint}/_wharf/health`);
+      if (response.ok) break;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  wharf.instanceId = readFileSync(join(dataDir, 'instance-id'), 'utf8').trim();
+  wharf.ecs = new ECSClient({
+    endpoint: wharf.endpoint,
+    region: 'us-east-1',
+    credentials: KEY,
+    maxAttempts: 1,
+    requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 16 }), requestTimeout: 60_000 },
+  });
+  return wharf;
+}
+
+async function describe(wharf, arns) {
+  const tasks = [];
+  for (let i = 0; i < arns.length; i += DESCRIBE_MAX) {
+    const result = await wharf.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: arns.slice(i, i + DESCRIBE_MAX) }));
+    if (result.failures?.length) throw new StepFailed(`DescribeTasks failures: ${JSON.stringify(result.failures.slice(0, 3))}`);
+    tasks.push(...(result.tasks ?? []));
+  }
+  return tasks;
+}
+
+async function runTasks(wharf, count) {
+  const result = await wharf.ecs.send(new RunTaskCommand({ cluster: CLUSTER, taskDefinition: FAMILY, launchType: 'FARGATE', count, networkConfiguration: NETWORK }));
+  return { arns: (result.tasks ?? []).map((task) => task.taskArn), failures: result.failures ?? [] };
+}
+
+// ------------------------------------------------------------------ steps
+
+const results = {
+  floor: [],
+  latency: [],
+  breakdown: [], // per sample: RunTask call, createdAt -> pullStartedAt, pull, pullStoppedAt -> startedAt, startedAt -> seen
+  warmups: {},
+  hold: undefined, // { placed, running, stopped, ms, failures, wharfCpu, dockerdCpu }
+  memory: undefined,
+  describe: [],
+  notes: [],
+  failed: [],
+};
+
+/** One `docker run -d`, timed from spawning the CLI to its return; the container is removed afterwards, untimed. */
+async function dockerRunOnce(dl, floorIds) {
+  const started = performance.now();
+  const id = (await dl.run(execFileP('docker', ['run', '-d', 'wharf-test/busybox:latest', 'sleep', '100000']))).trim();
+  const elapsed = performance.now() - started;
+  floorIds.add(id);
+  await dl.run(execFileP('docker', ['rm', '-f', id]));
+  floorIds.delete(id);
+  return elapsed;
+}
+
+/** One RunTask, then DescribeTasks every 10 ms until RUNNING. Returns the elapsed ms and the breakdown. */
+async function runUntilRunning(dl, wharf, started) {
+  const sentAt = Date.now();
+  const t0 = performance.now();
+  const { arns, failures } = await dl.run(runTasks(wharf, 1));
+  const answered = performance.now();
+  if (arns.length !== 1) throw new StepFailed(`RunTask placed no task: ${JSON.stringify(failures)}`);
+  started.push(arns[0]);
+  for (;;) {
+    dl.check();
+    await sleep(POLL_MS);
+    const [task] = await dl.run(describe(wharf, arns));
+    if (task.lastStatus === 'RUNNING') {
+      const elapsed = performance.now() - t0;
+      const seenAt = Date.now();
+      const at = (date) => (date ? date.getTime() : NaN);
+      return {
+        elapsed,
+        parts: {
+          call: answered - t0,
+          sandbox: at(task.pullStartedAt) - at(task.createdAt),
+          pull: at(task.pullStoppedAt) - at(task.pullStartedAt),
+          start: at(task.startedAt) - at(task.pullStoppedAt),
+          seen: seenAt - at(task.startedAt),
+          clock: at(task.createdAt) - sentAt,
+        },
+      };
+    }
+    if (task.lastStatus === 'STOPPED' || task.desiredStatus === 'STOPPED') {
+      throw new StepFailed(`task ${task.taskArn} stopped before RUNNING: ${task.stopCode} ${task.stoppedReason}`);
+    }
+  }
+}
+
+/**
+ * The floor and Wharf, sample by sample in turn, so both see the same machine
+ * (other work on the engine's host moves both alike). Each task is stopped, and
+ * waited for, before the next sample (outside the timed part): every sample
+ * starts on a quiet Wharf, and the samples never add up to more than the
+ * host's capacity (RunTask refuses tasks that do not fit).
+ */
+async function measureLatency(dl, wharf, floorIds) {
+  const task = async () => {
+    const started = [];
+    try {
+      return await runUntilRunning(dl, wharf, started);
+    } finally {
+      if (started.length > 0) await stopAndWait(dl, wharf, started);
+    }
+  };
+  // One untimed round first: the first start of each pays for cold caches.
+  results.warmups.floor = await dockerRunOnce(dl, floorIds);
+  results.warmups.wharf = (await task()).elapsed;
+  for (let i = 0; i < SAMPLES; i++) {
+    const floor = await dockerRunOnce(dl, floorIds);
+    results.floor.push(floor);
+    const { elapsed, parts } = await task();
+    results.latency.push(elapsed);
+    results.breakdown.push(parts);
+    process.stderr.write(`  ${i + 1}: docker run ${ms(floor)} ms; RunTask -> RUNNING ${ms(elapsed)} ms (sandbox ${ms(parts.sandbox)}, image ${ms(parts.pull)}, app container ${ms(parts.start)})\n`);
+  }
+}
+
+async function stopAndWait(dl, wharf, arns) {
+  await dl.run(Promise.all(arns.map((task) => wharf.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task, reason: 'bench: measured' })))));
+  for (;;) {
+    dl.check();
+    const tasks = await dl.run(describe(wharf, arns));
+    if (tasks.every((task) => task.lastStatus === 'STOPPED')) return;
+    await sleep(250);
+  }
+}
+
+async function hold(dl, wharf, arns) {
+  const hold = { placed: 0, running: 0, stopped: 0, ms: NaN, failures: {}, stoppedReasons: {} };
+  results.hold = hold;
+  const dockerd = await pidOf('dockerd');
+  const cpuBefore = { wharf: cpuSeconds(wharf.child.pid), dockerd: dockerd ? cpuSeconds(dockerd) : NaN };
+  const t0 = performance.now();
+  for (let left = TASKS; left > 0; left -= 10) {
+    dl.check();
+    const { arns: placed, failures } = await dl.run(runTasks(wharf, Math.min(10, left)));
+    arns.push(...placed);
+    hold.placed = arns.length;
+    for (const failure of failures) hold.failures[failure.reason] = (hold.failures[failure.reason] ?? 0) + 1;
+  }
+  hold.requestsMs = performance.now() - t0;
+  let lastReport = 0;
+  for (;;) {
+    const tasks = await dl.run(describe(wharf, arns));
+    hold.running = tasks.filter((task) => task.lastStatus === 'RUNNING').length;
+    hold.stopped = tasks.filter((task) => task.lastStatus === 'STOPPED').length;
+    hold.stoppedReasons = {};
+    for (const task of tasks.filter((t) => t.lastStatus === 'STOPPED')) hold.stoppedReasons[task.stoppedReason] = (hold.stoppedReasons[task.stoppedReason] ?? 0) + 1;
+    const elapsed = performance.now() - t0;
+    if (hold.running + hold.stopped >= arns.length) {
+      hold.ms = elapsed;
+      break;
+    }
+    if (elapsed - lastReport >= 3_000) {
+      lastReport = elapsed;
+      const byStatus = {};
+      for (const task of tasks) byStatus[task.lastStatus] = (byStatus[task.lastStatus] ?? 0) + 1;
+      process.stderr.write(`  ${Math.round(elapsed / 1000)} s: ${hold.running}/${TASKS} RUNNING ${JSON.stringify(byStatus)}\n`);
+    }
+    try {
+      dl.check();
+    } catch (error) {
+      hold.ms = elapsed;
+      throw error;
+    }
+    await sleep(500);
+  }
+  hold.wharfCpu = cpuSeconds(wharf.child.pid) - cpuBefore.wharf;
+  hold.dockerdCpu = dockerd ? cpuSeconds(dockerd) - cpuBefore.dockerd : NaN;
+  process.stderr.write(`  ${Math.round(hold.ms / 1000)} s: ${hold.running}/${TASKS} RUNNING\n`);
+  // Read with whatever runs, even short of the full count: the table says how many.
+  results.memory = { ...memoryOf(wharf.child.pid), running: hold.running };
+  if (Object.keys(hold.failures).length > 0) throw new StepFailed(`RunTask placed ${hold.placed} of ${TASKS} tasks; failures: ${JSON.stringify(hold.failures)}`);
+  if (hold.stopped > 0) throw new StepFailed(`${hold.stopped} of ${TASKS} tasks stopped instead of running: ${JSON.stringify(hold.stoppedReasons)}`);
+}
+
+async function measureDescribe(dl, wharf, arns) {
+  await dl.run(describe(wharf, arns)); // untimed: warms the connection
+  for (let i = 0; i < SAMPLES; i++) {
+    dl.check();
+    const t0 = performance.now();
+    await dl.run(describe(wharf, arns));
+    results.describe.push(performance.now() - t0);
+  }
+}
+
+// ---------------------------------------------------------------- cleanup
+
+async function cleanUp(wharf, floorIds) {
+  if (floorIds.size > 0) await execFileP('docker', ['rm', '-f', ...floorIds]).catch((error) => results.notes.push(`could not remove floor containers: ${error.message}`));
+  if (!wharf) return;
+  const alive = wharf.child.exitCode === null && wharf.child.signalCode === null;
+  if (alive) {
+    process.stderr.write('cleaning up: POST /_wharf/reset (removes this Wharf\'s containers)...\n');
+    const t0 = performance.now();
+    try {
+      const response = await fetch(`${wharf.endpoint}/_wharf/reset`, { method: 'POST', signal: AbortSignal.timeout(STEP.reset) });
+      if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+      results.notes.push(`reset (removing every container of the run) took ${(performance.now() - t0) / 1000 < 10 ? ((performance.now() - t0) / 1000).toFixed(1) : Math.round((performance.now() - t0) / 1000)} s`);
+    } catch (error) {
+      results.notes.push(`POST /_wharf/reset failed: ${error.message}`);
+    }
+    wharf.child.kill('SIGTERM');
+    const exited = await Promise.race([wharf.exited, sleep(20_000).then(() => undefined)]);
+    if (!exited) {
+      results.notes.push('Wharf did not exit within 20 s of SIGTERM; killed');
+      wharf.child.kill('SIGKILL');
+      await wharf.exited;
+    }
+  } else {
+    results.notes.push(`Wharf had exited (${wharf.child.exitCode ?? wharf.child.signalCode}) before clean-up; its output ends:\n${wharf.output.slice(-2000)}`);
+  }
+  if (wharf.instanceId) {
+    // The reset should have removed them all; anything left is a bug to report, and is removed here.
+    const left = (await execFileP('docker', ['ps', '-aq', '--filter', 'label=wharf.managed=true', '--filter', `label=wharf.instance=${wharf.instanceId}`]).catch(() => '')).split('\n').filter(Boolean);
+    if (left.length > 0) {
+      results.notes.push(`BUG? ${left.length} of this run's containers survived the reset; removed with docker rm -f`);
+      await execFileP('docker', ['rm', '-f', ...left]).catch(() => undefined);
+    }
+  }
+  wharf.ecs?.destroy();
+  rmSync(wharf.dataDir, { recursive: true, force: true });
+}
+
+// ------------------------------------------------------------------ report
+
+function row(cells, widths) {
+  return cells.map((cell, i) => String(cell).padEnd(widths[i])).join('  ');
+}
+
+function report() {
+  const floor50 = percentile(results.floor, 50);
+  const wharf50 = percentile(results.latency, 50);
+  const ratio = results.floor.length && results.latency.length ? `${(wharf50 / floor50).toFixed(2)}x` : '-';
+  const hold = results.hold;
+  const widths = [40, 30, 12];
+  const lines = [
+    ['measure', 'value(s)', 'target'],
+    ['docker run -d p50/p99 ms (the floor)', pair(results.floor, SAMPLES), '-'],
+    ['RunTask -> RUNNING p50/p99 ms', pair(results.latency, SAMPLES), '-'],
+    ['ratio p50 Wharf / p50 floor', ratio, `<= ${TARGET.ratio}x`],
+    [`${TASKS} tasks: all RUNNING after s`, hold && Number.isFinite(hold.ms) ? `${(hold.ms / 1000).toFixed(1)}${hold.running < TASKS ? ` (${hold.running}/${TASKS} RUNNING)` : ''}` : '-', '-'],
+    [`${TASKS} tasks: Wharf RSS MB`, results.memory ? `${results.memory.rss.toFixed(0)} (peak ${results.memory.hwm.toFixed(0)})${results.memory.running < TASKS ? ` with ${results.memory.running} RUNNING` : ''}` : '-', `< ${TARGET.rssMB}`],
+    [`DescribeTasks(${TASKS}) p50/p99 ms`, pair(results.describe, SAMPLES), '-'],
+  ];
+  console.log(`\nTask latency: wharf-test/busybox:latest (local, no pull) running 'sleep 100000'; ${SAMPLES} samples each after one untimed warm-up, docker run and RunTask in turn, one task at a time (each stopped before the next), DescribeTasks polled every ${POLL_MS} ms; p99 is nearest-rank\n`);
+  for (const line of lines) console.log(row(line, widths));
+
+  if (results.breakdown.length > 0) {
+    const median = (key) => ms(percentile(results.breakdown.map((parts) => parts[key]), 50));
+    console.log(`\nWhere RunTask -> RUNNING goes (p50 of each part, ms, from the task's own timestamps):`);
+    console.log(`  RunTask call returns                         ${median('call')}`);
+    console.log(`  createdAt -> pullStartedAt (sandbox: pause)  ${median('sandbox')}`);
+    console.log(`  pullStartedAt -> pullStoppedAt (image)       ${median('pull')}`);
+    console.log(`  pullStoppedAt -> startedAt (app container)   ${median('start')}`);
+    console.log(`  startedAt -> seen RUNNING by the poll        ${median('seen')}`);
+    console.log(`  (RunTask sent -> createdAt                   ${median('clock')})`);
+  }
+  const extra = [];
+  if (results.warmups.floor !== undefined) extra.push(`warm-ups (untimed): docker run ${ms(results.warmups.floor)} ms${results.warmups.wharf !== undefined ? `, first task ${ms(results.warmups.wharf)} ms` : ''}`);
+  if (hold) {
+    if (hold.requestsMs !== undefined) extra.push(`${Math.ceil(TASKS / 10)} RunTask calls (count 10) took ${ms(hold.requestsMs)} ms`);
+    if (Number.isFinite(hold.wharfCpu)) extra.push(`CPU while starting ${TASKS} tasks: Wharf ${hold.wharfCpu.toFixed(1)} s${Number.isFinite(hold.dockerdCpu) ? `, dockerd ${hold.dockerdCpu.toFixed(1)} s` : ''}`);
+    if (Object.keys(hold.failures).length > 0) extra.push(`RunTask placement failures: ${JSON.stringify(hold.failures)} (placed ${hold.placed}/${TASKS})`);
+    if (hold.stopped > 0) extra.push(`stopped instead of running: ${JSON.stringify(hold.stoppedReasons)}`);
+  }
+  extra.push(...results.notes);
+  if (extra.length) console.log(`\n${extra.map((line) => `- ${line}`).join('\n')}`);
+  if (results.failed.length) console.log(`\nINCOMPLETE: ${results.failed.join('; ')}`);
+}
+
+// ------------------------------------------------------------------- main
+
+async function main() {
+  let wharf;
+  const floorIds = new Set();
+  try {
+    const setup = deadline('start-up', STEP.start);
+    await setup.run(ensureTestImage());
+    wharf = await setup.run(startWharf(setup));
+    await setup.run(wharf.ecs.send(new CreateClusterCommand({ clusterName: CLUSTER })));
+    await setup.run(
+      wharf.ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: FAMILY, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
+          // busybox sleep as PID 1 ignores SIGTERM: a short stopTimeout keeps the clean-up between steps quick.
+          containerDefinitions: [{ name: 'app', image: 'wharf-test/busybox:latest', essential: true, command: ['sleep', '100000'], stopTimeout: 2 }],
+        }),
+      ),
+    );
+
+    process.stderr.write(`docker run -d and RunTask -> RUNNING in turn, ${SAMPLES} times each (each task stopped before the next)...\n`);
+    await measureLatency(deadline('docker run -d / RunTask -> RUNNING', STEP.latency), wharf, floorIds);
+
+    process.stderr.write(`starting ${TASKS} tasks (RunTask count 10)...\n`);
+    const held = [];
+    await hold(deadline(`${TASKS} tasks RUNNING`, STEP.hold), wharf, held);
+
+    process.stderr.write(`DescribeTasks over ${TASKS} tasks, ${SAMPLES} times...\n`);
+    await measureDescribe(deadline(`DescribeTasks(${TASKS})`, STEP.describe), wharf, held);
+  } catch (error) {
+    results.failed.push(error instanceof StepFailed ? error.message : (error?.stack ?? String(error)));
+    if (wharf && !(error instanceof StepFailed)) process.stderr.write(`Wharf output (tail):\n${wharf.output.slice(-4000)}\n`);
+  } finally {
+    await cleanUp(wharf, floorIds).catch((error) => results.notes.push(`clean-up failed: ${error.stack ?? error}`));
+    if (wharf?.warnings) results.notes.push(`Wharf logged ${wharf.warnings} warning(s)/error(s); the first: ${wharf.firstWarning}`);
+  }
+  report();
+  return results.failed.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

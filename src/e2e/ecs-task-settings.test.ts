@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CreateClusterCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { docker, startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { ensureTestImage } from './test-images.js';
+
+const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-aaa'] } };
+
+describe('task settings reach the engine; capacity, container instances and refusals', () => {
+  let wharf: TestWharf;
+  let image: string;
+  before(async () => {
+    image = await ensureTestImage();
+    // A small cap so placement failures can be shown without filling the machine.
+    wharf = await startTestWharf({ WHARF_CAPACITY_MEMORY_MIB: '1024' });
+    await wharf.ecs().send(new CreateClusterCommand({ clusterName: 'settings' }));
+  });
+  after(() => wharf.stop());
+
+  const describeTask = async (arn: string): Promise<Task> => (await wharf.ecs().send(new DescribeTasksCommand({ cluster: 'settings', tasks: [arn] }))).tasks![0]!;
+
+  test('container settings are applied as Docker settings, and tasks-running waits for RUNNING', async () => {
+    await wharf.ecs().send(
+      new RegisterTaskDefinitionCommand({
+        family: 'tuned', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '512', memory: '1024',
+        containerDefinitions: [{
+          name: 'app', image, entryPoint: ['sh', '-c'], command: ['sleep 1000'], user: '1000:1000', workingDirectory: '/tmp',
+          readonlyRootFilesystem: true, cpu: 256, memory: 300, memoryReservation: 200, stopTimeout: 5,
+          ulimits: [{ name: 'nofile', softLimit: 1024, hardLimit: 2048 }], dockerLabels: { team: 'web' },
+          linuxParameters: { initProcessEnabled: true, capabilities: { add: ['SYS_PTRACE'] } },
+          environment: [{ name: 'GREETING', value: 'hello' }],
+        }],
+      }),
+    );
+    const run = await wharf.aws(['ecs', 'run-task', '--cluster', 'settings', '--task-definition', 'tuned', '--launch-type', 'FARGATE', '--network-configuration', JSON.stringify(NETWORK)]);
+    const arn = run.tasks[0].taskArn;
+    await wharf.aws(['ecs', 'wait', 'tasks-running', '--cluster', 'settings', '--tasks', arn]);
+    const task = await describeTask(arn);
+    assert.equal(task.lastStatus, 'RUNNING');
+    const inspect = JSON.parse(await docker(['inspect', task.containers![0]!.runtimeId!]))[0];
+    assert.deepEqual(inspect.Config.Entrypoint, ['sh', '-c']);
+    assert.deepEqual(inspect.Config.Cmd, ['sleep 1000']);
+    assert.equal(inspect.Config.User, '1000:1000');
+    assert.equal(inspect.Config.WorkingDir, '/tmp');
+    assert.equal(inspect.Config.Labels.team, 'web');
+    assert.equal(inspect.Config.Labels['com.amazonaws.ecs.task-arn'], arn);
+    assert.equal(inspect.Config.Labels['com.amazonaws.ecs.container-name'], 'app');
+    assert.equal(inspect.Config.Labels['com.amazonaws.ecs.task-definition-family'], 'tuned');
+    assert.ok(inspect.Config.Env.includes('GREETING=hello'));
+    assert.ok(inspect.Config.Env.includes('AWS_EXECUTION_ENV=AWS_ECS_FARGATE'));
+    assert.equal(inspect.HostConfig.ReadonlyRootfs, true);
+    assert.equal(inspect.HostConfig.Init, true);
+    assert.deepEqual(inspect.HostConfig.CapAdd, ['SYS_PTRACE']);
+    assert.equal(inspect.HostConfig.Memory, 300 * 1024 * 1024);
+    assert.equal(inspect.HostConfig.MemoryReservation, 200 * 1024 * 1024);
+    assert.equal(inspect.HostConfig.CpuShares, 256);
+    assert.deepEqual(inspect.HostConfig.Ulimits, [{ Name: 'nofile', Soft: 1024, Hard: 2048 }]);
+    assert.match(inspect.HostConfig.NetworkMode, /^container:/);
+    assert.ok(inspect.HostConfig.CgroupParent, 'the container sits in the task cgroup');
+    await wharf.aws(['ecs', 'stop-task', '--cluster', 'settings', '--task', arn]);
+    await waitFor(() => describeTask(arn), (t) => t.lastStatus === 'STOPPED', 60_000, 'STOPPED');
+  });
+
+  test('tasks beyond the capacity come back as placement failures', async () => {
+    await wharf.ecs().send(new RegisterTaskDefinitionCommand({ family: 'half', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', containerDefinitions: [{ name: 'app', image, command: ['sleep', '1000'] }] }));
+    const result = await wharf.ecs().send(new RunTaskCommand({ cluster: 'settings', taskDefinition: 'half', launchType: 'FARGATE', networkConfiguration: NETWORK, count: 3 }));
+    assert.equal(result.tasks?.length, 2);
+    assert.deepEqual(result.failures, [{ arn: 'arn:aws:ecs:us-east-1:123456789012:cluster/settings', reason: 'RESOURCE:MEMORY' }]);
+    await wharf.aws(['ecs', 'wait', 'tasks-running', '--cluster', 'settings', '--tasks', ...result.tasks!.map((t) => t.taskArn!)]);
+    for (const task of result.tasks!) await wharf.aws(['ecs', 'stop-task', '--cluster', 'settings', '--task', task.taskArn!]);
+    // Stopped tasks give their capacity back.
+    await wharf.aws(['ecs', 'wait', 'tasks-stopped', '--cluster', 'settings', '--tasks', ...result.tasks!.map((t) => t.taskArn!)]);
+  });
+
+  test('secrets and environment files cannot be resolved yet: the task fails to start, saying why', async () => {
+    await wharf.ecs().send(new RegisterTaskDefinitionCommand({
+      family: 'secretive', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+      containerDefinitions: [{ name: 'app', image, secrets: [{ name: 'DB_PASSWORD', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-password' }] }],
+    }));
+    const arn = (await wharf.ecs().send(new RunTaskCommand({ cluster: 'settings', taskDefinition: 'secretive', launchType: 'FARGATE', networkConfiguration: NETWORK }))).tasks![0]!.taskArn!;
+    const task = await waitFor(() => describeTask(arn), (t) => t.lastStatus === 'STOPPED', 60_000, 'STOPPED');
+    assert.equal(task.stopCode, 'TaskFailedToStart');
+    assert.match(task.stoppedReason!, /^ResourceInitializationError: unable to pull secrets or registry auth: /);
+
+    await wharf.ecs().send(new RegisterTaskDefinitionCommand({
+      family: 'filed', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+      containerDefinitions: [{ name: 'app', image, environmentFiles: [{ value: 'arn:aws:s3:::my-bucket/app.env', type: 's3' }] }],
+    }));
+    const filedArn = (await wharf.ecs().send(new RunTaskCommand({ cluster: 'settings', taskDefinition: 'filed', launchType: 'FARGATE', networkConfiguration: NETWORK }))).tasks![0]!.taskArn!;
+    const filed = await waitFor(() => describeTask(filedArn), (t) => t.lastStatus === 'STOPPED', 60_000, 'STOPPED');
+    assert.equal(filed.stopCode, 'TaskFailedToStart');
+    assert.match(filed.stoppedReason!, /^ResourceInitializationError: failed to download env files: /);
+  });
+
+  test('container instances: Fargate has none, and StartTask says to use RunTask', async () => {
+    assert.deepEqual(await wharf.aws(['ecs', 'list-container-instances', '--cluster', 'settings']), { containerInstanceArns: [] });
+    const described = await wharf.aws(['ecs', 'describe-container-instances', '--cluster', 'settings', '--container-instances', 'abc']);
+    assert.equal(described.failures[0].reason, 'MISSING');
+    const start = await wharf.awsFails(['ecs', 'start-task', '--cluster', 'settings', '--task-definition', 'half', '--container-instances', 'abc']);
+    assert.match(start.stderr, /\(InvalidParameterException\).*use RunTask/);
+  });
+});
