@@ -166,7 +166,11 @@ async function startWharf(dl) {
   const child = spawn(process.execPath, ['bin/wharf.js', 'up', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a Ctrl-C at the terminal must not stop Wharf before the clean-up has used it to remove its containers.
+    detached: true,
   });
+  // Should this process end without the clean-up (an uncaught crash), Wharf goes with it.
+  process.once('exit', () => child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'));
   const wharf = { port, dataDir, child, output: '', warnings: 0, firstWarning: undefined, endpoint: `http://127.0.0.1:${port}` };
   const keep = (chunk) => {
     const text = chunk.toString();
@@ -182,16 +186,22 @@ async function startWharf(dl) {
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   wharf.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  for (;;) {
-    dl.check();
-    if (child.exitCode !== null || child.signalCode !== null) throw new StepFailed(`wharf exited (${child.exitCode ?? child.signalCode}) while starting:\n${wharf.output}`);
-    try {
-      const response = await fetch(`${wharf.endpoint}/_wharf/health`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
+  try {
+    for (;;) {
+      dl.check();
+      if (child.exitCode !== null || child.signalCode !== null) throw new StepFailed(`wharf exited (${child.exitCode ?? child.signalCode}) while starting:\n${wharf.output}`);
+      try {
+        const response = await fetch(`${wharf.endpoint}/_wharf/health`);
+        if (response.ok) break;
+      } catch {
+        // not listening yet
+      }
+      await sleep(100);
     }
-    await sleep(100);
+  } catch (error) {
+    child.kill('SIGTERM'); // it has started nothing yet
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   }
   wharf.instanceId = readFileSync(join(dataDir, 'instance-id'), 'utf8').trim();
   wharf.ecs = new ECSClient({
@@ -388,7 +398,7 @@ async function cleanUp(wharf, floorIds) {
     try {
       const response = await fetch(`${wharf.endpoint}/_wharf/reset`, { method: 'POST', signal: AbortSignal.timeout(STEP.reset) });
       if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
-      results.notes.push(`reset (removing every container of the run) took ${(performance.now() - t0) / 1000 < 10 ? ((performance.now() - t0) / 1000).toFixed(1) : Math.round((performance.now() - t0) / 1000)} s`);
+      results.notes.push(`reset (removing every container of the run) took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     } catch (error) {
       results.notes.push(`POST /_wharf/reset failed: ${error.message}`);
     }

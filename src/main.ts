@@ -12,7 +12,9 @@ import { stsApi } from './api/sts/index.js';
 import { unservedApi } from './api/unserved.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
+import { SandboxPool } from './controllers/sandbox-pool.js';
 import { TaskSupervisor } from './controllers/task-supervisor.js';
+import { PortForwarder } from './dataplane/port-forwarder.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
@@ -32,8 +34,8 @@ function instanceId(dataDir: string): string {
 }
 
 /**
- * What tasks may use: the engine host's CPUs and memory, capped by
- * configuration, read at most once a minute.
+ * What tasks may use: the engine host's memory (read at most once a
+ * minute) and any configured caps.
  */
 function hostCapacity(runtime: ContainerRuntime, cap: WharfConfig['capacityCap']): () => Promise<HostCapacity> {
   let cached: { value: HostCapacity; at: number } | undefined;
@@ -41,7 +43,9 @@ function hostCapacity(runtime: ContainerRuntime, cap: WharfConfig['capacityCap']
     if (!cached || Date.now() - cached.at > 60_000) {
       const host = await runtime.capacity();
       cached = {
-        value: { cpuUnits: Math.min(host.cpuUnits, cap.cpuUnits ?? Infinity), memoryMiB: Math.min(host.memoryMiB, cap.memoryMiB ?? Infinity) },
+        // CPU quotas are ceilings, not reservations: like Fargate on a shared host, tasks may add up to more
+        // vCPUs than the machine has, unless a cap says otherwise. Memory is a hard bound and is placed by.
+        value: { cpuUnits: cap.cpuUnits ?? Infinity, memoryMiB: Math.min(host.memoryMiB, cap.memoryMiB ?? Infinity) },
         at: Date.now(),
       };
     }
@@ -68,7 +72,14 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     // The API still serves; the supervisor keeps retrying and tasks start once the engine answers.
     logger.warn({ err: error }, 'the Docker engine does not answer: tasks will wait in PROVISIONING until it does');
   }
-  const supervisor = new TaskSupervisor(store, runtime, clock, logger, { stoppedRetentionMs: config.stoppedTaskRetentionMs, instanceId: instanceId(config.dataDir) });
+  const instance = instanceId(config.dataDir);
+  const pool = config.sandboxPoolSize > 0 ? new SandboxPool(runtime, logger, { size: config.sandboxPoolSize, instanceId: instance }) : undefined;
+  const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
+    stoppedRetentionMs: config.stoppedTaskRetentionMs,
+    instanceId: instance,
+    publisher: new PortForwarder(logger),
+    ...(pool ? { pool } : {}),
+  });
   await supervisor.start();
   const keys = new StaticKeyRing(config.accessKeys);
   const verifier = new SigV4Verifier(keys);

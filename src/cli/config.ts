@@ -21,6 +21,8 @@ export interface WharfConfig {
   readonly dockerSocket?: string;
   /** How long STOPPED tasks stay describable before their containers and records are removed. */
   readonly stoppedTaskRetentionMs: number;
+  /** Started sandboxes kept ready so a task waits for one container start, not two (0: none). */
+  readonly sandboxPoolSize: number;
   /** Caps on what Wharf places on the engine's host, below what the host has. */
   readonly capacityCap: { readonly cpuUnits?: number; readonly memoryMiB?: number };
 }
@@ -56,6 +58,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     logLevel: flags['log-level'] ?? env.WHARF_LOG_LEVEL ?? file.logLevel ?? 'info',
     ...(env.WHARF_DOCKER_SOCKET ? { dockerSocket: env.WHARF_DOCKER_SOCKET } : {}),
     stoppedTaskRetentionMs: 60 * 60 * 1000,
+    sandboxPoolSize: env.WHARF_SANDBOX_POOL === '0' ? 0 : (optionalPositive('WHARF_SANDBOX_POOL', env.WHARF_SANDBOX_POOL, (value) => value) ?? 2),
     capacityCap: {
       ...optionalPositive('WHARF_CAPACITY_CPU_UNITS', env.WHARF_CAPACITY_CPU_UNITS, (value) => ({ cpuUnits: value })),
       ...optionalPositive('WHARF_CAPACITY_MEMORY_MIB', env.WHARF_CAPACITY_MEMORY_MIB, (value) => ({ memoryMiB: value })),

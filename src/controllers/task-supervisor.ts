@@ -17,9 +17,11 @@ import {
 } from '../domain/task/lifecycle.js';
 import type { ContainerPlan, Task } from '../domain/task/task.js';
 import type { Clock } from '../ports/clock.js';
+import type { HostPortPublisher } from '../ports/host-ports.js';
 import type { Logger } from '../ports/logger.js';
 import { ImagePullError, WHARF_LABELS, type ContainerRuntime, type ContainerState } from '../ports/runtime.js';
 import { StaleWriteError, type Scope, type Store } from '../ports/store.js';
+import type { SandboxPool } from './sandbox-pool.js';
 import { againAfter, done, WorkQueue, type ReconcileResult } from './work-queue.js';
 
 export interface TaskSupervisorOptions {
@@ -29,6 +31,10 @@ export interface TaskSupervisorOptions {
   readonly concurrency?: number;
   /** Labels this Wharf's containers; others sharing the engine are left alone. */
   readonly instanceId: string;
+  /** Publishes task ports on 127.0.0.1. */
+  readonly publisher: HostPortPublisher;
+  /** Ready sandboxes to take instead of making one (optional). */
+  readonly pool?: SandboxPool;
 }
 
 /** A task's queue key: its scope and store id. The same string labels its containers. */
@@ -78,12 +84,16 @@ export class TaskSupervisor {
       }),
     );
     await this.removeOrphans();
+    this.options.pool?.start();
     this.queue.start();
   }
 
   async stop(): Promise<void> {
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
     await this.queue.stop();
+    await this.options.pool?.stop();
+    // Running tasks keep running; their published ports come back when a Wharf re-adopts them.
+    await this.options.publisher.close();
   }
 
   /** This Wharf's containers (several Wharfs may share one engine), or one task's. */
@@ -93,8 +103,11 @@ export class TaskSupervisor {
 
   /** Containers whose task no longer exists (a wipe, a lost record) are removed at start-up. */
   private async removeOrphans(): Promise<void> {
-    const known = new Set((await this.store.listAll<Task>(KIND.task)).map((record) => taskKey(record.scope, record.id)));
-    const orphans = (await this.ownContainers()).filter((c) => !known.has(c.labels[WHARF_LABELS.taskKey] ?? ''));
+    const tasks = await this.store.listAll<Task>(KIND.task);
+    const known = new Set(tasks.map((record) => taskKey(record.scope, record.id)));
+    // A sandbox taken from the pool carries no task label: its task's record names it.
+    const sandboxes = new Set(tasks.map((record) => record.doc.wharf.sandbox?.containerId).filter(Boolean));
+    const orphans = (await this.ownContainers()).filter((c) => !known.has(c.labels[WHARF_LABELS.taskKey] ?? '') && !sandboxes.has(c.id));
     if (orphans.length > 0) this.logger.info({ count: orphans.length }, 'removing containers of tasks Wharf no longer knows');
     await this.removeContainers(orphans);
   }
@@ -114,7 +127,8 @@ export class TaskSupervisor {
       const record = await this.store.get<Task>(KIND.task, scope, id);
       if (!record) return undefined;
       const next = change(record.doc);
-      if (next === record.doc) return record.doc;
+      // A write that changes nothing would wake this task's watch and loop: skip it.
+      if (next === record.doc || JSON.stringify(next) === JSON.stringify(record.doc)) return record.doc;
       try {
         await this.store.write([{ op: 'put', kind: KIND.task, scope, id, doc: next, expect: record.version }]);
         return next;
@@ -142,6 +156,7 @@ export class TaskSupervisor {
       case 'ACTIVATING':
         return this.startContainers(scope, id, key);
       default:
+        await this.ensurePublished(scope, id, key, task);
         await this.observe(scope, id);
         return againAfter(60_000);
     }
@@ -162,24 +177,50 @@ export class TaskSupervisor {
   private async provision(scope: Scope, id: string, key: string, task: Task): Promise<ReconcileResult> {
     // Anything left by an attempt that died before recording it is removed, then made anew.
     await this.removeContainers(await this.ownContainers(key));
-    const ports = task.wharf.containerPlans.flatMap((plan) => plan.portMappings);
-    const sandbox = await this.runtime.createSandbox({
-      name: `wharf-${task.wharf.taskId}-pause`,
-      labels: this.labels(task, key),
-      hostname: `ip-${task.wharf.taskId.slice(0, 8)}`,
-      portMappings: ports,
-      ...(Number(task.cpu) > 0 ? { cpuUnits: Number(task.cpu) } : {}),
-      ...(Number(task.memory) > 0 ? { memoryMiB: Number(task.memory) } : {}),
+    const sandbox =
+      this.options.pool?.take() ??
+      (await this.runtime.createSandbox({ name: `wharf-${task.wharf.taskId}-pause`, labels: this.labels(task, key), hostname: `ip-${task.wharf.taskId.slice(0, 8)}`, portMappings: [] }));
+    let ready: Task | undefined;
+    try {
+      await this.runtime.limitSandbox(sandbox.cgroupParent, {
+        ...(Number(task.cpu) > 0 ? { cpuUnits: Number(task.cpu) } : {}),
+        ...(Number(task.memory) > 0 ? { memoryMiB: Number(task.memory) } : {}),
+      });
+      const hostPorts = await this.options.publisher.publish(key, sandbox.ipv4Address, task.wharf.containerPlans.flatMap((plan) => plan.portMappings));
+      const { hostPorts: _unused, ...rest } = sandbox;
+      ready = await this.update(scope, id, (current) => (current.wharf.sandbox ? current : markSandboxReady(current, rest, hostPorts, sandbox.macAddress)));
+    } catch (error) {
+      await this.options.publisher.unpublish(key);
+      await this.runtime.removeSandbox(sandbox).catch(() => undefined);
+      throw error;
+    }
+    if (ready?.wharf.sandbox?.containerId !== sandbox.containerId) {
+      // Someone else recorded a sandbox first (or the task is gone): this one is not needed.
+      await this.runtime.removeSandbox(sandbox).catch(() => undefined);
+    }
+    // Straight on to the containers: requeueing would start every queued sandbox before any task runs.
+    return ready?.desiredStatus === 'RUNNING' ? this.startContainers(scope, id, key) : againAfter(0);
+  }
+
+  /** After a restart the in-process port publishing is gone: open the recorded ports again. */
+  private async ensurePublished(scope: Scope, id: string, key: string, task: Task): Promise<void> {
+    const wanted = task.wharf.containerPlans.flatMap((plan) => plan.portMappings);
+    if (!task.wharf.sandbox || wanted.length === 0 || this.options.publisher.isPublished(key)) return;
+    const previous = task.containers.flatMap((container) => container.networkBindings.map((binding) => ({ ...binding, protocol: binding.protocol as 'tcp' | 'udp' })));
+    const hostPorts = await this.options.publisher.publish(key, task.wharf.sandbox.ipv4Address, wanted, previous);
+    const sandbox = task.wharf.sandbox;
+    await this.update(scope, id, (current) => {
+      const rebound = markSandboxReady(current, sandbox, hostPorts, sandbox.macAddress);
+      // Only the bindings may change here; status and version stay.
+      const next = structuredClone(current);
+      next.containers.forEach((container, index) => (container.networkBindings = rebound.containers[index]!.networkBindings));
+      return next;
     });
-    const { hostPorts, ...rest } = sandbox;
-    await this.update(scope, id, (current) =>
-      current.wharf.sandbox ? current : markSandboxReady(current, rest, hostPorts, sandbox.macAddress),
-    );
-    return againAfter(0);
   }
 
   private async startContainers(scope: Scope, id: string, key: string): Promise<ReconcileResult> {
     let task = (await this.store.get<Task>(KIND.task, scope, id))!.doc;
+    await this.ensurePublished(scope, id, key, task);
     const withSecrets = task.wharf.containerPlans.filter((plan) => plan.secrets.length > 0);
     if (withSecrets.length > 0) {
       // Secrets Manager and Parameter Store arrive with their issue; running without the secrets would be worse than not running.
@@ -306,6 +347,7 @@ export class TaskSupervisor {
     await this.observe(scope, id);
     task = (await this.update(scope, id, (current) => (current.lastStatus === 'STOPPING' ? markExecutionStopped(current, this.clock.now()) : current)))!;
     // The network namespace goes last; the stopped containers stay for the retention period (docker logs still works).
+    await this.options.publisher.unpublish(key);
     if (task.wharf.sandbox) await this.runtime.stopContainer(task.wharf.sandbox.containerId, 1);
     await this.update(scope, id, (current) => (current.lastStatus === 'DEPROVISIONING' ? markStopped(current, this.clock.now()) : current));
     this.logger.info({ task: task.taskArn, key, stopCode: task.stopCode }, 'task stopped');
@@ -317,6 +359,7 @@ export class TaskSupervisor {
     const remaining = (task.stoppedAt ?? 0) + this.retentionMs - this.clock.now().getTime();
     if (remaining > 0) return againAfter(Math.min(remaining, 2 ** 31 - 1));
     await this.removeContainers(await this.ownContainers(key));
+    if (task.wharf.sandbox) await this.runtime.removeSandbox(task.wharf.sandbox);
     await this.store.write([{ op: 'delete', kind: KIND.task, scope, id }]);
     return done;
   }

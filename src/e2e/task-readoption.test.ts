@@ -34,8 +34,11 @@ test('kill -9 Wharf while tasks run: running tasks are re-adopted, exited ones e
   const describe = async (arn: string): Promise<Task> => (await ecs().send(new DescribeTasksCommand({ cluster: 'durable', tasks: [arn] }))).tasks![0]!;
   try {
     await ecs().send(new CreateClusterCommand({ clusterName: 'durable' }));
-    for (const [family, command] of [['long', ['sleep', '1000']], ['short', ['sh', '-c', 'sleep 4; exit 7']]] as const) {
-      await ecs().send(new RegisterTaskDefinitionCommand({ family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', containerDefinitions: [{ name: 'app', image, command: [...command] }] }));
+    for (const [family, command] of [['long', ['httpd', '-f', '-p', '8080', '-h', '/etc']], ['short', ['sh', '-c', 'sleep 4; exit 7']]] as const) {
+      await ecs().send(new RegisterTaskDefinitionCommand({
+        family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
+        containerDefinitions: [{ name: 'app', image, command: [...command], stopTimeout: 2, portMappings: [{ containerPort: 8080 }] }],
+      }));
     }
     const network = { awsvpcConfiguration: { subnets: ['subnet-aaa'] } };
     const long = (await ecs().send(new RunTaskCommand({ cluster: 'durable', taskDefinition: 'long', launchType: 'FARGATE', networkConfiguration: network }))).tasks![0]!.taskArn!;
@@ -43,6 +46,9 @@ test('kill -9 Wharf while tasks run: running tasks are re-adopted, exited ones e
     const before = await waitFor(() => describe(long), (task) => task.lastStatus === 'RUNNING', 60_000, 'long RUNNING');
     await waitFor(() => describe(short), (task) => task.lastStatus === 'RUNNING', 60_000, 'short RUNNING');
     const containerId = before.containers![0]!.runtimeId!;
+    const hostPort = before.containers![0]!.networkBindings![0]!.hostPort!;
+    const answers = () => fetch(`http://127.0.0.1:${hostPort}/hostname`).then((r) => r.ok, () => false);
+    await waitFor(answers, Boolean, 20_000, 'the published port answers');
     const startedAt = await docker(['inspect', '-f', '{{.State.StartedAt}}', containerId]);
 
     child.kill('SIGKILL');
@@ -58,9 +64,13 @@ test('kill -9 Wharf while tasks run: running tasks are re-adopted, exited ones e
     const finished = await waitFor(() => describe(short), (task) => task.lastStatus === 'STOPPED', 30_000, 'short STOPPED');
     assert.equal(finished.containers![0]!.exitCode, 7);
     assert.equal(finished.stopCode, 'EssentialContainerExited');
-    // Nothing was duplicated: one pause and one app container for the long task.
-    const containers = await docker(['ps', '-a', '-q', '--filter', `label=com.amazonaws.ecs.task-arn=${long}`]);
-    assert.equal(containers.split('\n').filter(Boolean).length, 2);
+    // Nothing was duplicated: one app container for the long task, in the same network namespace as before.
+    const containers = await docker(['ps', '-a', '-q', '--filter', `label=com.amazonaws.ecs.task-arn=${long}`, '--filter', 'label=wharf.role=app']);
+    assert.equal(containers.split('\n').filter(Boolean).length, 1);
+    assert.deepEqual(adopted.attachments, before.attachments);
+    // The published port is opened again, on the same host port.
+    await waitFor(() => describe(long), (task) => task.containers![0]!.networkBindings![0]!.hostPort === hostPort, 10_000, 'same host port');
+    await waitFor(answers, Boolean, 20_000, 'the published port answers again');
 
     await ecs().send(new StopTaskCommand({ cluster: 'durable', task: long }));
     await waitFor(() => describe(long), (task) => task.lastStatus === 'STOPPED', 60_000, 'long STOPPED');

@@ -12,6 +12,8 @@ export const WHARF_LABELS = {
   instance: 'wharf.instance',
   taskKey: 'wharf.task-key',
   role: 'wharf.role',
+  /** On pause containers made ahead of time for the warm pool. */
+  pool: 'wharf.pool',
   /** On pause containers: the task's cgroup parent, so an orphaned sandbox can be removed whole. */
   cgroupParent: 'wharf.cgroup-parent',
   cluster: 'com.amazonaws.ecs.cluster',
@@ -128,6 +130,11 @@ export interface ContainerRuntime {
   /** Local image or pull; returns the image id (sha256:...). Throws ImagePullError. */
   ensureImage(image: string): Promise<{ imageId: string; pulled: boolean }>;
   createSandbox(spec: SandboxSpec): Promise<Sandbox>;
+  /**
+   * Sets the task-level limits on a running sandbox's cgroup parent, so a
+   * sandbox made ahead of time (the warm pool) can be given to any task.
+   */
+  limitSandbox(cgroupParent: string, limits: { readonly cpuUnits?: number; readonly memoryMiB?: number }): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   /** SIGTERM, then SIGKILL after the timeout. Missing or stopped containers are fine. */

@@ -107,6 +107,12 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async limitSandbox(cgroupParent: string, limits: { readonly cpuUnits?: number; readonly memoryMiB?: number }): Promise<void> {
+    if (!cgroupParent) return;
+    // create() is idempotent: on an existing parent it only writes the limits.
+    await (await this.cgroups()).create(cgroupParent, limits);
+  }
+
   async createContainer(spec: ContainerSpec): Promise<string> {
     // Never pulls: the supervisor calls ensureImage first and records pull times itself.
     const container = await this.docker.createContainer(appContainerOptions(spec));

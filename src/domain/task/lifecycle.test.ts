@@ -51,6 +51,12 @@ describe('task lifecycle steps', () => {
     assert.equal(oom.containers[0]!.reason, 'OutOfMemoryError: Container killed due to memory usage');
   });
 
+  test('observing what is already known changes nothing (no write, no wake-up loop)', () => {
+    let task = markSandboxReady(newTask([{ name: 'app', image: 'i' }]), sandbox, [], sandbox.macAddress);
+    task = applyObservations(recordContainerId(task, 'app', 'c1'), { app: { status: 'running' } }, now);
+    assert.equal(applyObservations(task, { app: { status: 'running' } }, now), task);
+  });
+
   test('the first stop reason wins and stop steps run in order', () => {
     const task = markSandboxReady(newTask([{ name: 'app', image: 'i' }]), sandbox, [], sandbox.macAddress);
     const stopped = requestStop(task, 'UserInitiated', 'deploy', now);

@@ -116,6 +116,7 @@ export function applyObservations(task: Task, observed: Readonly<Record<string, 
     next.healthStatus = health;
     changed = true;
   }
+  if (!changed && !next.containers.some((container) => container.lastStatus === 'STOPPED')) return task;
   if (changed) next.version += 1;
   const essentialExit = next.containers.find((container) => container.lastStatus === 'STOPPED' && next.wharf.containerPlans.find((plan) => plan.name === container.name)?.essential);
   if (essentialExit && next.desiredStatus === 'RUNNING') {
