@@ -41,7 +41,13 @@ function hostCapacity(runtime: ContainerRuntime, cap: WharfConfig['capacityCap']
   let cached: { value: HostCapacity; at: number } | undefined;
   return async () => {
     if (!cached || Date.now() - cached.at > 60_000) {
-      const host = await runtime.capacity();
+      let host: HostCapacity;
+      try {
+        host = await runtime.capacity();
+      } catch {
+        // No engine yet: accept the task (it waits in PROVISIONING) rather than fail the API call.
+        return { cpuUnits: cap.cpuUnits ?? Infinity, memoryMiB: cap.memoryMiB ?? Infinity };
+      }
       cached = {
         // CPU quotas are ceilings, not reservations: like Fargate on a shared host, tasks may add up to more
         // vCPUs than the machine has, unless a cap says otherwise. Memory is a hard bound and is placed by.

@@ -83,7 +83,12 @@ export class TaskSupervisor {
         if (key && event.labels[WHARF_LABELS.instance] === this.options.instanceId) this.queue.add(key);
       }),
     );
-    await this.removeOrphans();
+    try {
+      await this.removeOrphans();
+    } catch (error) {
+      // The engine may not answer yet: the API still serves and tasks wait; the next start sweeps.
+      this.logger.warn({ err: error }, 'could not list containers to remove orphans');
+    }
     this.options.pool?.start();
     this.queue.start();
   }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { CreateClusterCommand, ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, ECSClient, ListClustersCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { DEFAULT_KEY } from '../cli/config.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'wharf.js');
@@ -49,6 +49,27 @@ test('`wharf up` prints the endpoint and environment, serves extra key pairs per
     assert.match(banner, /Wharf stopped\./);
   } finally {
     child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('without a Docker engine Wharf still serves the API and tasks wait in PROVISIONING', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-nodocker-'));
+  const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, WHARF_DOCKER_SOCKET: join(dataDir, 'no-such-engine.sock'), WHARF_LOG_LEVEL: 'error', WHARF_SANDBOX_POOL: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const endpoint = await endpointOf(child);
+    const ecs = new ECSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey } });
+    await ecs.send(new CreateClusterCommand({ clusterName: 'offline' }));
+    await ecs.send(new RegisterTaskDefinitionCommand({ family: 'f', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', containerDefinitions: [{ name: 'a', image: 'busybox' }] }));
+    const run = await ecs.send(new RunTaskCommand({ cluster: 'offline', taskDefinition: 'f', launchType: 'FARGATE', networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'] } } }));
+    assert.equal(run.tasks?.[0]?.lastStatus, 'PROVISIONING');
+  } finally {
+    const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    child.kill('SIGTERM');
+    await exited;
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
