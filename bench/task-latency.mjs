@@ -166,6 +166,9 @@ async function startWharf(dl) {
   const child = spawn(process.execPath, ['bin/wharf.js', 'up', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Wharf places tasks by their memory, as Fargate reserves it: 100 tasks of 512 MiB do not fit a
+    // 24 GiB machine. The sleeping tasks use a few MB each, so the bench over-commits on purpose.
+    env: { ...process.env, WHARF_CAPACITY_MEMORY_MIB: String(TASKS * 512 + 4096) },
     // Its own process group: a Ctrl-C at the terminal must not stop Wharf before the clean-up has used it to remove its containers.
     detached: true,
   });

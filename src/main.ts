@@ -34,8 +34,8 @@ function instanceId(dataDir: string): string {
 }
 
 /**
- * What tasks may use: the engine host's memory (read at most once a
- * minute) and any configured caps.
+ * What tasks may use: the configured capacity, else the engine host's
+ * memory (read at most once a minute).
  */
 function hostCapacity(runtime: ContainerRuntime, cap: WharfConfig['capacityCap']): () => Promise<HostCapacity> {
   let cached: { value: HostCapacity; at: number } | undefined;
@@ -49,9 +49,10 @@ function hostCapacity(runtime: ContainerRuntime, cap: WharfConfig['capacityCap']
         return { cpuUnits: cap.cpuUnits ?? Infinity, memoryMiB: cap.memoryMiB ?? Infinity };
       }
       cached = {
-        // CPU quotas are ceilings, not reservations: like Fargate on a shared host, tasks may add up to more
-        // vCPUs than the machine has, unless a cap says otherwise. Memory is a hard bound and is placed by.
-        value: { cpuUnits: cap.cpuUnits ?? Infinity, memoryMiB: Math.min(host.memoryMiB, cap.memoryMiB ?? Infinity) },
+        // CPU quotas are ceilings, not reservations: tasks may add up to more vCPUs than the machine has
+        // unless configured otherwise. Memory is placed by; a configured figure replaces the host's, so an
+        // operator may also over-commit on purpose.
+        value: { cpuUnits: cap.cpuUnits ?? Infinity, memoryMiB: cap.memoryMiB ?? host.memoryMiB },
         at: Date.now(),
       };
     }

@@ -23,7 +23,7 @@ export interface WharfConfig {
   readonly stoppedTaskRetentionMs: number;
   /** Started sandboxes kept ready so a task waits for one container start, not two (0: none). */
   readonly sandboxPoolSize: number;
-  /** Caps on what Wharf places on the engine's host, below what the host has. */
+  /** What Wharf places on the engine's host, instead of what the host reports (above it over-commits). */
   readonly capacityCap: { readonly cpuUnits?: number; readonly memoryMiB?: number };
 }
 

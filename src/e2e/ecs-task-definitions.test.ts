@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DeleteTaskDefinitionsCommand, DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { DeleteTaskDefinitionsCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { SEED_TASK_DEFINITION, startTestWharf, type TestWharf } from './harness.js';
 
 const busybox = (overrides: Record<string, unknown> = {}) => ({

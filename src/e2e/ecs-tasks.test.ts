@@ -91,6 +91,10 @@ describe('tasks on a real Docker engine, through the aws CLI and the SDK', () =>
     assert.equal(binding.containerPort, 8080);
     const body = await waitFor(() => fetch(`http://127.0.0.1:${binding.hostPort}/hostname`).then((r) => (r.ok ? r.text() : '')).catch(() => ''), (text) => text.length > 0, 20_000, 'published port');
     assert.ok(body.length > 0);
+    const busy = await wharf.awsFails(['ecs', 'delete-cluster', '--cluster', 'my-app']);
+    assert.match(busy.stderr, /\(ClusterContainsTasksException\).*The Cluster cannot be deleted while Tasks are active\./);
+    const counts = (await wharf.aws(['ecs', 'describe-clusters', '--clusters', 'my-app'])).clusters[0];
+    assert.ok(counts.runningTasksCount >= 1);
     await wharf.aws(['ecs', 'stop-task', '--cluster', 'my-app', '--task', arn]);
     const final = await stopped(arn);
     assert.equal(final.stopCode, 'UserInitiated');
