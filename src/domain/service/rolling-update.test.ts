@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { circuitBreakerThreshold, deploymentBounds, planRolloutStep, type RolloutSnapshot } from './rolling-update.js';
+
+const base: RolloutSnapshot = { desiredCount: 4, minimumHealthyPercent: 100, maximumPercent: 200, newHealthy: 0, newStarting: 0, oldHealthy: 4, oldStarting: 0, stopping: 0 };
+
+describe('rolling update arithmetic', () => {
+  test('bounds round as ECS does', () => {
+    assert.deepEqual(deploymentBounds(3, 50, 200), { minHealthy: 2, maxTotal: 6 });
+    assert.deepEqual(deploymentBounds(3, 100, 150), { minHealthy: 3, maxTotal: 4 });
+    assert.deepEqual(deploymentBounds(2), { minHealthy: 2, maxTotal: 4 });
+  });
+
+  test('100/200: start the whole new set, stop nothing until new tasks are healthy', () => {
+    assert.deepEqual(planRolloutStep(base), { start: 4, stopOld: 0, blocked: false });
+    assert.deepEqual(planRolloutStep({ ...base, newStarting: 4 }), { start: 0, stopOld: 0, blocked: false });
+    assert.deepEqual(planRolloutStep({ ...base, newHealthy: 2, newStarting: 2 }), { start: 0, stopOld: 2, blocked: false });
+    assert.deepEqual(planRolloutStep({ ...base, newHealthy: 4, oldHealthy: 0 }), { start: 0, stopOld: 0, blocked: false });
+  });
+
+  test('50/100: stop half first, then replace', () => {
+    const snapshot = { ...base, minimumHealthyPercent: 50, maximumPercent: 100 };
+    assert.deepEqual(planRolloutStep(snapshot), { start: 0, stopOld: 2, blocked: false });
+    assert.deepEqual(planRolloutStep({ ...snapshot, oldHealthy: 2, stopping: 2 }), { start: 0, stopOld: 0, blocked: false });
+    assert.deepEqual(planRolloutStep({ ...snapshot, oldHealthy: 2 }), { start: 2, stopOld: 0, blocked: false });
+  });
+
+  test('100/100 cannot move: the configuration prevents progress', () => {
+    assert.deepEqual(planRolloutStep({ ...base, maximumPercent: 100 }), { start: 0, stopOld: 0, blocked: true });
+  });
+
+  test('the invariants hold across a simulated rollout with any bounds', () => {
+    for (const [desired, min, max] of [[4, 100, 200], [4, 50, 100], [5, 50, 150], [1, 0, 100], [10, 90, 110], [3, 100, 134]] as const) {
+      let s: RolloutSnapshot = { desiredCount: desired, minimumHealthyPercent: min, maximumPercent: max, newHealthy: 0, newStarting: 0, oldHealthy: desired, oldStarting: 0, stopping: 0 };
+      const { minHealthy, maxTotal } = deploymentBounds(desired, min, max);
+      for (let round = 0; round < 50 && (s.oldHealthy + s.oldStarting > 0 || s.newHealthy < desired); round++) {
+        const step = planRolloutStep(s);
+        assert.ok(!step.blocked, `blocked at ${JSON.stringify(s)} for ${desired}/${min}/${max}`);
+        const fromStarting = Math.min(step.stopOld, s.oldStarting);
+        s = { ...s, newStarting: s.newStarting + step.start, oldStarting: s.oldStarting - fromStarting, oldHealthy: s.oldHealthy - (step.stopOld - fromStarting), stopping: s.stopping + step.stopOld };
+        assert.ok(s.newHealthy + s.newStarting + s.oldHealthy + s.oldStarting + s.stopping <= Math.max(maxTotal, desired), `over the maximum: ${JSON.stringify(s)}`);
+        assert.ok(s.newHealthy + s.oldHealthy >= Math.min(minHealthy, desired), `under the minimum: ${JSON.stringify(s)}`);
+        // Time passes: stopping tasks finish, starting ones become healthy.
+        s = { ...s, newHealthy: s.newHealthy + s.newStarting, newStarting: 0, stopping: 0 };
+      }
+      assert.equal(s.newHealthy, desired, `${desired}/${min}/${max} finished`);
+      assert.equal(s.oldHealthy + s.oldStarting, 0);
+    }
+  });
+
+  test('circuit breaker threshold', () => {
+    assert.equal(circuitBreakerThreshold(1), 3);
+    assert.equal(circuitBreakerThreshold(10), 5);
+    assert.equal(circuitBreakerThreshold(11), 6);
+    assert.equal(circuitBreakerThreshold(1000), 200);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Service event and rollout messages in ECS's exact words (ecs-facts.md),
+ * so `describe-services` reads as it does against ECS.
+ */
+const taskList = (taskIds: readonly string[]) => taskIds.map((id) => `(task ${id})`).join(' ');
+
+export const serviceEvents = {
+  startedTasks: (service: string, taskIds: readonly string[]) => `(service ${service}) has started ${taskIds.length} tasks: ${taskList(taskIds)}.`,
+  stoppedTasks: (service: string, taskIds: readonly string[]) => `(service ${service}) has stopped ${taskIds.length} running tasks: ${taskList(taskIds)}.`,
+  failedHealthChecks: (service: string, taskId: string) => `(service ${service}) (task ${taskId}) failed container health checks.`,
+  steadyState: (service: string) => `(service ${service}) has reached a steady state.`,
+  deploymentCompleted: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment completed.`,
+  deploymentFailed: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
+  rollingBack: (service: string, deploymentId: string) => `(service ${service}) rolling back to deployment ${deploymentId}.`,
+  registeredTargets: (service: string, count: number, targetGroupArn: string) => `(service ${service}) registered ${count} targets in (target-group ${targetGroupArn})`,
+  drainingTasks: (service: string, count: number) => `(service ${service}) has begun draining connections on ${count} tasks.`,
+  unableToStartConsistently: (service: string) =>
+    `(service ${service}) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.`,
+  unableToPlace: (service: string, reason: string) => `(service ${service}) was unable to place a task. Reason: ${reason}.`,
+} as const;
+
+export const rolloutReasons = {
+  inProgress: (deploymentId: string) => `ECS deployment ${deploymentId} in progress.`,
+  completed: (deploymentId: string) => `ECS deployment ${deploymentId} completed.`,
+  circuitBreakerFailed: () => 'ECS deployment circuit breaker: tasks failed to start.',
+  rollingBack: (deploymentId: string) => `ECS deployment circuit breaker: rolling back to deploymentId ${deploymentId}.`,
+} as const;
+
+/** Deployment ids are `ecs-svc/` and 19 digits; the digits come from the caller's randomness. */
+export function deploymentId(digits: string): string {
+  if (!/^\d{19}$/.test(digits)) throw new Error(`a deployment id needs 19 digits, got '${digits}'`);
+  return `ecs-svc/${digits}`;
+}
