@@ -13,6 +13,7 @@ import {
   markStopping,
   recordContainerId,
   requestStop,
+  withHostPorts,
   type ContainerObservation,
 } from '../domain/task/lifecycle.js';
 import type { ContainerPlan, Task } from '../domain/task/task.js';
@@ -213,14 +214,7 @@ export class TaskSupervisor {
     if (!task.wharf.sandbox || wanted.length === 0 || this.options.publisher.isPublished(key)) return;
     const previous = task.containers.flatMap((container) => container.networkBindings.map((binding) => ({ ...binding, protocol: binding.protocol as 'tcp' | 'udp' })));
     const hostPorts = await this.options.publisher.publish(key, task.wharf.sandbox.ipv4Address, wanted, previous);
-    const sandbox = task.wharf.sandbox;
-    await this.update(scope, id, (current) => {
-      const rebound = markSandboxReady(current, sandbox, hostPorts, sandbox.macAddress);
-      // Only the bindings may change here; status and version stay.
-      const next = structuredClone(current);
-      next.containers.forEach((container, index) => (container.networkBindings = rebound.containers[index]!.networkBindings));
-      return next;
-    });
+    await this.update(scope, id, (current) => withHostPorts(current, hostPorts));
   }
 
   private async startContainers(scope: Scope, id: string, key: string): Promise<ReconcileResult> {

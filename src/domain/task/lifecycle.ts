@@ -34,7 +34,7 @@ export function requestStop(task: Task, stopCode: StopCode, stoppedReason: strin
   return next;
 }
 
-export function markSandboxReady(task: Task, sandbox: NonNullable<Task['wharf']['sandbox']>, hostPorts: readonly { containerPort: number; protocol: string; hostPort: number; bindIP: string }[], macAddress: string): Task {
+export function markSandboxReady(task: Task, sandbox: NonNullable<Task['wharf']['sandbox']>, hostPorts: readonly HostPort[], macAddress: string): Task {
   const next = clone(task);
   next.wharf.sandbox = sandbox;
   next.lastStatus = 'PENDING';
@@ -45,8 +45,18 @@ export function markSandboxReady(task: Task, sandbox: NonNullable<Task['wharf'][
     attachment.details = [...keep, { name: 'macAddress', value: macAddress }, { name: 'privateDnsName', value: `ip-${sandbox.ipv4Address.replace(/\./g, '-')}.ec2.internal` }, { name: 'privateIPv4Address', value: sandbox.ipv4Address }];
   }
   for (const container of next.containers) {
-    const plan = next.wharf.containerPlans.find((candidate) => candidate.name === container.name);
     container.networkInterfaces = next.attachments.map((attachment) => ({ attachmentId: attachment.id, privateIpv4Address: sandbox.ipv4Address }));
+  }
+  return withHostPorts(next, hostPorts);
+}
+
+type HostPort = { containerPort: number; protocol: string; hostPort: number; bindIP: string };
+
+/** Each container's `networkBindings`: the published host ports of the ports it maps. */
+export function withHostPorts(task: Task, hostPorts: readonly HostPort[]): Task {
+  const next = clone(task);
+  for (const container of next.containers) {
+    const plan = next.wharf.containerPlans.find((candidate) => candidate.name === container.name);
     container.networkBindings = hostPorts
       .filter((binding) => plan?.portMappings.some((mapping) => mapping.containerPort === binding.containerPort && mapping.protocol === binding.protocol))
       .map((binding) => ({ bindIP: binding.bindIP, containerPort: binding.containerPort, hostPort: binding.hostPort, protocol: binding.protocol }));
