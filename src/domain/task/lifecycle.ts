@@ -229,7 +229,6 @@ export function markStopped(task: Task, now: Date): Task {
   next.stoppedAt ??= now.getTime();
   next.connectivity = 'DISCONNECTED';
   for (const attachment of next.attachments) attachment.status = 'DELETED';
-  next.wharf.cleanedUp = true;
   next.version += 1;
   return next;
 }

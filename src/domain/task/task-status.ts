@@ -21,7 +21,6 @@ export type StopCode = 'TaskFailedToStart' | 'EssentialContainerExited' | 'UserI
 export const STOP_REASONS = {
   essentialExited: 'Essential container in task exited',
   userStopped: 'Task stopped by user',
-  healthFailed: 'Task failed container health checks',
 } as const;
 
 /** Container `reason` strings have the form `<ErrorName>: <detail>`. */

@@ -110,8 +110,6 @@ export interface TaskInternals {
   sandbox?: { containerId: string; cgroupParent: string; ipv4Address: string; macAddress: string; subnetCidr: string; gateway: string };
   /** Engine container ids by container name. */
   containerIds: Record<string, string>;
-  /** Set when the essential-exit or stop decision was taken, before containers are stopped. */
+  /** When the stop decision was taken (StopTask, essential exit, failed start), before containers are stopped. */
   stopRequestedAt?: number;
-  /** Results are final and the runtime resources are gone. */
-  cleanedUp?: boolean;
 }
