@@ -7,13 +7,16 @@ import { adminRoute } from './api/admin.js';
 import { StaticKeyRing } from './api/auth/key-ring.js';
 import { SigV4Verifier } from './api/auth/sigv4.js';
 import { ecsApi } from './api/ecs/index.js';
+import { interruptSpotTasks, parseSpotInterruptionRequest } from './api/ecs/spot-interruption.js';
 import { Gateway, type RawRoute } from './api/gateway.js';
 import { stsApi } from './api/sts/index.js';
 import { unservedApi } from './api/unserved.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
 import { SandboxPool } from './controllers/sandbox-pool.js';
+import { ServiceScheduler } from './controllers/service-scheduler.js';
 import { TaskSupervisor } from './controllers/task-supervisor.js';
+import { SPOT_WARNING_SECONDS } from './domain/task/spot-interruption.js';
 import { PortForwarder } from './dataplane/port-forwarder.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -82,12 +85,15 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const instance = instanceId(config.dataDir);
   const pool = config.sandboxPoolSize > 0 ? new SandboxPool(runtime, logger, { size: config.sandboxPoolSize, instanceId: instance }) : undefined;
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
-    stoppedRetentionMs: config.stoppedTaskRetentionMs,
+    stoppedRetentionMs: config.stoppedTaskRetentionMs / config.timeScale,
     instanceId: instance,
     publisher: new PortForwarder(logger),
     ...(pool ? { pool } : {}),
   });
   await supervisor.start();
+  const capacity = hostCapacity(runtime, config.capacityCap);
+  const scheduler = new ServiceScheduler(store, clock, logger, { timeScale: config.timeScale, capacity });
+  scheduler.start();
   const keys = new StaticKeyRing(config.accessKeys);
   const verifier = new SigV4Verifier(keys);
 
@@ -106,11 +112,15 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
         {
           async reset() {
             // Restarting the supervisor on an empty store removes every Wharf container as an orphan.
+            await scheduler.stop();
             await supervisor.stop();
             await store.wipe();
             await supervisor.start();
+            scheduler.start();
           },
           health: async () => ({ version: '0.1.0' }),
+          // ECS warns a Spot task two minutes before it is killed; the time scale shortens the wait.
+          interruptSpot: (body) => interruptSpotTasks(store, parseSpotInterruptionRequest(body), { warningSeconds: SPOT_WARNING_SECONDS / config.timeScale, now: clock.now() }),
         },
         isAdmin,
       ),
@@ -119,7 +129,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
 
   // Services whose issues have not landed yet still answer, naming the operation.
   const later = ['ecr', 'logs', 'application-autoscaling', 'secretsmanager', 'ssm', 'elbv2', 'iam', 'monitoring'].map((name) => unservedApi(name));
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity: hostCapacity(runtime, config.capacityCap) }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -137,6 +147,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
         server.closeIdleConnections();
       });
       // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
+      await scheduler.stop();
       await supervisor.stop();
       await store.close();
     },

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, DEFAULT_KEY, loadConfig, parseAccessKeys } from './config.js';
 
@@ -22,4 +25,30 @@ test('WHARF_ACCESS_KEYS maps each pair to an account', () => {
   ]);
   assert.throws(() => parseAccessKeys('justakey'), ConfigError);
   assert.throws(() => parseAccessKeys('A:a:123'), ConfigError);
+});
+
+test('timeScale: flag, then WHARF_TIME_SCALE, then the file, then 1', (t) => {
+  assert.equal(loadConfig({}, {}).timeScale, 1);
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'wharf.json');
+  writeFileSync(file, JSON.stringify({ timeScale: 10 }));
+  assert.equal(loadConfig({ config: file }, {}).timeScale, 10);
+  assert.equal(loadConfig({ config: file }, { WHARF_TIME_SCALE: '30' }).timeScale, 30);
+  assert.equal(loadConfig({ config: file, 'time-scale': '0.5' }, { WHARF_TIME_SCALE: '30' }).timeScale, 0.5);
+  assert.equal(loadConfig({}, { WHARF_TIME_SCALE: '' }).timeScale, 1);
+});
+
+test('timeScale must be a positive finite number, and the error says what to pass', (t) => {
+  for (const bad of ['0', '-2', 'fast', 'Infinity', 'NaN', '']) {
+    assert.throws(() => loadConfig({ 'time-scale': bad }, {}), (error: unknown) => error instanceof ConfigError && /--time-scale must be a positive number/.test(error.message), bad);
+  }
+  assert.throws(() => loadConfig({}, { WHARF_TIME_SCALE: '-1' }), /WHARF_TIME_SCALE must be a positive number .*got '-1'/);
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const bad of [0, -1, 'ten', null]) {
+    const file = join(dir, 'wharf.json');
+    writeFileSync(file, JSON.stringify({ timeScale: bad }));
+    assert.throws(() => loadConfig({ config: file }, {}), /timeScale in the config file must be a positive number/, String(bad));
+  }
 });

@@ -25,6 +25,11 @@ export interface WharfConfig {
   readonly sandboxPoolSize: number;
   /** What Wharf places on the engine's host, instead of what the host reports (above it over-commits). */
   readonly capacityCap: { readonly cpuUnits?: number; readonly memoryMiB?: number };
+  /**
+   * Every waiting period ECS imposes (stopped-task retention, the Spot interruption warning, ...) is
+   * divided by this, for development and tests; it changes how long waits are, never what happens. 1: as ECS.
+   */
+  readonly timeScale: number;
 }
 
 export class ConfigError extends Error {}
@@ -34,6 +39,7 @@ interface ConfigFile {
   port?: number;
   dataDir?: string;
   logLevel?: string;
+  timeScale?: number;
   accessKeys?: { accessKeyId: string; secretAccessKey: string; account?: string; admin?: boolean }[];
 }
 
@@ -63,7 +69,19 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
       ...optionalPositive('WHARF_CAPACITY_CPU_UNITS', env.WHARF_CAPACITY_CPU_UNITS, (value) => ({ cpuUnits: value })),
       ...optionalPositive('WHARF_CAPACITY_MEMORY_MIB', env.WHARF_CAPACITY_MEMORY_MIB, (value) => ({ memoryMiB: value })),
     },
+    timeScale: parseTimeScale(flags['time-scale'], env.WHARF_TIME_SCALE, file.timeScale),
   };
+}
+
+/** `--time-scale` > `WHARF_TIME_SCALE` > the file's `timeScale` > 1; a positive finite number. */
+function parseTimeScale(flag: string | undefined, envText: string | undefined, fileValue: unknown): number {
+  const [source, raw] =
+    flag !== undefined ? ['--time-scale', flag] : envText !== undefined && envText !== '' ? ['WHARF_TIME_SCALE', envText] : fileValue !== undefined ? ['timeScale in the config file', fileValue] : ['', 1];
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(`${source} must be a positive number (1 waits as long as ECS, 30 waits a thirtieth as long), got '${String(raw)}'.`);
+  }
+  return value;
 }
 
 function optionalPositive<T>(name: string, text: string | undefined, wrap: (value: number) => T): T | undefined {

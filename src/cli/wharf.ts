@@ -2,12 +2,18 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startWharf } from '../main.js';
 import { ConfigError, DEFAULT_KEY, loadConfig, type WharfConfig } from './config.js';
+import { spotInterrupt } from './spot-interrupt.js';
 
-const USAGE = `Usage: wharf up [--host H] [--port P] [--data-dir DIR] [--config FILE] [--log-level LEVEL]
+const USAGE = `Usage: wharf up [--host H] [--port P] [--data-dir DIR] [--config FILE] [--log-level LEVEL] [--time-scale N]
 
 Starts Wharf, the local ECS + Fargate, in the foreground. Ctrl-C stops it.
-Environment: WHARF_HOST, WHARF_PORT, WHARF_DATA_DIR, WHARF_CONFIG, WHARF_LOG_LEVEL,
-WHARF_ACCESS_KEYS="KEY:SECRET[:ACCOUNT],..." (more key pairs beside the default one).`;
+--time-scale N divides every wait ECS imposes by N (default 1; for development and tests).
+Environment: WHARF_HOST, WHARF_PORT, WHARF_DATA_DIR, WHARF_CONFIG, WHARF_LOG_LEVEL, WHARF_TIME_SCALE,
+WHARF_ACCESS_KEYS="KEY:SECRET[:ACCOUNT],..." (more key pairs beside the default one).
+
+       wharf spot-interrupt [--endpoint URL] [--region R] [--cluster C] (--task T | --service S [--percent P])
+
+Interrupts Fargate Spot tasks of a running Wharf as ECS does (wharf spot-interrupt --help tells more).`;
 
 function banner(endpoint: string, config: WharfConfig): string {
   return [
@@ -20,11 +26,13 @@ function banner(endpoint: string, config: WharfConfig): string {
     "Debian's aws CLI 2.9 ignores AWS_ENDPOINT_URL (added in 2.13); give it the endpoint on each command, e.g.:",
     `  alias aws='aws --endpoint-url ${endpoint}'`,
     '',
+    ...(config.timeScale !== 1 ? [`Time scale ${config.timeScale}: every ECS wait is divided by ${config.timeScale} (development and tests only).`, ''] : []),
     'Ctrl-C stops Wharf.',
   ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'spot-interrupt') return spotInterrupt(argv.slice(1), process.env);
   let parsed;
   try {
     parsed = parseArgs({
@@ -36,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
         'data-dir': { type: 'string' },
         config: { type: 'string' },
         'log-level': { type: 'string' },
+        'time-scale': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

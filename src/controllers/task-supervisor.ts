@@ -337,10 +337,12 @@ export class TaskSupervisor {
 
   private async stopTask(scope: Scope, id: string, key: string): Promise<ReconcileResult> {
     let task = (await this.update(scope, id, (current) => markStopping(current, this.clock.now())))!;
+    // SIGTERM now, SIGKILL after the grace: each container's stopTimeout, or the stop's own (a Spot interruption's warning).
+    const graceSeconds = task.wharf.stopGraceSeconds;
     await Promise.all(
       task.wharf.containerPlans.map((plan) => {
         const containerId = task.wharf.containerIds[plan.name];
-        return containerId ? this.runtime.stopContainer(containerId, plan.stopTimeout) : Promise.resolve();
+        return containerId ? this.runtime.stopContainer(containerId, graceSeconds ?? plan.stopTimeout) : Promise.resolve();
       }),
     );
     await this.observe(scope, id);

@@ -24,3 +24,9 @@ export function inCluster(clusterName: string): string {
 export function taskRecordId(clusterName: string, taskId: string): string {
   return `${clusterName}/${taskId}`;
 }
+
+/** `arn:...:task-definition/<family>:<revision>` -> its record id, or undefined when malformed. */
+export function taskDefinitionIdOfArn(arn: string): string | undefined {
+  const match = /:task-definition\/([^:/]+):(\d+)$/.exec(arn);
+  return match ? taskDefinitionId(match[1]!, Number(match[2])) : undefined;
+}

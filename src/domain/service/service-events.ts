@@ -16,6 +16,9 @@ export const serviceEvents = {
   drainingTasks: (service: string, count: number) => `(service ${service}) has begun draining connections on ${count} tasks.`,
   unableToStartConsistently: (service: string) =>
     `(service ${service}) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.`,
+  // ECS's wording for this case is not published; this says what blocks the rollout and what to change.
+  deploymentPreventsProgress: (service: string, minimumHealthyPercent: number, maximumPercent: number) =>
+    `(service ${service}) is unable to make progress: the deployment configuration (minimumHealthyPercent ${minimumHealthyPercent}, maximumPercent ${maximumPercent}) allows no task to be started or stopped. Raise maximumPercent or lower minimumHealthyPercent.`,
   unableToPlace: (service: string, reason: string) => `(service ${service}) was unable to place a task. Reason: ${reason}.`,
 } as const;
 
@@ -30,4 +33,13 @@ export const rolloutReasons = {
 export function deploymentId(digits: string): string {
   if (!/^\d{19}$/.test(digits)) throw new Error(`a deployment id needs 19 digits, got '${digits}'`);
   return `ecs-svc/${digits}`;
+}
+
+/** Decimal digits from random bytes (the caller's randomness), never starting with 0. */
+export function digitsFrom(bytes: Uint8Array): string {
+  let digits = '';
+  bytes.forEach((byte, index) => {
+    digits += String(index === 0 ? 1 + (byte % 9) : byte % 10);
+  });
+  return digits;
 }

@@ -21,6 +21,7 @@ export type StopCode = 'TaskFailedToStart' | 'EssentialContainerExited' | 'UserI
 export const STOP_REASONS = {
   essentialExited: 'Essential container in task exited',
   userStopped: 'Task stopped by user',
+  spotInterrupted: 'Your Spot Task was interrupted.',
 } as const;
 
 /** Container `reason` strings have the form `<ErrorName>: <detail>`. */

@@ -112,4 +112,9 @@ export interface TaskInternals {
   containerIds: Record<string, string>;
   /** When the stop decision was taken (StopTask, essential exit, failed start), before containers are stopped. */
   stopRequestedAt?: number;
+  /**
+   * Seconds between SIGTERM and SIGKILL for this stop, replacing each container's `stopTimeout`
+   * (set by a Spot interruption: its warning period).
+   */
+  stopGraceSeconds?: number;
 }

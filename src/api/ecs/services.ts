@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { parseArn } from '../../domain/arn.js';
+import type { Cluster } from '../../domain/ecs/cluster.js';
+import { AwsError, invalidParameter } from '../../domain/errors.js';
+import { serviceRecordId, type Service } from '../../domain/service/service.js';
+import { digitsFrom } from '../../domain/service/service-events.js';
+import {
+  checkCreateService,
+  checkUpdateService,
+  deleteService,
+  launchAfterUpdate,
+  needsNewDeployment,
+  newService,
+  updateService,
+  type ChangeContext,
+  type CreateServiceInput,
+  type ResolvedRevision,
+  type UpdateServiceInput,
+} from '../../domain/service/service-changes.js';
+import { planRunTask, type RunnableDefinition } from '../../domain/task/run-task.js';
+import { retryOnStale, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
+import { checkMaxResults, decodePageToken, page } from '../pagination.js';
+import type { RequestContext } from '../service.js';
+import { activeCluster, findCluster, inCluster, KIND } from './records.js';
+import { resolveTaskDefinition } from './task-definitions.js';
+
+const changeIds = {
+  deploymentDigits: () => digitsFrom(randomBytes(19)),
+  revisionDigits: () => digitsFrom(randomBytes(19)),
+  serviceDeploymentId: () => randomBytes(16).toString('base64url').slice(0, 21),
+};
+
+/** `<name>` or `arn:...:service/<cluster>/<name>` (or the old `service/<name>`) -> the name. */
+export function serviceNameOf(reference: string): string {
+  const parts = reference.startsWith('arn:') ? parseArn(reference) : undefined;
+  if (parts) return parts.resource.slice(parts.resource.lastIndexOf('/') + 1);
+  return reference;
+}
+
+export const serviceNotFound = () => new AwsError('ServiceNotFoundException', 'Service not found.');
+
+export function showService(service: Service, withTags: boolean) {
+  return { ...service, tags: withTags ? service.tags : undefined };
+}
+
+export async function findService(store: Store, scope: Scope, clusterName: string, reference: string): Promise<StoredRecord<Service> | undefined> {
+  return store.get<Service>(KIND.service, scope, serviceRecordId(clusterName, serviceNameOf(reference)));
+}
+
+export function serviceHandlers(store: Store) {
+  /**
+   * Resolves the task definition and checks the launch settings exactly as
+   * RunTask would (network configuration, Fargate sizes, strategies), so a
+   * service that could never start a task is refused up front.
+   */
+  async function resolveRevision(ctx: RequestContext, cluster: Cluster, taskDefinition: string, launch: ResolvedRevision['launch']): Promise<ResolvedRevision> {
+    const definition = await resolveTaskDefinition(store, ctx.scope, taskDefinition);
+    if (!definition) throw invalidParameter('TaskDefinition not found.');
+    const runnable = definition.doc.taskDefinition as unknown as RunnableDefinition;
+    if (runnable.status !== 'ACTIVE') throw invalidParameter(`TaskDefinition is inactive: ${runnable.taskDefinitionArn}`);
+    let effective = launch;
+    if (!launch.launchType && !launch.capacityProviderStrategy?.length && cluster.defaultCapacityProviderStrategy.length > 0) {
+      effective = { ...launch, capacityProviderStrategy: [...cluster.defaultCapacityProviderStrategy] };
+    }
+    const [probe] = planRunTask({ ...effective, count: 1 } as never, runnable, [], cluster, {
+      region: ctx.scope.region,
+      account: ctx.scope.account,
+      now: ctx.now,
+      ids: { taskId: () => 'probe', uuid: () => 'probe', eniId: () => 'eni-probe' },
+    });
+    return {
+      taskDefinitionArn: runnable.taskDefinitionArn,
+      containerImages: runnable.containerDefinitions.map((c) => ({ containerName: String(c.name), image: String(c.image) })),
+      cpu: Number(probe!.cpu),
+      memory: Number(probe!.memory),
+      launch: { ...effective, ...(effective.capacityProviderStrategy?.length ? {} : { launchType: effective.launchType ?? 'FARGATE' }), platformVersion: effective.platformVersion ?? 'LATEST' },
+    };
+  }
+
+  function changeContext(ctx: RequestContext, cluster: Cluster): ChangeContext {
+    return {
+      region: ctx.scope.region,
+      account: ctx.scope.account,
+      clusterName: cluster.clusterName,
+      clusterArn: cluster.clusterArn,
+      now: ctx.now.getTime(),
+      principalArn: ctx.principalArn,
+      ids: changeIds,
+    };
+  }
+
+  return {
+    async CreateService(input: CreateServiceInput & { cluster?: string; clientToken?: string }, ctx: RequestContext) {
+      checkCreateService(input);
+      const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
+      const launch = {
+        ...(input.launchType ? { launchType: input.launchType } : {}),
+        ...(input.capacityProviderStrategy?.length ? { capacityProviderStrategy: input.capacityProviderStrategy } : {}),
+        ...(input.platformVersion ? { platformVersion: input.platformVersion } : {}),
+        ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
+      };
+      const revision = await resolveRevision(ctx, cluster, input.taskDefinition!, launch);
+      return retryOnStale(async () => {
+        const existing = await findService(store, ctx.scope, cluster.clusterName, input.serviceName);
+        // A name is free again once its service is INACTIVE.
+        if (existing && existing.doc.status !== 'INACTIVE') throw invalidParameter('Creation of service was not idempotent.');
+        const service = newService(input, revision, changeContext(ctx, cluster));
+        await store.write([{ op: 'put', kind: KIND.service, scope: ctx.scope, id: serviceRecordId(cluster.clusterName, service.serviceName), doc: service, expect: existing ? existing.version : 'absent' }]);
+        return { service: showService(service, true) };
+      });
+    },
+
+    async UpdateService(input: UpdateServiceInput & { cluster?: string; service: string }, ctx: RequestContext) {
+      checkUpdateService(input);
+      const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
+      return retryOnStale(async () => {
+        const record = await findService(store, ctx.scope, cluster.clusterName, input.service);
+        if (!record) throw serviceNotFound();
+        if (record.doc.status !== 'ACTIVE') throw new AwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+        let revision: ResolvedRevision | undefined;
+        const definition = input.taskDefinition ? await resolveTaskDefinition(store, ctx.scope, input.taskDefinition) : undefined;
+        if (input.taskDefinition && !definition) throw invalidParameter('TaskDefinition not found.');
+        if (needsNewDeployment(record.doc, input, definition?.doc.taskDefinition.taskDefinitionArn)) {
+          revision = await resolveRevision(ctx, cluster, input.taskDefinition ?? record.doc.taskDefinition, launchAfterUpdate(record.doc, input));
+        }
+        const service = updateService(record.doc, input, revision, changeContext(ctx, cluster));
+        await store.write([{ op: 'put', kind: KIND.service, scope: ctx.scope, id: record.id, doc: service, expect: record.version }]);
+        return { service: showService(service, false) };
+      });
+    },
+
+    async DeleteService(input: { cluster?: string; service: string; force?: boolean }, ctx: RequestContext) {
+      const cluster = await findCluster(store, ctx.scope, input.cluster);
+      if (!cluster) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
+      return retryOnStale(async () => {
+        const record = await findService(store, ctx.scope, cluster.doc.clusterName, input.service);
+        if (!record) throw serviceNotFound();
+        const service = deleteService(record.doc, input.force ?? false);
+        if (service !== record.doc) await store.write([{ op: 'put', kind: KIND.service, scope: ctx.scope, id: record.id, doc: service, expect: record.version }]);
+        return { service: showService(service, false) };
+      });
+    },
+
+    async DescribeServices(input: { cluster?: string; services: string[]; include?: string[] }, ctx: RequestContext) {
+      const cluster = await findCluster(store, ctx.scope, input.cluster);
+      if (!cluster) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
+      if (input.services.length === 0) throw invalidParameter('Services cannot be empty.');
+      if (input.services.length > 10) throw invalidParameter('Services cannot have more than 10 elements.');
+      const withTags = input.include?.includes('TAGS') ?? false;
+      const services: unknown[] = [];
+      const failures: { arn: string; reason: string }[] = [];
+      for (const reference of input.services) {
+        const record = await findService(store, ctx.scope, cluster.doc.clusterName, reference);
+        if (record) services.push(showService(record.doc, withTags));
+        else failures.push({ arn: reference.startsWith('arn:') ? reference : `${cluster.doc.clusterArn.replace(':cluster/', ':service/')}/${reference}`, reason: 'MISSING' });
+      }
+      return { services, failures };
+    },
+
+    async ListServices(input: { cluster?: string; launchType?: string; schedulingStrategy?: string; maxResults?: number; nextToken?: string }, ctx: RequestContext) {
+      const cluster = await findCluster(store, ctx.scope, input.cluster);
+      if (!cluster) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
+      const limit = checkMaxResults(input.maxResults, 100, 10);
+      const all = await store.list<Service>(KIND.service, ctx.scope, { prefix: inCluster(cluster.doc.clusterName) });
+      const matching = all.filter(
+        ({ doc }) =>
+          doc.status !== 'INACTIVE' &&
+          (input.launchType === undefined || doc.launchType === input.launchType) &&
+          (input.schedulingStrategy === undefined || doc.schedulingStrategy === input.schedulingStrategy),
+      );
+      const result = page(matching, (record) => record.id, decodePageToken(input.nextToken), limit);
+      return { serviceArns: result.items.map((record) => record.doc.serviceArn), nextToken: result.nextToken };
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Cluster } from '../domain/ecs/cluster.js';
+import { inCluster, KIND, taskDefinitionIdOfArn, taskRecordId } from '../domain/ecs/record-keys.js';
+import { scheduleService, type SchedulerIds, type ServiceTaskView, type TaskStart } from '../domain/service/scheduler.js';
+import { serviceGroup, serviceRecordId, type Service } from '../domain/service/service.js';
+import { digitsFrom } from '../domain/service/service-events.js';
+import type { Tag } from '../domain/ecs/tags.js';
+import { requestStop } from '../domain/task/lifecycle.js';
+import { planRunTask, type RunnableDefinition } from '../domain/task/run-task.js';
+import type { Task } from '../domain/task/task.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { HostCapacity } from '../ports/runtime.js';
+import { StaleWriteError, type Scope, type Store, type WriteOp } from '../ports/store.js';
+import { againAfter, done, WorkQueue, type ReconcileResult } from './work-queue.js';
+
+export interface ServiceSchedulerOptions {
+  /** Divides every ECS wait (see the time-scale setting). */
+  readonly timeScale: number;
+  /** What the container hosts can hold. */
+  readonly capacity: () => Promise<HostCapacity>;
+  readonly resyncMs?: number;
+}
+
+const ids: SchedulerIds = {
+  taskId: () => randomBytes(16).toString('hex'),
+  eventId: () => randomUUID(),
+  deploymentDigits: () => digitsFrom(randomBytes(19)),
+};
+
+function serviceKey(scope: Scope, id: string): string {
+  return `${scope.account}|${scope.region}|${id}`;
+}
+
+function parseKey(key: string): { scope: Scope; id: string } {
+  const [account, region, id] = key.split('|') as [string, string, string];
+  return { scope: { account, region }, id };
+}
+
+function viewOf(task: Task): ServiceTaskView {
+  return {
+    taskId: task.wharf.taskId,
+    deploymentId: task.startedBy,
+    lastStatus: task.lastStatus,
+    desiredStatus: task.desiredStatus,
+    healthStatus: task.healthStatus,
+    hasHealthCheck: task.wharf.containerPlans.some((plan) => plan.essential && plan.healthCheck !== undefined),
+    createdAt: task.createdAt,
+    ...(task.startedAt !== undefined ? { startedAt: task.startedAt } : {}),
+    ...(task.wharf.stopRequestedAt !== undefined ? { stopRequestedAt: task.wharf.stopRequestedAt } : {}),
+    ...(task.stopCode ? { stopCode: task.stopCode } : {}),
+    ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
+    ...(task.capacityProviderName ? { capacityProviderName: task.capacityProviderName } : {}),
+  };
+}
+
+/**
+ * The service scheduler: keeps each service's desired count and moves its
+ * deployments along. Level-triggered like the task supervisor: every
+ * reconcile reads the service and its tasks afresh, asks the pure
+ * `scheduleService` what to do, and commits new tasks, stops and the next
+ * service in one optimistic write. A crash between reconciles loses nothing
+ * and a repeated reconcile duplicates nothing: the write either happened
+ * (and the next snapshot shows it) or did not.
+ */
+export class ServiceScheduler {
+  private readonly queue: WorkQueue;
+  private unsubscribers: (() => void)[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: ServiceSchedulerOptions,
+  ) {
+    this.queue = new WorkQueue('service-scheduler', (key) => this.reconcile(key), logger, {
+      concurrency: 4,
+      resyncMs: options.resyncMs ?? 30_000,
+      listKeys: async () =>
+        (await this.store.listAll<Service>(KIND.service)).filter((record) => record.doc.status !== 'INACTIVE').map((record) => serviceKey(record.scope, record.id)),
+    });
+  }
+
+  start(): void {
+    this.unsubscribers.push(this.store.watch(KIND.service, (change) => this.queue.add(serviceKey(change.scope, change.id))));
+    this.unsubscribers.push(this.store.watch(KIND.task, (change) => void this.wakeOwner(change.scope, change.id)));
+    this.queue.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    await this.queue.stop();
+  }
+
+  /** A task changed: its service (if any) reconciles. */
+  private async wakeOwner(scope: Scope, taskRecord: string): Promise<void> {
+    try {
+      const task = await this.store.get<Task>(KIND.task, scope, taskRecord);
+      if (!task?.doc.group.startsWith('service:')) return;
+      this.queue.add(serviceKey(scope, serviceRecordId(task.doc.wharf.clusterName, task.doc.group.slice('service:'.length))));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not read a changed task');
+    }
+  }
+
+  private async freeCapacity(): Promise<{ cpuUnits: number; memoryMiB: number }> {
+    const limit = await this.options.capacity();
+    const active = (await this.store.listAll<Task>(KIND.task)).filter((record) => record.doc.lastStatus !== 'STOPPED');
+    const used = active.reduce((sum, record) => ({ cpu: sum.cpu + Number(record.doc.cpu), memory: sum.memory + Number(record.doc.memory) }), { cpu: 0, memory: 0 });
+    return { cpuUnits: limit.cpuUnits - used.cpu, memoryMiB: limit.memoryMiB - used.memory };
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult> {
+    const { scope, id } = parseKey(key);
+    const record = await this.store.get<Service>(KIND.service, scope, id);
+    if (!record || record.doc.status === 'INACTIVE') return done;
+    const service = record.doc;
+    const group = serviceGroup(service.serviceName);
+    const tasks = (await this.store.list<Task>(KIND.task, scope, { prefix: inCluster(service.wharf.clusterName) })).filter((task) => task.doc.group === group);
+    const now = this.clock.now();
+    const plan = scheduleService(service, tasks.map((task) => viewOf(task.doc)), {
+      now: now.getTime(),
+      timeScale: this.options.timeScale,
+      ids,
+      free: await this.freeCapacity(),
+    });
+
+    const ops: WriteOp[] = [];
+    for (const start of plan.start) {
+      const task = await this.buildTask(scope, plan.service, start, now);
+      ops.push({ op: 'put', kind: KIND.task, scope, id: taskRecordId(service.wharf.clusterName, task.wharf.taskId), doc: task, expect: 'absent' });
+    }
+    for (const stop of plan.stop) {
+      const taskRecord = tasks.find((task) => task.doc.wharf.taskId === stop.taskId)!;
+      ops.push({ op: 'put', kind: KIND.task, scope, id: taskRecord.id, doc: requestStop(taskRecord.doc, stop.stopCode, stop.reason, now), expect: taskRecord.version });
+    }
+    if (plan.service !== service) ops.push({ op: 'put', kind: KIND.service, scope, id, doc: plan.service, expect: record.version });
+    if (ops.length > 0) {
+      try {
+        await this.store.write(ops);
+      } catch (error) {
+        // Someone changed the service or a task since the snapshot: decide again from the new one.
+        if (error instanceof StaleWriteError) return againAfter(0);
+        throw error;
+      }
+      if (plan.start.length + plan.stop.length > 0) this.logger.info({ service: service.serviceArn, started: plan.start.length, stopped: plan.stop.length }, 'service scheduled');
+    }
+    return againAfter(plan.recheckAfterMs ?? this.options.resyncMs ?? 30_000);
+  }
+
+  /** A task of a deployment, built by the same rules as RunTask. */
+  private async buildTask(scope: Scope, service: Service, start: TaskStart, now: Date): Promise<Task> {
+    const deployment = service.deployments.find((d) => d.id === start.deploymentId)!;
+    const definitionId = taskDefinitionIdOfArn(deployment.taskDefinition);
+    const definition = definitionId ? await this.store.get<{ taskDefinition: RunnableDefinition; tags: Tag[] }>(KIND.taskDefinition, scope, definitionId) : undefined;
+    const cluster = await this.store.get<Cluster>(KIND.cluster, scope, service.wharf.clusterName);
+    if (!definition || !cluster) throw new Error(`service ${service.serviceArn}: task definition ${deployment.taskDefinition} or its cluster is gone`);
+    const [task] = planRunTask(
+      {
+        count: 1,
+        ...(start.capacityProvider ? { capacityProviderStrategy: [{ capacityProvider: start.capacityProvider, weight: 1 }] } : { launchType: deployment.launchType ?? 'FARGATE' }),
+        ...(deployment.networkConfiguration?.awsvpcConfiguration ? { networkConfiguration: { awsvpcConfiguration: deployment.networkConfiguration.awsvpcConfiguration } } : {}),
+        group: serviceGroup(service.serviceName),
+        startedBy: deployment.id,
+        enableExecuteCommand: service.enableExecuteCommand,
+        tags: service.propagateTags === 'SERVICE' ? service.tags : [],
+        propagateTags: service.propagateTags,
+      },
+      // A service keeps running a revision that was deregistered after it was deployed, as ECS does.
+      { ...definition.doc.taskDefinition, status: 'ACTIVE' },
+      definition.doc.tags,
+      cluster.doc,
+      { region: scope.region, account: scope.account, now, ids: { taskId: () => start.taskId, uuid: () => randomUUID(), eniId: () => `eni-${randomBytes(9).toString('hex').slice(0, 17)}` } },
+    );
+    return task!;
+  }
+}

@@ -1,0 +1,471 @@
+import type { StopCode, TaskStatus } from '../task/task-status.js';
+import { spreadByStrategy } from '../task/run-task.js';
+import { circuitBreakerThreshold, planRolloutStep } from './rolling-update.js';
+import { MAX_SERVICE_EVENTS, type Deployment, type Service, type ServiceDeploymentRecord } from './service.js';
+import { deploymentId, rolloutReasons, serviceEvents } from './service-events.js';
+
+/**
+ * The service scheduler's decisions, as a pure function of one snapshot: the
+ * service with its deployments, the service's tasks and the time. The
+ * controller applies the plan in one store write (new tasks, stops and the
+ * next service together), so a crash leaves either all of it or none, and a
+ * re-run from the new snapshot carries on where this one stopped.
+ */
+
+/** What the scheduler reads of one of its tasks. */
+export interface ServiceTaskView {
+  readonly taskId: string;
+  /** The deployment that started it (the task's `startedBy`). */
+  readonly deploymentId: string | undefined;
+  readonly lastStatus: TaskStatus;
+  readonly desiredStatus: 'RUNNING' | 'STOPPED';
+  readonly healthStatus: 'HEALTHY' | 'UNHEALTHY' | 'UNKNOWN';
+  /** Whether an essential container has a health check (then HEALTHY is what counts). */
+  readonly hasHealthCheck: boolean;
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly stopRequestedAt?: number;
+  readonly stopCode?: StopCode;
+  readonly stoppedReason?: string;
+  readonly capacityProviderName?: string;
+}
+
+export interface SchedulerIds {
+  taskId(): string;
+  eventId(): string;
+  /** 19 random digits for a deployment id. */
+  deploymentDigits(): string;
+}
+
+export interface SchedulerContext {
+  readonly now: number;
+  /** Divides every ECS wait (the 40 s health wait, back-off, grace periods). */
+  readonly timeScale: number;
+  readonly ids: SchedulerIds;
+  /** What is left on the container hosts for new tasks. */
+  readonly free: { readonly cpuUnits: number; readonly memoryMiB: number };
+}
+
+export interface TaskStart {
+  readonly deploymentId: string;
+  readonly taskId: string;
+  /** Set when the deployment uses a capacity provider strategy. */
+  readonly capacityProvider?: string;
+}
+
+export interface TaskStop {
+  readonly taskId: string;
+  readonly stopCode: StopCode;
+  readonly reason: string;
+}
+
+export interface SchedulerPlan {
+  readonly service: Service;
+  readonly start: readonly TaskStart[];
+  readonly stop: readonly TaskStop[];
+  /** When time alone will change a decision (a task becoming healthy, a back-off ending). */
+  readonly recheckAfterMs?: number;
+}
+
+/** Without a health check, a new task counts as healthy this long after RUNNING. */
+export const HEALTHY_AFTER_RUNNING_MS = 40_000;
+/** The launch back-off grows from this and stops growing at ECS's 27 minutes. */
+export const BACKOFF_BASE_MS = 10_000;
+export const MAX_BACKOFF_MS = 27 * 60_000;
+/** Consecutive failed launches before the scheduler waits between attempts. */
+export const BACKOFF_AFTER_FAILURES = 2;
+/** How often placement is tried again when the hosts are full. */
+export const PLACEMENT_RETRY_MS = 10_000;
+
+export const HEALTH_CHECK_STOP_REASON = 'Task failed container health checks';
+export const scalingReason = (deployment: string) => `Scaling activity initiated by (deployment ${deployment})`;
+/** Fargate's words when there is no room for a task. */
+export const NO_CAPACITY_REASON = 'Capacity is unavailable at this time. Please try again later or in a different availability zone';
+
+/** How long a launch waits after `failures` consecutive failures (0 before the back-off starts). */
+export function launchBackoffMs(failures: number, timeScale: number): number {
+  if (failures < BACKOFF_AFTER_FAILURES) return 0;
+  return Math.min(MAX_BACKOFF_MS, BACKOFF_BASE_MS * 2 ** (failures - BACKOFF_AFTER_FAILURES)) / timeScale;
+}
+
+export function scheduleService(current: Service, tasks: readonly ServiceTaskView[], ctx: SchedulerContext): SchedulerPlan {
+  const service = structuredClone(current) as Service;
+  if (service.status === 'INACTIVE') return { service: current, start: [], stop: [] };
+  const run = new Round(service, tasks, ctx);
+  if (service.status === 'DRAINING') run.drain();
+  else run.schedule();
+  return run.finish(current);
+}
+
+/** One reconcile's working state; `finish` turns it into the plan. */
+class Round {
+  private readonly messages: string[] = [];
+  private readonly starts: TaskStart[] = [];
+  private readonly stops: TaskStop[] = [];
+  private readonly stopped = new Set<string>();
+  private recheck = Infinity;
+  private readonly healthyWindow: number;
+
+  constructor(
+    private readonly service: Service,
+    private readonly tasks: readonly ServiceTaskView[],
+    private readonly ctx: SchedulerContext,
+  ) {
+    this.healthyWindow = HEALTHY_AFTER_RUNNING_MS / ctx.timeScale;
+  }
+
+  private get now() {
+    return this.ctx.now;
+  }
+
+  private wake(afterMs: number) {
+    if (afterMs > 0) this.recheck = Math.min(this.recheck, afterMs);
+  }
+
+  /** Tasks the scheduler still wants running and has not decided to stop this round. */
+  private live(): ServiceTaskView[] {
+    return this.tasks.filter((t) => t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED' && !this.stopped.has(t.taskId));
+  }
+
+  private stoppingCount(): number {
+    return this.tasks.filter((t) => t.lastStatus !== 'STOPPED' && (t.desiredStatus === 'STOPPED' || this.stopped.has(t.taskId))).length;
+  }
+
+  /** ECS's rule: healthy when the containers' checks say so, else 40 s after RUNNING. */
+  private healthy(task: ServiceTaskView): boolean {
+    if (task.lastStatus !== 'RUNNING') return false;
+    if (task.hasHealthCheck) return task.healthStatus === 'HEALTHY';
+    const since = this.now - (task.startedAt ?? this.now);
+    if (since < this.healthyWindow) this.wake(this.healthyWindow - since);
+    return since >= this.healthyWindow;
+  }
+
+  private stop(task: ServiceTaskView, stopCode: StopCode, reason: string) {
+    this.stops.push({ taskId: task.taskId, stopCode, reason });
+    this.stopped.add(task.taskId);
+  }
+
+  private primary(): Deployment | undefined {
+    return this.service.deployments.find((d) => d.status === 'PRIMARY');
+  }
+
+  private serviceDeploymentOf(deployment: Deployment): ServiceDeploymentRecord | undefined {
+    const id = this.service.wharf.deployments[deployment.id]?.serviceDeploymentId;
+    return this.service.wharf.serviceDeployments.find((sd) => sd.id === id);
+  }
+
+  drain() {
+    const primary = this.primary();
+    for (const task of this.live()) this.stop(task, 'ServiceSchedulerInitiated', scalingReason(primary?.id ?? 'ecs-svc'));
+    if (this.stops.length > 0) this.messages.push(serviceEvents.stoppedTasks(this.service.serviceName, this.stops.map((s) => s.taskId)));
+    if (this.stoppingCount() === 0) {
+      this.service.status = 'INACTIVE';
+      this.service.desiredCount = 0;
+    }
+    this.updateCounts();
+  }
+
+  schedule() {
+    this.countFailures();
+    this.tripCircuitBreaker();
+    this.replaceUnhealthy();
+    this.roll();
+    this.updateCounts();
+    this.retireDrainedDeployments();
+    this.completeRollout();
+    this.noteSteadyState();
+  }
+
+  /**
+   * Each task of a deployment that stopped before it was healthy counts once
+   * towards the deployment's failedTasks (the circuit breaker's stage 1), as
+   * does each task replaced for failed health checks (stage 2).
+   */
+  private countFailures() {
+    const primary = this.primary();
+    for (const task of this.tasks) {
+      const internals = task.deploymentId ? this.service.wharf.deployments[task.deploymentId] : undefined;
+      if (!internals || internals.failedTaskIds.includes(task.taskId) || !this.failedToStart(task)) continue;
+      internals.failedTaskIds.push(task.taskId);
+      const deployment = this.service.deployments.find((d) => d.id === task.deploymentId);
+      if (!deployment) continue;
+      deployment.failedTasks += 1;
+      deployment.updatedAt = this.now;
+      const record = this.serviceDeploymentOf(deployment);
+      if (record && deployment === primary) record.failureCount = deployment.failedTasks;
+      if (deployment === primary) {
+        const wharf = this.service.wharf;
+        wharf.launchFailures += 1;
+        const backoff = launchBackoffMs(wharf.launchFailures, this.ctx.timeScale);
+        if (backoff > 0) wharf.retryAfter = this.now + backoff;
+        if (wharf.launchFailures === BACKOFF_AFTER_FAILURES + 1) this.messages.push(serviceEvents.unableToStartConsistently(this.service.serviceName));
+      }
+    }
+  }
+
+  private failedToStart(task: ServiceTaskView): boolean {
+    if (task.desiredStatus !== 'STOPPED') return false;
+    if (task.stopCode === 'ServiceSchedulerInitiated') return task.stoppedReason === HEALTH_CHECK_STOP_REASON;
+    if (task.stopCode === 'TaskFailedToStart') return true;
+    if (task.stopCode !== 'EssentialContainerExited') return false;
+    // An essential container that exits before the task could count as healthy is a failed launch.
+    return task.startedAt === undefined || (task.stopRequestedAt ?? this.now) - task.startedAt < this.healthyWindow;
+  }
+
+  private tripCircuitBreaker() {
+    const primary = this.primary();
+    const breaker = this.service.deploymentConfiguration.deploymentCircuitBreaker;
+    if (!primary || !breaker.enable || primary.rolloutState !== 'IN_PROGRESS') return;
+    if (primary.failedTasks < circuitBreakerThreshold(this.service.desiredCount)) return;
+    const name = this.service.serviceName;
+    primary.rolloutState = 'FAILED';
+    primary.rolloutStateReason = rolloutReasons.circuitBreakerFailed();
+    primary.updatedAt = this.now;
+    this.messages.push(serviceEvents.deploymentFailed(name, primary.id));
+    const record = this.serviceDeploymentOf(primary);
+    if (record) {
+      record.circuitBreakerStatus = 'TRIGGERED';
+      record.updatedAt = this.now;
+    }
+    const wharf = this.service.wharf;
+    const last = wharf.lastCompleted;
+    const target = last ? wharf.revisions.find((r) => r.id === last.revisionId) : undefined;
+    const alreadyRollingBack = record?.rollback !== undefined;
+    if (!breaker.rollback || !last || !target || alreadyRollingBack) {
+      if (record) {
+        record.status = alreadyRollingBack ? 'ROLLBACK_FAILED' : 'STOPPED';
+        record.statusReason = rolloutReasons.circuitBreakerFailed();
+        record.stoppedAt = this.now;
+        record.finishedAt = this.now;
+      }
+      return;
+    }
+    // Roll back: a new PRIMARY deployment of the last revision that completed.
+    const rollbackTo = last.deploymentId;
+    const id = deploymentId(this.ctx.ids.deploymentDigits());
+    primary.status = 'ACTIVE';
+    wharf.deployments[id] = {
+      revisionId: target.id,
+      serviceDeploymentId: wharf.deployments[primary.id]?.serviceDeploymentId ?? '',
+      failedTaskIds: [],
+      cpu: last.cpu,
+      memory: last.memory,
+    };
+    this.service.deployments.unshift({
+      id,
+      status: 'PRIMARY',
+      taskDefinition: target.taskDefinition,
+      desiredCount: this.service.desiredCount,
+      pendingCount: 0,
+      runningCount: 0,
+      failedTasks: 0,
+      createdAt: this.now,
+      updatedAt: this.now,
+      ...(target.launchType ? { launchType: target.launchType } : {}),
+      ...(target.capacityProviderStrategy ? { capacityProviderStrategy: target.capacityProviderStrategy } : {}),
+      ...(target.platformVersion ? { platformVersion: target.platformVersion } : {}),
+      ...(target.platformFamily ? { platformFamily: target.platformFamily } : {}),
+      ...(target.networkConfiguration ? { networkConfiguration: target.networkConfiguration } : {}),
+      rolloutState: 'IN_PROGRESS',
+      rolloutStateReason: rolloutReasons.rollingBack(rollbackTo),
+    });
+    this.service.taskDefinition = target.taskDefinition;
+    this.messages.push(serviceEvents.rollingBack(name, rollbackTo));
+    wharf.launchFailures = 0;
+    delete wharf.retryAfter;
+    if (record) {
+      record.status = 'ROLLBACK_IN_PROGRESS';
+      record.rollback = { reason: rolloutReasons.circuitBreakerFailed(), startedAt: this.now, revisionId: target.id };
+      record.deploymentIds.push(id);
+    }
+  }
+
+  /** A service replaces tasks whose essential containers fail their health checks, after the grace period. */
+  private replaceUnhealthy() {
+    const graceMs = ((this.service.healthCheckGracePeriodSeconds ?? 0) * 1000) / this.ctx.timeScale;
+    for (const task of this.live()) {
+      if (task.healthStatus !== 'UNHEALTHY' || task.lastStatus !== 'RUNNING') continue;
+      const since = this.now - (task.startedAt ?? this.now);
+      if (since < graceMs) {
+        this.wake(graceMs - since);
+        continue;
+      }
+      this.stop(task, 'ServiceSchedulerInitiated', HEALTH_CHECK_STOP_REASON);
+      this.messages.push(serviceEvents.failedHealthChecks(this.service.serviceName, task.taskId));
+    }
+  }
+
+  /** One rolling-update step: start new tasks and stop old ones within the deployment bounds. */
+  private roll() {
+    const primary = this.primary();
+    if (!primary) return;
+    const name = this.service.serviceName;
+    const reason = scalingReason(primary.id);
+    const scalingStops: string[] = [];
+    const live = this.live();
+    const fresh = live.filter((t) => t.deploymentId === primary.id);
+    const old = live.filter((t) => t.deploymentId !== primary.id);
+    const desired = this.service.desiredCount;
+
+    // Surplus tasks of the primary (a lowered desired count) go first, the least ready first.
+    const byReadiness = (a: ServiceTaskView, b: ServiceTaskView) => Number(this.healthy(a)) - Number(this.healthy(b)) || b.createdAt - a.createdAt;
+    for (const task of [...fresh].sort(byReadiness).slice(0, Math.max(0, fresh.length - desired))) {
+      this.stop(task, 'ServiceSchedulerInitiated', reason);
+      scalingStops.push(task.taskId);
+    }
+    if (primary.rolloutState === 'FAILED') {
+      // A failed deployment starts nothing more; what runs keeps running.
+      if (scalingStops.length > 0) this.messages.push(serviceEvents.stoppedTasks(name, scalingStops));
+      return;
+    }
+    const keptFresh = fresh.filter((t) => !this.stopped.has(t.taskId));
+    const newHealthy = keptFresh.filter((t) => this.healthy(t)).length;
+    const oldHealthy = old.filter((t) => this.healthy(t)).length;
+    const { minimumHealthyPercent, maximumPercent } = this.service.deploymentConfiguration;
+    const step = planRolloutStep({
+      desiredCount: desired,
+      minimumHealthyPercent,
+      maximumPercent,
+      newHealthy,
+      newStarting: keptFresh.length - newHealthy,
+      oldHealthy,
+      oldStarting: old.length - oldHealthy,
+      stopping: this.stoppingCount(),
+    });
+
+    // Old tasks that are not healthy go first, then the oldest.
+    const oldOrder = [...old].sort((a, b) => Number(this.healthy(a)) - Number(this.healthy(b)) || a.createdAt - b.createdAt);
+    for (const task of oldOrder.slice(0, step.stopOld)) {
+      this.stop(task, 'ServiceSchedulerInitiated', reason);
+      scalingStops.push(task.taskId);
+    }
+    if (scalingStops.length > 0) this.messages.push(serviceEvents.stoppedTasks(name, scalingStops));
+
+    const wanted = step.start;
+    let allowed = wanted;
+    const wharf = this.service.wharf;
+    if (allowed > 0 && wharf.retryAfter !== undefined && wharf.retryAfter > this.now) {
+      this.wake(wharf.retryAfter - this.now);
+      allowed = 0;
+    }
+    const internals = wharf.deployments[primary.id];
+    if (allowed > 0 && internals) {
+      const byCpu = internals.cpu > 0 ? Math.floor(this.ctx.free.cpuUnits / internals.cpu) : Infinity;
+      const byMemory = internals.memory > 0 ? Math.floor(this.ctx.free.memoryMiB / internals.memory) : Infinity;
+      const fits = Math.min(byCpu, byMemory);
+      if (fits < allowed) {
+        allowed = Math.max(0, fits);
+        this.warnOnce(serviceEvents.unableToPlace(name, NO_CAPACITY_REASON));
+        this.wake(PLACEMENT_RETRY_MS / this.ctx.timeScale);
+      }
+    }
+    if (allowed > 0) {
+      const already: Record<string, number> = {};
+      for (const task of keptFresh) if (task.capacityProviderName) already[task.capacityProviderName] = (already[task.capacityProviderName] ?? 0) + 1;
+      const providers = primary.capacityProviderStrategy?.length ? spreadByStrategy(primary.capacityProviderStrategy, allowed, already) : [];
+      for (let i = 0; i < allowed; i++) {
+        const provider = providers[i];
+        this.starts.push({ deploymentId: primary.id, taskId: this.ctx.ids.taskId(), ...(provider ? { capacityProvider: provider } : {}) });
+      }
+      this.messages.push(serviceEvents.startedTasks(name, this.starts.map((s) => s.taskId)));
+    }
+    if (step.blocked) this.warnOnce(serviceEvents.deploymentPreventsProgress(name, minimumHealthyPercent, maximumPercent));
+    else if (allowed > 0 || this.stops.length > 0) delete wharf.lastWarning;
+  }
+
+  private warnOnce(message: string) {
+    if (this.service.wharf.lastWarning === message) return;
+    this.service.wharf.lastWarning = message;
+    this.messages.push(message);
+  }
+
+  /** Running and pending counts per deployment and for the service, counting this round's starts as pending. */
+  private updateCounts() {
+    const live = this.live();
+    let running = 0;
+    let pending = 0;
+    for (const deployment of this.service.deployments) {
+      const mine = live.filter((t) => t.deploymentId === deployment.id);
+      const r = mine.filter((t) => t.lastStatus === 'RUNNING').length;
+      const p = mine.length - r + this.starts.filter((s) => s.deploymentId === deployment.id).length;
+      const desiredCount = deployment.status === 'PRIMARY' ? this.service.desiredCount : mine.length;
+      if (deployment.runningCount !== r || deployment.pendingCount !== p || deployment.desiredCount !== desiredCount) {
+        deployment.runningCount = r;
+        deployment.pendingCount = p;
+        deployment.desiredCount = desiredCount;
+        deployment.updatedAt = this.now;
+      }
+    }
+    for (const task of live) {
+      if (task.lastStatus === 'RUNNING') running += 1;
+      else pending += 1;
+    }
+    this.service.runningCount = running;
+    this.service.pendingCount = pending + this.starts.length;
+  }
+
+  /** A superseded deployment leaves `deployments[]` once none of its tasks is left. */
+  private retireDrainedDeployments() {
+    const remaining = this.tasks.filter((t) => t.lastStatus !== 'STOPPED');
+    this.service.deployments = this.service.deployments.filter((deployment) => {
+      if (deployment.status === 'PRIMARY' || remaining.some((t) => t.deploymentId === deployment.id)) return true;
+      delete (this.service.wharf.deployments as Record<string, unknown>)[deployment.id];
+      return false;
+    });
+  }
+
+  private completeRollout() {
+    const primary = this.primary();
+    if (!primary || primary.rolloutState !== 'IN_PROGRESS' || this.service.deployments.length !== 1) return;
+    const fresh = this.live().filter((t) => t.deploymentId === primary.id);
+    if (fresh.length !== this.service.desiredCount || fresh.filter((t) => this.healthy(t)).length < this.service.desiredCount) return;
+    primary.rolloutState = 'COMPLETED';
+    primary.rolloutStateReason = rolloutReasons.completed(primary.id);
+    primary.updatedAt = this.now;
+    this.messages.push(serviceEvents.deploymentCompleted(this.service.serviceName, primary.id));
+    const wharf = this.service.wharf;
+    const internals = wharf.deployments[primary.id];
+    if (internals) wharf.lastCompleted = { deploymentId: primary.id, revisionId: internals.revisionId, cpu: internals.cpu, memory: internals.memory };
+    wharf.launchFailures = 0;
+    delete wharf.retryAfter;
+    const record = this.serviceDeploymentOf(primary);
+    if (record) {
+      record.status = record.rollback ? 'ROLLBACK_SUCCESSFUL' : 'SUCCESSFUL';
+      record.finishedAt = this.now;
+      record.updatedAt = this.now;
+      if (record.circuitBreakerStatus === 'MONITORING') record.circuitBreakerStatus = 'MONITORING_COMPLETE';
+    }
+  }
+
+  private noteSteadyState() {
+    const primary = this.primary();
+    const steady =
+      primary !== undefined &&
+      this.service.deployments.length === 1 &&
+      primary.rolloutState === 'COMPLETED' &&
+      this.service.runningCount === this.service.desiredCount &&
+      this.service.pendingCount === 0 &&
+      this.stoppingCount() === 0;
+    if (steady && !this.service.wharf.steady) this.messages.push(serviceEvents.steadyState(this.service.serviceName));
+    this.service.wharf.steady = steady;
+    // A running task of the primary resets the launch back-off.
+    if (primary && this.live().some((t) => t.deploymentId === primary.id && this.healthy(t))) {
+      this.service.wharf.launchFailures = 0;
+      delete this.service.wharf.retryAfter;
+    }
+  }
+
+  finish(current: Service): SchedulerPlan {
+    if (this.messages.length > 0) {
+      const added = this.messages.map((message) => ({ id: this.ctx.ids.eventId(), createdAt: this.now, message })).reverse();
+      this.service.events = [...added, ...this.service.events].slice(0, MAX_SERVICE_EVENTS);
+    }
+    const changed = JSON.stringify(this.service) !== JSON.stringify(current);
+    return {
+      service: changed ? this.service : current,
+      start: this.starts,
+      stop: this.stops,
+      ...(this.recheck !== Infinity ? { recheckAfterMs: Math.ceil(this.recheck) } : {}),
+    };
+  }
+}

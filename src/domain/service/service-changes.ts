@@ -1,0 +1,328 @@
+import { formatArn } from '../arn.js';
+import type { CapacityProviderStrategyItem } from '../ecs/capacity-provider-strategy.js';
+import { checkTags, type Tag } from '../ecs/tags.js';
+import { AwsError, invalidParameter } from '../errors.js';
+import {
+  MAX_SERVICE_HISTORY,
+  serviceDeploymentArn,
+  type Deployment,
+  type DeploymentConfiguration,
+  type NetworkConfiguration,
+  type Service,
+  type ServiceDeploymentRecord,
+  type ServiceRevision,
+} from './service.js';
+import { deploymentId, rolloutReasons } from './service-events.js';
+
+/**
+ * CreateService, UpdateService and DeleteService as pure changes to the
+ * service record: the API records the intent (a new PRIMARY deployment, a
+ * desired count, DRAINING) and the scheduler carries it out.
+ */
+
+export interface DeploymentConfigurationInput {
+  readonly maximumPercent?: number;
+  readonly minimumHealthyPercent?: number;
+  readonly deploymentCircuitBreaker?: { enable: boolean; rollback: boolean };
+  readonly alarms?: { alarmNames: string[]; enable: boolean; rollback: boolean };
+  readonly strategy?: string;
+  readonly bakeTimeInMinutes?: number;
+}
+
+interface LaunchSettings {
+  readonly launchType?: string;
+  readonly capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  readonly platformVersion?: string;
+  readonly networkConfiguration?: NetworkConfiguration;
+}
+
+export interface CreateServiceInput extends LaunchSettings {
+  readonly serviceName: string;
+  readonly taskDefinition?: string;
+  readonly desiredCount?: number;
+  readonly deploymentConfiguration?: DeploymentConfigurationInput;
+  readonly deploymentController?: { type: string };
+  readonly schedulingStrategy?: string;
+  readonly healthCheckGracePeriodSeconds?: number;
+  readonly loadBalancers?: { targetGroupArn?: string; loadBalancerName?: string; containerName?: string; containerPort?: number }[];
+  readonly serviceRegistries?: unknown[];
+  readonly placementConstraints?: unknown[];
+  readonly placementStrategy?: unknown[];
+  readonly enableECSManagedTags?: boolean;
+  readonly propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
+  readonly enableExecuteCommand?: boolean;
+  readonly tags?: Tag[];
+  readonly role?: string;
+  readonly availabilityZoneRebalancing?: string;
+  readonly serviceConnectConfiguration?: { enabled?: boolean };
+  readonly volumeConfigurations?: unknown[];
+  readonly vpcLatticeConfigurations?: unknown[];
+}
+
+export interface UpdateServiceInput extends LaunchSettings {
+  readonly taskDefinition?: string;
+  readonly desiredCount?: number;
+  readonly deploymentConfiguration?: DeploymentConfigurationInput;
+  readonly deploymentController?: { type: string };
+  readonly forceNewDeployment?: boolean;
+  readonly healthCheckGracePeriodSeconds?: number;
+  readonly enableExecuteCommand?: boolean;
+  readonly enableECSManagedTags?: boolean;
+  readonly propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
+  readonly loadBalancers?: CreateServiceInput['loadBalancers'];
+  readonly placementConstraints?: unknown[];
+  readonly placementStrategy?: unknown[];
+  readonly availabilityZoneRebalancing?: string;
+  readonly serviceConnectConfiguration?: { enabled?: boolean };
+  readonly volumeConfigurations?: unknown[];
+  readonly vpcLatticeConfigurations?: unknown[];
+}
+
+/** What a deployment is made from, once the API has resolved and checked it. */
+export interface ResolvedRevision {
+  readonly taskDefinitionArn: string;
+  readonly containerImages: { containerName: string; image: string }[];
+  readonly cpu: number;
+  readonly memory: number;
+  /** The launch settings after the cluster's default strategy is applied. */
+  readonly launch: LaunchSettings;
+}
+
+export interface ChangeContext {
+  readonly region: string;
+  readonly account: string;
+  readonly clusterName: string;
+  readonly clusterArn: string;
+  readonly now: number;
+  readonly principalArn: string;
+  readonly ids: { deploymentDigits(): string; revisionDigits(): string; serviceDeploymentId(): string };
+}
+
+const SERVICE_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+
+/** Checks the inputs the model cannot: names, counts, unsupported features. */
+export function checkCreateService(input: CreateServiceInput): void {
+  if (!SERVICE_NAME.test(input.serviceName)) {
+    throw invalidParameter('Service name must be 1-255 characters: letters (upper and lower case), numbers, hyphens and underscores.');
+  }
+  if (input.schedulingStrategy === 'DAEMON') throw invalidParameter('The daemon scheduling strategy does not support the FARGATE launch type.');
+  if (!input.taskDefinition) throw invalidParameter('TaskDefinition must be specified for a service using the ECS deployment controller.');
+  if (input.desiredCount === undefined) throw invalidParameter('The desiredCount parameter is required for services using the REPLICA scheduling strategy.');
+  checkTags(input.tags ?? []);
+  checkCommon(input);
+}
+
+export function checkUpdateService(input: UpdateServiceInput): void {
+  checkCommon(input);
+}
+
+function checkCommon(input: UpdateServiceInput | CreateServiceInput): void {
+  if (input.desiredCount !== undefined && input.desiredCount < 0) throw invalidParameter('Desired count must be greater than or equal to 0.');
+  if (input.healthCheckGracePeriodSeconds !== undefined && (input.healthCheckGracePeriodSeconds < 0 || input.healthCheckGracePeriodSeconds > 2147483647)) {
+    throw invalidParameter('healthCheckGracePeriodSeconds must be between 0 and 2147483647.');
+  }
+  if (input.deploymentController && input.deploymentController.type !== 'ECS') {
+    throw new AwsError('UnsupportedFeatureException', `The ${input.deploymentController.type} deployment controller is not supported by Wharf: use the ECS (rolling update) deployment controller.`);
+  }
+  const strategy = input.deploymentConfiguration?.strategy;
+  if (strategy !== undefined && strategy !== 'ROLLING') {
+    throw new AwsError('UnsupportedFeatureException', `The ${strategy} deployment strategy is not supported by Wharf: use ROLLING.`);
+  }
+  if (input.launchType && input.capacityProviderStrategy && input.capacityProviderStrategy.length > 0) {
+    throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.');
+  }
+  if (input.serviceConnectConfiguration?.enabled) throw new AwsError('UnsupportedFeatureException', 'Service Connect is not supported by Wharf.');
+  if ((input.volumeConfigurations ?? []).length > 0) throw new AwsError('UnsupportedFeatureException', 'Amazon EBS volume configurations are not supported by Wharf.');
+  if ((input.vpcLatticeConfigurations ?? []).length > 0) throw new AwsError('UnsupportedFeatureException', 'VPC Lattice configurations are not supported by Wharf.');
+  for (const lb of input.loadBalancers ?? []) {
+    // Target groups live in the ELBv2 API, which has none yet: ECS refuses a target group it cannot find.
+    const name = lb.targetGroupArn ?? lb.loadBalancerName ?? '';
+    throw invalidParameter(`The target group ${name} does not exist. Create it with the Elastic Load Balancing API first (Wharf's ELBv2 API is not available yet).`);
+  }
+  checkDeploymentConfiguration(input.deploymentConfiguration);
+}
+
+function checkDeploymentConfiguration(config: DeploymentConfigurationInput | undefined): void {
+  if (!config) return;
+  if (config.maximumPercent !== undefined && (config.maximumPercent < 100 || config.maximumPercent > 200 * 100)) {
+    throw invalidParameter('The maximumPercent value must be at least 100 for services using the rolling update (ECS) deployment controller.');
+  }
+  if (config.minimumHealthyPercent !== undefined && (config.minimumHealthyPercent < 0 || config.minimumHealthyPercent > 100)) {
+    throw invalidParameter('The minimumHealthyPercent value must be between 0 and 100 for services using the rolling update (ECS) deployment controller.');
+  }
+  if (config.alarms?.enable) throw new AwsError('UnsupportedFeatureException', 'CloudWatch alarm-based deployment rollback is not supported by Wharf yet; use the deployment circuit breaker.');
+}
+
+function mergeDeploymentConfiguration(base: DeploymentConfiguration | undefined, change: DeploymentConfigurationInput | undefined): DeploymentConfiguration {
+  const merged = {
+    maximumPercent: change?.maximumPercent ?? base?.maximumPercent ?? 200,
+    minimumHealthyPercent: change?.minimumHealthyPercent ?? base?.minimumHealthyPercent ?? 100,
+    deploymentCircuitBreaker: change?.deploymentCircuitBreaker ?? base?.deploymentCircuitBreaker ?? { enable: false, rollback: false },
+    ...(change?.alarms ?? base?.alarms ? { alarms: change?.alarms ?? base!.alarms! } : {}),
+  };
+  if (merged.maximumPercent < merged.minimumHealthyPercent) {
+    throw invalidParameter('The maximumPercent value must be greater than or equal to the minimumHealthyPercent value.');
+  }
+  return merged;
+}
+
+/** A new PRIMARY deployment, its revision and its service deployment record, added to `service`. */
+function addDeployment(service: Service, revision: ResolvedRevision, ctx: ChangeContext): void {
+  const wharf = service.wharf;
+  const id = deploymentId(ctx.ids.deploymentDigits());
+  const revisionRecord: ServiceRevision = {
+    id: ctx.ids.revisionDigits(),
+    taskDefinition: revision.taskDefinitionArn,
+    ...revision.launch,
+    ...(revision.launch.platformVersion || !revision.launch.launchType || revision.launch.launchType === 'FARGATE' ? { platformFamily: 'Linux' } : {}),
+    containerImages: revision.containerImages,
+    createdAt: ctx.now,
+  };
+  const sourceRevisionIds = service.deployments.map((d) => wharf.deployments[d.id]?.revisionId).filter((r): r is string => r !== undefined);
+  for (const record of wharf.serviceDeployments) {
+    if (record.status === 'IN_PROGRESS' || record.status === 'PENDING' || record.status === 'ROLLBACK_IN_PROGRESS') {
+      record.status = 'STOPPED';
+      record.statusReason = 'A newer service deployment replaced this one.';
+      record.stoppedAt = ctx.now;
+      record.updatedAt = ctx.now;
+    }
+  }
+  const serviceDeployment: ServiceDeploymentRecord = {
+    id: ctx.ids.serviceDeploymentId(),
+    status: 'IN_PROGRESS',
+    targetRevisionId: revisionRecord.id,
+    sourceRevisionIds,
+    createdAt: ctx.now,
+    startedAt: ctx.now,
+    updatedAt: ctx.now,
+    deploymentConfiguration: service.deploymentConfiguration,
+    failureCount: 0,
+    circuitBreakerStatus: service.deploymentConfiguration.deploymentCircuitBreaker.enable ? 'MONITORING' : 'DISABLED',
+    deploymentIds: [id],
+  };
+  for (const deployment of service.deployments) deployment.status = 'ACTIVE';
+  const deployment: Deployment = {
+    id,
+    status: 'PRIMARY',
+    taskDefinition: revision.taskDefinitionArn,
+    desiredCount: service.desiredCount,
+    pendingCount: 0,
+    runningCount: 0,
+    failedTasks: 0,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+    ...revision.launch,
+    ...(revisionRecord.platformFamily ? { platformFamily: revisionRecord.platformFamily } : {}),
+    rolloutState: 'IN_PROGRESS',
+    rolloutStateReason: rolloutReasons.inProgress(id),
+  };
+  service.deployments.unshift(deployment);
+  wharf.deployments[id] = { revisionId: revisionRecord.id, serviceDeploymentId: serviceDeployment.id, failedTaskIds: [], cpu: revision.cpu, memory: revision.memory };
+  wharf.revisions = [revisionRecord, ...wharf.revisions].slice(0, MAX_SERVICE_HISTORY);
+  wharf.serviceDeployments = [serviceDeployment, ...wharf.serviceDeployments].slice(0, MAX_SERVICE_HISTORY);
+  wharf.steady = false;
+  wharf.launchFailures = 0;
+  delete wharf.retryAfter;
+  delete wharf.lastWarning;
+  service.currentServiceDeployment = serviceDeploymentArn(service, serviceDeployment.id);
+  service.taskDefinition = revision.taskDefinitionArn;
+  applyLaunch(service, revision.launch);
+}
+
+function applyLaunch(service: Service, launch: LaunchSettings): void {
+  delete service.launchType;
+  delete service.capacityProviderStrategy;
+  delete service.networkConfiguration;
+  if (launch.launchType) service.launchType = launch.launchType;
+  if (launch.capacityProviderStrategy?.length) service.capacityProviderStrategy = launch.capacityProviderStrategy;
+  if (launch.networkConfiguration) service.networkConfiguration = launch.networkConfiguration;
+  service.platformVersion = launch.platformVersion ?? 'LATEST';
+  service.platformFamily = 'Linux';
+}
+
+export function newService(input: CreateServiceInput, revision: ResolvedRevision, ctx: ChangeContext): Service {
+  const service: Service = {
+    serviceArn: formatArn({ service: 'ecs', region: ctx.region, account: ctx.account, resource: `service/${ctx.clusterName}/${input.serviceName}` }),
+    serviceName: input.serviceName,
+    clusterArn: ctx.clusterArn,
+    loadBalancers: [],
+    serviceRegistries: input.serviceRegistries ?? [],
+    status: 'ACTIVE',
+    desiredCount: input.desiredCount ?? 0,
+    runningCount: 0,
+    pendingCount: 0,
+    taskDefinition: revision.taskDefinitionArn,
+    deploymentConfiguration: mergeDeploymentConfiguration(undefined, input.deploymentConfiguration),
+    deployments: [],
+    events: [],
+    createdAt: ctx.now,
+    createdBy: ctx.principalArn,
+    placementConstraints: input.placementConstraints ?? [],
+    placementStrategy: input.placementStrategy ?? [],
+    ...(input.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds } : {}),
+    schedulingStrategy: 'REPLICA',
+    deploymentController: { type: 'ECS' },
+    enableECSManagedTags: input.enableECSManagedTags ?? false,
+    propagateTags: input.propagateTags ?? 'NONE',
+    enableExecuteCommand: input.enableExecuteCommand ?? false,
+    tags: input.tags ?? [],
+    availabilityZoneRebalancing: input.availabilityZoneRebalancing ?? 'ENABLED',
+    wharf: { clusterName: ctx.clusterName, deployments: {}, revisions: [], serviceDeployments: [], steady: false, launchFailures: 0 },
+  };
+  addDeployment(service, revision, ctx);
+  return service;
+}
+
+/** Which UpdateService inputs need a new deployment, as ECS decides it. */
+export function needsNewDeployment(service: Service, input: UpdateServiceInput, taskDefinitionArn: string | undefined): boolean {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return (
+    input.forceNewDeployment === true ||
+    (taskDefinitionArn !== undefined && taskDefinitionArn !== service.taskDefinition) ||
+    (input.networkConfiguration !== undefined && !same(input.networkConfiguration, service.networkConfiguration)) ||
+    (input.capacityProviderStrategy !== undefined && !same(input.capacityProviderStrategy, service.capacityProviderStrategy ?? [])) ||
+    (input.platformVersion !== undefined && input.platformVersion !== service.platformVersion)
+  );
+}
+
+/** The launch settings an update asks for, on top of the service's current ones. */
+export function launchAfterUpdate(service: Service, input: UpdateServiceInput): LaunchSettings {
+  const strategy = input.capacityProviderStrategy ?? service.capacityProviderStrategy;
+  const usesStrategy = input.capacityProviderStrategy !== undefined ? input.capacityProviderStrategy.length > 0 : strategy !== undefined && strategy.length > 0;
+  return {
+    ...(usesStrategy ? { capacityProviderStrategy: strategy! } : { launchType: service.launchType ?? 'FARGATE' }),
+    platformVersion: input.platformVersion ?? service.platformVersion ?? 'LATEST',
+    ...((input.networkConfiguration ?? service.networkConfiguration) ? { networkConfiguration: input.networkConfiguration ?? service.networkConfiguration! } : {}),
+  };
+}
+
+export function updateService(current: Service, input: UpdateServiceInput, revision: ResolvedRevision | undefined, ctx: ChangeContext): Service {
+  if (current.status !== 'ACTIVE') throw new AwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+  const service = structuredClone(current) as Service;
+  service.deploymentConfiguration = mergeDeploymentConfiguration(service.deploymentConfiguration, input.deploymentConfiguration);
+  if (input.desiredCount !== undefined && input.desiredCount !== service.desiredCount) {
+    service.desiredCount = input.desiredCount;
+    service.wharf.steady = false;
+  }
+  if (input.healthCheckGracePeriodSeconds !== undefined) service.healthCheckGracePeriodSeconds = input.healthCheckGracePeriodSeconds;
+  if (input.enableExecuteCommand !== undefined) service.enableExecuteCommand = input.enableExecuteCommand;
+  if (input.enableECSManagedTags !== undefined) service.enableECSManagedTags = input.enableECSManagedTags;
+  if (input.propagateTags !== undefined) service.propagateTags = input.propagateTags;
+  if (input.placementConstraints !== undefined) service.placementConstraints = input.placementConstraints;
+  if (input.placementStrategy !== undefined) service.placementStrategy = input.placementStrategy;
+  if (input.availabilityZoneRebalancing !== undefined) service.availabilityZoneRebalancing = input.availabilityZoneRebalancing;
+  if (revision) addDeployment(service, revision, ctx);
+  return service;
+}
+
+/** DeleteService: refused while the service wants tasks, unless forced; then DRAINING until its tasks are gone. */
+export function deleteService(current: Service, force: boolean): Service {
+  if (current.status === 'INACTIVE') throw new AwsError('ServiceNotFoundException', 'Service not found.');
+  if (current.status === 'DRAINING') return current;
+  if (current.desiredCount > 0 && !force) throw invalidParameter('The service cannot be stopped while it is scaled above 0.');
+  const service = structuredClone(current) as Service;
+  service.status = 'DRAINING';
+  service.desiredCount = 0;
+  service.wharf.steady = false;
+  return service;
+}

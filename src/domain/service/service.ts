@@ -1,0 +1,176 @@
+import type { CapacityProviderStrategyItem } from '../ecs/capacity-provider-strategy.js';
+import type { Tag } from '../ecs/tags.js';
+
+/**
+ * A service as stored: the ECS Service shape (the serializer sends only
+ * modelled members) plus the scheduler's bookkeeping under `wharf`.
+ */
+export interface NetworkConfiguration {
+  readonly awsvpcConfiguration?: { readonly subnets: string[]; readonly securityGroups?: string[]; readonly assignPublicIp?: string };
+}
+
+export interface DeploymentConfiguration {
+  readonly maximumPercent: number;
+  readonly minimumHealthyPercent: number;
+  readonly deploymentCircuitBreaker: { readonly enable: boolean; readonly rollback: boolean };
+  readonly alarms?: { readonly alarmNames: string[]; readonly enable: boolean; readonly rollback: boolean };
+}
+
+export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+/** One entry of `deployments[]`: a task definition and launch settings the scheduler runs tasks of. */
+export interface Deployment {
+  readonly id: string;
+  status: 'PRIMARY' | 'ACTIVE' | 'INACTIVE';
+  readonly taskDefinition: string;
+  desiredCount: number;
+  pendingCount: number;
+  runningCount: number;
+  failedTasks: number;
+  readonly createdAt: number;
+  updatedAt: number;
+  readonly launchType?: string;
+  readonly capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  readonly platformVersion?: string;
+  readonly platformFamily?: string;
+  readonly networkConfiguration?: NetworkConfiguration;
+  rolloutState: RolloutState;
+  rolloutStateReason: string;
+}
+
+export interface ServiceEvent {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly message: string;
+}
+
+/** What a deployment runs, kept so DescribeServiceRevisions and a rollback can find it again. */
+export interface ServiceRevision {
+  readonly id: string;
+  readonly taskDefinition: string;
+  readonly launchType?: string;
+  readonly capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  readonly platformVersion?: string;
+  readonly platformFamily?: string;
+  readonly networkConfiguration?: NetworkConfiguration;
+  readonly containerImages: { containerName: string; image: string }[];
+  readonly createdAt: number;
+}
+
+export type ServiceDeploymentStatus =
+  | 'PENDING'
+  | 'SUCCESSFUL'
+  | 'STOPPED'
+  | 'STOP_REQUESTED'
+  | 'IN_PROGRESS'
+  | 'ROLLBACK_REQUESTED'
+  | 'ROLLBACK_IN_PROGRESS'
+  | 'ROLLBACK_SUCCESSFUL'
+  | 'ROLLBACK_FAILED';
+
+/** A service deployment (ListServiceDeployments): one change of the service, from source revisions to a target. */
+export interface ServiceDeploymentRecord {
+  readonly id: string;
+  status: ServiceDeploymentStatus;
+  statusReason?: string;
+  readonly targetRevisionId: string;
+  readonly sourceRevisionIds: string[];
+  readonly createdAt: number;
+  readonly startedAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  stoppedAt?: number;
+  readonly deploymentConfiguration: DeploymentConfiguration;
+  rollback?: { reason: string; startedAt: number; revisionId: string };
+  failureCount: number;
+  circuitBreakerStatus: 'TRIGGERED' | 'MONITORING' | 'MONITORING_COMPLETE' | 'DISABLED';
+  /** The `deployments[]` entries this service deployment made (the target, then a rollback). */
+  readonly deploymentIds: string[];
+}
+
+/** Per-deployment bookkeeping the API does not show. */
+export interface DeploymentInternals {
+  readonly revisionId: string;
+  readonly serviceDeploymentId: string;
+  /** Tasks already counted in `failedTasks`, so each failure counts once across reconciles. */
+  failedTaskIds: string[];
+  /** Task size, for placement. */
+  readonly cpu: number;
+  readonly memory: number;
+}
+
+export interface ServiceInternals {
+  readonly clusterName: string;
+  deployments: Record<string, DeploymentInternals>;
+  revisions: ServiceRevision[];
+  serviceDeployments: ServiceDeploymentRecord[];
+  /** The last deployment that COMPLETED: what a circuit-breaker rollback returns to. */
+  lastCompleted?: { readonly deploymentId: string; readonly revisionId: string; readonly cpu: number; readonly memory: number };
+  /** Whether the steady-state event has been written for the current steady spell. */
+  steady: boolean;
+  /** Consecutive tasks that stopped before they were healthy, for the launch back-off. */
+  launchFailures: number;
+  /** No new task starts before this time (epoch ms). */
+  retryAfter?: number;
+  /** The last "unable to place" / "prevents progress" message, so it is not repeated every reconcile. */
+  lastWarning?: string;
+}
+
+export interface Service {
+  readonly serviceArn: string;
+  readonly serviceName: string;
+  readonly clusterArn: string;
+  loadBalancers: unknown[];
+  serviceRegistries: unknown[];
+  status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+  desiredCount: number;
+  runningCount: number;
+  pendingCount: number;
+  launchType?: string;
+  capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  platformVersion?: string;
+  platformFamily?: string;
+  taskDefinition: string;
+  deploymentConfiguration: DeploymentConfiguration;
+  deployments: Deployment[];
+  events: ServiceEvent[];
+  readonly createdAt: number;
+  readonly createdBy: string;
+  placementConstraints: unknown[];
+  placementStrategy: unknown[];
+  networkConfiguration?: NetworkConfiguration;
+  healthCheckGracePeriodSeconds?: number;
+  readonly schedulingStrategy: 'REPLICA';
+  readonly deploymentController: { type: 'ECS' };
+  enableECSManagedTags: boolean;
+  propagateTags: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
+  enableExecuteCommand: boolean;
+  tags: Tag[];
+  currentServiceDeployment?: string;
+  availabilityZoneRebalancing?: string;
+  readonly wharf: ServiceInternals;
+}
+
+/** ECS keeps the newest 100 events. */
+export const MAX_SERVICE_EVENTS = 100;
+/** Revisions and service deployments kept per service for the deployment APIs. */
+export const MAX_SERVICE_HISTORY = 50;
+
+/** Service deployments and revisions are named under their service. */
+export function serviceDeploymentArn(service: Pick<Service, 'serviceArn'>, id: string): string {
+  return `${service.serviceArn.replace(':service/', ':service-deployment/')}/${id}`;
+}
+
+export function serviceRevisionArn(service: Pick<Service, 'serviceArn'>, id: string): string {
+  return `${service.serviceArn.replace(':service/', ':service-revision/')}/${id}`;
+}
+
+/** The record id of a service: `<cluster>/<name>`, so a prefix lists one cluster's. */
+export function serviceRecordId(clusterName: string, serviceName: string): string {
+  return `${clusterName}/${serviceName}`;
+}
+
+/** The group ECS gives a service's tasks. */
+export function serviceGroup(serviceName: string): string {
+  return `service:${serviceName}`;
+}
