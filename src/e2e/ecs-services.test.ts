@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServiceDeploymentsCommand,
+  DescribeServiceRevisionsCommand,
+  DescribeTasksCommand,
+  ListServiceDeploymentsCommand,
+  ListTasksCommand,
+  StopServiceDeploymentCommand,
+} from '@aws-sdk/client-ecs';
 import { docker, startTestWharf, waitFor, type TestWharf } from './harness.js';
 import { ensureTestImage } from './test-images.js';
 
@@ -198,6 +205,35 @@ describe('services through the aws CLI: desired count, rolling updates, circuit 
     assert.ok(exited.length >= 3, `${exited.length} failed tasks: ${JSON.stringify(failedTasks.map((t) => [t.stopCode, t.stoppedReason]))}`);
     // Any still starting when the breaker tripped were stopped by the scheduler.
     assert.ok(failedTasks.every((t) => t.stopCode === 'EssentialContainerExited' || t.stopCode === 'ServiceSchedulerInitiated'), JSON.stringify(failedTasks.map((t) => t.stopCode)));
+  });
+
+  test('the service deployment APIs tell the story, and StopServiceDeployment rolls back', async () => {
+    const ecs = wharf.ecs();
+    const service = 'my-app-service';
+    const { serviceDeployments } = await ecs.send(new ListServiceDeploymentsCommand({ cluster: 'my-app', service }));
+    assert.deepEqual(serviceDeployments!.map((sd) => sd.status), ['ROLLBACK_SUCCESSFUL', 'SUCCESSFUL', 'SUCCESSFUL']);
+    for (const sd of serviceDeployments!) assert.match(sd.serviceDeploymentArn!, /^arn:aws:ecs:us-east-1:123456789012:service-deployment\/my-app\/my-app-service\/[\w-]+$/);
+    const [failed] = (await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [serviceDeployments![0]!.serviceDeploymentArn!] }))).serviceDeployments!;
+    assert.equal(failed!.deploymentCircuitBreaker!.status, 'TRIGGERED');
+    assert.equal(failed!.deploymentCircuitBreaker!.threshold, 3);
+    assert.ok(failed!.deploymentCircuitBreaker!.failureCount! >= 3);
+    assert.equal(failed!.rollback!.reason, 'ECS deployment circuit breaker: tasks failed to start.');
+    const revisions = await ecs.send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [failed!.targetServiceRevision!.arn!, failed!.rollback!.serviceRevisionArn!] }));
+    assert.deepEqual(revisions.serviceRevisions!.map((r) => r.taskDefinition!.split('/').pop()), ['my-app:3', 'my-app:2']);
+    assert.equal(revisions.serviceRevisions![1]!.containerImages![0]!.image, image);
+    await assert.rejects(ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: failed!.serviceDeploymentArn! })), { name: 'ConflictException' });
+    const missing = await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [failed!.serviceDeploymentArn!.replace(/[\w-]+$/, 'nope')] }));
+    assert.equal(missing.failures![0]!.reason, 'MISSING');
+
+    // A new rollout, stopped while in progress: ECS rolls back to revision 2.
+    await wharf.aws(['ecs', 'update-service', '--cluster', 'my-app', '--service', service, '--task-definition', 'my-app:1']);
+    const [inProgress] = (await ecs.send(new ListServiceDeploymentsCommand({ cluster: 'my-app', service, status: ['IN_PROGRESS'] }))).serviceDeployments!;
+    assert.ok(inProgress, 'the new service deployment is IN_PROGRESS');
+    await ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: inProgress.serviceDeploymentArn!, stopType: 'ROLLBACK' }));
+    const stable = await steady('my-app', service);
+    assert.ok(stable.taskDefinition.endsWith('my-app:2'), stable.taskDefinition);
+    const [after] = (await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [inProgress.serviceDeploymentArn!] }))).serviceDeployments!;
+    assert.equal(after!.status, 'ROLLBACK_SUCCESSFUL');
   });
 
   test('desired count changes scale without a new deployment; delete refuses, then drains to INACTIVE', async () => {

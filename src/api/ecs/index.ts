@@ -5,6 +5,7 @@ import type { ServiceApi } from '../service.js';
 import { accountSettingHandlers } from './account-settings.js';
 import { capacityProviderHandlers } from './capacity-providers.js';
 import { clusterHandlers } from './clusters.js';
+import { serviceDeploymentHandlers } from './service-deployments.js';
 import { serviceHandlers } from './services.js';
 import { tagHandlers } from './tags.js';
 import { taskDefinitionHandlers } from './task-definitions.js';
@@ -24,6 +25,7 @@ export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacit
       ...tagHandlers(deps.store),
       ...taskHandlers(deps),
       ...serviceHandlers(deps.store),
+      ...serviceDeploymentHandlers(deps.store),
     },
   };
 }

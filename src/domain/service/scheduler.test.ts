@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HEALTH_CHECK_STOP_REASON, launchBackoffMs, scheduleService, type SchedulerContext, type ServiceTaskView } from './scheduler.js';
-import { newService, updateService, type ResolvedRevision } from './service-changes.js';
+import { newService, requestStopOfDeployment, updateService, type ResolvedRevision } from './service-changes.js';
 import type { Service } from './service.js';
 
 const T0 = 1_700_000_000_000;
@@ -158,6 +158,30 @@ describe('the service scheduler', () => {
     // The threshold is clamp(ceil(0.5 x 2), 3, 200) = 3; two tasks start at a time, so the fourth failure trips it.
     assert.equal(record.failureCount, 4);
     assert.equal(world.tasks.filter((t) => t.deploymentId === bad && t.stopCode === 'EssentialContainerExited').length, 4);
+  });
+
+  test('StopServiceDeployment: ROLLBACK returns to the last completed revision, ABORT freezes the rollout', () => {
+    for (const stopType of ['ROLLBACK', 'ABORT'] as const) {
+      const world = new World(create(2));
+      world.settle(3);
+      world.service = updateService(world.service, { taskDefinition: 'web:2' }, revision(2), changeCtx(world.now));
+      const target = world.service.deployments[0]!.id;
+      const record = world.service.wharf.serviceDeployments[0]!;
+      world.step();
+      world.service = requestStopOfDeployment(world.service, record.id, stopType, world.now);
+      world.settle(5);
+      const sd = world.service.wharf.serviceDeployments[0]!;
+      if (stopType === 'ROLLBACK') {
+        assert.equal(sd.status, 'ROLLBACK_SUCCESSFUL');
+        assert.equal(world.service.deployments.length, 1);
+        assert.equal(world.service.taskDefinition, 'arn:aws:ecs:us-east-1:1:task-definition/web:1');
+        assert.ok(world.live().every((t) => t.deploymentId !== target));
+      } else {
+        assert.equal(sd.status, 'STOPPED');
+        assert.equal(world.service.deployments.find((d) => d.id === target)!.rolloutState, 'FAILED');
+      }
+      assert.throws(() => requestStopOfDeployment(world.service, record.id, stopType, world.now), /ConflictException|only a service deployment in progress/);
+    }
   });
 
   test('the breaker without rollback leaves the deployment FAILED and starts nothing more', () => {

@@ -1,7 +1,7 @@
 import type { StopCode, TaskStatus } from '../task/task-status.js';
 import { spreadByStrategy } from '../task/run-task.js';
 import { circuitBreakerThreshold, planRolloutStep } from './rolling-update.js';
-import { MAX_SERVICE_EVENTS, type Deployment, type Service, type ServiceDeploymentRecord } from './service.js';
+import { applyLaunch, MAX_SERVICE_EVENTS, type Deployment, type Service, type ServiceDeploymentRecord } from './service.js';
 import { deploymentId, rolloutReasons, serviceEvents } from './service-events.js';
 
 /**
@@ -167,6 +167,7 @@ class Round {
 
   schedule() {
     this.countFailures();
+    this.honourStopRequest();
     this.tripCircuitBreaker();
     this.replaceUnhealthy();
     this.roll();
@@ -212,36 +213,56 @@ class Round {
     return task.startedAt === undefined || (task.stopRequestedAt ?? this.now) - task.startedAt < this.healthyWindow;
   }
 
+  /** A StopServiceDeployment request: ROLLBACK returns to the last completed revision, ABORT freezes the rollout. */
+  private honourStopRequest() {
+    const primary = this.primary();
+    const record = primary ? this.serviceDeploymentOf(primary) : undefined;
+    if (!primary || !record || (record.status !== 'ROLLBACK_REQUESTED' && record.status !== 'STOP_REQUESTED')) return;
+    const reason = rolloutReasons.stopRequested(primary.id);
+    primary.rolloutState = 'FAILED';
+    primary.rolloutStateReason = reason;
+    primary.updatedAt = this.now;
+    record.updatedAt = this.now;
+    if (record.status === 'ROLLBACK_REQUESTED' && this.rollBack(primary, record, reason)) return;
+    record.status = 'STOPPED';
+    record.statusReason = reason;
+    record.stoppedAt = this.now;
+    record.finishedAt = this.now;
+  }
+
   private tripCircuitBreaker() {
     const primary = this.primary();
     const breaker = this.service.deploymentConfiguration.deploymentCircuitBreaker;
     if (!primary || !breaker.enable || primary.rolloutState !== 'IN_PROGRESS') return;
     if (primary.failedTasks < circuitBreakerThreshold(this.service.desiredCount)) return;
-    const name = this.service.serviceName;
     primary.rolloutState = 'FAILED';
     primary.rolloutStateReason = rolloutReasons.circuitBreakerFailed();
     primary.updatedAt = this.now;
-    this.messages.push(serviceEvents.deploymentFailed(name, primary.id));
+    this.messages.push(serviceEvents.deploymentFailed(this.service.serviceName, primary.id));
     const record = this.serviceDeploymentOf(primary);
     if (record) {
       record.circuitBreakerStatus = 'TRIGGERED';
       record.updatedAt = this.now;
     }
+    const alreadyRollingBack = record?.rollback !== undefined;
+    if (breaker.rollback && !alreadyRollingBack && this.rollBack(primary, record, rolloutReasons.circuitBreakerFailed())) return;
+    if (record) {
+      record.status = alreadyRollingBack ? 'ROLLBACK_FAILED' : 'STOPPED';
+      record.statusReason = rolloutReasons.circuitBreakerFailed();
+      record.stoppedAt = this.now;
+      record.finishedAt = this.now;
+    }
+  }
+
+  /**
+   * A new PRIMARY deployment of the last revision that completed; the failed
+   * one stays ACTIVE while its tasks drain. False when there is nothing to return to.
+   */
+  private rollBack(primary: Deployment, record: ServiceDeploymentRecord | undefined, reason: string): boolean {
     const wharf = this.service.wharf;
     const last = wharf.lastCompleted;
     const target = last ? wharf.revisions.find((r) => r.id === last.revisionId) : undefined;
-    const alreadyRollingBack = record?.rollback !== undefined;
-    if (!breaker.rollback || !last || !target || alreadyRollingBack) {
-      if (record) {
-        record.status = alreadyRollingBack ? 'ROLLBACK_FAILED' : 'STOPPED';
-        record.statusReason = rolloutReasons.circuitBreakerFailed();
-        record.stoppedAt = this.now;
-        record.finishedAt = this.now;
-      }
-      return;
-    }
-    // Roll back: a new PRIMARY deployment of the last revision that completed.
-    const rollbackTo = last.deploymentId;
+    if (!last || !target) return false;
     const id = deploymentId(this.ctx.ids.deploymentDigits());
     primary.status = 'ACTIVE';
     wharf.deployments[id] = {
@@ -250,6 +271,12 @@ class Round {
       failedTaskIds: [],
       cpu: last.cpu,
       memory: last.memory,
+    };
+    const launch = {
+      ...(target.launchType ? { launchType: target.launchType } : {}),
+      ...(target.capacityProviderStrategy ? { capacityProviderStrategy: target.capacityProviderStrategy } : {}),
+      ...(target.platformVersion ? { platformVersion: target.platformVersion } : {}),
+      ...(target.networkConfiguration ? { networkConfiguration: target.networkConfiguration } : {}),
     };
     this.service.deployments.unshift({
       id,
@@ -261,23 +288,22 @@ class Round {
       failedTasks: 0,
       createdAt: this.now,
       updatedAt: this.now,
-      ...(target.launchType ? { launchType: target.launchType } : {}),
-      ...(target.capacityProviderStrategy ? { capacityProviderStrategy: target.capacityProviderStrategy } : {}),
-      ...(target.platformVersion ? { platformVersion: target.platformVersion } : {}),
+      ...launch,
       ...(target.platformFamily ? { platformFamily: target.platformFamily } : {}),
-      ...(target.networkConfiguration ? { networkConfiguration: target.networkConfiguration } : {}),
       rolloutState: 'IN_PROGRESS',
-      rolloutStateReason: rolloutReasons.rollingBack(rollbackTo),
+      rolloutStateReason: rolloutReasons.rollingBack(last.deploymentId),
     });
     this.service.taskDefinition = target.taskDefinition;
-    this.messages.push(serviceEvents.rollingBack(name, rollbackTo));
+    applyLaunch(this.service, launch);
+    this.messages.push(serviceEvents.rollingBack(this.service.serviceName, last.deploymentId));
     wharf.launchFailures = 0;
     delete wharf.retryAfter;
     if (record) {
       record.status = 'ROLLBACK_IN_PROGRESS';
-      record.rollback = { reason: rolloutReasons.circuitBreakerFailed(), startedAt: this.now, revisionId: target.id };
+      record.rollback = { reason, startedAt: this.now, revisionId: target.id };
       record.deploymentIds.push(id);
     }
+    return true;
   }
 
   /** A service replaces tasks whose essential containers fail their health checks, after the grace period. */

@@ -1,13 +1,13 @@
 import { formatArn } from '../arn.js';
-import type { CapacityProviderStrategyItem } from '../ecs/capacity-provider-strategy.js';
 import { checkTags, type Tag } from '../ecs/tags.js';
 import { AwsError, invalidParameter } from '../errors.js';
 import {
+  applyLaunch,
   MAX_SERVICE_HISTORY,
   serviceDeploymentArn,
   type Deployment,
   type DeploymentConfiguration,
-  type NetworkConfiguration,
+  type LaunchSettings,
   type Service,
   type ServiceDeploymentRecord,
   type ServiceRevision,
@@ -29,12 +29,6 @@ export interface DeploymentConfigurationInput {
   readonly bakeTimeInMinutes?: number;
 }
 
-interface LaunchSettings {
-  readonly launchType?: string;
-  readonly capacityProviderStrategy?: CapacityProviderStrategyItem[];
-  readonly platformVersion?: string;
-  readonly networkConfiguration?: NetworkConfiguration;
-}
 
 export interface CreateServiceInput extends LaunchSettings {
   readonly serviceName: string;
@@ -229,17 +223,6 @@ function addDeployment(service: Service, revision: ResolvedRevision, ctx: Change
   applyLaunch(service, revision.launch);
 }
 
-function applyLaunch(service: Service, launch: LaunchSettings): void {
-  delete service.launchType;
-  delete service.capacityProviderStrategy;
-  delete service.networkConfiguration;
-  if (launch.launchType) service.launchType = launch.launchType;
-  if (launch.capacityProviderStrategy?.length) service.capacityProviderStrategy = launch.capacityProviderStrategy;
-  if (launch.networkConfiguration) service.networkConfiguration = launch.networkConfiguration;
-  service.platformVersion = launch.platformVersion ?? 'LATEST';
-  service.platformFamily = 'Linux';
-}
-
 export function newService(input: CreateServiceInput, revision: ResolvedRevision, ctx: ChangeContext): Service {
   const service: Service = {
     serviceArn: formatArn({ service: 'ecs', region: ctx.region, account: ctx.account, resource: `service/${ctx.clusterName}/${input.serviceName}` }),
@@ -324,5 +307,21 @@ export function deleteService(current: Service, force: boolean): Service {
   service.status = 'DRAINING';
   service.desiredCount = 0;
   service.wharf.steady = false;
+  return service;
+}
+
+/** StopServiceDeployment records the request; the scheduler rolls back (ROLLBACK) or freezes the rollout (ABORT). */
+export function requestStopOfDeployment(current: Service, serviceDeploymentId: string, stopType: 'ABORT' | 'ROLLBACK', now: number): Service {
+  const existing = current.wharf.serviceDeployments.find((sd) => sd.id === serviceDeploymentId)!;
+  if (existing.status !== 'IN_PROGRESS' && existing.status !== 'PENDING') {
+    throw new AwsError('ConflictException', `The service deployment is ${existing.status}: only a service deployment in progress can be stopped.`);
+  }
+  if (stopType === 'ROLLBACK' && !current.wharf.lastCompleted) {
+    throw invalidParameter('The service has no completed service deployment to roll back to. Stop it with stopType ABORT, or update the service instead.');
+  }
+  const service = structuredClone(current) as Service;
+  const record = service.wharf.serviceDeployments.find((sd) => sd.id === serviceDeploymentId)!;
+  record.status = stopType === 'ROLLBACK' ? 'ROLLBACK_REQUESTED' : 'STOP_REQUESTED';
+  record.updatedAt = now;
   return service;
 }

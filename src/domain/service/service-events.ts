@@ -27,6 +27,8 @@ export const rolloutReasons = {
   completed: (deploymentId: string) => `ECS deployment ${deploymentId} completed.`,
   circuitBreakerFailed: () => 'ECS deployment circuit breaker: tasks failed to start.',
   rollingBack: (deploymentId: string) => `ECS deployment circuit breaker: rolling back to deploymentId ${deploymentId}.`,
+  // StopServiceDeployment's outcome has no published wording; this one says what happened.
+  stopRequested: (deploymentId: string) => `ECS deployment ${deploymentId} stopped by a StopServiceDeployment request.`,
 } as const;
 
 /** Deployment ids are `ecs-svc/` and 19 digits; the digits come from the caller's randomness. */

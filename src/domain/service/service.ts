@@ -9,6 +9,13 @@ export interface NetworkConfiguration {
   readonly awsvpcConfiguration?: { readonly subnets: string[]; readonly securityGroups?: string[]; readonly assignPublicIp?: string };
 }
 
+export interface LaunchSettings {
+  readonly launchType?: string;
+  readonly capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  readonly platformVersion?: string;
+  readonly networkConfiguration?: NetworkConfiguration;
+}
+
 export interface DeploymentConfiguration {
   readonly maximumPercent: number;
   readonly minimumHealthyPercent: number;
@@ -173,4 +180,16 @@ export function serviceRecordId(clusterName: string, serviceName: string): strin
 /** The group ECS gives a service's tasks. */
 export function serviceGroup(serviceName: string): string {
   return `service:${serviceName}`;
+}
+
+/** The service's own launch fields follow its PRIMARY deployment. */
+export function applyLaunch(service: Service, launch: LaunchSettings): void {
+  delete service.launchType;
+  delete service.capacityProviderStrategy;
+  delete service.networkConfiguration;
+  if (launch.launchType) service.launchType = launch.launchType;
+  if (launch.capacityProviderStrategy?.length) service.capacityProviderStrategy = launch.capacityProviderStrategy;
+  if (launch.networkConfiguration) service.networkConfiguration = launch.networkConfiguration;
+  service.platformVersion = launch.platformVersion ?? 'LATEST';
+  service.platformFamily = 'Linux';
 }
