@@ -78,12 +78,13 @@ describe('Fargate Spot interruption on demand (WHARF_TIME_SCALE=30: a 4 s warnin
     assert.equal(cli.stdout.split('\n')[0], arn);
     assert.match(cli.stdout, new RegExp(`Interrupted 1 Fargate Spot task: SIGTERM now, SIGKILL after the ${WARNING_SECONDS} s warning`));
 
-    // busybox sleep as PID 1 ignores SIGTERM, so the task lives out the warning.
     const [warned] = await describeTasks([arn]);
     assert.equal(warned.desiredStatus, 'STOPPED');
     assert.equal(warned.stopCode, 'SpotInterruption');
     assert.equal(warned.stoppedReason, 'Your Spot Task was interrupted.');
-    assert.notEqual(warned.lastStatus, 'STOPPED', 'still inside the warning');
+
+    // busybox sleep as PID 1 ignores SIGTERM, so the task lives out the warning: the task's own
+    // timestamps show it (a point-in-time check would race a loaded machine).
 
     const [stopped] = await waitFor(() => describeTasks([arn]), ([task]) => task.lastStatus === 'STOPPED', 60_000, `${arn} STOPPED`);
     assert.equal(stopped.stopCode, 'SpotInterruption');
