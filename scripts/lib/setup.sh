@@ -44,7 +44,8 @@ ensure_docker_engine() {
   command -v dockerd >/dev/null || apt_install docker.io
   command -v busybox >/dev/null || [ -x /bin/busybox ] || apt_install busybox-static
   say "starting dockerd --live-restore (log: /var/log/wharf-dockerd.log)"
-  nohup dockerd --live-restore >/var/log/wharf-dockerd.log 2>&1 &
+  # Its own session, so it outlives the shell (and the terminal) that started it.
+  setsid nohup dockerd --live-restore >>/var/log/wharf-dockerd.log 2>&1 </dev/null &
   for _ in $(seq 1 60); do
     if engine_answers; then say "Docker engine is up"; return 0; fi
     sleep 0.5

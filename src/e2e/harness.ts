@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, type Service, type Task } from '@aws-sdk/client-ecs';
 import { DEFAULT_KEY, loadConfig } from '../cli/config.js';
 import { startWharf, type RunningWharf } from '../main.js';
 import { silentLogger } from '../ports/logger.js';
@@ -17,12 +18,64 @@ export interface TestWharf {
   readonly endpoint: string;
   readonly dataDir: string;
   /** Runs `aws <args> --endpoint-url ... --output json` and parses stdout. */
-  aws(args: readonly string[], options?: { region?: string; keys?: { id: string; secret: string } }): Promise<any>;
+  aws(args: readonly string[], options?: AwsOptions): Promise<any>;
   /** Like aws() but expects failure: returns exit code and stderr. */
-  awsFails(args: readonly string[], options?: { region?: string; keys?: { id: string; secret: string } }): Promise<{ code: number; stderr: string }>;
-  ecs(region?: string, keys?: { id: string; secret: string }): ECSClient;
+  awsFails(args: readonly string[], options?: AwsOptions): Promise<{ code: number; stderr: string }>;
+  ecs(region?: string, keys?: Keys): ECSClient;
   restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+type Keys = { id: string; secret: string };
+export interface AwsOptions {
+  region?: string;
+  keys?: Keys;
+}
+
+/** `aws <args> --endpoint-url <endpoint> --output json` with the given keys and region, and HOME set to `home` (no user config leaks in). */
+function runAwsCli(endpoint: string, home: string, args: readonly string[], options: AwsOptions = {}) {
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    AWS_ACCESS_KEY_ID: options.keys?.id ?? DEFAULT_KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: options.keys?.secret ?? DEFAULT_KEY.secretAccessKey,
+    AWS_DEFAULT_REGION: options.region ?? 'us-east-1',
+    AWS_PAGER: '',
+  };
+  return run(AWS_CLI, [...args, '--endpoint-url', endpoint, '--output', 'json'], { env, maxBuffer: 16 * 1024 * 1024 });
+}
+
+/** Runs the aws CLI against the Wharf at `endpoint` and parses what it prints. */
+export async function awsAt(endpoint: string, home: string, args: readonly string[], options?: AwsOptions): Promise<any> {
+  const { stdout } = await runAwsCli(endpoint, home, args, options);
+  return stdout.trim() ? JSON.parse(stdout) : {};
+}
+
+/** An SDK ECS client for the Wharf at `endpoint` (no retries: a test sees every answer). */
+export function ecsClientAt(endpoint: string, region = 'us-east-1', keys?: Keys): ECSClient {
+  return new ECSClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: keys?.id ?? DEFAULT_KEY.accessKeyId, secretAccessKey: keys?.secret ?? DEFAULT_KEY.secretAccessKey },
+    maxAttempts: 1,
+  });
+}
+
+/** One service, described through the SDK (quick enough to poll). */
+export async function describeOneService(ecs: ECSClient, cluster: string, service: string): Promise<Service> {
+  return (await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }))).services![0]!;
+}
+
+/** A service's tasks with the given desired status, described through the SDK. */
+export async function serviceTasksOf(ecs: ECSClient, cluster: string, service: string, desiredStatus: 'RUNNING' | 'STOPPED' = 'RUNNING'): Promise<Task[]> {
+  const { taskArns } = await ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus }));
+  if (!taskArns?.length) return [];
+  return (await ecs.send(new DescribeTasksCommand({ cluster, tasks: taskArns }))).tasks!;
+}
+
+/** What `aws ecs wait services-stable` waits for, plus a COMPLETED rollout and nothing pending. */
+export function isSteady(service: Service): boolean {
+  return service.deployments?.length === 1 && service.deployments[0]!.rolloutState === 'COMPLETED' && service.runningCount === service.desiredCount && service.pendingCount === 0;
 }
 
 /** Starts a real Wharf on an ephemeral loopback port with its own data directory. */
@@ -32,30 +85,17 @@ export async function startTestWharf(wharfEnv: NodeJS.ProcessEnv = {}): Promise<
   let wharf: RunningWharf = await startWharf(config, silentLogger);
   let port = wharf.port;
 
-  const env = (region: string, keys?: { id: string; secret: string }) => ({
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dataDir,
-    AWS_ACCESS_KEY_ID: keys?.id ?? DEFAULT_KEY.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: keys?.secret ?? DEFAULT_KEY.secretAccessKey,
-    AWS_DEFAULT_REGION: region,
-    AWS_PAGER: '',
-  });
   const endpoint = () => `http://127.0.0.1:${port}`;
-  const cli = (args: readonly string[], options: { region?: string; keys?: { id: string; secret: string } } = {}) =>
-    run(AWS_CLI, [...args, '--endpoint-url', endpoint(), '--output', 'json'], { env: env(options.region ?? 'us-east-1', options.keys), maxBuffer: 16 * 1024 * 1024 });
 
   return {
     get endpoint() {
       return endpoint();
     },
     dataDir,
-    async aws(args, options) {
-      const { stdout } = await cli(args, options);
-      return stdout.trim() ? JSON.parse(stdout) : {};
-    },
+    aws: (args, options) => awsAt(endpoint(), dataDir, args, options),
     async awsFails(args, options) {
       try {
-        const { stdout } = await cli(args, options);
+        const { stdout } = await runAwsCli(endpoint(), dataDir, args, options);
         throw new Error(`expected aws ${args.join(' ')} to fail, it printed ${stdout}`);
       } catch (error) {
         const failure = error as { code?: number; stderr?: string };
@@ -63,14 +103,7 @@ export async function startTestWharf(wharfEnv: NodeJS.ProcessEnv = {}): Promise<
         return { code: failure.code, stderr: failure.stderr ?? '' };
       }
     },
-    ecs(region = 'us-east-1', keys) {
-      return new ECSClient({
-        endpoint: endpoint(),
-        region,
-        credentials: { accessKeyId: keys?.id ?? DEFAULT_KEY.accessKeyId, secretAccessKey: keys?.secret ?? DEFAULT_KEY.secretAccessKey },
-        maxAttempts: 1,
-      });
-    },
+    ecs: (region, keys) => ecsClientAt(endpoint(), region, keys),
     async restart() {
       await wharf.close();
       wharf = await startWharf(loadConfig({ port: String(port), 'data-dir': dataDir }, wharfEnv), silentLogger);
@@ -83,6 +116,28 @@ export async function startTestWharf(wharfEnv: NodeJS.ProcessEnv = {}): Promise<
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+const WHARF_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'wharf.js');
+
+/**
+ * Starts `wharf up` as a child process (so a test can kill -9 it) on `port`
+ * (0: an ephemeral one) with `dataDir`; resolves once it listens.
+ */
+export function spawnWharf(dataDir: string, port: number, wharfEnv: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; endpoint: string }> {
+  const child = spawn(process.execPath, [WHARF_BIN, 'up', '--port', String(port), '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WHARF_LOG_LEVEL: 'warn', ...wharfEnv },
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve({ child, endpoint: match[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`wharf exited with ${code}: ${output}`)));
+  });
 }
 
 /** The seed guide's task-definition.json, verbatim. */

@@ -1,34 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { CreateClusterCommand, DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { DEFAULT_KEY } from '../cli/config.js';
-import { docker, waitFor } from './harness.js';
+import { docker, spawnWharf, waitFor } from './harness.js';
 import { ensureTestImage } from './test-images.js';
-
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'wharf.js');
-
-function startWharf(dataDir: string, port: number): Promise<{ child: ChildProcess; endpoint: string }> {
-  const child = spawn(process.execPath, [BIN, 'up', '--port', String(port), '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WHARF_LOG_LEVEL: 'warn' } });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, endpoint: match[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`wharf exited with ${code}: ${output}`)));
-  });
-}
 
 test('kill -9 Wharf while tasks run: running tasks are re-adopted, exited ones end STOPPED with their exit codes', async () => {
   const image = await ensureTestImage();
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-readopt-'));
-  let { child, endpoint } = await startWharf(dataDir, 0);
+  let { child, endpoint } = await spawnWharf(dataDir, 0);
   const port = Number(new URL(endpoint).port);
   const ecs = () => new ECSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey } });
   const describe = async (arn: string): Promise<Task> => (await ecs().send(new DescribeTasksCommand({ cluster: 'durable', tasks: [arn] }))).tasks![0]!;
@@ -56,7 +39,7 @@ test('kill -9 Wharf while tasks run: running tasks are re-adopted, exited ones e
     // While Wharf is down the short task's container exits on its own.
     await waitFor(() => docker(['ps', '-a', '-q', '--filter', `label=com.amazonaws.ecs.task-arn=${short}`, '--filter', 'status=exited']), (ids) => ids.length > 0, 30_000, 'short task container exited');
 
-    ({ child, endpoint } = await startWharf(dataDir, port));
+    ({ child, endpoint } = await spawnWharf(dataDir, port));
     const adopted = await describe(long);
     assert.equal(adopted.lastStatus, 'RUNNING');
     assert.equal(adopted.containers![0]!.runtimeId, containerId);
