@@ -6,8 +6,7 @@ import { serviceDeploymentArn, serviceRecordId, serviceRevisionArn, type Service
 import { retryOnStale, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
-import { KIND } from './records.js';
-import { activeCluster, findCluster } from './records.js';
+import { activeCluster, findCluster, KIND } from './records.js';
 import { findService, serviceNotFound } from './services.js';
 
 /**
@@ -35,20 +34,27 @@ function revisionSummary(service: Service, revisionId: string) {
   };
 }
 
-function showDeployment(service: Service, record: ServiceDeploymentRecord) {
+/** What the brief (ListServiceDeployments) and the full description share. */
+function commonFields(service: Service, record: ServiceDeploymentRecord) {
   return {
     serviceDeploymentArn: serviceDeploymentArn(service, record.id),
     serviceArn: service.serviceArn,
     clusterArn: service.clusterArn,
     createdAt: record.createdAt,
     startedAt: record.startedAt,
-    updatedAt: record.updatedAt,
     ...(record.finishedAt !== undefined ? { finishedAt: record.finishedAt } : {}),
+    status: record.status,
+    ...(record.statusReason ? { statusReason: record.statusReason } : {}),
+  };
+}
+
+function showDeployment(service: Service, record: ServiceDeploymentRecord) {
+  return {
+    ...commonFields(service, record),
+    updatedAt: record.updatedAt,
     ...(record.stoppedAt !== undefined ? { stoppedAt: record.stoppedAt } : {}),
     sourceServiceRevisions: record.sourceRevisionIds.map((id) => revisionSummary(service, id)),
     targetServiceRevision: revisionSummary(service, record.targetRevisionId),
-    status: record.status,
-    ...(record.statusReason ? { statusReason: record.statusReason } : {}),
     deploymentConfiguration: record.deploymentConfiguration,
     ...(record.rollback ? { rollback: { reason: record.rollback.reason, startedAt: record.rollback.startedAt, serviceRevisionArn: serviceRevisionArn(service, record.rollback.revisionId) } } : {}),
     deploymentCircuitBreaker: { status: record.circuitBreakerStatus, failureCount: record.failureCount, threshold: circuitBreakerThreshold(service.desiredCount) },
@@ -57,17 +63,7 @@ function showDeployment(service: Service, record: ServiceDeploymentRecord) {
 }
 
 function showBrief(service: Service, record: ServiceDeploymentRecord) {
-  return {
-    serviceDeploymentArn: serviceDeploymentArn(service, record.id),
-    serviceArn: service.serviceArn,
-    clusterArn: service.clusterArn,
-    createdAt: record.createdAt,
-    startedAt: record.startedAt,
-    ...(record.finishedAt !== undefined ? { finishedAt: record.finishedAt } : {}),
-    targetServiceRevisionArn: serviceRevisionArn(service, record.targetRevisionId),
-    status: record.status,
-    ...(record.statusReason ? { statusReason: record.statusReason } : {}),
-  };
+  return { ...commonFields(service, record), targetServiceRevisionArn: serviceRevisionArn(service, record.targetRevisionId) };
 }
 
 export function serviceDeploymentHandlers(store: Store) {
