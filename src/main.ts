@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { adminRoute } from './api/admin.js';
 import { StaticKeyRing } from './api/auth/key-ring.js';
 import { SigV4Verifier } from './api/auth/sigv4.js';
+import { ecrApi } from './api/ecr/index.js';
 import { ecsApi } from './api/ecs/index.js';
 import { interruptSpotTasks, parseSpotInterruptionRequest } from './api/ecs/spot-interruption.js';
 import { Gateway, type RawRoute } from './api/gateway.js';
@@ -13,11 +14,15 @@ import { stsApi } from './api/sts/index.js';
 import { unservedApi } from './api/unserved.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
+import { FsBlobStore } from './adapters/blob-store-fs/fs-blob-store.js';
+import { HmacRegistryCredentials } from './adapters/registry-credentials-hmac/hmac-registry-credentials.js';
+import { EcrLifecycleController } from './controllers/ecr-lifecycle.js';
 import { SandboxPool } from './controllers/sandbox-pool.js';
 import { ServiceScheduler } from './controllers/service-scheduler.js';
 import { TaskSupervisor } from './controllers/task-supervisor.js';
 import { SPOT_WARNING_SECONDS } from './domain/task/spot-interruption.js';
 import { PortForwarder } from './dataplane/port-forwarder.js';
+import { Registry } from './dataplane/registry/registry.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
@@ -66,6 +71,8 @@ function hostCapacity(runtime: ContainerRuntime, cap: WharfConfig['capacityCap']
 export interface RunningWharf {
   readonly endpoint: string;
   readonly port: number;
+  /** `127.0.0.1:<port>`: where docker pushes to and pulls from (the registry under /v2/). */
+  readonly registryHost: string;
   close(): Promise<void>;
 }
 
@@ -84,11 +91,16 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   }
   const instance = instanceId(config.dataDir);
   const pool = config.sandboxPoolSize > 0 ? new SandboxPool(runtime, logger, { size: config.sandboxPoolSize, instanceId: instance }) : undefined;
+  const registryCredentials = HmacRegistryCredentials.inDataDir(config.dataDir);
+  // Set once the server listens: until then the registry cannot serve the engine's pulls.
+  let listening = false;
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
     stoppedRetentionMs: config.stoppedTaskRetentionMs / config.timeScale,
     instanceId: instance,
     publisher: new PortForwarder(logger),
     ...(pool ? { pool } : {}),
+    // ECR images (the AWS form or a repositoryUri) are pulled from this Wharf's registry.
+    registry: { host: () => (listening ? registryHost() : undefined), credentials: registryCredentials },
   });
   await supervisor.start();
   const capacity = hostCapacity(runtime, config.capacityCap);
@@ -105,18 +117,34 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       return false;
     }
   };
+  // ECR registry (Docker Registry HTTP API v2) under /v2/ on this port. The ECR API takes
+  // `registryCredentials` (GetAuthorizationToken mints passwords, the registry verifies them)
+  // and `registryHost()` (`127.0.0.1:<port>`, the address docker reaches; valid once listening).
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  let listeningPort = config.port;
+  const registryHost = (): string => `${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${listeningPort}`;
+  const blobs = new FsBlobStore(join(config.dataDir, 'registry'));
+  const registry = new Registry({ store, blobs, credentials: registryCredentials, clock, logger });
+  await registry.start();
+  // ECR lifecycle policies, applied as images are pushed and policies put (and on a resync).
+  const lifecycle = new EcrLifecycleController(store, clock, logger, { blobs });
+  lifecycle.start();
+
   const rawRoutes = new Map<string, RawRoute>([
+    ['/v2', registry.handle],
     [
       '/_wharf',
       adminRoute(
         {
           async reset() {
             // Restarting the supervisor on an empty store removes every Wharf container as an orphan.
+            await lifecycle.stop();
             await scheduler.stop();
             await supervisor.stop();
             await store.wipe();
             await supervisor.start();
             scheduler.start();
+            lifecycle.start();
           },
           health: async () => ({ version: '0.1.0' }),
           // ECS warns a Spot task two minutes before it is killed; the time scale shortens the wait.
@@ -128,24 +156,28 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   ]);
 
   // Services whose issues have not landed yet still answer, naming the operation.
-  const later = ['ecr', 'logs', 'application-autoscaling', 'secretsmanager', 'ssm', 'elbv2', 'iam', 'monitoring'].map((name) => unservedApi(name));
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
+  const later = ['logs', 'application-autoscaling', 'secretsmanager', 'ssm', 'elbv2', 'iam', 'monitoring'].map((name) => unservedApi(name));
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  listeningPort = port;
+  listening = true;
 
   return {
     endpoint: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
     port,
+    registryHost: registryHost(),
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      registry.stop();
+      await lifecycle.stop();
       // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
       await scheduler.stop();
       await supervisor.stop();

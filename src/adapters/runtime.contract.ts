@@ -122,6 +122,8 @@ export function runRuntimeContract(name: string, newRuntime: () => Promise<Conta
       const local = await rt.ensureImage(image);
       assert.match(local.imageId, /^sha256:[0-9a-f]{64}$/);
       assert.equal(local.pulled, false);
+      // Built locally, never pulled: no registry ever served it, so it has no manifest digest.
+      assert.equal(local.repoDigest, undefined);
       const missing = `wharf-test/missing-${run}:1`;
       await assert.rejects(rt.ensureImage(missing), (err: unknown) => {
         assert.ok(err instanceof ImagePullError, `not an ImagePullError: ${String(err)}`);

@@ -1,3 +1,4 @@
+import { parseEcrImage, pinnedReference, registryPull, resolvedRefName } from '../domain/ecr/image-reference.js';
 import { KIND } from '../domain/ecs/record-keys.js';
 import {
   applyObservations,
@@ -11,16 +12,18 @@ import {
   markSandboxReady,
   markStopped,
   markStopping,
+  pullFailureDetail,
   recordContainerId,
   requestStop,
   withHostPorts,
   type ContainerObservation,
 } from '../domain/task/lifecycle.js';
 import type { ContainerPlan, Task } from '../domain/task/task.js';
+import type { RegistryCredentials } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { HostPortPublisher } from '../ports/host-ports.js';
 import type { Logger } from '../ports/logger.js';
-import { ImagePullError, WHARF_LABELS, type ContainerRuntime, type ContainerState } from '../ports/runtime.js';
+import { ImagePullError, WHARF_LABELS, type ContainerRuntime, type ContainerState, type RegistryAuth } from '../ports/runtime.js';
 import { StaleWriteError, type Scope, type Store } from '../ports/store.js';
 import type { SandboxPool } from './sandbox-pool.js';
 import { againAfter, done, WorkQueue, type ReconcileResult } from './work-queue.js';
@@ -36,6 +39,21 @@ export interface TaskSupervisorOptions {
   readonly publisher: HostPortPublisher;
   /** Ready sandboxes to take instead of making one (optional). */
   readonly pool?: SandboxPool;
+  /**
+   * Wharf's registry: ECR images (the AWS form or its repositoryUri form) are
+   * pulled from `host()` (`127.0.0.1:<port>`, known once the server listens)
+   * with credentials minted for the repository's account and region.
+   */
+  readonly registry?: { host(): string | undefined; readonly credentials: RegistryCredentials };
+}
+
+/** Where the engine gets one task-definition image from. */
+interface ImageSource {
+  /** What the engine pulls (or finds locally). */
+  readonly reference: string;
+  readonly auth?: RegistryAuth;
+  /** For a registry pull: the repository the pulled digest is pinned to. */
+  readonly repository?: string;
 }
 
 /** A task's queue key: its scope and store id. The same string labels its containers. */
@@ -235,18 +253,26 @@ export class TaskSupervisor {
       return againAfter(0);
     }
     if (task.pullStoppedAt === undefined) {
+      // Until the server listens (just after a start) its registry cannot serve the engine: wait.
+      if (this.options.registry && this.options.registry.host() === undefined) return againAfter(250);
       task = (await this.update(scope, id, (current) => markPullStarted(current, this.clock.now())))!;
       const digests: Record<string, string> = {};
+      const runImages: Record<string, string> = {};
       for (const image of new Set(task.wharf.containerPlans.map((plan) => plan.image))) {
+        const source = this.imageSource(image, scope);
         try {
-          digests[image] = (await this.runtime.ensureImage(image)).imageId;
+          const ensured = await this.runtime.ensureImage(source.reference, source.auth);
+          // ECS reports the manifest digest; an image only built locally has none, so its id stands in.
+          digests[image] = ensured.repoDigest ?? ensured.imageId;
+          if (source.repository && ensured.repoDigest) runImages[image] = pinnedReference(source.repository, ensured.repoDigest);
+          else if (source.reference !== image) runImages[image] = source.reference;
         } catch (error) {
           if (!(error instanceof ImagePullError)) throw error;
-          await this.update(scope, id, (current) => failPull(current, image, `pull image manifest has been retried 1 time(s): failed to resolve ref ${image}: ${error.message}`, this.clock.now()));
+          await this.update(scope, id, (current) => failPull(current, image, pullFailureDetail(resolvedRefName(image), error), this.clock.now()));
           return againAfter(0);
         }
       }
-      task = (await this.update(scope, id, (current) => markPulled(current, digests, this.clock.now())))!;
+      task = (await this.update(scope, id, (current) => markPulled(current, digests, this.clock.now(), runImages)))!;
     }
 
     // A container created by an attempt that died before recording its id is removed and made again.
@@ -278,11 +304,25 @@ export class TaskSupervisor {
     return task.lastStatus === 'RUNNING' ? againAfter(60_000) : againAfter(1_000);
   }
 
+  /**
+   * An ECR image is pulled from Wharf's registry with credentials for its
+   * repository's account and region (the task's own for the repositoryUri
+   * form); any other image as written, anonymously or from the engine's cache.
+   */
+  private imageSource(image: string, scope: Scope): ImageSource {
+    const host = this.options.registry?.host();
+    const ecr = host ? parseEcrImage(image, host) : undefined;
+    if (!host || !ecr || !this.options.registry) return { reference: image };
+    const pull = registryPull(ecr, host, scope);
+    const { password } = this.options.registry.credentials.mint(pull.account, pull.region, this.clock.now());
+    return { reference: pull.reference, repository: pull.repository, auth: { username: 'AWS', password, serveraddress: host } };
+  }
+
   private containerSpec(task: Task, plan: ContainerPlan, key: string) {
     const sandbox = task.wharf.sandbox!;
     return {
       name: `wharf-${task.wharf.taskId}-${plan.name}`,
-      image: plan.image,
+      image: task.wharf.runImages?.[plan.image] ?? plan.image,
       // The task definition's dockerLabels first, so they cannot overwrite the labels Wharf relies on.
       labels: { ...plan.dockerLabels, ...this.labels(task, key, plan.name) },
       sandbox: { containerId: sandbox.containerId, cgroupParent: sandbox.cgroupParent },

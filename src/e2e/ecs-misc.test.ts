@@ -81,8 +81,8 @@ describe('ECS account settings, capacity providers and tags', () => {
   test('operations Wharf does not serve yet answer an AWS-shaped NotImplemented, not a 404 or a hang', async () => {
     const result = await wharf.awsFails(['ecs', 'list-attributes', '--target-type', 'container-instance']);
     assert.equal(result.code, 254);
-    const ecr = await wharf.awsFails(['ecr', 'describe-repositories']);
-    assert.match(ecr.stderr, /\(NotImplemented\) when calling the DescribeRepositories operation.*: Wharf does not support ecr:DescribeRepositories yet\./);
+    const ecr = await wharf.awsFails(['ecr', 'describe-pull-through-cache-rules']);
+    assert.match(ecr.stderr, /\(NotImplemented\) when calling the DescribePullThroughCacheRules operation.*: Wharf does not support ecr:DescribePullThroughCacheRules yet\./);
     const elb = await wharf.awsFails(['elbv2', 'describe-load-balancers']);
     assert.match(elb.stderr, /\(NotImplemented\) when calling the DescribeLoadBalancers operation.*: Wharf does not support elasticloadbalancing:DescribeLoadBalancers yet\./);
     assert.match(result.stderr, /An error occurred \(NotImplemented\) when calling the ListAttributes operation( \(reached max retries: 0\))?: Wharf does not support ecs:ListAttributes yet\./);

@@ -110,12 +110,36 @@ export type RuntimeEvent =
   | { readonly kind: 'start' | 'die' | 'oom'; readonly containerId: string; readonly labels: Readonly<Record<string, string>>; readonly exitCode?: number }
   | { readonly kind: 'health'; readonly containerId: string; readonly labels: Readonly<Record<string, string>>; readonly health: 'healthy' | 'unhealthy' | 'starting' };
 
-/** An image that could not be found or pulled; `message` is the engine's reason. */
+/**
+ * An image that could not be found or pulled; `message` is the engine's reason.
+ * `notFound`: the registry answered that it has no such repository, tag or digest
+ * (as opposed to refusing access or not answering).
+ */
 export class ImagePullError extends Error {
-  constructor(readonly image: string, message: string) {
+  constructor(readonly image: string, message: string, readonly notFound = false) {
     super(message);
     this.name = 'ImagePullError';
   }
+}
+
+/** Credentials for one registry, as the engine takes them for a pull. */
+export interface RegistryAuth {
+  readonly username: string;
+  readonly password: string;
+  /** The registry host[:port] they are for. */
+  readonly serveraddress: string;
+}
+
+export interface EnsuredImage {
+  /** The engine's image id (the config digest, sha256:...). */
+  readonly imageId: string;
+  readonly pulled: boolean;
+  /**
+   * The manifest digest (sha256:...) of the image as the registry serves it:
+   * what the pull fetched, or what the engine recorded for this repository
+   * when it pulled it before. Absent for images only built or loaded locally.
+   */
+  readonly repoDigest?: string;
 }
 
 export interface HostCapacity {
@@ -127,8 +151,13 @@ export interface ContainerRuntime {
   /** Throws with an actionable message when the engine does not answer. */
   ping(): Promise<void>;
   capacity(): Promise<HostCapacity>;
-  /** Local image or pull; returns the image id (sha256:...). Throws ImagePullError. */
-  ensureImage(image: string): Promise<{ imageId: string; pulled: boolean }>;
+  /**
+   * Without `auth`: the local image, else an anonymous pull. With `auth` (a
+   * private registry's image, as Fargate pulls it: no image cache), always
+   * pulls, so a tag that moved is seen, and reports the manifest digest pulled.
+   * Throws ImagePullError.
+   */
+  ensureImage(image: string, auth?: RegistryAuth): Promise<EnsuredImage>;
   createSandbox(spec: SandboxSpec): Promise<Sandbox>;
   /**
    * Sets the task-level limits on a running sandbox's cgroup parent, so a

@@ -15,7 +15,7 @@ import { toContainerState } from './container-state.js';
 import { engineMessage } from './engine-errors.js';
 import { DockerRuntime } from './docker-runtime.js';
 import { subscribeEvents, toRuntimeEvent } from './events.js';
-import { splitReference } from './images.js';
+import { repositoryOf, splitReference } from './images.js';
 import { overlaps } from './network.js';
 
 // A network and a cgroup root of this run's own, removed at the end, so runs
@@ -238,6 +238,10 @@ describe('DockerRuntime mappings', () => {
     assert.deepEqual(splitReference('localhost:5000/a/b'), { fromImage: 'localhost:5000/a/b', tag: 'latest' });
     assert.deepEqual(splitReference('localhost:5000/a/b:v2'), { fromImage: 'localhost:5000/a/b', tag: 'v2' });
     assert.deepEqual(splitReference('a@sha256:00'), { fromImage: 'a@sha256:00' });
+    // The name the engine files repo digests under: no tag, no digest, the registry's port kept.
+    assert.equal(repositoryOf('127.0.0.1:4566/team/app:v1'), '127.0.0.1:4566/team/app');
+    assert.equal(repositoryOf('127.0.0.1:4566/app@sha256:00'), '127.0.0.1:4566/app');
+    assert.equal(repositoryOf('busybox'), 'busybox');
     assert.equal(overlaps('172.30.0.0/16', '172.30.5.0/24'), true);
     assert.equal(overlaps('172.30.0.0/16', '172.17.0.0/16'), false);
   });

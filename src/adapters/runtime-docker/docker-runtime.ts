@@ -13,7 +13,9 @@ import {
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
+  type EnsuredImage,
   type HostCapacity,
+  type RegistryAuth,
   type RuntimeEvent,
   type Sandbox,
   type SandboxSpec,
@@ -78,8 +80,8 @@ export class DockerRuntime implements ContainerRuntime {
     return { cpuUnits: info.NCPU * 1024, memoryMiB: Math.floor(info.MemTotal / (1024 * 1024)) };
   }
 
-  ensureImage(image: string): Promise<{ imageId: string; pulled: boolean }> {
-    return ensureImage(this.docker, image);
+  ensureImage(image: string, auth?: RegistryAuth): Promise<EnsuredImage> {
+    return ensureImage(this.docker, image, auth);
   }
 
   async createSandbox(spec: SandboxSpec): Promise<Sandbox> {

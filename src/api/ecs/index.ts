@@ -11,15 +11,19 @@ import { tagHandlers } from './tags.js';
 import { taskDefinitionHandlers } from './task-definitions.js';
 import { taskHandlers } from './tasks.js';
 
-/** Amazon ECS over AWS JSON 1.1. Operations without a handler answer NotImplemented. */
-export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacity> }): ServiceApi {
+/**
+ * Amazon ECS over AWS JSON 1.1. Operations without a handler answer NotImplemented.
+ * `registryHost` is Wharf's registry (`127.0.0.1:<port>`): task definitions naming
+ * images by its repositoryUri form are held to the ECR rules.
+ */
+export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacity>; registryHost?: () => string | undefined }): ServiceApi {
   return {
     signingName: 'ecs',
     model: loadModel('ecs'),
     validationErrorCode: 'InvalidParameterException',
     handlers: {
       ...clusterHandlers(deps.store),
-      ...taskDefinitionHandlers(deps.store),
+      ...taskDefinitionHandlers(deps.store, deps.registryHost),
       ...accountSettingHandlers(deps.store),
       ...capacityProviderHandlers(deps.store),
       ...tagHandlers(deps.store),

@@ -44,7 +44,7 @@ export async function resolveTaskDefinition(store: Store, scope: Scope, referenc
   return revisions.find((record) => record.doc.taskDefinition.status === 'ACTIVE');
 }
 
-export function taskDefinitionHandlers(store: Store) {
+export function taskDefinitionHandlers(store: Store, registryHost: () => string | undefined = () => undefined) {
   return {
     async RegisterTaskDefinition(input: { family: string; tags?: Tag[]; [field: string]: unknown }, ctx: RequestContext) {
       checkTags(input.tags ?? []);
@@ -53,7 +53,8 @@ export function taskDefinitionHandlers(store: Store) {
         const revision = (familyRecord?.doc.lastRevision ?? 0) + 1;
         const arn = formatArn({ service: 'ecs', region: ctx.scope.region, account: ctx.scope.account, resource: `task-definition/${input.family}:${revision}` });
         const { tags: _tags, ...definition } = input;
-        const taskDefinition = buildTaskDefinition(definition as never, { arn, revision, registeredAt: ctx.now, registeredBy: ctx.principalArn });
+        const host = registryHost();
+        const taskDefinition = buildTaskDefinition(definition as never, { arn, revision, registeredAt: ctx.now, registeredBy: ctx.principalArn, ...(host ? { registryHost: host } : {}) });
         const record: TaskDefinitionRecord = { taskDefinition: taskDefinition as unknown as TaskDefinitionRecord['taskDefinition'], tags: input.tags ?? [] };
         const family: FamilyRecord = { family: input.family, lastRevision: revision, activeRevisions: (familyRecord?.doc.activeRevisions ?? 0) + 1 };
         await store.write([

@@ -41,7 +41,7 @@ const NOT_COPIED = new Set([
 ]);
 
 export function buildTaskDefinition(input: RegisterTaskDefinitionInput, ctx: RegistrationContext): TaskDefinition {
-  const resolved = validate(input);
+  const resolved = validate(input, ctx.registryHost);
 
   // Built in ECS's member order; members the caller left out stay out, as in ECS's answer.
   const out: TaskDefinition = {
@@ -54,7 +54,7 @@ export function buildTaskDefinition(input: RegisterTaskDefinitionInput, ctx: Reg
     revision: ctx.revision,
     volumes: clone(input.volumes ?? []),
     status: 'ACTIVE',
-    requiresAttributes: requiresAttributes(input, resolved.networkMode),
+    requiresAttributes: requiresAttributes(input, resolved.networkMode, ctx.registryHost),
     placementConstraints: clone(input.placementConstraints ?? []),
     compatibilities: compatibilitiesOf(resolved),
     ...optional('requiresCompatibilities', clone(input.requiresCompatibilities)),
@@ -77,13 +77,13 @@ export function buildTaskDefinition(input: RegisterTaskDefinitionInput, ctx: Reg
 }
 
 /** Throws the first rule the request breaks; returns the derived facts otherwise. */
-function validate(input: RegisterTaskDefinitionInput): ResolvedDefinition {
+function validate(input: RegisterTaskDefinitionInput, registryHost: string | undefined): ResolvedDefinition {
   checkFamily(input);
   checkContainerList(input);
   checkContainerNamesAndImages(input);
   checkEssential(input);
 
-  const resolved = resolveDefinition(input);
+  const resolved = resolveDefinition(input, registryHost);
   if (resolved.requiresFargate) {
     const problem = fargateIncompatibility(resolved);
     if (problem) throw problem;

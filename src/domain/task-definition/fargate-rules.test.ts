@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fargateIncompatibility } from './fargate-rules.js';
 import { resolveDefinition } from './resolve.js';
 import type { ContainerDefinition, RegisterTaskDefinitionInput } from './types.js';
-import { build, client, ECR_IMAGE, EXECUTION_ROLE, fargateInput, rejection, seedInput } from './fixtures.js';
+import { build, client, CTX, ECR_IMAGE, EXECUTION_ROLE, fargateInput, rejection, seedInput } from './fixtures.js';
 
 type Case = { name: string; input: () => RegisterTaskDefinitionInput; expected: { code: string; message: string } };
 
@@ -151,6 +151,27 @@ describe('compatibilities (what Fargate could run, asked for or not)', () => {
       'EC2',
       'EXTERNAL',
     ]);
+  });
+});
+
+describe("Wharf's repositoryUri form counts as an ECR image", () => {
+  const REGISTRY_HOST = '127.0.0.1:4566';
+  const wharfImage = `${REGISTRY_HOST}/my-app:1`;
+  const withHost = { ...CTX, registryHost: REGISTRY_HOST };
+  test('without an execution role it is refused at registration, as an AWS-form ECR image is', () => {
+    assert.deepEqual(rejection(() => build(fargateInput(app({ image: wharfImage })), withHost)), client('Fargate requires task definition to have execution role ARN to support ECR images.'));
+  });
+  test('with an execution role it registers, needing ecr-auth and execution-role-ecr-pull', () => {
+    const definition = build({ ...fargateInput(app({ image: wharfImage })), executionRoleArn: EXECUTION_ROLE }, withHost);
+    const names = definition.requiresAttributes.map((attribute) => attribute.name);
+    assert.ok(names.includes('com.amazonaws.ecs.capability.ecr-auth'));
+    assert.ok(names.includes('ecs.capability.execution-role-ecr-pull'));
+  });
+  test('not requiring FARGATE, it registers without FARGATE among its compatibilities', () => {
+    assert.deepEqual(build({ ...fargateInput(app({ image: wharfImage })), requiresCompatibilities: undefined }, withHost).compatibilities, ['EC2']);
+  });
+  test('another registry on loopback is not ECR', () => {
+    assert.doesNotThrow(() => build(fargateInput(app({ image: '127.0.0.1:5000/my-app:1' })), withHost));
   });
 });
 

@@ -34,15 +34,17 @@ export function fargateIncompatibility(resolved: ResolvedDefinition): AwsError |
   }
 
   for (const container of input.containerDefinitions) {
-    const problem = containerIncompatibility(container, input.executionRoleArn);
+    const problem = containerIncompatibility(container, input.executionRoleArn, resolved.registryHost);
     if (problem) return problem;
   }
   return undefined;
 }
 
-function containerIncompatibility(c: ContainerDefinition, executionRoleArn: string | undefined): AwsError | undefined {
+function containerIncompatibility(c: ContainerDefinition, executionRoleArn: string | undefined, registryHost: string | undefined): AwsError | undefined {
   // Without a host agent, Fargate pulls private images and ships logs with the execution role.
-  if (!executionRoleArn && isEcrImage(c.image)) return errors.fargateEcrNeedsExecutionRole();
+  // ECS refuses this at RegisterTaskDefinition (a definition not requiring FARGATE is registered
+  // without FARGATE among its compatibilities, and RunTask then refuses the launch type).
+  if (!executionRoleArn && isEcrImage(c.image, registryHost)) return errors.fargateEcrNeedsExecutionRole();
   const driver = c.logConfiguration?.logDriver;
   if (driver !== undefined && !FARGATE_LOG_DRIVERS.has(driver)) return errors.fargateLogDriver(driver);
   if (!executionRoleArn && driver === 'awslogs') return errors.fargateAwslogsNeedsExecutionRole();

@@ -4,11 +4,15 @@
  * capabilities ECS records.
  */
 
-// <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag|@digest]
-const ECR_IMAGE = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/.+/;
+import { isEcrImage as namesEcrRepository } from '../ecr/image-reference.js';
 
-export function isEcrImage(image: string | undefined): boolean {
-  return image !== undefined && ECR_IMAGE.test(image);
+/**
+ * `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:tag|@digest]`,
+ * or, when Wharf's registry host is given, its own `<host>/<repository>` form
+ * (the repositoryUri Wharf hands out), which Wharf treats as ECR too.
+ */
+export function isEcrImage(image: string | undefined, registryHost?: string): boolean {
+  return namesEcrRepository(image, registryHost);
 }
 
 /** Secrets Manager ARNs go through ASM; everything else (a name or an SSM ARN) is a Parameter Store reference. */

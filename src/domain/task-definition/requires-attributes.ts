@@ -37,12 +37,12 @@ const OBSERVED_ORDER = [
   dockerApi('1.29'),
 ];
 
-export function requiresAttributes(input: RegisterTaskDefinitionInput, networkMode: NetworkMode): Attribute[] {
+export function requiresAttributes(input: RegisterTaskDefinitionInput, networkMode: NetworkMode, registryHost?: string): Attribute[] {
   const names = new Set<string>();
   const add = (name: string) => names.add(name);
   const executionRole = Boolean(input.executionRoleArn);
 
-  for (const c of input.containerDefinitions) containerAttributes(c, executionRole, add);
+  for (const c of input.containerDefinitions) containerAttributes(c, executionRole, add, registryHost);
 
   if (input.taskRoleArn) add(`${CAP}task-iam-role`);
   if (networkMode === 'awsvpc') {
@@ -62,14 +62,14 @@ export function requiresAttributes(input: RegisterTaskDefinitionInput, networkMo
   return order([...names]).map((name) => ({ name }));
 }
 
-function containerAttributes(c: ContainerDefinition, executionRole: boolean, add: (name: string) => void): void {
+function containerAttributes(c: ContainerDefinition, executionRole: boolean, add: (name: string) => void, registryHost: string | undefined): void {
   const driver = c.logConfiguration?.logDriver;
   if (driver) {
     add(`${CAP}logging-driver.${driver}`);
     add(dockerApi('1.19'));
     if (driver === 'awslogs' && executionRole) add(`${ECS_CAP}execution-role-awslogs`);
   }
-  if (isEcrImage(c.image)) {
+  if (isEcrImage(c.image, registryHost)) {
     add(`${CAP}ecr-auth`);
     if (executionRole) add(`${ECS_CAP}execution-role-ecr-pull`);
   }

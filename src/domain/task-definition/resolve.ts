@@ -15,13 +15,16 @@ export interface ResolvedDefinition {
   /** MiB, when the task sets a task-level size. */
   memory?: number;
   requiresFargate: boolean;
+  /** Wharf's registry host, so its repositoryUri form counts as an ECR image. */
+  registryHost?: string;
 }
 
-export function resolveDefinition(input: RegisterTaskDefinitionInput): ResolvedDefinition {
+export function resolveDefinition(input: RegisterTaskDefinitionInput, registryHost?: string): ResolvedDefinition {
   const resolved: ResolvedDefinition = {
     input,
     networkMode: input.networkMode ?? 'bridge',
     requiresFargate: (input.requiresCompatibilities ?? []).includes('FARGATE'),
+    ...(registryHost ? { registryHost } : {}),
   };
   if (input.cpu !== undefined) resolved.cpu = parseTaskCpu(input.cpu);
   if (input.memory !== undefined) resolved.memory = parseTaskMemory(input.memory);

@@ -178,4 +178,6 @@ export interface RegistrationContext {
   revision: number;
   registeredAt: Date;
   registeredBy?: string;
+  /** Wharf's registry host (`127.0.0.1:<port>`): images in its repositoryUri form are ECR images too. */
+  registryHost?: string;
 }

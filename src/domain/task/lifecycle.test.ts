@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyObservations, dependencyReadiness, failPull, markExecutionStopped, markRunningIfStarted, markSandboxReady, markStopped, markStopping, recordContainerId, requestStop, taskHealth } from './lifecycle.js';
+import {
+  applyObservations, dependencyReadiness, failPull, markExecutionStopped, markPulled, markRunningIfStarted, markSandboxReady, markStopped, markStopping, pullFailureDetail, recordContainerId, requestStop, taskHealth,
+} from './lifecycle.js';
 import { planRunTask, type RunnableDefinition } from './run-task.js';
 import type { Task } from './task.js';
 
@@ -78,6 +80,27 @@ describe('task lifecycle steps', () => {
     assert.equal(task.stoppedReason, 'CannotPullContainerError: repository does not exist');
     assert.equal(task.containers[0]!.reason, 'CannotPullContainerError: repository does not exist');
     assert.equal(task.pullStoppedAt, 5_000);
+  });
+
+  test('an ECR image with no such repository or tag: the agent\'s "not found" words, naming the ref as written', () => {
+    const image = '123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app:nope';
+    const detail = pullFailureDetail(image, { notFound: true, message: 'manifest for 127.0.0.1:4566/my-app:nope not found: manifest unknown' });
+    assert.equal(detail, `pull image manifest has been retried 1 time(s): failed to resolve ref ${image}: ${image}: not found`);
+    const task = failPull(newTask([{ name: 'app', image }]), image, detail, now);
+    assert.equal(task.stopCode, 'TaskFailedToStart');
+    assert.equal(task.stoppedReason, `CannotPullContainerError: ${detail}`);
+    // Any other failure keeps the engine's own reason.
+    assert.equal(pullFailureDetail('r:1', { notFound: false, message: 'no basic auth credentials' }), 'pull image manifest has been retried 1 time(s): failed to resolve ref r:1: no basic auth credentials');
+  });
+
+  test('pulled: each container gets its image digest, and pinned run images are kept for the containers to come', () => {
+    const image = '123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app:1';
+    const digest = `sha256:${'c'.repeat(64)}`;
+    const task = markPulled(newTask([{ name: 'app', image }, { name: 'side', image: 'i' }]), { [image]: digest, i: 'sha256:local' }, now, { [image]: `127.0.0.1:4566/my-app@${digest}` });
+    assert.deepEqual(task.containers.map((c) => c.imageDigest), [digest, 'sha256:local']);
+    assert.deepEqual(task.wharf.runImages, { [image]: `127.0.0.1:4566/my-app@${digest}` });
+    assert.equal(task.pullStoppedAt, 5_000);
+    assert.equal(markPulled(newTask([{ name: 'app', image: 'i' }]), {}, now).wharf.runImages, undefined, 'nothing recorded when every image runs as written');
   });
 
   test('dependsOn conditions', () => {

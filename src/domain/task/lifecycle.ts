@@ -71,14 +71,29 @@ export function markPullStarted(task: Task, now: Date): Task {
   return next;
 }
 
-export function markPulled(task: Task, digests: Readonly<Record<string, string>>, now: Date): Task {
+/**
+ * Images are in place: `digests` are what each image resolved to (the manifest
+ * digest, else the engine's image id), `runImages` what the engine runs for
+ * images it pulled under another name (see TaskInternals.runImages).
+ */
+export function markPulled(task: Task, digests: Readonly<Record<string, string>>, now: Date, runImages: Readonly<Record<string, string>> = {}): Task {
   const next = clone(task);
   next.pullStoppedAt ??= now.getTime();
   for (const container of next.containers) {
     const digest = digests[container.image];
     if (digest) container.imageDigest = digest;
   }
+  if (Object.keys(runImages).length > 0) next.wharf.runImages = { ...next.wharf.runImages, ...runImages };
   return next;
+}
+
+/**
+ * The detail of a failed pull in the agent's words: "pull image manifest has
+ * been retried 1 time(s): failed to resolve ref <ref>: <ref>: not found" when
+ * the registry has no such repository or tag, else the engine's reason.
+ */
+export function pullFailureDetail(ref: string, failure: { readonly notFound: boolean; readonly message: string }): string {
+  return `pull image manifest has been retried 1 time(s): failed to resolve ref ${ref}: ${failure.notFound ? `${ref}: not found` : failure.message}`;
 }
 
 /** An image that cannot be pulled stops the task before it ran, as ECS reports it. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { buildTaskDefinition } from '../task-definition/index.js';
 import { planRunTask, spreadByStrategy, type IdSource, type RunnableDefinition } from './run-task.js';
 
 let counter = 0;
@@ -73,6 +74,23 @@ describe('planRunTask', () => {
       });
     }
     assert.throws(() => planRunTask({ launchType: 'FARGATE', networkConfiguration: network }, { ...definition, status: 'INACTIVE' }, [], cluster, where), { code: 'ClientException' });
+  });
+
+  test('an ECR image without an execution role: a definition not requiring FARGATE registers, and RunTask refuses Fargate', () => {
+    // ECS checks the rule at RegisterTaskDefinition when FARGATE is required (see fargate-rules.test.ts);
+    // otherwise FARGATE is missing from the definition's compatibilities and the launch is refused.
+    for (const image of ['123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app:1', '127.0.0.1:4566/my-app:1']) {
+      const registered = buildTaskDefinition(
+        { family: 'ecr', networkMode: 'awsvpc', cpu: '256', memory: '512', containerDefinitions: [{ name: 'app', image }] },
+        { arn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/ecr:1', revision: 1, registeredAt: new Date(0), registryHost: '127.0.0.1:4566' },
+      );
+      assert.deepEqual(registered.compatibilities, ['EC2'], image);
+      const runnable = { ...definition, ...registered, containerDefinitions: registered.containerDefinitions as Record<string, any>[] } as RunnableDefinition;
+      assert.throws(() => planRunTask({ launchType: 'FARGATE', networkConfiguration: network }, runnable, [], cluster, where), {
+        code: 'InvalidParameterException',
+        message: 'Task definition does not support launch_type FARGATE.',
+      });
+    }
   });
 
   test('count, capacity providers, propagated tags and the cluster default strategy', () => {

@@ -110,6 +110,13 @@ export interface TaskInternals {
   sandbox?: { containerId: string; cgroupParent: string; ipv4Address: string; macAddress: string; subnetCidr: string; gateway: string };
   /** Engine container ids by container name. */
   containerIds: Record<string, string>;
+  /**
+   * What the engine runs for a task-definition image, when not the image as
+   * written: an ECR image is pulled from Wharf's registry and pinned to the
+   * manifest digest pulled (`<registry host>/<repo>@sha256:...`), so every
+   * container of the task, and a restart, runs exactly that image.
+   */
+  runImages?: Record<string, string>;
   /** When the stop decision was taken (StopTask, essential exit, failed start), before containers are stopped. */
   stopRequestedAt?: number;
   /**

@@ -1,0 +1,35 @@
+import type { BlobStore, RegistryCredentials } from '../../ports/blob-store.js';
+import type { Store } from '../../ports/store.js';
+import { loadModel } from '../model/load-model.js';
+import type { ServiceApi } from '../service.js';
+import { authHandlers } from './auth.js';
+import { imageHandlers } from './images.js';
+import { layerHandlers } from './layers.js';
+import { policyHandlers } from './policies.js';
+import { repositoryHandlers } from './repositories.js';
+import { tagHandlers } from './tags.js';
+
+export interface EcrApiDeps {
+  readonly store: Store;
+  readonly blobs: BlobStore;
+  readonly credentials: RegistryCredentials;
+  /** `127.0.0.1:<port>`: where docker reaches Wharf's registry (repositoryUri, proxyEndpoint, download URLs). */
+  readonly registryHost: () => string;
+}
+
+/** Amazon ECR over AWS JSON 1.1 (target prefix AmazonEC2ContainerRegistry_V20150921). Operations without a handler answer NotImplemented. */
+export function ecrApi(deps: EcrApiDeps): ServiceApi {
+  return {
+    signingName: 'ecr',
+    model: loadModel('ecr'),
+    validationErrorCode: 'InvalidParameterException',
+    handlers: {
+      ...repositoryHandlers(deps.store, deps.registryHost),
+      ...policyHandlers(deps.store),
+      ...tagHandlers(deps.store),
+      ...imageHandlers(deps.store, deps.blobs),
+      ...layerHandlers(deps.store, deps.blobs, deps.registryHost),
+      ...authHandlers(deps.credentials, deps.registryHost),
+    },
+  };
+}
