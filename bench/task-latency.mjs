@@ -13,26 +13,20 @@
 // (POST /_wharf/reset), Wharf is stopped and its data directory deleted.
 // BENCH_SAMPLES (default 20) sets the samples of each timed measure. Needs dist/
 // (npm run build, or npx tsc -p .).
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { CreateClusterCommand, DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { ensureTestImage } from '../dist/e2e/test-images.js';
+import { cleanUp as cleanUpRun, deadline, execFileP, ms, percentile, positiveInt, sleep, StepFailed, startWharf } from './lib/harness.mjs';
 
 const TASKS = positiveInt('BENCH_TASKS', 100);
 const SAMPLES = positiveInt('BENCH_SAMPLES', 20);
-const KEY = { accessKeyId: 'AKIAWHARFLOCAL000001', secretAccessKey: 'wharf/local/secret/key/for/development' };
 const CLUSTER = 'bench-latency';
 const FAMILY = 'bench-sleep';
 const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-aaa'] } };
 const POLL_MS = 10;
 const DESCRIBE_MAX = 100; // DescribeTasks takes at most 100 tasks per call
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const STEP = {
   start: 60_000, // image + Wharf up + cluster and task definition
@@ -42,88 +36,15 @@ const STEP = {
   reset: 180_000,
 };
 const TARGET = { ratio: 1.2, rssMB: 250 };
+const WHARF_ENV = {
+    // Wharf places tasks by their memory, as Fargate reserves it: 100 tasks of 512 MiB do not fit a
+    // 24 GiB machine. The sleeping tasks use a few MB each, so the bench over-commits on purpose.
+    WHARF_CAPACITY_MEMORY_MIB: String(TASKS * 512 + 4096),
+  };
 
-function positiveInt(name, fallback) {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`${name} must be a positive whole number, got '${text}'`);
-    process.exit(2);
-  }
-  return value;
-}
 
 // ---------------------------------------------------------------- plumbing
 
-class StepFailed extends Error {}
-
-const interrupt = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping the run and cleaning up...\n`);
-    interrupt.abort(new StepFailed(`interrupted by ${signal}`));
-  });
-}
-
-/** A step's deadline: `run` races a promise against it (and Ctrl-C). */
-function deadline(step, ms) {
-  const end = Date.now() + ms;
-  const expired = () => new StepFailed(`${step}: deadline of ${Math.round(ms / 1000)} s passed`);
-  return {
-    step,
-    left: () => end - Date.now(),
-    check() {
-      if (interrupt.signal.aborted) throw interrupt.signal.reason;
-      if (Date.now() > end) throw expired();
-    },
-    run(promise) {
-      let timer;
-      let onAbort;
-      const stop = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(expired()), Math.max(0, end - Date.now()));
-        onAbort = () => reject(interrupt.signal.reason);
-        if (interrupt.signal.aborted) onAbort();
-        else interrupt.signal.addEventListener('abort', onAbort, { once: true });
-      });
-      return Promise.race([promise, stop]).finally(() => {
-        clearTimeout(timer);
-        interrupt.signal.removeEventListener('abort', onAbort);
-      });
-    },
-  };
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function execFileP(file, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { encoding: 'utf8', ...options }, (error, stdout, stderr) => {
-      if (error) reject(Object.assign(error, { stdout, stderr }));
-      else resolve(stdout);
-    });
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Nearest-rank percentile (p99 of 20 samples is the largest). */
-function percentile(values, p) {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-const ms = (value) => (Number.isFinite(value) ? (value >= 100 ? Math.round(value).toString() : value.toFixed(1)) : '-');
 
 function pair(values, wanted) {
   if (values.length === 0) return '-';
@@ -160,62 +81,6 @@ async function pidOf(name) {
 // ------------------------------------------------------------------ Wharf
 
 /** Starts `wharf up` as its own process; keeps the tail of its output for diagnosis. */
-async function startWharf(dl) {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-latency-'));
-  const child = spawn(process.execPath, ['bin/wharf.js', 'up', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Wharf places tasks by their memory, as Fargate reserves it: 100 tasks of 512 MiB do not fit a
-    // 24 GiB machine. The sleeping tasks use a few MB each, so the bench over-commits on purpose.
-    env: { ...process.env, WHARF_CAPACITY_MEMORY_MIB: String(TASKS * 512 + 4096) },
-    // Its own process group: a Ctrl-C at the terminal must not stop Wharf before the clean-up has used it to remove its containers.
-    detached: true,
-  });
-  // Should this process end without the clean-up (an uncaught crash), Wharf goes with it.
-  process.once('exit', () => child.exitCode === null && child.signalCode === null && child.kill('SIGTERM'));
-  const wharf = { port, dataDir, child, output: '', warnings: 0, firstWarning: undefined, endpoint: `http://127.0.0.1:${port}` };
-  const keep = (chunk) => {
-    const text = chunk.toString();
-    wharf.output = (wharf.output + text).slice(-64 * 1024);
-    for (const line of text.split('\n')) {
-      const level = /"level":(\d+)/.exec(line)?.[1];
-      if (level && Number(level) >= 40) {
-        wharf.warnings += 1;
-        wharf.firstWarning ??= line.slice(0, 400);
-      }
-    }
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  wharf.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  try {
-    for (;;) {
-      dl.check();
-      if (child.exitCode !== null || child.signalCode !== null) throw new StepFailed(`wharf exited (${child.exitCode ?? child.signalCode}) while starting:\n${wharf.output}`);
-      try {
-        const response = await fetch(`${wharf.endpoint}/_wharf/health`);
-        if (response.ok) break;
-      } catch {
-        // not listening yet
-      }
-      await sleep(100);
-    }
-  } catch (error) {
-    child.kill('SIGTERM'); // it has started nothing yet
-    rmSync(dataDir, { recursive: true, force: true });
-    throw error;
-  }
-  wharf.instanceId = readFileSync(join(dataDir, 'instance-id'), 'utf8').trim();
-  wharf.ecs = new ECSClient({
-    endpoint: wharf.endpoint,
-    region: 'us-east-1',
-    credentials: KEY,
-    maxAttempts: 1,
-    requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 16 }), requestTimeout: 60_000 },
-  });
-  return wharf;
-}
 
 async function describe(wharf, arns) {
   const tasks = [];
@@ -391,41 +256,7 @@ async function measureDescribe(dl, wharf, arns) {
 
 // ---------------------------------------------------------------- cleanup
 
-async function cleanUp(wharf, floorIds) {
-  if (floorIds.size > 0) await execFileP('docker', ['rm', '-f', ...floorIds]).catch((error) => results.notes.push(`could not remove floor containers: ${error.message}`));
-  if (!wharf) return;
-  const alive = wharf.child.exitCode === null && wharf.child.signalCode === null;
-  if (alive) {
-    process.stderr.write('cleaning up: POST /_wharf/reset (removes this Wharf\'s containers)...\n');
-    const t0 = performance.now();
-    try {
-      const response = await fetch(`${wharf.endpoint}/_wharf/reset`, { method: 'POST', signal: AbortSignal.timeout(STEP.reset) });
-      if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
-      results.notes.push(`reset (removing every container of the run) took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    } catch (error) {
-      results.notes.push(`POST /_wharf/reset failed: ${error.message}`);
-    }
-    wharf.child.kill('SIGTERM');
-    const exited = await Promise.race([wharf.exited, sleep(20_000).then(() => undefined)]);
-    if (!exited) {
-      results.notes.push('Wharf did not exit within 20 s of SIGTERM; killed');
-      wharf.child.kill('SIGKILL');
-      await wharf.exited;
-    }
-  } else {
-    results.notes.push(`Wharf had exited (${wharf.child.exitCode ?? wharf.child.signalCode}) before clean-up; its output ends:\n${wharf.output.slice(-2000)}`);
-  }
-  if (wharf.instanceId) {
-    // The reset should have removed them all; anything left is a bug to report, and is removed here.
-    const left = (await execFileP('docker', ['ps', '-aq', '--filter', 'label=wharf.managed=true', '--filter', `label=wharf.instance=${wharf.instanceId}`]).catch(() => '')).split('\n').filter(Boolean);
-    if (left.length > 0) {
-      results.notes.push(`BUG? ${left.length} of this run's containers survived the reset; removed with docker rm -f`);
-      await execFileP('docker', ['rm', '-f', ...left]).catch(() => undefined);
-    }
-  }
-  wharf.ecs?.destroy();
-  rmSync(wharf.dataDir, { recursive: true, force: true });
-}
+const cleanUp = (wharf, floorIds) => cleanUpRun(wharf, floorIds, results.notes, STEP.reset);
 
 // ------------------------------------------------------------------ report
 
