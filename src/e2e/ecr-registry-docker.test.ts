@@ -2,7 +2,8 @@
  * The registry judged by the real docker CLI and engine: log in with a
  * registry password, push an image built here, pull it back by tag after
  * removing it, push the same layers to a second repository (mounted, not
- * uploaded again), immutable tags, a wrong password, a missing repository.
+ * uploaded again), immutable tags, a wrong password, a missing repository,
+ * and a lifecycle policy expiring what repeated pushes leave untagged.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { waitFor } from './harness.js';
 import { ensureTestImage, TEST_IMAGE } from './test-images.js';
 import { dockerCli, startRegistryWharf, type RegistryWharf } from './registry-helpers.js';
 
@@ -34,7 +36,7 @@ describe('registry with the docker CLI', () => {
     scratch = mkdtempSync(join(tmpdir(), 'wharf-docker-'));
     docker = dockerCli(join(scratch, 'docker-config'));
     wharf = await startRegistryWharf();
-    await wharf.createRepositories({ app: 'MUTABLE', 'app-copy': 'MUTABLE', 'team/fixed': 'IMMUTABLE' });
+    await wharf.createRepositories({ app: 'MUTABLE', 'app-copy': 'MUTABLE', 'team/fixed': 'IMMUTABLE', churn: 'MUTABLE' });
   });
 
   after(async () => {
@@ -95,5 +97,29 @@ describe('registry with the docker CLI', () => {
     const refused = await docker(['push', ref], { allowFailure: true });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr + refused.stdout, /name unknown: The repository with name 'missing' does not exist in the registry with id '123456789012'/);
+  });
+
+  test('a lifecycle policy expires the untagged images docker pushes leave behind', async () => {
+    // Three pushes of :latest leave two untagged images; "keep one untagged image" expires the older.
+    const ref = `${wharf.registryHost}/churn:latest`;
+    const digests: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await build(ref, randomBytes(16).toString('hex'));
+      digests.push(pushedDigest((await docker(['push', ref])).stdout)!);
+    }
+    const untagged = await wharf.aws(['ecr', 'list-images', '--repository-name', 'churn', '--filter', 'tagStatus=UNTAGGED']);
+    assert.deepEqual(untagged.imageIds.map((id: { imageDigest: string }) => id.imageDigest).sort(), digests.slice(0, 2).sort());
+    const policy = { rules: [{ rulePriority: 1, description: 'keep one untagged', selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' } }] };
+    await wharf.aws(['ecr', 'put-lifecycle-policy', '--repository-name', 'churn', '--lifecycle-policy-text', JSON.stringify(policy)]);
+    const left = await waitFor(
+      async () => (await wharf.aws(['ecr', 'list-images', '--repository-name', 'churn'])).imageIds.map((id: { imageDigest: string }) => id.imageDigest) as string[],
+      (digestsLeft) => !digestsLeft.includes(digests[0]!),
+      30_000,
+      'the oldest untagged image to expire',
+    );
+    assert.deepEqual(left.sort(), digests.slice(1).sort(), 'the oldest untagged image expired; the newer untagged one and the tagged one stay');
+    // Pulling the surviving tag still works.
+    await docker(['rmi', ref]);
+    assert.match((await docker(['pull', ref])).stdout, new RegExp(`Digest: ${digests[2]}`));
   });
 });
