@@ -399,7 +399,7 @@ async function main() {
   try {
     const setup = deadline('start-up', STEP.start);
     await setup.run(ensureTestImage());
-    wharf = await setup.run(startWharf(setup));
+    wharf = await setup.run(startWharf(setup, { label: 'services', env: WHARF_ENV }));
     await setup.run(wharf.ecs.send(new CreateClusterCommand({ clusterName: CLUSTER })));
     const revision1 = await setup.run(register(wharf, 3600));
 

@@ -313,7 +313,7 @@ async function main() {
   try {
     const setup = deadline('start-up', STEP.start);
     await setup.run(ensureTestImage());
-    wharf = await setup.run(startWharf(setup));
+    wharf = await setup.run(startWharf(setup, { label: 'latency', env: WHARF_ENV }));
     await setup.run(wharf.ecs.send(new CreateClusterCommand({ clusterName: CLUSTER })));
     await setup.run(
       wharf.ecs.send(
