@@ -8,19 +8,23 @@ import { StaticKeyRing } from './api/auth/key-ring.js';
 import { SigV4Verifier } from './api/auth/sigv4.js';
 import { ecrApi } from './api/ecr/index.js';
 import { ecsApi } from './api/ecs/index.js';
+import { logsApi } from './api/logs/index.js';
 import { interruptSpotTasks, parseSpotInterruptionRequest } from './api/ecs/spot-interruption.js';
 import { Gateway, type RawRoute } from './api/gateway.js';
 import { stsApi } from './api/sts/index.js';
 import { unservedApi } from './api/unserved.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
+import { SqliteLogStore } from './adapters/log-store-sqlite/sqlite-log-store.js';
 import { FsBlobStore } from './adapters/blob-store-fs/fs-blob-store.js';
 import { HmacRegistryCredentials } from './adapters/registry-credentials-hmac/hmac-registry-credentials.js';
 import { EcrLifecycleController } from './controllers/ecr-lifecycle.js';
+import { LogRetentionController } from './controllers/log-retention.js';
 import { SandboxPool } from './controllers/sandbox-pool.js';
 import { ServiceScheduler } from './controllers/service-scheduler.js';
 import { TaskSupervisor } from './controllers/task-supervisor.js';
 import { SPOT_WARNING_SECONDS } from './domain/task/spot-interruption.js';
+import { LogPump } from './dataplane/log-pump.js';
 import { PortForwarder } from './dataplane/port-forwarder.js';
 import { Registry } from './dataplane/registry/registry.js';
 import type { WharfConfig } from './cli/config.js';
@@ -82,6 +86,8 @@ export interface RunningWharf {
  */
 export async function startWharf(config: WharfConfig, logger: Logger, clock: Clock = systemClock): Promise<RunningWharf> {
   const store = new SqliteStore(join(config.dataDir, 'wharf.db'));
+  // CloudWatch Logs: events in their own SQLite file (the Logs API and the log pump share it).
+  const logStore = new SqliteLogStore(join(config.dataDir, 'logs.db'));
   const runtime = new DockerRuntime({ logger, ...(config.dockerSocket ? { socketPath: config.dockerSocket } : {}) });
   try {
     await runtime.ping();
@@ -101,8 +107,13 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     ...(pool ? { pool } : {}),
     // ECR images (the AWS form or a repositoryUri) are pulled from this Wharf's registry.
     registry: { host: () => (listening ? registryHost() : undefined), credentials: registryCredentials },
+    // The awslogs driver: missing groups fail the task, streams are made at container start.
+    logs: logStore,
   });
   await supervisor.start();
+  // The awslogs driver: containers' stdout and stderr into CloudWatch Logs, resumed from saved cursors.
+  const logPump = new LogPump(store, runtime, logStore, clock, logger);
+  logPump.start();
   const capacity = hostCapacity(runtime, config.capacityCap);
   const scheduler = new ServiceScheduler(store, clock, logger, { timeScale: config.timeScale, capacity });
   scheduler.start();
@@ -129,6 +140,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // ECR lifecycle policies, applied as images are pushed and policies put (and on a resync).
   const lifecycle = new EcrLifecycleController(store, clock, logger, { blobs });
   lifecycle.start();
+  // Log groups' retention policies: expired events are hidden on read and deleted by this sweep.
+  const logRetention = new LogRetentionController(logStore, clock, logger, { intervalMs: 60_000 / config.timeScale });
+  logRetention.start();
 
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
@@ -141,8 +155,11 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             await lifecycle.stop();
             await scheduler.stop();
             await supervisor.stop();
+            await logPump.stop();
             await store.wipe();
+            await logStore.wipe();
             await supervisor.start();
+            logPump.start();
             scheduler.start();
             lifecycle.start();
           },
@@ -156,8 +173,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   ]);
 
   // Services whose issues have not landed yet still answer, naming the operation.
-  const later = ['logs', 'application-autoscaling', 'secretsmanager', 'ssm', 'elbv2', 'iam', 'monitoring'].map((name) => unservedApi(name));
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
+  const later = ['application-autoscaling', 'secretsmanager', 'ssm', 'elbv2', 'iam', 'monitoring'].map((name) => unservedApi(name));
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -181,7 +198,10 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
       await scheduler.stop();
       await supervisor.stop();
+      await logPump.stop();
+      await logRetention.stop();
       await store.close();
+      await logStore.close();
     },
   };
 }

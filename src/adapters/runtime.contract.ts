@@ -264,6 +264,41 @@ export function runRuntimeContract(name: string, newRuntime: () => Promise<Conta
       for (const c of mine) assert.equal(c.labels[WHARF_LABELS.managed], 'true');
     });
 
+    test('followLogs yields stdout and stderr lines in order with nanosecond timestamps, and ends once the container exited', async () => {
+      const sandbox = await newSandbox();
+      const id = await runContainer(sandbox, { command: ['sh', '-c', 'for i in 1 2 3; do echo out $i; echo err $i >&2; sleep 0.2; done; sleep 0.2; printf tail'] });
+      const followed = [];
+      for await (const line of rt.followLogs(id)) followed.push(line);
+      await waitExited(id);
+      // The engine may end a follow before its last output is copied: a read after the exit drains it.
+      const lines = [];
+      for await (const line of rt.followLogs(id)) lines.push(line);
+      assert.deepEqual(followed, lines.slice(0, followed.length));
+      // stdout and stderr are separate pipes: each keeps its own order.
+      assert.deepEqual(lines.filter((l) => l.stream === 'stdout').map((l) => l.line), ['out 1', 'out 2', 'out 3', 'tail']);
+      assert.deepEqual(lines.filter((l) => l.stream === 'stderr').map((l) => l.line), ['err 1', 'err 2', 'err 3']);
+      for (const line of lines) assert.match(line.timestamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/);
+      // `since` skips what the engine received before it; following an exited container drains and ends.
+      const later = [];
+      for await (const line of rt.followLogs(id, { since: Math.floor(Date.now() / 1000) + 5 })) later.push(line);
+      assert.deepEqual(later, []);
+      const missing = [];
+      for await (const line of rt.followLogs(`missing-${run}`)) missing.push(line);
+      assert.deepEqual(missing, []);
+    });
+
+    test('followLogs stops when its signal aborts', async () => {
+      const sandbox = await newSandbox();
+      const id = await runContainer(sandbox, { command: ['sh', '-c', 'while true; do echo tick; sleep 0.1; done'] });
+      const controller = new AbortController();
+      let count = 0;
+      for await (const _line of rt.followLogs(id, { signal: controller.signal })) {
+        if (++count === 3) controller.abort();
+      }
+      assert.ok(count >= 3);
+      await rt.removeContainer(id);
+    });
+
     test('removal is forcible and idempotent; inspect of a removed container is undefined', async () => {
       const sandbox = await newSandbox({ memoryMiB: 128 });
       const id = await runContainer(sandbox, { command: ['sleep', '1000'] });

@@ -18,10 +18,12 @@ import {
   withHostPorts,
   type ContainerObservation,
 } from '../domain/task/lifecycle.js';
+import { awslogsConfig, awslogsStreamName, MISSING_LOG_GROUP_REASON } from '../domain/task/awslogs.js';
 import type { ContainerPlan, Task } from '../domain/task/task.js';
 import type { RegistryCredentials } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { HostPortPublisher } from '../ports/host-ports.js';
+import type { LogSink } from '../ports/log-store.js';
 import type { Logger } from '../ports/logger.js';
 import { ImagePullError, WHARF_LABELS, type ContainerRuntime, type ContainerState, type RegistryAuth } from '../ports/runtime.js';
 import { StaleWriteError, type Scope, type Store } from '../ports/store.js';
@@ -45,6 +47,12 @@ export interface TaskSupervisorOptions {
    * with credentials minted for the repository's account and region.
    */
   readonly registry?: { host(): string | undefined; readonly credentials: RegistryCredentials };
+  /**
+   * CloudWatch Logs, for the awslogs driver: a task whose log group does not
+   * exist fails to start (unless awslogs-create-group), and each container's
+   * stream is made when it starts. Without it awslogs is not checked.
+   */
+  readonly logs?: LogSink;
 }
 
 /** Where the engine gets one task-definition image from. */
@@ -255,6 +263,7 @@ export class TaskSupervisor {
     if (task.pullStoppedAt === undefined) {
       // Until the server listens (just after a start) its registry cannot serve the engine: wait.
       if (this.options.registry && this.options.registry.host() === undefined) return againAfter(250);
+      if (!(await this.prepareLogGroups(scope, id, task))) return againAfter(0);
       task = (await this.update(scope, id, (current) => markPullStarted(current, this.clock.now())))!;
       const digests: Record<string, string> = {};
       const runImages: Record<string, string> = {};
@@ -292,6 +301,10 @@ export class TaskSupervisor {
       }
       const containerId = await this.runtime.createContainer(this.containerSpec(task, plan, key));
       task = (await this.update(scope, id, (current) => recordContainerId(current, plan.name, containerId)))!;
+      const logs = awslogsConfig(plan.logConfiguration, scope.region);
+      if (logs && this.options.logs) {
+        await this.options.logs.ensureStream({ account: scope.account, region: logs.region }, logs.group, awslogsStreamName(logs, plan.name, task.wharf.taskId, containerId), this.clock.now().getTime());
+      }
       try {
         await this.runtime.startContainer(containerId);
       } catch (error) {
@@ -302,6 +315,27 @@ export class TaskSupervisor {
     task = (await this.update(scope, id, (current) => markRunningIfStarted(current, this.clock.now()))) ?? task;
     // Waiting on a dependency: events wake us sooner, this is the fallback.
     return task.lastStatus === 'RUNNING' ? againAfter(60_000) : againAfter(1_000);
+  }
+
+  /**
+   * The awslogs driver validates its group before anything runs: a missing
+   * group fails the task as ECS does, unless awslogs-create-group makes it.
+   * False when the task was failed.
+   */
+  private async prepareLogGroups(scope: Scope, id: string, task: Task): Promise<boolean> {
+    const sink = this.options.logs;
+    if (!sink) return true;
+    for (const plan of task.wharf.containerPlans) {
+      const logs = awslogsConfig(plan.logConfiguration, scope.region);
+      if (!logs) continue;
+      const logScope = { account: scope.account, region: logs.region };
+      if (logs.createGroup) await sink.createGroupIfMissing(logScope, logs.group, this.clock.now().getTime());
+      else if (!(await sink.groupExists(logScope, logs.group))) {
+        await this.update(scope, id, (current) => requestStop(current, 'TaskFailedToStart', MISSING_LOG_GROUP_REASON, this.clock.now()));
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -32,9 +32,9 @@ export interface AwsOptions {
   keys?: Keys;
 }
 
-/** `aws <args> --endpoint-url <endpoint> --output json` with the given keys and region, and HOME set to `home` (no user config leaks in). */
-function runAwsCli(endpoint: string, home: string, args: readonly string[], options: AwsOptions = {}) {
-  const env = {
+/** The aws CLI's environment: the given keys and region, and HOME set to `home` (no user config leaks in). */
+export function awsCliEnv(home: string, options: AwsOptions = {}): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
     AWS_ACCESS_KEY_ID: options.keys?.id ?? DEFAULT_KEY.accessKeyId,
@@ -42,7 +42,11 @@ function runAwsCli(endpoint: string, home: string, args: readonly string[], opti
     AWS_DEFAULT_REGION: options.region ?? 'us-east-1',
     AWS_PAGER: '',
   };
-  return run(AWS_CLI, [...args, '--endpoint-url', endpoint, '--output', 'json'], { env, maxBuffer: 16 * 1024 * 1024 });
+}
+
+/** `aws <args> --endpoint-url <endpoint> --output json`, in awsCliEnv. */
+function runAwsCli(endpoint: string, home: string, args: readonly string[], options: AwsOptions = {}) {
+  return run(AWS_CLI, [...args, '--endpoint-url', endpoint, '--output', 'json'], { env: awsCliEnv(home, options), maxBuffer: 16 * 1024 * 1024 });
 }
 
 /** Runs the aws CLI against the Wharf at `endpoint` and parses what it prints. */

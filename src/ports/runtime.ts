@@ -106,6 +106,22 @@ export interface ContainerState {
   readonly finishedAt?: Date;
 }
 
+/** One line of a container's output. */
+export interface ContainerLogLine {
+  /** When the engine received it: RFC 3339 with nanoseconds (docker's `timestamps=true`). */
+  readonly timestamp: string;
+  readonly stream: 'stdout' | 'stderr';
+  /** Without the trailing newline. */
+  readonly line: string;
+}
+
+export interface FollowLogsOptions {
+  /** Unix seconds: lines the engine received before this are skipped (second granularity). */
+  readonly since?: number;
+  /** Ends the iteration early. */
+  readonly signal?: AbortSignal;
+}
+
 export type RuntimeEvent =
   | { readonly kind: 'start' | 'die' | 'oom'; readonly containerId: string; readonly labels: Readonly<Record<string, string>>; readonly exitCode?: number }
   | { readonly kind: 'health'; readonly containerId: string; readonly labels: Readonly<Record<string, string>>; readonly health: 'healthy' | 'unhealthy' | 'starting' };
@@ -175,6 +191,12 @@ export interface ContainerRuntime {
   removeSandbox(sandbox: Pick<Sandbox, 'containerId' | 'cgroupParent'>): Promise<void>;
   /** Every container carrying the managed label (and all of `labels`, when given), running or not. */
   listManaged(labels?: Readonly<Record<string, string>>): Promise<ContainerState[]>;
+  /**
+   * The container's stdout and stderr, in the order the engine received them,
+   * from `since` on; keeps following while the container runs and ends once
+   * a stopped container's output is drained. A missing container yields nothing.
+   */
+  followLogs(containerId: string, options?: FollowLogsOptions): AsyncIterable<ContainerLogLine>;
   /** Streams start/die/oom/health events of managed containers; reconnects on its own. Returns a stop function. */
   subscribe(onEvent: (event: RuntimeEvent) => void): () => void;
 }

@@ -12,8 +12,10 @@ import {
   WHARF_LABELS,
   type ContainerRuntime,
   type ContainerSpec,
+  type ContainerLogLine,
   type ContainerState,
   type EnsuredImage,
+  type FollowLogsOptions,
   type HostCapacity,
   type RegistryAuth,
   type RuntimeEvent,
@@ -26,6 +28,7 @@ import { engineMessage, isNotFound, statusOf } from './engine-errors.js';
 import { subscribeEvents } from './events.js';
 import { ensureImage } from './images.js';
 import { ensureTaskNetwork, type TaskNetwork } from './network.js';
+import { followContainerLogs } from './logs.js';
 import { ensurePauseImage } from './pause-image.js';
 import { pauseContainerOptions, readSandboxAddresses } from './sandbox.js';
 import { cgroupLayout, TaskCgroups, taskCgroupParent } from './task-cgroup.js';
@@ -169,6 +172,10 @@ export class DockerRuntime implements ContainerRuntime {
     // each container is inspected; one removed meanwhile is simply left out.
     const states = await mapLimited(summaries.map((s) => s.Id), INSPECT_CONCURRENCY, (id) => this.inspectContainer(id));
     return states.filter((s): s is ContainerState => s !== undefined);
+  }
+
+  followLogs(containerId: string, options?: FollowLogsOptions): AsyncIterable<ContainerLogLine> {
+    return followContainerLogs(this.docker, containerId, options);
   }
 
   subscribe(onEvent: (event: RuntimeEvent) => void): () => void {

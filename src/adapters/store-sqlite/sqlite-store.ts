@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../sqlite-database.js';
 import { StaleWriteError, type ListQuery, type Scope, type ScopedRecord, type Store, type StoredRecord, type WriteOp } from '../../ports/store.js';
 import { migrations } from './migrations.js';
 
@@ -24,14 +23,7 @@ export class SqliteStore implements Store {
   private readonly watchers = new Map<string, Set<(change: { kind: string; scope: Scope; id: string }) => void>>();
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    // One Wharf owns a data directory: exclusive locking refuses a second
-    // process on the same file and spares every read the shared-memory locks.
-    if (file !== ':memory:') this.db.pragma('locking_mode = EXCLUSIVE');
+    this.db = openDatabase(file);
     this.migrate();
     this.statements = {
       get: this.db.prepare<[string, string, string, string], Row>(

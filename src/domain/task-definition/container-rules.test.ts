@@ -170,6 +170,16 @@ const logsAndFiles: Case[] = [
     expected: client('Log driver awslogs requires options: awslogs-region, awslogs-group'),
   },
   {
+    name: 'awslogs with an option the driver does not know',
+    input: () => ec2Input(web({ logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-region': 'us-east-1', 'awslogs-group': 'g', 'awslogs-stream-prfix': 'x' } } })),
+    expected: client("Invalid 'logConfiguration' setting for container 'web': unknown log opt 'awslogs-stream-prfix' for awslogs log driver."),
+  },
+  {
+    name: 'awslogs with both a datetime format and a multiline pattern',
+    input: () => ec2Input(web({ logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-region': 'us-east-1', 'awslogs-group': 'g', 'awslogs-datetime-format': '%Y', 'awslogs-multiline-pattern': '^x' } } })),
+    expected: client("Invalid 'logConfiguration' setting for container 'web': you cannot configure log opt 'awslogs-datetime-format' and 'awslogs-multiline-pattern' at the same time."),
+  },
+  {
     name: 'an environment file that is not an S3 ARN',
     input: () => ec2Input(web({ environmentFiles: [{ type: 's3', value: 's3://bucket/app.env' }] })),
     expected: client("Invalid 'environmentFiles' setting for container 'web'. The value must be an Amazon S3 object ARN ending in .env."),

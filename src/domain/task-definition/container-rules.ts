@@ -6,6 +6,7 @@
  * every launch type.
  */
 import { errors } from './messages.js';
+import { awslogsOptionProblem } from '../task/awslogs.js';
 import type { ResolvedDefinition } from './resolve.js';
 import type { ContainerDefinition } from './types.js';
 
@@ -146,6 +147,8 @@ export function checkLogConfiguration(resolved: ResolvedDefinition): void {
     if (log?.logDriver !== 'awslogs') continue;
     const options = log.options ?? {};
     if (!options['awslogs-region'] || !options['awslogs-group']) throw errors.awslogsOptions();
+    const problem = awslogsOptionProblem(options);
+    if (problem) throw errors.awslogsOptionInvalid(c.name!, problem);
   }
 }
 

@@ -50,6 +50,11 @@ const rejected: Case[] = [
     expected: client('Fargate requires task definition to have execution role ARN to support log driver awslogs.'),
   },
   {
+    name: 'awslogs without a stream prefix',
+    input: () => ({ ...fargateInput(app({ logConfiguration: awslogs })), executionRoleArn: EXECUTION_ROLE }),
+    expected: client('Fargate requires log configuration options to include awslogs-stream-prefix to support log driver awslogs.'),
+  },
+  {
     name: 'a log driver Fargate does not offer',
     input: () => fargateInput(app({ logConfiguration: { logDriver: 'json-file' } })),
     expected: client('Fargate does not support log driver json-file. Supported log drivers are awslogs, splunk and awsfirelens.'),

@@ -48,6 +48,7 @@ function containerIncompatibility(c: ContainerDefinition, executionRoleArn: stri
   const driver = c.logConfiguration?.logDriver;
   if (driver !== undefined && !FARGATE_LOG_DRIVERS.has(driver)) return errors.fargateLogDriver(driver);
   if (!executionRoleArn && driver === 'awslogs') return errors.fargateAwslogsNeedsExecutionRole();
+  if (driver === 'awslogs' && !c.logConfiguration?.options?.['awslogs-stream-prefix']) return errors.fargateAwslogsNeedsStreamPrefix();
 
   if (c.privileged === true) return errors.fargateUnsupported('privileged');
   if (nonEmpty(c.dockerSecurityOptions)) return errors.fargateUnsupported('dockerSecurityOptions');

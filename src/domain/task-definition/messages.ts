@@ -114,6 +114,12 @@ export const errors = {
     clientException(`Invalid 'environment' setting for container '${container}'. Environment variable names should not be empty.`),
   /** seen: klothoplatform/klotho#892. */
   awslogsOptions: () => clientException('Log driver awslogs requires options: awslogs-region, awslogs-group'),
+  /** (unverified) ECS passes options to docker, whose awslogs driver refuses these at container creation; Wharf says so at registration. */
+  awslogsOptionInvalid: (container: string, problem: string) =>
+    clientException(`Invalid 'logConfiguration' setting for container '${container}': ${problem}.`),
+  /** seen: aws/aws-cdk#1422. */
+  fargateAwslogsNeedsStreamPrefix: () =>
+    clientException('Fargate requires log configuration options to include awslogs-stream-prefix to support log driver awslogs.'),
   /** (unverified) the rule (an S3 object ARN with a .env extension) is documented, the text is not. */
   environmentFileInvalid: (container: string) =>
     clientException(`Invalid 'environmentFiles' setting for container '${container}'. The value must be an Amazon S3 object ARN ending in .env.`),

@@ -265,6 +265,9 @@ function planContainers(definition: RunnableDefinition, overrides: NonNullable<R
       secrets: container.secrets ?? [],
       dockerLabels: container.dockerLabels ?? {},
       environmentFiles: [...(container.environmentFiles ?? []), ...(override.environmentFiles ?? [])],
+      ...(container.logConfiguration?.logDriver
+        ? { logConfiguration: { logDriver: container.logConfiguration.logDriver, ...(container.logConfiguration.options ? { options: { ...container.logConfiguration.options } } : {}) } }
+        : {}),
       portMappings: (container.portMappings ?? []).map((mapping: { containerPort: number; protocol?: string }) => ({
         containerPort: mapping.containerPort,
         protocol: mapping.protocol === 'udp' ? 'udp' : 'tcp',

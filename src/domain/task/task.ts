@@ -27,6 +27,8 @@ export interface ContainerPlan {
   readonly dockerLabels: Record<string, string>;
   /** S3 environment files: Wharf has no S3 to read them from. */
   readonly environmentFiles: { value: string; type: string }[];
+  /** The container definition's log driver and options (awslogs is pumped to CloudWatch Logs). */
+  readonly logConfiguration?: { logDriver: string; options?: Record<string, string> };
 }
 
 /** Observed state of one container, written by the supervisor only. */

@@ -1,0 +1,168 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Task } from '../domain/task/task.js';
+import type { IngestCursor, InputLogEvent, LogSink } from '../ports/log-store.js';
+import { silentLogger } from '../ports/logger.js';
+import type { ContainerLogLine, ContainerRuntime, ContainerState, FollowLogsOptions } from '../ports/runtime.js';
+import type { Scope, Store } from '../ports/store.js';
+import { LogPump } from './log-pump.js';
+
+class MemorySink implements LogSink {
+  readonly groups = new Set<string>();
+  readonly streams = new Map<string, InputLogEvent[]>();
+  readonly cursors = new Map<string, string>();
+  appends = 0;
+  async groupExists(scope: Scope, group: string) {
+    return this.groups.has(`${scope.account}|${scope.region}|${group}`);
+  }
+  async createGroupIfMissing(scope: Scope, group: string) {
+    this.groups.add(`${scope.account}|${scope.region}|${group}`);
+  }
+  async ensureStream(scope: Scope, group: string, stream: string) {
+    const key = `${scope.account}|${scope.region}|${group}|${stream}`;
+    if (!this.streams.has(key)) this.streams.set(key, []);
+  }
+  async append(scope: Scope, group: string, stream: string, events: readonly InputLogEvent[], cursor: IngestCursor) {
+    this.appends++;
+    const key = `${scope.account}|${scope.region}|${group}|${stream}`;
+    this.streams.set(key, [...(this.streams.get(key) ?? []), ...events]);
+    this.cursors.set(cursor.source, cursor.position);
+  }
+  async cursor(source: string) {
+    return this.cursors.get(source);
+  }
+}
+
+/** A container's output the test writes to; followers see it live, and the follow ends once it has exited. */
+class FakeRuntime {
+  lines: ContainerLogLine[] = [];
+  status: ContainerState['status'] = 'running';
+  private wake: (() => void)[] = [];
+  private second = 0;
+  private nano = 0;
+
+  write(line: string, stream: 'stdout' | 'stderr' = 'stdout', nextSecond = false): void {
+    if (nextSecond) this.second++;
+    const ns = String(++this.nano).padStart(9, '0');
+    this.lines.push({ timestamp: `2024-05-01T10:00:${String(this.second).padStart(2, '0')}.${ns}Z`, stream, line });
+    for (const wake of this.wake.splice(0)) wake();
+  }
+  exit(): void {
+    this.status = 'exited';
+    for (const wake of this.wake.splice(0)) wake();
+  }
+  async inspectContainer(id: string): Promise<ContainerState> {
+    return { id, name: id, labels: {}, imageId: '', status: this.status, oomKilled: false };
+  }
+  subscribe() {
+    return () => undefined;
+  }
+  async *followLogs(_id: string, options: FollowLogsOptions = {}): AsyncGenerator<ContainerLogLine> {
+    let index = 0;
+    for (;;) {
+      while (index < this.lines.length) {
+        const line = this.lines[index++]!;
+        // Second granularity, as docker's since.
+        if (Date.parse(line.timestamp) / 1000 >= Math.floor(options.since ?? 0)) yield line;
+      }
+      if (this.status === 'exited' || options.signal?.aborted) return;
+      await new Promise<void>((resolve) => {
+        this.wake.push(resolve);
+        options.signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+  }
+}
+
+function taskStore(logConfiguration: Record<string, unknown>): Store {
+  const task = {
+    wharf: {
+      taskId: 'task1',
+      containerPlans: [{ name: 'app', logConfiguration }],
+      containerIds: { app: 'c1' },
+    },
+  } as unknown as Task;
+  return {
+    listAll: async () => [{ scope: { account: '111122223333', region: 'us-east-1' }, id: 'task1', doc: task, version: 1 }],
+    watch: () => () => undefined,
+  } as unknown as Store;
+}
+
+const clock = { now: () => new Date(1_700_000_000_000) };
+const KEY = '111122223333|us-east-1|g|p/app/task1';
+
+async function until(what: string, check: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const awslogs = (extra: Record<string, string> = {}) => ({ logDriver: 'awslogs', options: { 'awslogs-group': 'g', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'p', ...extra } });
+
+describe('LogPump', () => {
+  test('appends lines in order in batches, with the cursor, and drains after the exit', async () => {
+    const sink = new MemorySink();
+    const runtime = new FakeRuntime();
+    const pump = new LogPump(taskStore(awslogs()), runtime as unknown as ContainerRuntime, sink, clock, silentLogger, { batchMs: 50 });
+    pump.start();
+    for (let i = 1; i <= 5; i++) runtime.write(`out ${i}`);
+    await until('first lines', () => (sink.streams.get(KEY)?.length ?? 0) === 5);
+    assert.equal(sink.appends, 1, 'what arrives together goes in one append');
+    runtime.write('err 1', 'stderr');
+    runtime.write('last');
+    runtime.exit();
+    await until('last lines', () => (sink.streams.get(KEY)?.length ?? 0) === 7);
+    assert.deepEqual(sink.streams.get(KEY)!.map((e) => e.message), ['out 1', 'out 2', 'out 3', 'out 4', 'out 5', 'err 1', 'last']);
+    assert.equal(sink.cursors.get('c1'), runtime.lines.at(-1)!.timestamp);
+    await pump.stop();
+  });
+
+  test('a restarted pump resumes after the cursor: nothing lost, nothing repeated, even within the same second', async () => {
+    const sink = new MemorySink();
+    const runtime = new FakeRuntime();
+    const store = taskStore(awslogs());
+    let pump = new LogPump(store, runtime as unknown as ContainerRuntime, sink, clock, silentLogger, { batchMs: 20 });
+    pump.start();
+    for (let i = 1; i <= 3; i++) runtime.write(`line ${i}`);
+    await until('three lines', () => (sink.streams.get(KEY)?.length ?? 0) === 3);
+    await pump.stop();
+    // Written while no Wharf was following, in the same second as the saved cursor.
+    for (let i = 4; i <= 6; i++) runtime.write(`line ${i}`);
+    runtime.write('line 7', 'stdout', true);
+    runtime.exit();
+    pump = new LogPump(store, runtime as unknown as ContainerRuntime, sink, clock, silentLogger, { batchMs: 20 });
+    pump.start();
+    await until('all lines', () => (sink.streams.get(KEY)?.length ?? 0) >= 7);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(sink.streams.get(KEY)!.map((e) => e.message), ['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6', 'line 7']);
+    await pump.stop();
+  });
+
+  test('awslogs-multiline-pattern joins continuation lines; an idle event is flushed', async () => {
+    const sink = new MemorySink();
+    const runtime = new FakeRuntime();
+    const pump = new LogPump(taskStore(awslogs({ 'awslogs-multiline-pattern': '^\\[' })), runtime as unknown as ContainerRuntime, sink, clock, silentLogger, { batchMs: 20, multilineIdleMs: 100 });
+    pump.start();
+    runtime.write('[1] boom');
+    runtime.write('  at a');
+    runtime.write('[2] next');
+    runtime.write('  more');
+    await until('idle flush', () => (sink.streams.get(KEY)?.length ?? 0) === 2);
+    assert.deepEqual(sink.streams.get(KEY)!.map((e) => e.message), ['[1] boom\n  at a', '[2] next\n  more']);
+    await pump.stop();
+  });
+
+  test('containers without awslogs are not followed', async () => {
+    const sink = new MemorySink();
+    const runtime = new FakeRuntime();
+    const pump = new LogPump(taskStore({ logDriver: 'json-file' }), runtime as unknown as ContainerRuntime, sink, clock, silentLogger, { batchMs: 20 });
+    pump.start();
+    runtime.write('hello');
+    await pump.sync();
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(sink.streams.size, 0);
+    await pump.stop();
+  });
+});

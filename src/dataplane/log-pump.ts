@@ -1,0 +1,243 @@
+/**
+ * The awslogs log driver: follows the output of every task container whose
+ * definition logs with awslogs and appends it, line by line and in order, to
+ * `<prefix>/<container>/<task id>` of the configured group (the task's
+ * account; the awslogs-region's scope). What arrives within BATCH_MS goes in
+ * one append, together with the docker timestamp of its last line (the
+ * cursor, per container), so a restarted Wharf resumes exactly after it:
+ * docker's `since` has second granularity, lines at or before the cursor are
+ * skipped. Following continues after a container exits until the engine has
+ * handed over all of its output; then one more read drains what a follow can
+ * miss at the very end.
+ *
+ * Wharf never drops lines: `mode: non-blocking` and `max-buffer-size` are
+ * accepted, and a failing append is retried until it lands.
+ */
+import { KIND } from '../domain/ecs/record-keys.js';
+import { awslogsConfig, awslogsStreamName, dockerTimeNs, MultilineJoiner, type AwslogsConfig, type JoinedEvent } from '../domain/task/awslogs.js';
+import type { Task } from '../domain/task/task.js';
+import type { Clock } from '../ports/clock.js';
+import type { LogSink } from '../ports/log-store.js';
+import type { Logger } from '../ports/logger.js';
+import type { ContainerRuntime } from '../ports/runtime.js';
+import type { Scope, Store } from '../ports/store.js';
+
+export interface LogPumpOptions {
+  /** How long lines gather before one append. */
+  readonly batchMs?: number;
+  /** A multiline event is flushed after this long without a new line. */
+  readonly multilineIdleMs?: number;
+  /** Full re-scan of tasks (the watch covers changes). */
+  readonly resyncMs?: number;
+  /** The most events in one append. */
+  readonly maxBatch?: number;
+}
+
+interface Target {
+  readonly containerId: string;
+  readonly scope: Scope;
+  readonly group: string;
+  readonly stream: string;
+  readonly config: AwslogsConfig;
+}
+
+interface Pump {
+  readonly target: Target;
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class LogPump {
+  private readonly pumps = new Map<string, Pump>();
+  /** Containers whose output has been drained since this process started. */
+  private readonly drained = new Set<string>();
+  private unsubscribers: (() => void)[] = [];
+  private resync: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
+  private again = false;
+  private running = false;
+  private readonly batchMs: number;
+  private readonly idleMs: number;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly runtime: ContainerRuntime,
+    private readonly sink: LogSink,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: LogPumpOptions = {},
+  ) {
+    this.batchMs = options.batchMs ?? 150;
+    this.idleMs = options.multilineIdleMs ?? 500;
+    this.maxBatch = options.maxBatch ?? 1000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribers.push(this.store.watch(KIND.task, () => this.kick()));
+    this.unsubscribers.push(this.runtime.subscribe((event) => (event.kind === 'start' ? this.kick() : undefined)));
+    this.resync = setInterval(() => this.kick(), this.options.resyncMs ?? 5_000);
+    this.kick();
+  }
+
+  /** Stops following (what was read is appended first); a restarted pump resumes from the cursors. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    if (this.resync) clearInterval(this.resync);
+    await this.syncing?.catch(() => undefined);
+    const pumps = [...this.pumps.values()];
+    for (const pump of pumps) pump.abort.abort();
+    await Promise.all(pumps.map((pump) => pump.done));
+    this.pumps.clear();
+    this.drained.clear();
+  }
+
+  /** Resolves once every known target has been looked at (for tests). */
+  async sync(): Promise<void> {
+    this.kick();
+    while (this.syncing) await this.syncing;
+  }
+
+  private kick(): void {
+    if (!this.running) return;
+    if (this.syncing) {
+      this.again = true;
+      return;
+    }
+    this.syncing = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.reconcile();
+        } catch (error) {
+          this.logger.warn({ err: error }, 'log pump: could not list tasks');
+        }
+      } while (this.again && this.running);
+    })().finally(() => (this.syncing = undefined));
+  }
+
+  private async reconcile(): Promise<void> {
+    const wanted = new Map<string, Target>();
+    for (const record of await this.store.listAll<Task>(KIND.task)) {
+      const task = record.doc;
+      for (const plan of task.wharf.containerPlans) {
+        const containerId = task.wharf.containerIds[plan.name];
+        const config = awslogsConfig(plan.logConfiguration, record.scope.region);
+        if (!containerId || !config) continue;
+        wanted.set(containerId, {
+          containerId,
+          scope: { account: record.scope.account, region: config.region },
+          group: config.group,
+          stream: awslogsStreamName(config, plan.name, task.wharf.taskId, containerId),
+          config,
+        });
+      }
+    }
+    // Containers whose task is gone (removed after retention, a reset): stop following them.
+    for (const [id, pump] of this.pumps) if (!wanted.has(id)) pump.abort.abort();
+    for (const id of this.drained) if (!wanted.has(id)) this.drained.delete(id);
+    for (const target of wanted.values()) {
+      if (!this.running || this.pumps.has(target.containerId) || this.drained.has(target.containerId)) continue;
+      const state = await this.runtime.inspectContainer(target.containerId).catch(() => undefined);
+      // Not started yet: the start event brings us back.
+      if (!state || state.status === 'created') continue;
+      const abort = new AbortController();
+      const pump: Pump = {
+        target,
+        abort,
+        done: this.follow(target, abort.signal).then(
+          (finished) => {
+            if (this.pumps.get(target.containerId) === pump) this.pumps.delete(target.containerId);
+            if (finished) this.drained.add(target.containerId);
+            else if (!abort.signal.aborted) this.kick();
+          },
+          (error: unknown) => {
+            if (this.pumps.get(target.containerId) === pump) this.pumps.delete(target.containerId);
+            this.logger.warn({ err: error, container: target.containerId }, 'log pump: following a container failed; retrying');
+            setTimeout(() => this.kick(), 1_000).unref();
+          },
+        ),
+      };
+      this.pumps.set(target.containerId, pump);
+    }
+  }
+
+  /** Follows one container; true once its output is fully drained (it exited). */
+  private async follow(target: Target, signal: AbortSignal): Promise<boolean> {
+    const saved = await this.sink.cursor(target.containerId);
+    if (!saved) await this.sink.ensureStream(target.scope, target.group, target.stream, this.clock.now().getTime());
+    let cursor = saved ? dockerTimeNs(saved) : -1n;
+    const joiner = new MultilineJoiner(target.config.multilineStart);
+    let batch: JoinedEvent[] = [];
+    let flushing: Promise<void> = Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    let lastLineAt = 0;
+
+    const flush = (): Promise<void> => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      const events = batch;
+      batch = [];
+      if (events.length > 0) flushing = flushing.then(() => this.append(target, events, signal));
+      return flushing;
+    };
+    const schedule = (): void => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        // A multiline event still open is held until it has been idle for a while.
+        if (joiner.hasPending && Date.now() - lastLineAt >= this.idleMs) batch.push(...joiner.flush());
+        void flush();
+        if (joiner.hasPending) schedule();
+      }, joiner.hasPending && batch.length === 0 ? this.idleMs : this.batchMs);
+    };
+
+    const pass = async (since: number): Promise<void> => {
+      for await (const line of this.runtime.followLogs(target.containerId, { since, signal })) {
+        const ns = dockerTimeNs(line.timestamp);
+        if (ns <= cursor) continue;
+        cursor = ns;
+        lastLineAt = Date.now();
+        batch.push(...joiner.push({ timestamp: line.timestamp, line: line.line }));
+        if (batch.length >= this.maxBatch) await flush();
+        else schedule();
+      }
+    };
+
+    const sinceOf = (): number => (cursor > 0n ? Number(cursor / 1_000_000_000n) : 0);
+    try {
+      await pass(sinceOf());
+      if (signal.aborted) return false;
+      const state = await this.runtime.inspectContainer(target.containerId);
+      if (state && state.status !== 'exited') return false; // the follow broke off: start again from the cursor
+      // The engine can end a follow before the last output reached its log: one more read drains it.
+      await pass(sinceOf());
+      batch.push(...joiner.flush());
+      return !signal.aborted;
+    } finally {
+      if (!signal.aborted || batch.length > 0) await flush();
+      else await flushing;
+    }
+  }
+
+  private async append(target: Target, events: readonly JoinedEvent[], signal: AbortSignal): Promise<void> {
+    const position = events[events.length - 1]!.lastPosition;
+    const input = events.map((event) => ({ timestamp: event.timestamp, message: event.message }));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.sink.append(target.scope, target.group, target.stream, input, { source: target.containerId, position }, this.clock.now().getTime());
+        return;
+      } catch (error) {
+        if (attempt === 0) this.logger.warn({ err: error, group: target.group, stream: target.stream }, 'log pump: append failed; retrying');
+        // Stopping: what was not stored is read again from the cursor by the next Wharf.
+        if (signal.aborted && attempt >= 2) return;
+        await sleep(Math.min(5_000, 250 * 2 ** attempt));
+      }
+    }
+  }
+}
