@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { DEFAULT_KEY } from '../cli/config.js';
-import { AWS_CLI, docker, startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { AWS_CLI, awsCliEnv, docker, startTestWharf, waitFor, type TestWharf } from './harness.js';
 import { ensureTestImage } from './test-images.js';
 
 const run = promisify(execFile);
@@ -43,14 +42,7 @@ describe('tasks run images from Wharf’s registry (docker CLI push, aws CLI, Do
 
   /** `aws <args>` printing text (get-login-password prints the password, not JSON). */
   const awsText = async (args: readonly string[]): Promise<string> => {
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: wharf.dataDir,
-      AWS_ACCESS_KEY_ID: DEFAULT_KEY.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: DEFAULT_KEY.secretAccessKey,
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_PAGER: '',
-    };
+    const env = awsCliEnv(wharf.dataDir);
     return (await run(AWS_CLI, [...args, '--endpoint-url', wharf.endpoint], { env })).stdout.trim();
   };
 

@@ -2,22 +2,14 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_KEY } from '../cli/config.js';
-import { AWS_CLI, startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { AWS_CLI, awsCliEnv, startTestWharf, waitFor, type TestWharf } from './harness.js';
 
 const run = promisify(execFile);
 const GROUP = '/ecs/my-app';
 
 describe('CloudWatch Logs through the aws CLI', () => {
   let wharf: TestWharf;
-  const env = () => ({
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: wharf.dataDir,
-    AWS_ACCESS_KEY_ID: DEFAULT_KEY.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: DEFAULT_KEY.secretAccessKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-  });
+  const env = () => awsCliEnv(wharf.dataDir);
   /** The CLI's text output (aws logs tail prints lines, not JSON). */
   const awsText = async (args: string[]) => (await run(AWS_CLI, [...args, '--endpoint-url', wharf.endpoint], { env: env() })).stdout;
   const put = (stream: string, events: { timestamp: number; message: string }[]) =>
