@@ -119,6 +119,23 @@ describe('LogPump', () => {
     await pump.stop();
   });
 
+  test('a stderr line logged after a later-stamped stdout line is kept (the two pipes race in docker)', async () => {
+    const sink = new MemorySink();
+    const runtime = new FakeRuntime();
+    const pump = new LogPump(taskStore(awslogs()), runtime as unknown as ContainerRuntime, sink, clock, silentLogger, { batchMs: 50 });
+    pump.start();
+    runtime.write('out 1');
+    runtime.write('out 2');
+    // Docker stamped this stderr line before 'out 2' (with out 1's time) but wrote it to the log after.
+    const early = { timestamp: runtime.lines[0]!.timestamp, stream: 'stderr' as const, line: 'err 1' };
+    runtime.lines.push(early);
+    runtime.write('out 3');
+    runtime.exit();
+    await until('all four lines', () => (sink.streams.get(KEY)?.length ?? 0) === 4);
+    assert.deepEqual(sink.streams.get(KEY)!.map((e) => e.message), ['out 1', 'out 2', 'err 1', 'out 3']);
+    await pump.stop();
+  });
+
   test('a restarted pump resumes after the cursor: nothing lost, nothing repeated, even within the same second', async () => {
     const sink = new MemorySink();
     const runtime = new FakeRuntime();

@@ -5,8 +5,10 @@
  * account; the awslogs-region's scope). What arrives within BATCH_MS goes in
  * one append, together with the docker timestamp of its last line (the
  * cursor, per container), so a restarted Wharf resumes exactly after it:
- * docker's `since` has second granularity, lines at or before the cursor are
- * skipped. Following continues after a container exits until the engine has
+ * docker's `since` has second granularity, and after a restart lines at or
+ * before the cursor are skipped (within one process, re-read lines are
+ * recognised as such, since stdout and stderr lines need not arrive in
+ * timestamp order). Following continues after a container exits until the engine has
  * handed over all of its output; then one more read drains what a follow can
  * miss at the very end.
  *
@@ -197,11 +199,19 @@ export class LogPump {
       }, joiner.hasPending && batch.length === 0 ? this.idleMs : this.batchMs);
     };
 
+    // stdout and stderr reach docker's log through separate copiers, so a line can follow one with a later
+    // timestamp: within this process lines are told apart by what they are, not by time. Only where a
+    // previous Wharf stopped (the saved cursor) does time decide what was already stored.
+    const resumeFrom = cursor;
+    const delivered = new Map<string, bigint>();
     const pass = async (since: number): Promise<void> => {
       for await (const line of this.runtime.followLogs(target.containerId, { since, signal })) {
         const ns = dockerTimeNs(line.timestamp);
-        if (ns <= cursor) continue;
-        cursor = ns;
+        const key = `${line.timestamp} ${line.stream} ${line.line}`;
+        if (ns <= resumeFrom || delivered.has(key)) continue;
+        delivered.set(key, ns);
+        if (ns > cursor) cursor = ns;
+        if (delivered.size > 50_000) forgetBefore(delivered, cursor - REREAD_WINDOW_NS);
         lastLineAt = Date.now();
         batch.push(...joiner.push({ timestamp: line.timestamp, line: line.line }));
         if (batch.length >= this.maxBatch) await flush();
@@ -240,4 +250,11 @@ export class LogPump {
       }
     }
   }
+}
+
+/** A re-read starts at the cursor's whole second: lines older than this cannot come again. */
+const REREAD_WINDOW_NS = 2_000_000_000n;
+
+function forgetBefore(delivered: Map<string, bigint>, limit: bigint): void {
+  for (const [key, ns] of delivered) if (ns < limit) delivered.delete(key);
 }
