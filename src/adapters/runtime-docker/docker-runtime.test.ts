@@ -14,7 +14,7 @@ import { appContainerOptions } from './container-spec.js';
 import { toContainerState } from './container-state.js';
 import { engineMessage } from './engine-errors.js';
 import { DockerRuntime } from './docker-runtime.js';
-import { subscribeEvents, toRuntimeEvent } from './events.js';
+import { RecentKeys, subscribeEvents, toRuntimeEvent } from './events.js';
 import { repositoryOf, splitReference } from './images.js';
 import { overlaps } from './network.js';
 
@@ -199,18 +199,25 @@ describe('DockerRuntime mappings', () => {
       streams[0]!.write(first.slice(10));
       streams[0]!.end();
       await waitCalls(2);
-      const ns = BigInt(Math.trunc(t1));
+      // The reconnect resumes two seconds before the newest event, to catch events stamped out of order.
+      const ns = BigInt(Math.trunc(t1)) - 2_000_000_000n;
       assert.equal(calls[1]!.since, `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`);
-      // The engine replays the event at `since`; it is not delivered twice.
-      streams[1]!.write(line('a', 'start', t1) + line('a', 'die', t2));
+      // The engine replays what it had since then; those are not delivered twice. An event stamped
+      // earlier than one already delivered (an oom published after its die) still is.
+      streams[1]!.write(line('a', 'start', t1) + line('a', 'die', t2) + line('a', 'oom', t2 - 1e6) + line('a', 'die', t2));
       await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual(got.map((e) => `${e.kind}:${e.containerId}`), ['start:a', 'die:a']);
+      assert.deepEqual(got.map((e) => `${e.kind}:${e.containerId}`), ['start:a', 'die:a', 'oom:a']);
     } finally {
       stop();
     }
     const connections = calls.length;
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(calls.length, connections, 'no reconnect after stop');
+  });
+
+  test('recent keys remember a bounded number of keys, oldest forgotten first', () => {
+    const keys = new RecentKeys(2);
+    assert.deepEqual([keys.add('a'), keys.add('a'), keys.add('b'), keys.add('c'), keys.add('a'), keys.add('c')], [true, false, true, true, true, false]);
   });
 
   test('inspect data becomes a container state', () => {

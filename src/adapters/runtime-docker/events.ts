@@ -4,10 +4,16 @@
  *
  * `GET /events` is a long-lived response that ends when the engine restarts or
  * the connection drops. The subscription reconnects with a short back-off and
- * resumes with `since` from the last event seen (the engine keeps a short
- * backlog), dropping the replayed duplicates, so a blip loses nothing. The
- * first connection also starts from the moment subscribe() was called, so an
- * event that happens while the stream is still connecting is not lost either.
+ * resumes with `since` a little before the newest event seen (the engine keeps
+ * a short backlog), dropping the replayed duplicates, so a blip loses nothing.
+ * The first connection also starts from the moment subscribe() was called, so
+ * an event that happens while the stream is still connecting is not lost either.
+ *
+ * The engine stamps an event before it takes the lock that orders publication,
+ * so under load an event can arrive stamped a little earlier than one already
+ * delivered (a container's `oom` after its `die`). Duplicates are therefore
+ * recognised by their exact identity (time, container, action), never by being
+ * older than the newest event: that would drop such an event.
  */
 import type Docker from 'dockerode';
 import type { Logger } from '../../ports/logger.js';
@@ -16,6 +22,10 @@ import { jsonLineSplitter } from './json-lines.js';
 
 const BACKOFF_MIN_MS = 200;
 const BACKOFF_MAX_MS = 5_000;
+/** How far before the newest event a reconnect resumes: wider than any out-of-order stamping. */
+const REPLAY_MARGIN_NS = 2_000_000_000n;
+/** Delivered events remembered to recognise replays: far more than a replay margin's worth. */
+const REMEMBERED_EVENTS = 4_096;
 
 /** Attributes the engine puts beside the labels in Actor.Attributes. */
 const NON_LABEL_ATTRIBUTES = new Set(['name', 'image', 'exitCode', 'signal', 'execDuration']);
@@ -41,20 +51,17 @@ export function subscribeEvents(docker: Docker, onEvent: (event: RuntimeEvent) =
   let stream: NodeJS.ReadableStream | undefined;
   let timer: NodeJS.Timeout | undefined;
   let backoff = BACKOFF_MIN_MS;
-  // Resume point, in nanoseconds since the epoch, and the events already seen at exactly that time.
-  let resumeFrom = BigInt(Date.now()) * 1_000_000n;
-  let seenAtResume = new Set<string>();
+  // The first connection starts now; later ones a margin before the newest event delivered.
+  const subscribedAt = BigInt(Date.now()) * 1_000_000n;
+  let newest = subscribedAt;
+  const resumeFrom = (): bigint => (newest === subscribedAt ? subscribedAt : newest - REPLAY_MARGIN_NS);
+  const delivered = new RecentKeys(REMEMBERED_EVENTS);
 
   const deliver = (raw: unknown): void => {
     const event = raw as EngineEvent;
     const time = eventTime(event);
-    const key = `${event.Actor?.ID ?? event.id}|${event.Action}`;
-    if (time < resumeFrom || (time === resumeFrom && seenAtResume.has(key))) return; // replayed after a reconnect
-    if (time > resumeFrom) {
-      resumeFrom = time;
-      seenAtResume = new Set();
-    }
-    seenAtResume.add(key);
+    if (!delivered.add(`${time}|${event.Actor?.ID ?? event.id}|${event.Action}`)) return; // replayed after a reconnect
+    if (time > newest) newest = time;
     const mapped = toRuntimeEvent(event);
     if (!mapped) return;
     try {
@@ -81,7 +88,7 @@ export function subscribeEvents(docker: Docker, onEvent: (event: RuntimeEvent) =
     try {
       s = await docker.getEvents({
         // The engine takes "seconds.nanoseconds"; the typings only know numbers.
-        since: formatSince(resumeFrom) as unknown as number,
+        since: formatSince(resumeFrom()) as unknown as number,
         filters: EVENT_FILTERS,
       });
     } catch (err) {
@@ -137,6 +144,20 @@ function labelsOf(attributes: Record<string, string>): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(attributes)) if (!NON_LABEL_ATTRIBUTES.has(k)) labels[k] = v;
   return labels;
+}
+
+/** A bounded set of keys in arrival order: `add` answers false for a key already present. */
+export class RecentKeys {
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly limit: number) {}
+
+  add(key: string): boolean {
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    if (this.keys.size > this.limit) this.keys.delete(this.keys.values().next().value as string);
+    return true;
+  }
 }
 
 function eventTime(event: EngineEvent): bigint {
