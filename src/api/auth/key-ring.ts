@@ -5,7 +5,7 @@ export interface ConfiguredKey extends AccessKey {
   readonly admin?: boolean;
 }
 
-/** The key pairs from configuration; later issues add temporary task-role keys. */
+/** The key pairs from configuration (temporary keys: SessionKeyRing). */
 export class StaticKeyRing implements KeyRing {
   private readonly keys: Map<string, ConfiguredKey>;
 

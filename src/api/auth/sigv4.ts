@@ -20,7 +20,11 @@ export interface AccessKey {
 }
 
 export interface KeyRing {
-  lookup(accessKeyId: string): AccessKey | undefined;
+  /**
+   * The key behind an access key id; temporary keys (ASIA...) also need the
+   * session token the request carries. `expiresAt` is checked by the verifier.
+   */
+  lookup(accessKeyId: string, sessionToken?: string): AccessKey | undefined;
 }
 
 export interface SignedRequest {
@@ -86,9 +90,10 @@ export class SigV4Verifier {
     const signedHeaders = signedHeaderList.split(';');
     if (!signedHeaders.includes('host')) throw new AuthFailure('incomplete', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
 
-    const key = this.keys.lookup(accessKeyId);
+    const sessionToken = securityToken(request);
+    const key = this.keys.lookup(accessKeyId, sessionToken);
     if (!key) throw new AuthFailure('unknown-key', 'The security token included in the request is invalid.');
-    if (key.sessionToken !== undefined && request.headers['x-amz-security-token'] !== key.sessionToken) {
+    if (key.sessionToken !== undefined && sessionToken !== key.sessionToken) {
       throw new AuthFailure('unknown-key', 'The security token included in the request is invalid.');
     }
 
@@ -122,14 +127,17 @@ export class SigV4Verifier {
     const signerKey = `${key.accessKeyId}\n${region}\n${service}`;
     let signer = this.signers.get(signerKey);
     if (!signer) {
+      // No sessionToken here: the signer would add x-amz-security-token to the canonical headers even
+      // when the client did not sign it; when it did, the header is among the signed ones already.
       signer = new SignatureV4({
-        credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}) },
+        credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
         region,
         service,
         sha256: Hash.bind(null, 'sha256'),
         applyChecksum: false,
       });
-      this.signers.set(signerKey, signer);
+      // Temporary keys are many and short-lived: only long-term keys keep a cached signer.
+      if (key.sessionToken === undefined) this.signers.set(signerKey, signer);
     }
     const headers: Record<string, string> = {};
     for (const name of signedHeaders) {
@@ -144,6 +152,14 @@ export class SigV4Verifier {
     const authorization = String((signed.headers as Record<string, string>).authorization ?? '');
     return Buffer.from(authorization.slice(authorization.lastIndexOf('Signature=') + 10), 'hex');
   }
+}
+
+/** The session token of temporary credentials: the header, or the query parameter of a presigned URL. */
+function securityToken(request: SignedRequest): string | undefined {
+  const header = request.headers['x-amz-security-token'];
+  if (typeof header === 'string') return header;
+  const mark = request.url.indexOf('?');
+  return mark < 0 ? undefined : (new URLSearchParams(request.url.slice(mark + 1)).get('X-Amz-Security-Token') ?? undefined);
 }
 
 function splitUrl(url: string): { path: string; query: Record<string, string | string[]> } {

@@ -124,6 +124,8 @@ export interface ListenerRecord {
   defaultActions: ActionRecord[];
   readonly createdAt: number;
   tags: Record<string, string>;
+  /** Tags on the listener's default rule (the default rule is not stored; AddTags may name its ARN). Written by the API. */
+  defaultRuleTags?: Record<string, string>;
 }
 
 /** ELBv2's rule conditions, in their API member names. */
