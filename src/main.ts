@@ -1,23 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { adminRoute } from './api/admin.js';
 import { StaticKeyRing } from './api/auth/key-ring.js';
+import { SessionKeyRing } from './api/auth/session-key-ring.js';
 import { SigV4Verifier } from './api/auth/sigv4.js';
 import { ecrApi } from './api/ecr/index.js';
+import { elbv2Api } from './api/elbv2/index.js';
 import { ecsApi } from './api/ecs/index.js';
 import { logsApi } from './api/logs/index.js';
 import { interruptSpotTasks, parseSpotInterruptionRequest } from './api/ecs/spot-interruption.js';
 import { Gateway, type RawRoute } from './api/gateway.js';
 import { stsApi } from './api/sts/index.js';
+import { iamApi } from './api/iam/index.js';
 import { unservedApi } from './api/unserved.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
 import { SqliteLogStore } from './adapters/log-store-sqlite/sqlite-log-store.js';
 import { FsBlobStore } from './adapters/blob-store-fs/fs-blob-store.js';
 import { HmacRegistryCredentials } from './adapters/registry-credentials-hmac/hmac-registry-credentials.js';
+import { AesGcmSecretCipher } from './adapters/secret-cipher-aes/aes-gcm-secret-cipher.js';
+import { secretsManagerApi } from './api/secretsmanager/index.js';
+import { ssmApi } from './api/ssm/index.js';
+import { TaskSecrets } from './controllers/task-secrets.js';
+import { HmacSessionCredentials } from './adapters/session-credentials-hmac/hmac-session-credentials.js';
 import { EcrLifecycleController } from './controllers/ecr-lifecycle.js';
 import { LogRetentionController } from './controllers/log-retention.js';
 import { SandboxPool } from './controllers/sandbox-pool.js';
@@ -25,7 +33,11 @@ import { ServiceScheduler } from './controllers/service-scheduler.js';
 import { TaskSupervisor } from './controllers/task-supervisor.js';
 import { SPOT_WARNING_SECONDS } from './domain/task/spot-interruption.js';
 import { LogPump } from './dataplane/log-pump.js';
+import { LoadBalancerPlane } from './dataplane/load-balancer/load-balancer-plane.js';
 import { PortForwarder } from './dataplane/port-forwarder.js';
+import { EndpointIds } from './dataplane/task-metadata/endpoint-ids.js';
+import { TaskMetadataServer } from './dataplane/task-metadata/task-metadata-server.js';
+import { IptablesTaskEndpoint } from './adapters/task-endpoint-iptables/iptables-task-endpoint.js';
 import { Registry } from './dataplane/registry/registry.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -98,8 +110,26 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const instance = instanceId(config.dataDir);
   const pool = config.sandboxPoolSize > 0 ? new SandboxPool(runtime, logger, { size: config.sandboxPoolSize, instanceId: instance }) : undefined;
   const registryCredentials = HmacRegistryCredentials.inDataDir(config.dataDir);
+  // Secret values (Secrets Manager, SecureString parameters) are sealed with this key before they reach the store.
+  const cipher = config.secretsKey ? AesGcmSecretCipher.fromOperatorKey(config.secretsKey.material, config.secretsKey.source) : AesGcmSecretCipher.inDataDir(config.dataDir);
+  // Temporary credentials (STS AssumeRole, task roles): stateless, keyed by `<dataDir>/sts.key`, so they survive restarts.
+  const sessionCredentials = HmacSessionCredentials.inDataDir(config.dataDir);
   // Set once the server listens: until then the registry cannot serve the engine's pulls.
   let listening = false;
+  // The task metadata and credentials endpoint at 169.254.170.2; the gateway (made below) answers its other paths.
+  let gatewayHandle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const taskEndpoint = new TaskMetadataServer({
+    store,
+    runtime,
+    clock,
+    logger,
+    network: new IptablesTaskEndpoint({ instanceId: instance, logger }),
+    ids: EndpointIds.inDataDir(config.dataDir),
+    sessions: sessionCredentials,
+    gateway: (req, res) => (gatewayHandle ? gatewayHandle(req, res) : res.writeHead(503).end()),
+    endpointUrl: config.taskEndpointUrl,
+  });
+  await taskEndpoint.start();
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
     stoppedRetentionMs: config.stoppedTaskRetentionMs / config.timeScale,
     instanceId: instance,
@@ -109,6 +139,10 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     registry: { host: () => (listening ? registryHost() : undefined), credentials: registryCredentials },
     // The awslogs driver: missing groups fail the task, streams are made at container start.
     logs: logStore,
+    // Container secrets, read from Secrets Manager and Parameter Store at start into that container's environment only.
+    secrets: new TaskSecrets(store, cipher, clock),
+    // Metadata URIs, task-role credentials and AWS_ENDPOINT_URL in every container; each task's address routed to the endpoint.
+    endpoint: taskEndpoint,
   });
   await supervisor.start();
   // The awslogs driver: containers' stdout and stderr into CloudWatch Logs, resumed from saved cursors.
@@ -118,7 +152,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const scheduler = new ServiceScheduler(store, clock, logger, { timeScale: config.timeScale, capacity });
   scheduler.start();
   const keys = new StaticKeyRing(config.accessKeys);
-  const verifier = new SigV4Verifier(keys);
+  // Session keys verify too, but isAdmin below asks the configured ring only: a session is never admin.
+  const verifier = new SigV4Verifier(new SessionKeyRing(keys, sessionCredentials));
 
   const isAdmin = async (req: IncomingMessage, body: Buffer) => {
     try {
@@ -143,6 +178,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // Log groups' retention policies: expired events are hidden on read and deleted by this sweep.
   const logRetention = new LogRetentionController(logStore, clock, logger, { intervalMs: 60_000 / config.timeScale });
   logRetention.start();
+  // ELBv2 load balancers: one HTTP proxy per listener on 127.0.0.1, and target health checks.
+  const loadBalancers = new LoadBalancerPlane(store, clock, logger, { timeScale: config.timeScale });
+  loadBalancers.start();
 
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
@@ -153,17 +191,22 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
           async reset() {
             // Restarting the supervisor on an empty store removes every Wharf container as an orphan.
             await lifecycle.stop();
+            await loadBalancers.stop();
             await scheduler.stop();
             await supervisor.stop();
             await logPump.stop();
             await store.wipe();
+            await taskEndpoint.resync();
             await logStore.wipe();
             await supervisor.start();
             logPump.start();
             scheduler.start();
             lifecycle.start();
+            loadBalancers.start();
           },
           health: async () => ({ version: '0.1.0' }),
+          // Where each load balancer listener is served on this host.
+          loadBalancers: async () => loadBalancers.served(),
           // ECS warns a Spot task two minutes before it is killed; the time scale shortens the wait.
           interruptSpot: (body) => interruptSpotTasks(store, parseSpotInterruptionRequest(body), { warningSeconds: SPOT_WARNING_SECONDS / config.timeScale, now: clock.now() }),
         },
@@ -173,8 +216,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   ]);
 
   // Services whose issues have not landed yet still answer, naming the operation.
-  const later = ['application-autoscaling', 'secretsmanager', 'ssm', 'elbv2', 'iam', 'monitoring'].map((name) => unservedApi(name));
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi(), ...later], verifier, clock, logger, rawRoutes });
+  const later = ['application-autoscaling', 'monitoring'].map((name) => unservedApi(name));
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher }), elbv2Api({ store }), ...later], verifier, clock, logger, rawRoutes });
+  gatewayHandle = gateway.handle;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -195,9 +239,11 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       });
       registry.stop();
       await lifecycle.stop();
+      await loadBalancers.stop();
       // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
       await scheduler.stop();
       await supervisor.stop();
+      await taskEndpoint.stop();
       await logPump.stop();
       await logRetention.stop();
       await store.close();

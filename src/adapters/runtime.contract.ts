@@ -309,6 +309,19 @@ export function runRuntimeContract(name: string, newRuntime: () => Promise<Conta
       assert.equal(await rt.inspectContainer(sandbox.containerId), undefined);
       await rt.removeSandbox(sandbox);
     });
+
+    test('containerStats reports the engine stats document of a busy container; a missing one has none', async () => {
+      const sandbox = await newSandbox({ memoryMiB: 128 });
+      const id = await runContainer(sandbox, { command: ['sh', '-c', 'while :; do :; done'] });
+      const stats = (await rt.containerStats(id)) as any;
+      assert.ok(stats, 'stats of a running container');
+      assert.ok(stats.cpu_stats.cpu_usage.total_usage > 0, 'cpu used');
+      assert.ok(stats.memory_stats.usage > 0, 'memory used');
+      assert.ok(stats.precpu_stats, 'the previous sample, for a CPU rate');
+      assert.ok(typeof stats.read === 'string');
+      await rt.removeContainer(id);
+      assert.equal(await rt.containerStats(id), undefined);
+    });
   });
 }
 

@@ -11,6 +11,8 @@ export interface AdminActions {
    * the ARNs interrupted and the warning before their containers are killed.
    */
   interruptSpot(body: unknown): Promise<{ interrupted: string[]; warningSeconds: number }>;
+  /** Where each ELBv2 listener is served on this host (its load balancer's DNS name, bound port, URL). */
+  loadBalancers?(): Promise<readonly object[]>;
 }
 
 function isLoopback(req: IncomingMessage): boolean {
@@ -28,6 +30,10 @@ export function adminRoute(actions: AdminActions, isAdmin: (req: IncomingMessage
     const path = (req.url ?? '').split('?')[0];
     if (path === '/_wharf/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       return send(res, 200, { status: 'ok', ...(await actions.health()) });
+    }
+    // Read-only, like health: tests and users find a listener's bound port here.
+    if (path === '/_wharf/load-balancers' && (req.method === 'GET' || req.method === 'HEAD') && actions.loadBalancers) {
+      return send(res, 200, { listeners: await actions.loadBalancers() });
     }
     if (path === '/_wharf/reset' && req.method === 'POST') {
       const body = await readBody();
@@ -56,7 +62,7 @@ export function adminRoute(actions: AdminActions, isAdmin: (req: IncomingMessage
     }
     send(res, 404, {
       __type: 'UnknownOperationException',
-      message: `No admin endpoint ${req.method} ${path}. Try GET /_wharf/health, POST /_wharf/reset or POST /_wharf/spot-interruption.`,
+      message: `No admin endpoint ${req.method} ${path}. Try GET /_wharf/health, GET /_wharf/load-balancers, POST /_wharf/reset or POST /_wharf/spot-interruption.`,
     });
   };
 }

@@ -52,3 +52,30 @@ test('timeScale must be a positive finite number, and the error says what to pas
     assert.throws(() => loadConfig({ config: file }, {}), /timeScale in the config file must be a positive number/, String(bad));
   }
 });
+
+test('tasks get AWS_ENDPOINT_URL unless WHARF_TASK_ENDPOINT_URL turns it off', () => {
+  assert.equal(loadConfig({}, {}).taskEndpointUrl, true);
+  assert.equal(loadConfig({}, { WHARF_TASK_ENDPOINT_URL: 'on' }).taskEndpointUrl, true);
+  for (const off of ['off', 'OFF', 'false', '0', 'no']) assert.equal(loadConfig({}, { WHARF_TASK_ENDPOINT_URL: off }).taskEndpointUrl, false, off);
+});
+
+test('the secrets key: WHARF_SECRETS_KEY, else a key file; a data directory key others can read stops start-up', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-config-key-'));
+  try {
+    assert.equal(loadConfig({ 'data-dir': dir }, {}).secretsKey, undefined);
+    const fromEnv = loadConfig({ 'data-dir': dir }, { WHARF_SECRETS_KEY: 'a'.repeat(64) }).secretsKey!;
+    assert.deepEqual([fromEnv.source, fromEnv.material.toString()], ['WHARF_SECRETS_KEY', 'a'.repeat(64)]);
+    const keyFile = join(dir, 'operator.key');
+    writeFileSync(keyFile, Buffer.alloc(32, 7));
+    assert.equal(loadConfig({ 'data-dir': dir }, { WHARF_SECRETS_KEY_FILE: keyFile }).secretsKey!.material.length, 32);
+    assert.throws(() => loadConfig({ 'data-dir': dir }, { WHARF_SECRETS_KEY_FILE: join(dir, 'absent.key') }), ConfigError);
+
+    writeFileSync(join(dir, 'secrets.key'), Buffer.alloc(32, 1), { mode: 0o644 });
+    assert.throws(() => loadConfig({ 'data-dir': dir }, {}), (error: Error) => error instanceof ConfigError && /chmod 600/.test(error.message));
+    rmSync(join(dir, 'secrets.key'));
+    writeFileSync(join(dir, 'secrets.key'), Buffer.alloc(16, 1), { mode: 0o600 });
+    assert.throws(() => loadConfig({ 'data-dir': dir }, {}), (error: Error) => error instanceof ConfigError && /exactly 32 bytes/.test(error.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { ConfiguredKey } from '../api/auth/key-ring.js';
 
 export const DEFAULT_ACCOUNT = '123456789012';
@@ -30,6 +30,17 @@ export interface WharfConfig {
    * divided by this, for development and tests; it changes how long waits are, never what happens. 1: as ECS.
    */
   readonly timeScale: number;
+  /**
+   * Whether task containers get AWS_ENDPOINT_URL=http://169.254.170.2, so unmodified SDKs call this
+   * Wharf's APIs. On unless WHARF_TASK_ENDPOINT_URL is off (false, 0, no).
+   */
+  readonly taskEndpointUrl: boolean;
+  /**
+   * The key secret values are sealed with, when the operator supplies it (32 bytes: raw, base64 or hex):
+   * WHARF_SECRETS_KEY (the key's text), else --secrets-key-file / WHARF_SECRETS_KEY_FILE / `secretsKeyFile`.
+   * Absent: `<dataDir>/secrets.key`, made on first start.
+   */
+  readonly secretsKey?: { readonly source: string; readonly material: Buffer };
 }
 
 export class ConfigError extends Error {}
@@ -40,6 +51,7 @@ interface ConfigFile {
   dataDir?: string;
   logLevel?: string;
   timeScale?: number;
+  secretsKeyFile?: string;
   accessKeys?: { accessKeyId: string; secretAccessKey: string; account?: string; admin?: boolean }[];
 }
 
@@ -53,13 +65,14 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
   const portText = flags.port ?? env.WHARF_PORT ?? (file.port !== undefined ? String(file.port) : undefined) ?? '4566';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a TCP port number (0-65535), got '${portText}'.`);
+  const dataDir = resolve(flags['data-dir'] ?? env.WHARF_DATA_DIR ?? file.dataDir ?? '.wharf');
   const keys: ConfiguredKey[] = [DEFAULT_KEY];
   for (const key of file.accessKeys ?? []) keys.push({ accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, account: key.account ?? DEFAULT_ACCOUNT, admin: key.admin ?? false });
   keys.push(...parseAccessKeys(env.WHARF_ACCESS_KEYS ?? ''));
   return {
     host: flags.host ?? env.WHARF_HOST ?? file.host ?? '127.0.0.1',
     port,
-    dataDir: resolve(flags['data-dir'] ?? env.WHARF_DATA_DIR ?? file.dataDir ?? '.wharf'),
+    dataDir,
     accessKeys: keys,
     logLevel: flags['log-level'] ?? env.WHARF_LOG_LEVEL ?? file.logLevel ?? 'info',
     ...(env.WHARF_DOCKER_SOCKET ? { dockerSocket: env.WHARF_DOCKER_SOCKET } : {}),
@@ -70,7 +83,23 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
       ...optionalPositive('WHARF_CAPACITY_MEMORY_MIB', env.WHARF_CAPACITY_MEMORY_MIB, (value) => ({ memoryMiB: value })),
     },
     timeScale: parseTimeScale(flags['time-scale'], env.WHARF_TIME_SCALE, file.timeScale),
+    taskEndpointUrl: !/^(off|false|0|no)$/i.test(env.WHARF_TASK_ENDPOINT_URL ?? ''),
+    ...secretsKey(flags['secrets-key-file'] ?? env.WHARF_SECRETS_KEY_FILE ?? file.secretsKeyFile, env.WHARF_SECRETS_KEY, dataDir),
   };
+}
+
+/** The operator's secrets key, read now so a wrong path fails at start-up, not at the first secret. */
+function secretsKey(file: string | undefined, text: string | undefined, dataDir: string): { secretsKey?: { source: string; material: Buffer } } {
+  if (text !== undefined && text !== '') return { secretsKey: { source: 'WHARF_SECRETS_KEY', material: Buffer.from(text, 'utf8') } };
+  if (file === undefined || file === '') {
+    checkDataDirSecretsKey(join(dataDir, 'secrets.key'));
+    return {};
+  }
+  try {
+    return { secretsKey: { source: `the secrets key file ${file}`, material: readFileSync(file) } };
+  } catch (error) {
+    throw new ConfigError(`Cannot read the secrets key file ${file}: ${(error as Error).message}`);
+  }
 }
 
 /** `--time-scale` > `WHARF_TIME_SCALE` > the file's `timeScale` > 1; a positive finite number. */
@@ -89,6 +118,20 @@ function optionalPositive<T>(name: string, text: string | undefined, wrap: (valu
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive whole number, got '${text}'.`);
   return wrap(value);
+}
+
+/**
+ * The data directory's own key must be owner-only and 32 bytes: refused here, with the fix, rather
+ * than used (it may have leaked) or replaced (every sealed secret would be lost).
+ */
+function checkDataDirSecretsKey(path: string): void {
+  if (!existsSync(path)) return;
+  const stat = statSync(path);
+  const mode = stat.mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(`${path} is readable by others (mode ${mode.toString(8).padStart(4, '0')}). Run chmod 600 on it, and replace the key if it may have leaked.`);
+  }
+  if (stat.size !== 32) throw new ConfigError(`${path} must hold exactly 32 bytes, it holds ${stat.size}. Restore the right key file; without it stored secrets cannot be read.`);
 }
 
 /** `KEY:SECRET[:ACCOUNT],...` */

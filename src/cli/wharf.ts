@@ -4,10 +4,11 @@ import { startWharf } from '../main.js';
 import { ConfigError, DEFAULT_KEY, loadConfig, type WharfConfig } from './config.js';
 import { spotInterrupt } from './spot-interrupt.js';
 
-const USAGE = `Usage: wharf up [--host H] [--port P] [--data-dir DIR] [--config FILE] [--log-level LEVEL] [--time-scale N]
+const USAGE = `Usage: wharf up [--host H] [--port P] [--data-dir DIR] [--config FILE] [--log-level LEVEL] [--time-scale N] [--secrets-key-file FILE]
 
 Starts Wharf, the local ECS + Fargate, in the foreground. Ctrl-C stops it.
 --time-scale N divides every wait ECS imposes by N (default 1; for development and tests).
+--secrets-key-file FILE: the 32-byte key that seals secret values at rest (default: <data dir>/secrets.key, made on first start).
 Environment: WHARF_HOST, WHARF_PORT, WHARF_DATA_DIR, WHARF_CONFIG, WHARF_LOG_LEVEL, WHARF_TIME_SCALE,
 WHARF_ACCESS_KEYS="KEY:SECRET[:ACCOUNT],..." (more key pairs beside the default one).
 
@@ -45,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         'log-level': { type: 'string' },
         'time-scale': { type: 'string' },
+        'secrets-key-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

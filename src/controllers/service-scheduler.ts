@@ -1,11 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Cluster } from '../domain/ecs/cluster.js';
 import { inCluster, KIND, taskDefinitionIdOfArn, taskRecordId } from '../domain/ecs/record-keys.js';
+import { ELBV2_KIND, type TargetGroupRecord, type TargetHealthRecord } from '../domain/elbv2/records.js';
+import { loadBalancerHealth, targetGroupIdOf } from '../domain/service/load-balancing.js';
 import { scheduleService, type SchedulerIds, type ServiceTaskView, type TaskStart } from '../domain/service/scheduler.js';
 import { serviceGroup, serviceRecordId, type Service } from '../domain/service/service.js';
 import { digitsFrom } from '../domain/service/service-events.js';
 import type { Tag } from '../domain/ecs/tags.js';
-import { requestStop } from '../domain/task/lifecycle.js';
+import { requestStop, withDrainUntil } from '../domain/task/lifecycle.js';
 import { planRunTask, type RunnableDefinition } from '../domain/task/run-task.js';
 import type { Task } from '../domain/task/task.js';
 import type { Clock } from '../ports/clock.js';
@@ -37,8 +39,24 @@ function parseKey(key: string): { scope: Scope; id: string } {
   return { scope: { account, region }, id };
 }
 
-function viewOf(task: Task): ServiceTaskView {
+/** The target groups of one service as read: records with their versions, and the health checker's findings. */
+interface Balancing {
+  readonly groups: Map<string, { id: string; version: number; doc: TargetGroupRecord }>;
+  readonly health: Map<string, TargetHealthRecord>;
+}
+
+/** The task's ENI address: what it is registered under in an `ip` target group. */
+function privateIpOf(task: Task): string | undefined {
+  return task.containers.flatMap((container) => container.networkInterfaces)[0]?.privateIpv4Address ?? task.wharf.sandbox?.ipv4Address;
+}
+
+function viewOf(task: Task, service: Service, balancing: Balancing | undefined, now: number): ServiceTaskView {
+  const privateIp = privateIpOf(task);
+  const groups = balancing ? new Map([...balancing.groups].map(([arn, record]) => [arn, record.doc])) : undefined;
   return {
+    ...(privateIp ? { privateIp } : {}),
+    ...(task.wharf.drainUntil !== undefined ? { drainUntil: task.wharf.drainUntil } : {}),
+    ...(balancing && groups ? { loadBalancer: loadBalancerHealth(service.loadBalancers, privateIp, groups, balancing.health, now) } : {}),
     taskId: task.wharf.taskId,
     deploymentId: task.startedBy,
     lastStatus: task.lastStatus,
@@ -84,6 +102,9 @@ export class ServiceScheduler {
   start(): void {
     this.unsubscribers.push(this.store.watch(KIND.service, (change) => this.queue.add(serviceKey(change.scope, change.id))));
     this.unsubscribers.push(this.store.watch(KIND.task, (change) => void this.wakeOwner(change.scope, change.id)));
+    // Health-check results decide deployments and replacements; a changed target group (attributes, deletion) may too.
+    this.unsubscribers.push(this.store.watch(ELBV2_KIND.targetHealth, (change) => void this.wakeBalanced(change.scope, change.id)));
+    this.unsubscribers.push(this.store.watch(ELBV2_KIND.targetGroup, (change) => void this.wakeBalanced(change.scope, change.id)));
     this.queue.start();
   }
 
@@ -103,6 +124,34 @@ export class ServiceScheduler {
     }
   }
 
+  /** A target group (or its health) changed: the services registered in it reconcile. */
+  private async wakeBalanced(scope: Scope, targetGroupId: string): Promise<void> {
+    try {
+      for (const record of await this.store.list<Service>(KIND.service, scope)) {
+        if (record.doc.status === 'INACTIVE') continue;
+        if (record.doc.loadBalancers.some((lb) => targetGroupIdOf(lb.targetGroupArn, scope) === targetGroupId)) this.queue.add(serviceKey(scope, record.id));
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not find the services of a changed target group');
+    }
+  }
+
+  /** The service's target groups (those that still exist) and their health records. */
+  private async readBalancing(scope: Scope, service: Service): Promise<Balancing | undefined> {
+    if (service.loadBalancers.length === 0) return undefined;
+    const balancing: Balancing = { groups: new Map(), health: new Map() };
+    for (const arn of new Set(service.loadBalancers.map((lb) => lb.targetGroupArn))) {
+      const id = targetGroupIdOf(arn, scope);
+      if (!id) continue;
+      const group = await this.store.get<TargetGroupRecord>(ELBV2_KIND.targetGroup, scope, id);
+      if (!group || group.doc.targetGroupArn !== arn) continue;
+      balancing.groups.set(arn, { id, version: group.version, doc: group.doc });
+      const health = await this.store.get<TargetHealthRecord>(ELBV2_KIND.targetHealth, scope, id);
+      if (health) balancing.health.set(arn, health.doc);
+    }
+    return balancing;
+  }
+
   private async freeCapacity(): Promise<{ cpuUnits: number; memoryMiB: number }> {
     const limit = await this.options.capacity();
     const active = (await this.store.listAll<Task>(KIND.task)).filter((record) => record.doc.lastStatus !== 'STOPPED');
@@ -117,12 +166,14 @@ export class ServiceScheduler {
     const service = record.doc;
     const group = serviceGroup(service.serviceName);
     const tasks = (await this.store.list<Task>(KIND.task, scope, { prefix: inCluster(service.wharf.clusterName) })).filter((task) => task.doc.group === group);
+    const balancing = await this.readBalancing(scope, service);
     const now = this.clock.now();
-    const plan = scheduleService(service, tasks.map((task) => viewOf(task.doc)), {
+    const plan = scheduleService(service, tasks.map((task) => viewOf(task.doc, service, balancing, now.getTime())), {
       now: now.getTime(),
       timeScale: this.options.timeScale,
       ids,
       free: await this.freeCapacity(),
+      ...(balancing ? { targetGroups: new Map([...balancing.groups].map(([arn, record]) => [arn, record.doc])) } : {}),
     });
 
     const ops: WriteOp[] = [];
@@ -130,9 +181,24 @@ export class ServiceScheduler {
       const task = await this.buildTask(scope, plan.service, start, now);
       ops.push({ op: 'put', kind: KIND.task, scope, id: taskRecordId(service.wharf.clusterName, task.wharf.taskId), doc: task, expect: 'absent' });
     }
+    const stopped = new Set<string>();
     for (const stop of plan.stop) {
       const taskRecord = tasks.find((task) => task.doc.wharf.taskId === stop.taskId)!;
-      ops.push({ op: 'put', kind: KIND.task, scope, id: taskRecord.id, doc: requestStop(taskRecord.doc, stop.stopCode, stop.reason, now), expect: taskRecord.version });
+      let doc = requestStop(taskRecord.doc, stop.stopCode, stop.reason, now);
+      const drainUntil = plan.drainUntil.get(stop.taskId);
+      if (drainUntil !== undefined) doc = withDrainUntil(doc, drainUntil);
+      ops.push({ op: 'put', kind: KIND.task, scope, id: taskRecord.id, doc, expect: taskRecord.version });
+      stopped.add(stop.taskId);
+    }
+    // Tasks stopped by someone else (StopTask, an exited container) drain too: the supervisor waits for this deadline.
+    for (const [taskId, drainUntil] of plan.drainUntil) {
+      if (stopped.has(taskId)) continue;
+      const taskRecord = tasks.find((task) => task.doc.wharf.taskId === taskId);
+      if (taskRecord) ops.push({ op: 'put', kind: KIND.task, scope, id: taskRecord.id, doc: withDrainUntil(taskRecord.doc, drainUntil), expect: taskRecord.version });
+    }
+    for (const [arn, targets] of plan.targets) {
+      const group = balancing?.groups.get(arn);
+      if (group) ops.push({ op: 'put', kind: ELBV2_KIND.targetGroup, scope, id: group.id, doc: { ...group.doc, targets }, expect: group.version });
     }
     if (plan.service !== service) ops.push({ op: 'put', kind: KIND.service, scope, id, doc: plan.service, expect: record.version });
     if (ops.length > 0) {

@@ -5,6 +5,7 @@ import {
   dependencyReadiness,
   failPull,
   failSecrets,
+  markDeactivating,
   markExecutionStopped,
   markPulled,
   markPullStarted,
@@ -18,16 +19,19 @@ import {
   withHostPorts,
   type ContainerObservation,
 } from '../domain/task/lifecycle.js';
+import { serviceRecordId, type Service } from '../domain/service/service.js';
 import { awslogsConfig, awslogsStreamName, MISSING_LOG_GROUP_REASON } from '../domain/task/awslogs.js';
 import type { ContainerPlan, Task } from '../domain/task/task.js';
 import type { RegistryCredentials } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { HostPortPublisher } from '../ports/host-ports.js';
 import type { LogSink } from '../ports/log-store.js';
+import type { TaskEndpoint } from '../ports/task-endpoint.js';
 import type { Logger } from '../ports/logger.js';
 import { ImagePullError, WHARF_LABELS, type ContainerRuntime, type ContainerState, type RegistryAuth } from '../ports/runtime.js';
 import { StaleWriteError, type Scope, type Store } from '../ports/store.js';
 import type { SandboxPool } from './sandbox-pool.js';
+import type { TaskSecrets } from './task-secrets.js';
 import { againAfter, done, WorkQueue, type ReconcileResult } from './work-queue.js';
 
 export interface TaskSupervisorOptions {
@@ -53,6 +57,14 @@ export interface TaskSupervisorOptions {
    * stream is made when it starts. Without it awslogs is not checked.
    */
   readonly logs?: LogSink;
+  /**
+   * Resolves containers' `secrets` from Secrets Manager and Parameter Store at
+   * start; the values go only into the container's environment. Without it a
+   * task with secrets fails to start.
+   */
+  readonly secrets?: TaskSecrets;
+  /** The task metadata and credentials endpoint (169.254.170.2): its variables and per-task routing. */
+  readonly endpoint?: TaskEndpoint;
 }
 
 /** Where the engine gets one task-definition image from. */
@@ -63,6 +75,9 @@ interface ImageSource {
   /** For a registry pull: the repository the pulled digest is pinned to. */
   readonly repository?: string;
 }
+
+/** How long a stopping load-balanced task waits for the service scheduler to set its drain deadline. */
+const DRAIN_DEADLINE_WAIT_MS = 10_000;
 
 /** A task's queue key: its scope and store id. The same string labels its containers. */
 export function taskKey(scope: Scope, id: string): string {
@@ -180,7 +195,7 @@ export class TaskSupervisor {
     }
     const task = record.doc;
     if (task.lastStatus === 'STOPPED') return this.expire(scope, id, key, task);
-    if (task.desiredStatus === 'STOPPED') return this.stopTask(scope, id, key);
+    if (task.desiredStatus === 'STOPPED') return (await this.drainFirst(scope, id, task)) ?? this.stopTask(scope, id, key);
     switch (task.lastStatus) {
       case 'PROVISIONING':
         return this.provision(scope, id, key, task);
@@ -246,13 +261,9 @@ export class TaskSupervisor {
   private async startContainers(scope: Scope, id: string, key: string): Promise<ReconcileResult> {
     let task = (await this.store.get<Task>(KIND.task, scope, id))!.doc;
     await this.ensurePublished(scope, id, key, task);
-    const withSecrets = task.wharf.containerPlans.filter((plan) => plan.secrets.length > 0);
-    if (withSecrets.length > 0) {
-      // Secrets Manager and Parameter Store arrive with their issue; running without the secrets would be worse than not running.
-      const detail = `execution resource retrieval failed: Wharf cannot resolve secrets yet (container ${withSecrets[0]!.name}: ${withSecrets[0]!.secrets[0]!.valueFrom})`;
-      await this.update(scope, id, (current) => failSecrets(current, detail, this.clock.now()));
-      return againAfter(0);
-    }
+    // Before anything is pulled or created; a secret that cannot be read stops the task as ECS does.
+    const secretEnvironments = await this.resolveSecrets(scope, id, task);
+    if (!secretEnvironments) return againAfter(0);
     const withFiles = task.wharf.containerPlans.find((plan) => plan.environmentFiles.length > 0);
     if (withFiles) {
       // ECS downloads environment files from S3, which Wharf does not serve: say so rather than start without them.
@@ -291,6 +302,8 @@ export class TaskSupervisor {
 
     task = (await this.observe(scope, id)) ?? task;
     if (task.desiredStatus === 'STOPPED') return againAfter(0);
+    // Before any container starts, so an SDK asking for credentials at once is answered.
+    if (task.wharf.sandbox) await this.options.endpoint?.open(task.wharf.sandbox.ipv4Address);
     for (const plan of task.wharf.containerPlans) {
       if (task.wharf.containerIds[plan.name]) continue;
       const readiness = dependencyReadiness(plan, task.containers);
@@ -299,7 +312,10 @@ export class TaskSupervisor {
         await this.update(scope, id, (current) => requestStop(current, 'TaskFailedToStart', `DependencyFailedError: container ${plan.name}: ${readiness.reason}`, this.clock.now()));
         return againAfter(0);
       }
-      const containerId = await this.runtime.createContainer(this.containerSpec(task, plan, key));
+      const spec = this.containerSpec(task, plan, key);
+      // The metadata endpoint's variables, as the agent sets them; the task definition's own win.
+      const endpointEnvironment = (await this.options.endpoint?.environment(task, plan.name)) ?? {};
+      const containerId = await this.runtime.createContainer({ ...spec, environment: { ...endpointEnvironment, ...spec.environment, ...secretEnvironments.get(plan.name) } });
       task = (await this.update(scope, id, (current) => recordContainerId(current, plan.name, containerId)))!;
       const logs = awslogsConfig(plan.logConfiguration, scope.region);
       if (logs && this.options.logs) {
@@ -315,6 +331,32 @@ export class TaskSupervisor {
     task = (await this.update(scope, id, (current) => markRunningIfStarted(current, this.clock.now()))) ?? task;
     // Waiting on a dependency: events wake us sooner, this is the fallback.
     return task.lastStatus === 'RUNNING' ? againAfter(60_000) : againAfter(1_000);
+  }
+
+  /**
+   * Each not-yet-created container's secrets, resolved now (in memory only:
+   * never written to the task, logged, or kept past this reconcile).
+   * Undefined when one could not be read and the task was failed.
+   */
+  private async resolveSecrets(scope: Scope, id: string, task: Task): Promise<Map<string, Record<string, string>> | undefined> {
+    const environments = new Map<string, Record<string, string>>();
+    for (const plan of task.wharf.containerPlans) {
+      const logSecrets = plan.logConfiguration?.secretOptions ?? [];
+      if ((plan.secrets.length === 0 && logSecrets.length === 0) || task.wharf.containerIds[plan.name]) continue;
+      // Log secretOptions are read (a missing one fails the task as in ECS); Wharf's log pump needs none of their values.
+      for (const [references, forEnvironment] of [[plan.secrets, true], [logSecrets, false]] as const) {
+        if (references.length === 0) continue;
+        const resolution = this.options.secrets
+          ? await this.options.secrets.resolve(scope, references)
+          : { failure: `execution resource retrieval failed: this Wharf resolves no secrets (container ${plan.name})` };
+        if ('failure' in resolution) {
+          await this.update(scope, id, (current) => failSecrets(current, resolution.failure, this.clock.now()));
+          return undefined;
+        }
+        if (forEnvironment) environments.set(plan.name, resolution.environment);
+      }
+    }
+    return environments;
   }
 
   /**
@@ -409,6 +451,35 @@ export class TaskSupervisor {
     return this.update(scope, id, (current) => applyObservations(current, observed, this.clock.now()));
   }
 
+  /**
+   * A running task of a service behind a load balancer drains before its
+   * containers stop: the service scheduler deregisters its targets and puts
+   * the end of the deregistration delay on the task (`drainUntil`, which wakes
+   * it); until then it stays DEACTIVATING, so in-flight requests finish. Kept
+   * in the record, so a restart waits out the same deadline. Undefined: stop now.
+   */
+  private async drainFirst(scope: Scope, id: string, task: Task): Promise<ReconcileResult | undefined> {
+    if (task.lastStatus !== 'RUNNING' && task.lastStatus !== 'DEACTIVATING') return undefined;
+    const now = this.clock.now().getTime();
+    let wait: number;
+    if (task.wharf.drainUntil !== undefined) {
+      wait = task.wharf.drainUntil - now;
+    } else {
+      if (!(await this.behindLoadBalancer(scope, task))) return undefined;
+      // The scheduler answers within moments; should it not, the task stops rather than hang.
+      wait = (task.wharf.stopRequestedAt ?? now) + DRAIN_DEADLINE_WAIT_MS - now;
+    }
+    if (wait <= 0) return undefined;
+    await this.update(scope, id, (current) => markDeactivating(current));
+    return againAfter(wait);
+  }
+
+  private async behindLoadBalancer(scope: Scope, task: Task): Promise<boolean> {
+    if (!task.group.startsWith('service:')) return false;
+    const service = await this.store.get<Service>(KIND.service, scope, serviceRecordId(task.wharf.clusterName, task.group.slice('service:'.length)));
+    return (service?.doc.loadBalancers?.length ?? 0) > 0;
+  }
+
   private async stopTask(scope: Scope, id: string, key: string): Promise<ReconcileResult> {
     let task = (await this.update(scope, id, (current) => markStopping(current, this.clock.now())))!;
     // SIGTERM now, SIGKILL after the grace: each container's stopTimeout, or the stop's own (a Spot interruption's warning).
@@ -424,6 +495,8 @@ export class TaskSupervisor {
     // The network namespace goes last; the stopped containers stay for the retention period (docker logs still works).
     await this.options.publisher.unpublish(key);
     if (task.wharf.sandbox) await this.runtime.stopContainer(task.wharf.sandbox.containerId, 1);
+    // The address is free for another task now: it no longer reaches this task's metadata.
+    if (task.wharf.sandbox) await this.options.endpoint?.close(task.wharf.sandbox.ipv4Address);
     await this.update(scope, id, (current) => (current.lastStatus === 'DEPROVISIONING' ? markStopped(current, this.clock.now()) : current));
     this.logger.info({ task: task.taskArn, key, stopCode: task.stopCode }, 'task stopped');
     return againAfter(0);

@@ -72,7 +72,7 @@ describe('task settings reach the engine; capacity, container instances and refu
     await wharf.aws(['ecs', 'wait', 'tasks-stopped', '--cluster', 'settings', '--tasks', ...result.tasks!.map((t) => t.taskArn!)]);
   });
 
-  test('secrets and environment files cannot be resolved yet: the task fails to start, saying why', async () => {
+  test('a secret that does not exist and S3 environment files (no S3 here) stop the task before it starts, saying why', async () => {
     await wharf.ecs().send(new RegisterTaskDefinitionCommand({
       family: 'secretive', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
       containerDefinitions: [{ name: 'app', image, secrets: [{ name: 'DB_PASSWORD', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-password' }] }],

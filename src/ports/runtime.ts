@@ -158,6 +158,9 @@ export interface EnsuredImage {
   readonly repoDigest?: string;
 }
 
+/** The Docker Engine API's container stats document (read, cpu_stats, precpu_stats, memory_stats, networks, ...). */
+export type ContainerStats = Readonly<Record<string, unknown>>;
+
 export interface HostCapacity {
   readonly cpuUnits: number;
   readonly memoryMiB: number;
@@ -197,6 +200,13 @@ export interface ContainerRuntime {
    * a stopped container's output is drained. A missing container yields nothing.
    */
   followLogs(containerId: string, options?: FollowLogsOptions): AsyncIterable<ContainerLogLine>;
+  /**
+   * One sample of the container's resource use in the Docker Engine API's
+   * stats shape (what the ECS agent serves at the metadata endpoint's
+   * `/stats`: cpu_stats with precpu_stats, memory_stats, networks, ...);
+   * undefined for a missing container.
+   */
+  containerStats(id: string): Promise<ContainerStats | undefined>;
   /** Streams start/die/oom/health events of managed containers; reconnects on its own. Returns a stop function. */
   subscribe(onEvent: (event: RuntimeEvent) => void): () => void;
 }

@@ -12,6 +12,7 @@ import {
   WHARF_LABELS,
   type ContainerRuntime,
   type ContainerSpec,
+  type ContainerStats,
   type ContainerLogLine,
   type ContainerState,
   type EnsuredImage,
@@ -31,6 +32,7 @@ import { ensureTaskNetwork, type TaskNetwork } from './network.js';
 import { followContainerLogs } from './logs.js';
 import { ensurePauseImage } from './pause-image.js';
 import { pauseContainerOptions, readSandboxAddresses } from './sandbox.js';
+import { containerStats } from './stats.js';
 import { cgroupLayout, TaskCgroups, taskCgroupParent } from './task-cgroup.js';
 
 export interface DockerRuntimeOptions {
@@ -176,6 +178,10 @@ export class DockerRuntime implements ContainerRuntime {
 
   followLogs(containerId: string, options?: FollowLogsOptions): AsyncIterable<ContainerLogLine> {
     return followContainerLogs(this.docker, containerId, options);
+  }
+
+  containerStats(id: string): Promise<ContainerStats | undefined> {
+    return containerStats(this.docker, id);
   }
 
   subscribe(onEvent: (event: RuntimeEvent) => void): () => void {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { parseArn } from '../../domain/arn.js';
 import type { Cluster } from '../../domain/ecs/cluster.js';
+import { ELBV2_KIND, type TargetGroupRecord } from '../../domain/elbv2/records.js';
 import { AwsError, invalidParameter } from '../../domain/errors.js';
+import { checkLoadBalancers, targetGroupIdOf, type LoadBalancerInput, type ServiceLoadBalancer } from '../../domain/service/load-balancing.js';
 import { serviceRecordId, type Service } from '../../domain/service/service.js';
 import { digitsFrom } from '../../domain/service/service-events.js';
 import {
@@ -77,6 +79,19 @@ export function serviceHandlers(store: Store) {
     };
   }
 
+  /** ECS's checks of `loadBalancers`: the target groups (in this account and region) and the task definition's containers. */
+  async function checkedLoadBalancers(ctx: RequestContext, inputs: readonly LoadBalancerInput[], taskDefinition: string): Promise<ServiceLoadBalancer[]> {
+    if (inputs.length === 0) return [];
+    const definition = (await resolveTaskDefinition(store, ctx.scope, taskDefinition))?.doc.taskDefinition as unknown as RunnableDefinition | undefined;
+    const targetGroups = new Map<string, TargetGroupRecord>();
+    for (const input of inputs) {
+      const id = input.targetGroupArn ? targetGroupIdOf(input.targetGroupArn, ctx.scope) : undefined;
+      const record = id ? await store.get<TargetGroupRecord>(ELBV2_KIND.targetGroup, ctx.scope, id) : undefined;
+      if (record && record.doc.targetGroupArn === input.targetGroupArn) targetGroups.set(input.targetGroupArn, record.doc);
+    }
+    return checkLoadBalancers(inputs, { targetGroups, networkMode: definition?.networkMode, containerDefinitions: definition?.containerDefinitions ?? [] });
+  }
+
   function changeContext(ctx: RequestContext, cluster: Cluster): ChangeContext {
     return {
       region: ctx.scope.region,
@@ -100,11 +115,12 @@ export function serviceHandlers(store: Store) {
         ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
       };
       const revision = await resolveRevision(ctx, cluster, input.taskDefinition!, launch);
+      const loadBalancers = await checkedLoadBalancers(ctx, input.loadBalancers ?? [], revision.taskDefinitionArn);
       return retryOnStale(async () => {
         const existing = await findService(store, ctx.scope, cluster.clusterName, input.serviceName);
         // A name is free again once its service is INACTIVE.
         if (existing && existing.doc.status !== 'INACTIVE') throw invalidParameter('Creation of service was not idempotent.');
-        const service = newService(input, revision, changeContext(ctx, cluster));
+        const service = newService({ ...input, loadBalancers }, revision, changeContext(ctx, cluster));
         await store.write([{ op: 'put', kind: KIND.service, scope: ctx.scope, id: serviceRecordId(cluster.clusterName, service.serviceName), doc: service, expect: existing ? existing.version : 'absent' }]);
         return { service: showService(service, true) };
       });
@@ -120,10 +136,15 @@ export function serviceHandlers(store: Store) {
         let revision: ResolvedRevision | undefined;
         const definition = input.taskDefinition ? await resolveTaskDefinition(store, ctx.scope, input.taskDefinition) : undefined;
         if (input.taskDefinition && !definition) throw invalidParameter('TaskDefinition not found.');
-        if (needsNewDeployment(record.doc, input, definition?.doc.taskDefinition.taskDefinitionArn)) {
+        const taskDefinitionArn = definition?.doc.taskDefinition.taskDefinitionArn ?? record.doc.taskDefinition;
+        const loadBalancers = input.loadBalancers !== undefined ? await checkedLoadBalancers(ctx, input.loadBalancers, taskDefinitionArn) : undefined;
+        const change = loadBalancers !== undefined ? { ...input, loadBalancers } : input;
+        if (needsNewDeployment(record.doc, change, definition?.doc.taskDefinition.taskDefinitionArn)) {
           revision = await resolveRevision(ctx, cluster, input.taskDefinition ?? record.doc.taskDefinition, launchAfterUpdate(record.doc, input));
+          // A new task definition must still have the containers and ports the service's target groups point at.
+          if (loadBalancers === undefined) await checkedLoadBalancers(ctx, record.doc.loadBalancers, revision.taskDefinitionArn);
         }
-        const service = updateService(record.doc, input, revision, changeContext(ctx, cluster));
+        const service = updateService(record.doc, change, revision, changeContext(ctx, cluster));
         await store.write([{ op: 'put', kind: KIND.service, scope: ctx.scope, id: record.id, doc: service, expect: record.version }]);
         return { service: showService(service, false) };
       });

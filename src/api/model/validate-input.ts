@@ -97,7 +97,7 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
       if (shape.enum && !shape.enum.includes(value)) {
         problems.push(`Value '${describe(value)}' at '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
       }
-      checkSize(value.length, shape, path, 'length', problems, value);
+      checkSize(value.length, shape, path, 'length', problems, shape.sensitive ? undefined : value);
       if (shape.pattern) {
         const regex = compilePattern(shape.pattern);
         if (regex && !regex.test(value)) {

@@ -1,5 +1,7 @@
+import type { TargetGroupRecord, TargetRegistration } from '../elbv2/records.js';
 import type { StopCode, TaskStatus } from '../task/task-status.js';
 import { spreadByStrategy } from '../task/run-task.js';
+import { ELB_HEALTH_STOP_PREFIX, elbHealthStopReason, planTargets, type LoadBalancerHealth } from './load-balancing.js';
 import { circuitBreakerThreshold, planRolloutStep } from './rolling-update.js';
 import { applyLaunch, MAX_SERVICE_EVENTS, type Deployment, type Service, type ServiceDeploymentRecord } from './service.js';
 import { deploymentId, rolloutReasons, serviceEvents } from './service-events.js';
@@ -28,6 +30,12 @@ export interface ServiceTaskView {
   readonly stopCode?: StopCode;
   readonly stoppedReason?: string;
   readonly capacityProviderName?: string;
+  /** The task's private IPv4 address, once its ENI has one (a load balancer target's id). */
+  readonly privateIp?: string;
+  /** When a load-balanced task being stopped has drained (set once, see planTargets). */
+  readonly drainUntil?: number;
+  /** For a service with load balancers: what its target groups say about this task. */
+  readonly loadBalancer?: LoadBalancerHealth;
 }
 
 export interface SchedulerIds {
@@ -44,6 +52,8 @@ export interface SchedulerContext {
   readonly ids: SchedulerIds;
   /** What is left on the container hosts for new tasks. */
   readonly free: { readonly cpuUnits: number; readonly memoryMiB: number };
+  /** The service's target groups by ARN (those that still exist), for registering its tasks. */
+  readonly targetGroups?: ReadonlyMap<string, TargetGroupRecord>;
 }
 
 export interface TaskStart {
@@ -63,6 +73,10 @@ export interface SchedulerPlan {
   readonly service: Service;
   readonly start: readonly TaskStart[];
   readonly stop: readonly TaskStop[];
+  /** Target groups whose `targets` changed (registrations, deregistrations), by ARN. */
+  readonly targets: ReadonlyMap<string, TargetRegistration[]>;
+  /** Drain deadlines (epoch ms) for tasks on their way out, stopped in this plan or earlier. */
+  readonly drainUntil: ReadonlyMap<string, number>;
   /** When time alone will change a decision (a task becoming healthy, a back-off ending). */
   readonly recheckAfterMs?: number;
 }
@@ -90,10 +104,11 @@ export function launchBackoffMs(failures: number, timeScale: number): number {
 
 export function scheduleService(current: Service, tasks: readonly ServiceTaskView[], ctx: SchedulerContext): SchedulerPlan {
   const service = structuredClone(current) as Service;
-  if (service.status === 'INACTIVE') return { service: current, start: [], stop: [] };
+  if (service.status === 'INACTIVE') return { service: current, start: [], stop: [], targets: new Map(), drainUntil: new Map() };
   const run = new Round(service, tasks, ctx);
   if (service.status === 'DRAINING') run.drain();
   else run.schedule();
+  run.balance();
   return run.finish(current);
 }
 
@@ -104,6 +119,8 @@ class Round {
   private readonly stops: TaskStop[] = [];
   private readonly stopped = new Set<string>();
   private recheck = Infinity;
+  private targets: ReadonlyMap<string, TargetRegistration[]> = new Map();
+  private drainUntil: ReadonlyMap<string, number> = new Map();
   private readonly healthyWindow: number;
 
   constructor(
@@ -131,9 +148,14 @@ class Round {
     return this.tasks.filter((t) => t.lastStatus !== 'STOPPED' && (t.desiredStatus === 'STOPPED' || this.stopped.has(t.taskId))).length;
   }
 
-  /** ECS's rule: healthy when the containers' checks say so, else 40 s after RUNNING. */
+  /**
+   * ECS's rule: healthy when its target is healthy in every target group (if
+   * the service has load balancers) and the containers' checks say so (if they
+   * have checks); with neither, 40 s after RUNNING.
+   */
   private healthy(task: ServiceTaskView): boolean {
     if (task.lastStatus !== 'RUNNING') return false;
+    if (task.loadBalancer) return task.loadBalancer.state === 'healthy' && (!task.hasHealthCheck || task.healthStatus === 'HEALTHY');
     if (task.hasHealthCheck) return task.healthStatus === 'HEALTHY';
     const since = this.now - (task.startedAt ?? this.now);
     if (since < this.healthyWindow) this.wake(this.healthyWindow - since);
@@ -206,7 +228,7 @@ class Round {
 
   private failedToStart(task: ServiceTaskView): boolean {
     if (task.desiredStatus !== 'STOPPED') return false;
-    if (task.stopCode === 'ServiceSchedulerInitiated') return task.stoppedReason === HEALTH_CHECK_STOP_REASON;
+    if (task.stopCode === 'ServiceSchedulerInitiated') return task.stoppedReason === HEALTH_CHECK_STOP_REASON || (task.stoppedReason?.startsWith(ELB_HEALTH_STOP_PREFIX) ?? false);
     if (task.stopCode === 'TaskFailedToStart') return true;
     if (task.stopCode !== 'EssentialContainerExited') return false;
     // An essential container that exits before the task could count as healthy is a failed launch.
@@ -306,18 +328,27 @@ class Round {
     return true;
   }
 
-  /** A service replaces tasks whose essential containers fail their health checks, after the grace period. */
+  /**
+   * A service replaces tasks whose target is unhealthy in a target group, or
+   * whose essential containers fail their health checks, after the grace period.
+   */
   private replaceUnhealthy() {
     const graceMs = ((this.service.healthCheckGracePeriodSeconds ?? 0) * 1000) / this.ctx.timeScale;
     for (const task of this.live()) {
-      if (task.healthStatus !== 'UNHEALTHY' || task.lastStatus !== 'RUNNING') continue;
+      const elb = task.loadBalancer?.state === 'unhealthy' ? task.loadBalancer : undefined;
+      if ((!elb && task.healthStatus !== 'UNHEALTHY') || task.lastStatus !== 'RUNNING') continue;
       const since = this.now - (task.startedAt ?? this.now);
       if (since < graceMs) {
         this.wake(graceMs - since);
         continue;
       }
-      this.stop(task, 'ServiceSchedulerInitiated', HEALTH_CHECK_STOP_REASON);
-      this.messages.push(serviceEvents.failedHealthChecks(this.service.serviceName, task.taskId));
+      if (elb) {
+        this.stop(task, 'ServiceSchedulerInitiated', elbHealthStopReason(elb.targetGroupArn));
+        this.messages.push(serviceEvents.unhealthyInTargetGroup(this.service.serviceName, elb.port, elb.targetGroupArn, elb.reason));
+      } else {
+        this.stop(task, 'ServiceSchedulerInitiated', HEALTH_CHECK_STOP_REASON);
+        this.messages.push(serviceEvents.failedHealthChecks(this.service.serviceName, task.taskId));
+      }
     }
   }
 
@@ -481,6 +512,23 @@ class Round {
     }
   }
 
+  /** Registers staying tasks in the service's target groups and drains leaving ones (see planTargets). */
+  balance() {
+    const loadBalancers = this.service.loadBalancers;
+    if (loadBalancers.length === 0 || !this.ctx.targetGroups) return;
+    const balanced = this.tasks.map((task) => ({
+      taskId: task.taskId,
+      ...(task.privateIp ? { ip: task.privateIp } : {}),
+      lastStatus: task.lastStatus,
+      stopping: task.desiredStatus === 'STOPPED' || this.stopped.has(task.taskId),
+      ...(task.drainUntil !== undefined ? { drainUntil: task.drainUntil } : {}),
+    }));
+    const plan = planTargets(this.service.serviceName, loadBalancers, balanced, this.ctx.targetGroups, this.now);
+    this.messages.push(...plan.messages);
+    this.targets = plan.targets;
+    this.drainUntil = plan.drainUntil;
+  }
+
   finish(current: Service): SchedulerPlan {
     if (this.messages.length > 0) {
       const added = this.messages.map((message) => ({ id: this.ctx.ids.eventId(), createdAt: this.now, message })).reverse();
@@ -491,6 +539,8 @@ class Round {
       service: changed ? this.service : current,
       start: this.starts,
       stop: this.stops,
+      targets: this.targets,
+      drainUntil: this.drainUntil,
       ...(this.recheck !== Infinity ? { recheckAfterMs: Math.ceil(this.recheck) } : {}),
     };
   }

@@ -12,6 +12,7 @@ import {
   type ServiceDeploymentRecord,
   type ServiceRevision,
 } from './service.js';
+import { checkLoadBalancerInputs, type LoadBalancerInput, type ServiceLoadBalancer } from './load-balancing.js';
 import { deploymentId, rolloutReasons } from './service-events.js';
 
 /**
@@ -38,7 +39,7 @@ export interface CreateServiceInput extends LaunchSettings {
   readonly deploymentController?: { type: string };
   readonly schedulingStrategy?: string;
   readonly healthCheckGracePeriodSeconds?: number;
-  readonly loadBalancers?: { targetGroupArn?: string; loadBalancerName?: string; containerName?: string; containerPort?: number }[];
+  readonly loadBalancers?: LoadBalancerInput[];
   readonly serviceRegistries?: unknown[];
   readonly placementConstraints?: unknown[];
   readonly placementStrategy?: unknown[];
@@ -128,11 +129,8 @@ function checkCommon(input: UpdateServiceInput | CreateServiceInput): void {
   if (input.serviceConnectConfiguration?.enabled) throw new AwsError('UnsupportedFeatureException', 'Service Connect is not supported by Wharf.');
   if ((input.volumeConfigurations ?? []).length > 0) throw new AwsError('UnsupportedFeatureException', 'Amazon EBS volume configurations are not supported by Wharf.');
   if ((input.vpcLatticeConfigurations ?? []).length > 0) throw new AwsError('UnsupportedFeatureException', 'VPC Lattice configurations are not supported by Wharf.');
-  for (const lb of input.loadBalancers ?? []) {
-    // Target groups live in the ELBv2 API, which has none yet: ECS refuses a target group it cannot find.
-    const name = lb.targetGroupArn ?? lb.loadBalancerName ?? '';
-    throw invalidParameter(`The target group ${name} does not exist. Create it with the Elastic Load Balancing API first (Wharf's ELBv2 API is not available yet).`);
-  }
+  // The target groups and the task definition are the API's to check (checkLoadBalancers).
+  checkLoadBalancerInputs(input.loadBalancers);
   checkDeploymentConfiguration(input.deploymentConfiguration);
 }
 
@@ -223,12 +221,13 @@ function addDeployment(service: Service, revision: ResolvedRevision, ctx: Change
   applyLaunch(service, revision.launch);
 }
 
+/** `loadBalancers` must have been through checkLoadBalancers. */
 export function newService(input: CreateServiceInput, revision: ResolvedRevision, ctx: ChangeContext): Service {
   const service: Service = {
     serviceArn: formatArn({ service: 'ecs', region: ctx.region, account: ctx.account, resource: `service/${ctx.clusterName}/${input.serviceName}` }),
     serviceName: input.serviceName,
     clusterArn: ctx.clusterArn,
-    loadBalancers: [],
+    loadBalancers: (input.loadBalancers ?? []) as ServiceLoadBalancer[],
     serviceRegistries: input.serviceRegistries ?? [],
     status: 'ACTIVE',
     desiredCount: input.desiredCount ?? 0,
@@ -264,7 +263,9 @@ export function needsNewDeployment(service: Service, input: UpdateServiceInput, 
     (taskDefinitionArn !== undefined && taskDefinitionArn !== service.taskDefinition) ||
     (input.networkConfiguration !== undefined && !same(input.networkConfiguration, service.networkConfiguration)) ||
     (input.capacityProviderStrategy !== undefined && !same(input.capacityProviderStrategy, service.capacityProviderStrategy ?? [])) ||
-    (input.platformVersion !== undefined && input.platformVersion !== service.platformVersion)
+    (input.platformVersion !== undefined && input.platformVersion !== service.platformVersion) ||
+    // ECS starts a new deployment when the load balancers change (tasks are registered afresh).
+    (input.loadBalancers !== undefined && !same(input.loadBalancers, service.loadBalancers))
   );
 }
 
@@ -288,6 +289,8 @@ export function updateService(current: Service, input: UpdateServiceInput, revis
     service.wharf.steady = false;
   }
   if (input.healthCheckGracePeriodSeconds !== undefined) service.healthCheckGracePeriodSeconds = input.healthCheckGracePeriodSeconds;
+  // Checked by checkLoadBalancers, like CreateService's.
+  if (input.loadBalancers !== undefined) service.loadBalancers = input.loadBalancers as ServiceLoadBalancer[];
   if (input.enableExecuteCommand !== undefined) service.enableExecuteCommand = input.enableExecuteCommand;
   if (input.enableECSManagedTags !== undefined) service.enableECSManagedTags = input.enableECSManagedTags;
   if (input.propagateTags !== undefined) service.propagateTags = input.propagateTags;

@@ -14,6 +14,9 @@ export const serviceEvents = {
   rollingBack: (service: string, deploymentId: string) => `(service ${service}) rolling back to deployment ${deploymentId}.`,
   registeredTargets: (service: string, count: number, targetGroupArn: string) => `(service ${service}) registered ${count} targets in (target-group ${targetGroupArn})`,
   drainingTasks: (service: string, count: number) => `(service ${service}) has begun draining connections on ${count} tasks.`,
+  deregisteredTargets: (service: string, count: number, targetGroupArn: string) => `(service ${service}) deregistered ${count} targets in (target-group ${targetGroupArn})`,
+  unhealthyInTargetGroup: (service: string, port: number, targetGroupArn: string, reason: string) =>
+    `(service ${service}) (port ${port}) is unhealthy in (target-group ${targetGroupArn}) due to (reason ${reason}).`,
   unableToStartConsistently: (service: string) =>
     `(service ${service}) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.`,
   // ECS's wording for this case is not published; this says what blocks the rollout and what to change.

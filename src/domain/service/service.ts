@@ -1,5 +1,6 @@
 import type { CapacityProviderStrategyItem } from '../ecs/capacity-provider-strategy.js';
 import type { Tag } from '../ecs/tags.js';
+import type { ServiceLoadBalancer } from './load-balancing.js';
 
 /**
  * A service as stored: the ECS Service shape (the serializer sends only
@@ -127,7 +128,8 @@ export interface Service {
   readonly serviceArn: string;
   readonly serviceName: string;
   readonly clusterArn: string;
-  loadBalancers: unknown[];
+  /** Target groups the scheduler registers the service's tasks in (checked by the API, see load-balancing.ts). */
+  loadBalancers: ServiceLoadBalancer[];
   serviceRegistries: unknown[];
   status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
   desiredCount: number;

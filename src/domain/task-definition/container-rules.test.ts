@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerDefinition, RegisterTaskDefinitionInput } from './types.js';
-import { build, client, ec2Input, fargateInput, invalid, rejection } from './fixtures.js';
+import { build, client, ec2Input, EXECUTION_ROLE, fargateInput, invalid, rejection } from './fixtures.js';
 
 type Case = { name: string; input: () => RegisterTaskDefinitionInput; expected: { code: string; message: string } };
 
@@ -156,6 +156,16 @@ const envAndSecrets: Case[] = [
       "The secret name must be unique and not shared with any new or existing environment variables set on the container, such as 'DB_PASSWORD'.",
     ),
   },
+  {
+    name: 'secrets without an execution role (any launch type)',
+    input: () => ec2Input(web({ secrets: [{ name: 'DB_PASSWORD', valueFrom: '/db' }] })),
+    expected: client("When you are specifying container secrets, you must also specify a value for 'executionRoleArn'."),
+  },
+  {
+    name: 'log secretOptions without an execution role',
+    input: () => ec2Input(web({ logConfiguration: { logDriver: 'splunk', options: { 'splunk-url': 'https://splunk.example' }, secretOptions: [{ name: 'splunk-token', valueFrom: '/splunk/token' }] } })),
+    expected: client("When you are specifying container secrets, you must also specify a value for 'executionRoleArn'."),
+  },
 ];
 
 const logsAndFiles: Case[] = [
@@ -173,6 +183,12 @@ const logsAndFiles: Case[] = [
     name: 'awslogs with an option the driver does not know',
     input: () => ec2Input(web({ logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-region': 'us-east-1', 'awslogs-group': 'g', 'awslogs-stream-prfix': 'x' } } })),
     expected: client("Invalid 'logConfiguration' setting for container 'web': unknown log opt 'awslogs-stream-prfix' for awslogs log driver."),
+  },
+  {
+    name: 'awslogs with a secret option the driver does not know',
+    input: () =>
+      ({ ...ec2Input(web({ logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-region': 'us-east-1', 'awslogs-group': 'g' }, secretOptions: [{ name: 'awslogs-token', valueFrom: '/t' }] } })), executionRoleArn: EXECUTION_ROLE }),
+    expected: client("Invalid 'logConfiguration' setting for container 'web': unknown log opt 'awslogs-token' for awslogs log driver."),
   },
   {
     name: 'awslogs with both a datetime format and a multiline pattern',
@@ -245,8 +261,13 @@ describe('container rules accept', () => {
       input: () =>
         fargateInput(app({ dependsOn: [{ containerName: 'b', condition: 'START' }] }), app({ name: 'b', dependsOn: [{ containerName: 'c', condition: 'START' }] }), app({ name: 'c' })),
     },
-    { name: 'the same variable name in two containers', input: () => fargateInput(app({ environment: [{ name: 'A', value: '1' }] }), app({ name: 'b', secrets: [{ name: 'A', valueFrom: '/a' }] })) },
+    { name: 'the same variable name in two containers', input: () => ({ ...fargateInput(app({ environment: [{ name: 'A', value: '1' }] }), app({ name: 'b', secrets: [{ name: 'A', valueFrom: '/a' }] })), executionRoleArn: EXECUTION_ROLE }) },
     { name: 'awslogs with region and group on EC2 without an execution role', input: () => ec2Input(web({ logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-region': 'eu-west-1', 'awslogs-group': 'g' } } })) },
+    {
+      name: 'awslogs with a secret option it knows, and an execution role',
+      input: () =>
+        ({ ...ec2Input(web({ logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-region': 'us-east-1', 'awslogs-group': 'g' }, secretOptions: [{ name: 'awslogs-endpoint', valueFrom: '/logs/endpoint' }] } })), executionRoleArn: EXECUTION_ROLE }),
+    },
     { name: 'other log drivers without options on EC2', input: () => ec2Input(web({ logConfiguration: { logDriver: 'json-file' } })) },
     { name: 'ten environment files with S3 ARNs', input: () => ec2Input(web({ environmentFiles: Array.from({ length: 10 }, (_, i) => ({ type: 's3' as const, value: `arn:aws:s3:::b/dir/f${i}.env` })) })) },
   ];

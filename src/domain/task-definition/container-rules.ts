@@ -139,6 +139,9 @@ export function checkEnvironmentAndSecrets(resolved: ResolvedDefinition): void {
     }
     for (const secret of secretNames) if (envNames.has(secret)) throw errors.secretSharesEnvName(secret);
   }
+  // The execution role reads secrets at start (for every launch type), so a definition with any needs one.
+  const usesSecrets = resolved.input.containerDefinitions.some((c) => (c.secrets ?? []).length > 0 || (c.logConfiguration?.secretOptions ?? []).length > 0);
+  if (usesSecrets && !resolved.input.executionRoleArn) throw errors.secretsNeedExecutionRole();
 }
 
 export function checkLogConfiguration(resolved: ResolvedDefinition): void {
@@ -147,7 +150,9 @@ export function checkLogConfiguration(resolved: ResolvedDefinition): void {
     if (log?.logDriver !== 'awslogs') continue;
     const options = log.options ?? {};
     if (!options['awslogs-region'] || !options['awslogs-group']) throw errors.awslogsOptions();
-    const problem = awslogsOptionProblem(options);
+    // A secret option names an option too: the same names are known, the rest refused.
+    const secretNames = Object.fromEntries((log.secretOptions ?? []).map((secret) => [secret.name ?? '', '']));
+    const problem = awslogsOptionProblem({ ...secretNames, ...options });
     if (problem) throw errors.awslogsOptionInvalid(c.name!, problem);
   }
 }

@@ -107,6 +107,8 @@ export const errors = {
     clientException(
       `The secret name must be unique and not shared with any new or existing environment variables set on the container, such as '${name}'.`,
     ),
+  /** seen: fabfuel/ecs-deploy#87 (boto3's ClientException). */
+  secretsNeedExecutionRole: () => clientException("When you are specifying container secrets, you must also specify a value for 'executionRoleArn'."),
   /** (unverified) */
   secretNameEmpty: (container: string) => clientException(`Invalid 'secrets' setting for container '${container}'. Secret names should not be empty.`),
   /** (unverified) */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  applyObservations, dependencyReadiness, failPull, markExecutionStopped, markPulled, markRunningIfStarted, markSandboxReady, markStopped, markStopping, pullFailureDetail, recordContainerId, requestStop, taskHealth,
+  applyObservations, dependencyReadiness, failPull, markDeactivating, markExecutionStopped, markPulled, markRunningIfStarted, markSandboxReady, markStopped, markStopping, pullFailureDetail, recordContainerId, requestStop, taskHealth, withDrainUntil,
 } from './lifecycle.js';
 import { planRunTask, type RunnableDefinition } from './run-task.js';
 import type { Task } from './task.js';
@@ -134,5 +134,17 @@ describe('task lifecycle steps', () => {
     assert.equal(taskHealth([{ ...a!, healthStatus: 'HEALTHY' }, { ...b!, healthStatus: 'UNHEALTHY' }], plans), 'HEALTHY');
     assert.equal(taskHealth([{ ...a!, healthStatus: 'UNHEALTHY' }, b!], plans), 'UNHEALTHY');
     assert.equal(taskHealth([a!, b!], plans), 'UNKNOWN');
+  });
+
+  test('a draining task: the first drain deadline stays, DEACTIVATING only from RUNNING, then STOPPING', () => {
+    const task = newTask([{ name: 'app', image: 'i' }]);
+    const stopped = withDrainUntil(requestStop({ ...task, lastStatus: 'RUNNING' }, 'ServiceSchedulerInitiated', 'scale in', now), 9_000);
+    assert.equal(stopped.wharf.drainUntil, 9_000);
+    assert.equal(withDrainUntil(stopped, 12_000).wharf.drainUntil, 9_000, 'set once');
+    const draining = markDeactivating(stopped);
+    assert.equal(draining.lastStatus, 'DEACTIVATING');
+    assert.equal(markDeactivating(draining), draining, 'idempotent');
+    assert.equal(markDeactivating(task).lastStatus, 'PROVISIONING', 'a task that never ran has nothing to drain');
+    assert.equal(markStopping(draining, now).lastStatus, 'STOPPING');
   });
 });

@@ -216,6 +216,28 @@ export function markRunningIfStarted(task: Task, now: Date): Task {
   return next;
 }
 
+/**
+ * A load-balanced service task being stopped: the service scheduler has
+ * deregistered its targets and put the end of their draining on the task
+ * (`wharf.drainUntil`); until then in-flight requests finish and its
+ * containers keep running. Set once, so a later stop keeps the first deadline.
+ */
+export function withDrainUntil(task: Task, drainUntil: number): Task {
+  if (task.wharf.drainUntil !== undefined) return task;
+  const next = clone(task);
+  next.wharf.drainUntil = drainUntil;
+  return next;
+}
+
+/** RUNNING -> DEACTIVATING while the task's load balancer targets drain (ECS shows this before STOPPING). */
+export function markDeactivating(task: Task): Task {
+  if (task.lastStatus !== 'RUNNING') return task;
+  const next = clone(task);
+  next.lastStatus = 'DEACTIVATING';
+  next.version += 1;
+  return next;
+}
+
 export function markStopping(task: Task, now: Date): Task {
   if (task.lastStatus === 'STOPPING' || task.lastStatus === 'DEPROVISIONING' || task.lastStatus === 'STOPPED') return task;
   const next = clone(task);

@@ -17,6 +17,8 @@ export interface RunnableDefinition {
   readonly compatibilities?: string[];
   readonly requiresCompatibilities?: string[];
   readonly ephemeralStorage?: { sizeInGiB: number };
+  readonly taskRoleArn?: string;
+  readonly executionRoleArn?: string;
   readonly containerDefinitions: Record<string, any>[];
 }
 
@@ -166,6 +168,8 @@ export function planRunTask(
         subnetId,
         securityGroups: awsvpc?.securityGroups ?? [],
         containerPlans,
+        ...((overrides.taskRoleArn ?? definition.taskRoleArn) ? { taskRoleArn: overrides.taskRoleArn ?? definition.taskRoleArn } : {}),
+        ...((overrides.executionRoleArn ?? definition.executionRoleArn) ? { executionRoleArn: overrides.executionRoleArn ?? definition.executionRoleArn } : {}),
         containerIds: {},
       },
     };
@@ -266,7 +270,13 @@ function planContainers(definition: RunnableDefinition, overrides: NonNullable<R
       dockerLabels: container.dockerLabels ?? {},
       environmentFiles: [...(container.environmentFiles ?? []), ...(override.environmentFiles ?? [])],
       ...(container.logConfiguration?.logDriver
-        ? { logConfiguration: { logDriver: container.logConfiguration.logDriver, ...(container.logConfiguration.options ? { options: { ...container.logConfiguration.options } } : {}) } }
+        ? {
+            logConfiguration: {
+              logDriver: container.logConfiguration.logDriver,
+              ...(container.logConfiguration.options ? { options: { ...container.logConfiguration.options } } : {}),
+              ...(container.logConfiguration.secretOptions?.length ? { secretOptions: container.logConfiguration.secretOptions.map((s: { name: string; valueFrom: string }) => ({ name: s.name, valueFrom: s.valueFrom })) } : {}),
+            },
+          }
         : {}),
       portMappings: (container.portMappings ?? []).map((mapping: { containerPort: number; protocol?: string }) => ({
         containerPort: mapping.containerPort,

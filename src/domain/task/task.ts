@@ -28,7 +28,12 @@ export interface ContainerPlan {
   /** S3 environment files: Wharf has no S3 to read them from. */
   readonly environmentFiles: { value: string; type: string }[];
   /** The container definition's log driver and options (awslogs is pumped to CloudWatch Logs). */
-  readonly logConfiguration?: { logDriver: string; options?: Record<string, string> };
+  readonly logConfiguration?: {
+    logDriver: string;
+    options?: Record<string, string>;
+    /** References like `secrets`, resolved at start the same way (a missing one fails the task). */
+    secretOptions?: { name: string; valueFrom: string }[];
+  };
 }
 
 /** Observed state of one container, written by the supervisor only. */
@@ -108,6 +113,10 @@ export interface TaskInternals {
   readonly subnetId: string;
   readonly securityGroups: string[];
   readonly containerPlans: ContainerPlan[];
+  /** The role the task's containers get credentials for (the definition's, or RunTask's override). */
+  readonly taskRoleArn?: string;
+  /** The role Wharf acts as for the task (pulls, secrets, logs); never handed to containers. */
+  readonly executionRoleArn?: string;
   /** Set once the pause container holds the task's network namespace. */
   sandbox?: { containerId: string; cgroupParent: string; ipv4Address: string; macAddress: string; subnetCidr: string; gateway: string };
   /** Engine container ids by container name. */
@@ -126,4 +135,10 @@ export interface TaskInternals {
    * (set by a Spot interruption: its warning period).
    */
   stopGraceSeconds?: number;
+  /**
+   * For a load-balanced service task being stopped: when its targets have
+   * drained (epoch ms, set by the service scheduler as it deregisters them).
+   * The supervisor keeps the containers running, DEACTIVATING, until then.
+   */
+  drainUntil?: number;
 }

@@ -1,0 +1,123 @@
+/**
+ * The metadata address on a Linux host: 169.254.170.2/32 on the loopback
+ * device (so it is local whatever Docker networks come and go), and per task
+ * address a nat PREROUTING rule sending 169.254.170.2:80 to the port this
+ * Wharf's endpoint listens on. Each rule carries `wharf:<instance id>` as its
+ * comment, so Wharfs sharing a host only ever touch their own rules. Only the
+ * destination is rewritten: the endpoint still sees which task is asking.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Logger } from '../../ports/logger.js';
+import type { TaskEndpointNetwork } from '../../ports/task-endpoint.js';
+
+const run = promisify(execFile);
+const ADDRESS = '169.254.170.2';
+
+export interface IptablesTaskEndpointOptions {
+  readonly instanceId: string;
+  readonly logger: Logger;
+  /** The device the address goes on; default lo. */
+  readonly device?: string;
+}
+
+interface Rule {
+  readonly taskIp: string;
+  readonly port: number;
+  /** The rule as `iptables -S` prints it, minus `-A`, ready for `-D`. */
+  readonly spec: string[];
+}
+
+export class IptablesTaskEndpoint implements TaskEndpointNetwork {
+  private readonly comment: string;
+  /** One change at a time: listing then deleting must not interleave with another change. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private usable: boolean | undefined;
+
+  constructor(private readonly options: IptablesTaskEndpointOptions) {
+    this.comment = `wharf:${options.instanceId}`;
+  }
+
+  async prepare(): Promise<boolean> {
+    if (this.usable !== undefined) return this.usable;
+    try {
+      await this.addAddress();
+      await iptables(['-S', 'PREROUTING']);
+      this.usable = true;
+    } catch (error) {
+      this.usable = false;
+      this.options.logger.warn(
+        { err: (error as Error).message },
+        `tasks cannot reach the task metadata and credentials endpoint (${ADDRESS}): Wharf needs root and the ip and iptables commands to route it. ` +
+          'Tasks still run, without ECS_CONTAINER_METADATA_URI_V4, task-role credentials or AWS_ENDPOINT_URL.',
+      );
+    }
+    return this.usable;
+  }
+
+  route(taskIp: string, port: number): Promise<void> {
+    return this.serial(async () => {
+      const rules = await this.ownRules();
+      if (rules.some((rule) => rule.taskIp === taskIp && rule.port === port)) return;
+      for (const rule of rules.filter((candidate) => candidate.taskIp === taskIp)) await iptables(['-D', ...rule.spec]);
+      await iptables(['-I', 'PREROUTING', ...this.ruleArgs(taskIp, port)]);
+    });
+  }
+
+  unroute(taskIp: string): Promise<void> {
+    return this.serial(async () => {
+      for (const rule of (await this.ownRules()).filter((candidate) => candidate.taskIp === taskIp)) await iptables(['-D', ...rule.spec]);
+    });
+  }
+
+  sync(taskIps: readonly string[], port: number): Promise<void> {
+    return this.serial(async () => {
+      const wanted = new Set(taskIps);
+      const rules = await this.ownRules();
+      for (const rule of rules) if (!wanted.has(rule.taskIp) || rule.port !== port) await iptables(['-D', ...rule.spec]);
+      const kept = new Set(rules.filter((rule) => wanted.has(rule.taskIp) && rule.port === port).map((rule) => rule.taskIp));
+      for (const ip of wanted) if (!kept.has(ip)) await iptables(['-I', 'PREROUTING', ...this.ruleArgs(ip, port)]);
+    });
+  }
+
+  private ruleArgs(taskIp: string, port: number): string[] {
+    return ['-s', `${taskIp}/32`, '-d', `${ADDRESS}/32`, '-p', 'tcp', '--dport', '80', '-m', 'comment', '--comment', this.comment, '-j', 'DNAT', '--to-destination', `${ADDRESS}:${port}`];
+  }
+
+  /** This instance's rules, parsed from `iptables -S` (which quotes the comment). */
+  private async ownRules(): Promise<Rule[]> {
+    const listing = await iptables(['-S', 'PREROUTING']);
+    const rules: Rule[] = [];
+    for (const line of listing.split('\n')) {
+      if (!line.startsWith('-A PREROUTING ')) continue;
+      const spec = line.slice(3).split(/\s+/).map((word) => word.replace(/^"(.*)"$/, '$1'));
+      const at = (flag: string) => spec[spec.indexOf(flag) + 1];
+      if (!spec.includes('--comment') || at('--comment') !== this.comment) continue;
+      const taskIp = (at('-s') ?? '').replace(/\/32$/, '');
+      const port = Number((at('--to-destination') ?? '').split(':')[1]);
+      rules.push({ taskIp, port, spec });
+    }
+    return rules;
+  }
+
+  private async addAddress(): Promise<void> {
+    try {
+      await run('ip', ['addr', 'add', `${ADDRESS}/32`, 'dev', this.options.device ?? 'lo']);
+    } catch (error) {
+      // Already there (another Wharf, an earlier run): that is what we want.
+      if (!/exists|already assigned/i.test(String((error as { stderr?: string }).stderr ?? (error as Error).message))) throw error;
+    }
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(work, work);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
+
+async function iptables(args: readonly string[]): Promise<string> {
+  // -w: wait for the xtables lock other Wharfs (and dockerd) take.
+  const { stdout } = await run('iptables', ['-w', '-t', 'nat', ...args]);
+  return stdout;
+}

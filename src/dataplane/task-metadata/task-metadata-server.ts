@@ -1,0 +1,232 @@
+/**
+ * What the ECS agent serves tasks at 169.254.170.2: task metadata (v3, v4),
+ * container and task stats, and the task role's credentials
+ * (`/v2/credentials/<id>`). Every other path goes to Wharf's own gateway, so
+ * `AWS_ENDPOINT_URL=http://169.254.170.2` reaches the AWS APIs from a task.
+ *
+ * It listens on an ephemeral port of 169.254.170.2 (several Wharfs share a
+ * host); the `TaskEndpointNetwork` sends each of this Wharf's tasks there.
+ * A request is answered only for the task whose address it comes from, and
+ * only with an id derived for that task: task A's credentials URI fetched
+ * from task B is refused as an unknown id.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KIND } from '../../domain/ecs/record-keys.js';
+import {
+  containerMetadata,
+  credentialsDocument,
+  credentialsError,
+  metadataEnvironment,
+  metadataLookupFailure,
+  parseMetadataPath,
+  taskMetadata,
+  taskRoleSession,
+  TASK_METADATA_ADDRESS,
+  type MetadataRequest,
+  type ObservedContainer,
+} from '../../domain/task/metadata.js';
+import type { Task } from '../../domain/task/task.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Logger } from '../../ports/logger.js';
+import type { ContainerRuntime } from '../../ports/runtime.js';
+import type { SessionCredentials } from '../../ports/session-credentials.js';
+import type { Store } from '../../ports/store.js';
+import type { TaskEndpoint, TaskEndpointNetwork } from '../../ports/task-endpoint.js';
+import { EndpointIds } from './endpoint-ids.js';
+
+/** ECS refreshes task-role credentials well before they expire; six hours is what they last. */
+const CREDENTIALS_SECONDS = 6 * 60 * 60;
+
+export interface TaskMetadataServerOptions {
+  readonly store: Store;
+  readonly runtime: ContainerRuntime;
+  readonly network: TaskEndpointNetwork;
+  readonly ids: EndpointIds;
+  /** Mints the task role's credentials; without it the credentials endpoint answers as uninitialized. */
+  readonly sessions?: SessionCredentials;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Wharf's API gateway, for every path that is not the metadata endpoint's. */
+  readonly gateway: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Whether containers get AWS_ENDPOINT_URL pointing here. */
+  readonly endpointUrl: boolean;
+}
+
+export class TaskMetadataServer implements TaskEndpoint {
+  private server: Server | undefined;
+  private port: number | undefined;
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly options: TaskMetadataServerOptions) {}
+
+  /** Prepares the host and listens; resolves (without listening) when the host cannot route the address. */
+  start(): Promise<void> {
+    this.ready ??= this.listen().catch((error: unknown) => {
+      this.options.logger.warn({ err: error }, 'the task metadata endpoint could not start: tasks run without it');
+    });
+    return this.ready;
+  }
+
+  async stop(): Promise<void> {
+    await this.ready;
+    const server = this.server;
+    this.server = undefined;
+    this.port = undefined;
+    this.ready = undefined;
+    // Routes stay: running tasks keep them until a restarted Wharf points them at its new port.
+    if (server) await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /** Routes exactly the live tasks' addresses here (after a start or a wipe). */
+  async resync(): Promise<void> {
+    await this.start();
+    if (this.port === undefined) return;
+    const tasks = await this.liveTasks();
+    await this.options.network.sync(tasks.map((task) => task.wharf.sandbox!.ipv4Address), this.port);
+  }
+
+  async environment(task: Task, containerName: string): Promise<Record<string, string>> {
+    await this.start();
+    if (this.port === undefined) return {};
+    const { ids } = this.options;
+    return metadataEnvironment(
+      { container: ids.container(task.taskArn, containerName), ...(task.wharf.taskRoleArn ? { credentials: ids.credentials(task.taskArn) } : {}) },
+      { endpointUrl: this.options.endpointUrl },
+    );
+  }
+
+  async open(taskIp: string): Promise<void> {
+    await this.start();
+    if (this.port !== undefined) await this.options.network.route(taskIp, this.port);
+  }
+
+  async close(taskIp: string): Promise<void> {
+    if (this.port !== undefined) await this.options.network.unroute(taskIp);
+  }
+
+  private async listen(): Promise<void> {
+    if (!(await this.options.network.prepare())) return;
+    const server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.options.logger.error({ err: error, url: req.url }, 'task metadata request failed');
+        if (!res.headersSent) send(res, 500, 'failed to get task metadata');
+        else res.destroy();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, TASK_METADATA_ADDRESS, () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    const tasks = await this.liveTasks();
+    await this.options.network.sync(tasks.map((task) => task.wharf.sandbox!.ipv4Address), this.port);
+    this.options.logger.info({ port: this.port, tasks: tasks.length }, `task metadata endpoint listening on ${TASK_METADATA_ADDRESS}`);
+  }
+
+  /** Tasks whose sandbox holds an address right now (a stopped one may have handed it on). */
+  private async liveTasks(): Promise<Task[]> {
+    return (await this.options.store.listAll<Task>(KIND.task))
+      .map((record) => record.doc)
+      .filter((task) => task.wharf.sandbox && task.lastStatus !== 'STOPPED' && task.lastStatus !== 'DEPROVISIONING');
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const request = parseMetadataPath(path);
+    if (!request) {
+      this.options.gateway(req, res);
+      return;
+    }
+    const source = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const candidates = (await this.liveTasks()).filter((task) => task.wharf.sandbox!.ipv4Address === source);
+    if (request.kind === 'credentials') return this.credentials(res, request.id, candidates);
+
+    const { ids } = this.options;
+    for (const task of candidates) {
+      const plan = task.wharf.containerPlans.find((candidate) => EndpointIds.same(ids.container(task.taskArn, candidate.name), request.id));
+      if (plan) return this.metadata(res, request, task, plan.name);
+    }
+    const failure = metadataLookupFailure(request);
+    send(res, failure.status, failure.body);
+  }
+
+  private async metadata(res: ServerResponse, request: Exclude<MetadataRequest, { kind: 'credentials' }>, task: Task, containerName: string): Promise<void> {
+    const runtime = this.options.runtime;
+    switch (request.kind) {
+      case 'container': {
+        const observed = await this.observe(task);
+        send(res, 200, containerMetadata(task, containerName, observed[containerName], request.version));
+        return;
+      }
+      case 'task':
+      case 'taskWithTags':
+        send(res, 200, taskMetadata(task, await this.observe(task), request.version, { withTags: request.kind === 'taskWithTags' }));
+        return;
+      case 'containerStats': {
+        const dockerId = task.wharf.containerIds[containerName];
+        const stats = dockerId ? await runtime.containerStats(dockerId) : undefined;
+        if (!stats) {
+          // The agent's wording when it has no stats for the container.
+          send(res, 500, `Unable to get container stats for: ${dockerId ?? containerName}`);
+          return;
+        }
+        send(res, 200, stats);
+        return;
+      }
+      case 'taskStats': {
+        // Keyed by docker id, as the agent answers; containers not made yet have none.
+        const entries = await Promise.all(Object.values(task.wharf.containerIds).map(async (dockerId) => [dockerId, (await runtime.containerStats(dockerId)) ?? null] as const));
+        send(res, 200, Object.fromEntries(entries));
+        return;
+      }
+    }
+  }
+
+  private async credentials(res: ServerResponse, id: string, candidates: readonly Task[]): Promise<void> {
+    const task = candidates.find((candidate) => candidate.wharf.taskRoleArn && EndpointIds.same(this.options.ids.credentials(candidate.taskArn), id));
+    const identity = task && taskRoleSession(task.wharf.taskRoleArn!, task.wharf.taskId);
+    if (!task || !identity) {
+      const error = credentialsError(id);
+      send(res, error.HTTPErrorCode, error);
+      return;
+    }
+    if (!this.options.sessions) {
+      // unverified wording: the agent's answer while credentials are not set up yet.
+      send(res, 503, { code: 'CredentialsUninitialized', message: 'CredentialsV2Request: Credentials uninitialized for ID', HTTPErrorCode: 503 });
+      return;
+    }
+    const minted = this.options.sessions.mint(identity, this.options.clock.now(), CREDENTIALS_SECONDS);
+    send(res, 200, credentialsDocument(identity.roleArn, minted));
+  }
+
+  /** What the engine says about each of the task's containers that exists. */
+  private async observe(task: Task): Promise<Record<string, ObservedContainer>> {
+    const observed: Record<string, ObservedContainer> = {};
+    await Promise.all(
+      Object.entries(task.wharf.containerIds).map(async ([name, dockerId]) => {
+        const state = await this.options.runtime.inspectContainer(dockerId);
+        if (!state) return;
+        observed[name] = {
+          dockerId,
+          dockerName: state.name,
+          imageId: state.imageId,
+          labels: state.labels,
+          ...(state.startedAt ? { startedAt: state.startedAt } : {}),
+          ...(state.finishedAt ? { finishedAt: state.finishedAt } : {}),
+        };
+      }),
+    );
+    return observed;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
