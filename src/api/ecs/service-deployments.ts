@@ -118,7 +118,8 @@ export function serviceDeploymentHandlers(store: Store) {
         const revision = service.wharf.revisions.find((r) => r.id === id);
         if (!revision) return undefined;
         const { id: _id, ...rest } = revision;
-        return { ...rest, serviceRevisionArn: serviceRevisionArn(service, id), serviceArn: service.serviceArn, clusterArn: service.clusterArn, loadBalancers: [], serviceRegistries: [], guardDutyEnabled: false };
+        // Revisions do not snapshot load balancers yet: every revision shows the service's current ones.
+        return { ...rest, serviceRevisionArn: serviceRevisionArn(service, id), serviceArn: service.serviceArn, clusterArn: service.clusterArn, loadBalancers: service.loadBalancers ?? [], serviceRegistries: [], guardDutyEnabled: false };
       });
       return { serviceRevisions: found, failures };
     },

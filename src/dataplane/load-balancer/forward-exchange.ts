@@ -1,16 +1,14 @@
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendAlbError } from './alb-responses.js';
-import type { TargetRuntime } from './target-pool.js';
+import type { InFlight, TargetRuntime } from './target-pool.js';
+import { UPSTREAM_TIMEOUT, type UpstreamConnection, type UpstreamExchange } from './upstream-pool.js';
 
 /**
  * One forwarded request: the hot path of the load balancer. Headers go as
- * flat arrays (no header objects are built), bodies are piped both ways
- * (never buffered), and the event handlers are shared module functions that
- * find their exchange on the emitter, so a request allocates no closures.
+ * flat arrays (no header objects are built), bodies are streamed both ways
+ * (never buffered), over keep-alive connections of the target's own pool.
  */
 
-/** Hop-by-hop headers belong to one connection, not to the request (RFC 9110 7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 const REQUEST_DROPPED = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port']);
 
 export type XffMode = 'append' | 'preserve' | 'remove';
@@ -53,15 +51,19 @@ export function targetHeaders(req: IncomingMessage, xffMode: XffMode, proto: str
 }
 
 const EXCHANGE = Symbol('wharf.exchange');
-const PAUSED = Symbol('wharf.paused');
-const TIMED_OUT = new Error('the target did not answer within the idle timeout');
 
 type Carrier = { [EXCHANGE]?: Exchange };
 
-class Exchange {
-  upstream: ClientRequest | undefined;
+/**
+ * One request to one target over a pooled keep-alive connection (see
+ * upstream-pool.ts): the head is written as one string, the body streamed
+ * with back-pressure, the answer streamed back as it arrives.
+ */
+class Exchange implements UpstreamExchange, InFlight {
+  private connection: UpstreamConnection | undefined;
   private settled = true;
-  retried = false;
+  private retried = false;
+  private readonly chunked: boolean;
 
   constructor(
     readonly req: IncomingMessage,
@@ -72,97 +74,123 @@ class Exchange {
     readonly timeoutMs: number,
     /** lb_cookie stickiness: the cookie lifetime, undefined when off. */
     readonly stickyMs: number | undefined,
-  ) {}
+  ) {
+    this.chunked = hasBody && isChunked(headers);
+  }
 
-  send(): void {
+  send(fresh = false): void {
     const { target, req } = this;
-    const upstream = httpRequest({ host: target.host, port: target.port, method: req.method, path: req.url, headers: this.headers, agent: target.agent, timeout: this.timeoutMs });
-    (upstream as Carrier)[EXCHANGE] = this;
-    this.upstream = upstream;
+    const connection = target.pool.acquire(fresh);
+    this.connection = connection;
     this.settled = false;
     target.outstanding++;
-    target.inFlight.add(upstream);
-    upstream.on('response', onUpstreamResponse);
-    upstream.on('timeout', onUpstreamTimeout);
-    upstream.on('error', onUpstreamError);
-    if (this.hasBody) req.pipe(upstream);
-    else upstream.end();
+    target.inFlight.add(this);
+    connection.begin(this, this.timeoutMs, req.method === 'HEAD');
+    connection.socket.write(requestHead(req, this.headers));
+    if (this.hasBody) this.streamBody(connection);
+  }
+
+  head(status: number, reason: string, headers: string[]): void {
+    if (this.stickyMs !== undefined) {
+      const value = Buffer.from(this.target.key).toString('base64url');
+      const expires = new Date(Date.now() + this.stickyMs).toUTCString();
+      headers.push('Set-Cookie', `AWSALB=${value}; Expires=${expires}; Path=/`, 'Set-Cookie', `AWSALBCORS=${value}; Expires=${expires}; Path=/; SameSite=None`);
+    }
+    this.res.writeHead(status, reason || undefined, headers);
+  }
+
+  body(chunk: Buffer): boolean {
+    if (this.res.write(chunk)) return true;
+    // The client reads slower than the target writes: hold the target until the client catches up.
+    this.res.once('drain', onClientDrain);
+    return false;
+  }
+
+  end(last?: Buffer): void {
+    this.connection = undefined;
+    this.settle();
+    if (last) this.res.end(last);
+    else this.res.end();
+  }
+
+  failed(error: Error, retryable: boolean): void {
+    this.connection = undefined;
+    this.settle();
+    if (this.res.destroyed) return;
+    // A pooled connection the target had just closed: once more on a fresh one, if no body was sent.
+    if (retryable && !this.retried && !this.hasBody && !this.res.headersSent) {
+      this.retried = true;
+      return this.send(true);
+    }
+    if (this.res.headersSent) {
+      this.res.destroy();
+      return;
+    }
+    sendAlbError(this.res, error === UPSTREAM_TIMEOUT ? 504 : 502);
+  }
+
+  /** The target's drain ended or the client left: abandon the request. */
+  destroy(): void {
+    const connection = this.connection;
+    this.connection = undefined;
+    this.settle();
+    connection?.destroy();
+    if (!this.res.writableFinished) this.res.destroy();
+  }
+
+  resumeTarget(): void {
+    this.connection?.resume();
   }
 
   /** The attempt is over (answered, failed or abandoned): it no longer counts as outstanding. */
-  settle(): void {
+  private settle(): void {
     if (this.settled) return;
     this.settled = true;
     this.target.outstanding--;
-    if (this.upstream) this.target.inFlight.delete(this.upstream);
+    this.target.inFlight.delete(this);
+  }
+
+  private streamBody(connection: UpstreamConnection): void {
+    const { req } = this;
+    const socket = connection.socket;
+    const chunked = this.chunked;
+    const onData = (chunk: Buffer): void => {
+      if (this.connection !== connection) return;
+      const ok = chunked ? socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write('\r\n') : socket.write(chunk);
+      if (!ok) {
+        req.pause();
+        socket.once('drain', () => req.resume());
+      }
+    };
+    req.on('data', onData);
+    req.once('end', () => {
+      req.off('data', onData);
+      if (chunked && this.connection === connection) socket.write('0\r\n\r\n');
+    });
   }
 }
 
-function onUpstreamResponse(this: ClientRequest, answer: IncomingMessage): void {
-  const exchange = (this as Carrier)[EXCHANGE]!;
-  const raw = answer.rawHeaders;
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+function isChunked(headers: readonly string[]): boolean {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() === 'transfer-encoding' && /chunked/i.test(headers[i + 1]!)) return true;
   }
-  if (exchange.stickyMs !== undefined) {
-    const value = Buffer.from(exchange.target.key).toString('base64url');
-    const expires = new Date(Date.now() + exchange.stickyMs).toUTCString();
-    out.push('Set-Cookie', `AWSALB=${value}; Expires=${expires}; Path=/`, 'Set-Cookie', `AWSALBCORS=${value}; Expires=${expires}; Path=/; SameSite=None`);
-  }
-  exchange.res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
-  (answer as Carrier)[EXCHANGE] = exchange;
-  // A hand-made pipe: Readable.pipe sets up and tears down eight listeners per response.
-  answer.on('data', onAnswerData);
-  answer.on('end', onAnswerEnd);
-  answer.on('error', onAnswerError);
+  return false;
 }
 
-function onAnswerData(this: IncomingMessage, chunk: Buffer): void {
-  const res = (this as Carrier)[EXCHANGE]!.res;
-  if (!res.write(chunk)) {
-    // The client reads slower than the target writes: hold the target until the client catches up.
-    this.pause();
-    (res as Carrier & { [PAUSED]?: IncomingMessage })[PAUSED] = this;
-    res.once('drain', onClientDrain);
-  }
+function requestHead(req: IncomingMessage, headers: readonly string[]): string {
+  let head = `${req.method} ${req.url} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return head + '\r\n';
 }
 
 function onClientDrain(this: ServerResponse): void {
-  (this as Carrier & { [PAUSED]?: IncomingMessage })[PAUSED]?.resume();
-}
-
-function onAnswerEnd(this: IncomingMessage): void {
-  const exchange = (this as Carrier)[EXCHANGE]!;
-  exchange.res.end();
-  exchange.settle();
-}
-
-function onAnswerError(this: IncomingMessage): void {
-  (this as Carrier)[EXCHANGE]!.res.destroy();
-}
-
-function onUpstreamTimeout(this: ClientRequest): void {
-  this.destroy(TIMED_OUT);
-}
-
-function onUpstreamError(this: ClientRequest, error: Error): void {
-  const exchange = (this as Carrier)[EXCHANGE]!;
-  exchange.settle();
-  if (error === TIMED_OUT) return sendAlbError(exchange.res, 504);
-  // A pooled connection the target had just closed: once more on a fresh one, if no body was sent.
-  if (!exchange.retried && this.reusedSocket && !exchange.res.headersSent && !exchange.hasBody && !exchange.res.destroyed) {
-    exchange.retried = true;
-    return exchange.send();
-  }
-  sendAlbError(exchange.res, 502);
+  (this as Carrier)[EXCHANGE]?.resumeTarget();
 }
 
 function onClientClose(this: ServerResponse): void {
   const exchange = (this as Carrier)[EXCHANGE]!;
   // The client went away before the answer was complete: stop the target's work too.
-  if (!this.writableFinished) exchange.upstream?.destroy();
-  exchange.settle();
+  if (!this.writableFinished) exchange.destroy();
 }
 
 /** Forwards `req` to `target` and streams the answer back; failures become ALB's 502/504 pages. */

@@ -1,7 +1,7 @@
-import { Agent } from 'node:http';
 import { targetKey, type TargetGroupRecord, type TargetHealthRecord } from '../../domain/elbv2/records.js';
 import { algorithmOf, pickLeastOutstanding, routableTargets, type LoadBalancingAlgorithm } from '../../domain/elbv2/routing.js';
 import { pruneEnded } from '../../domain/elbv2/targets.js';
+import { UpstreamPool } from './upstream-pool.js';
 
 /** Something in flight to a target that must end when the target's drain ends. */
 export interface InFlight {
@@ -21,7 +21,7 @@ export class TargetRuntime {
     readonly key: string,
     readonly host: string,
     readonly port: number,
-    readonly agent: Agent,
+    readonly pool: UpstreamPool,
   ) {}
 }
 
@@ -85,16 +85,15 @@ export class TargetGroupRuntime {
   }
 }
 
-/** Keep-alive agents per target, shared across groups; an agent goes when no group uses its target. */
+/** Keep-alive connection pools per target, shared across groups; a pool goes when no group uses its target. */
 export class TargetDirectory {
   private readonly targets = new Map<string, { runtime: TargetRuntime; users: number }>();
 
   acquire(key: string, host: string, port: number): TargetRuntime {
     let entry = this.targets.get(key);
     if (!entry) {
-      // Enough sockets that a burst never queues behind the pool; idle ones are kept for reuse.
-      const agent = new Agent({ keepAlive: true, noDelay: true, maxSockets: 512, maxFreeSockets: 256, scheduling: 'lifo' });
-      entry = { runtime: new TargetRuntime(key, host, port, agent), users: 0 };
+      // A connection per concurrent request, never queued; up to 256 idle ones are kept for reuse.
+      entry = { runtime: new TargetRuntime(key, host, port, new UpstreamPool(host, port)), users: 0 };
       this.targets.set(key, entry);
     }
     entry.users++;
@@ -107,13 +106,13 @@ export class TargetDirectory {
     if (--entry.users > 0) return;
     this.targets.delete(runtime.key);
     for (const inFlight of runtime.inFlight) inFlight.destroy();
-    runtime.agent.destroy();
+    runtime.pool.destroy();
   }
 
   closeAll(): void {
     for (const { runtime } of this.targets.values()) {
       for (const inFlight of runtime.inFlight) inFlight.destroy();
-      runtime.agent.destroy();
+      runtime.pool.destroy();
     }
     this.targets.clear();
   }
