@@ -65,7 +65,9 @@ export class HealthChecker {
           existing.port = settings.port === 'traffic-port' ? target.port : Number(settings.port);
           continue;
         }
-        const stored = health?.targets[key];
+        // Resumed only when it is about this registration: an older one was about a previous target at this address.
+        const previous = health?.targets[key];
+        const stored = previous && previous.changedAt >= target.registeredAt ? previous : undefined;
         const prober: Prober = {
           scope: group.scope,
           groupId: group.id,

@@ -28,6 +28,14 @@ test("the health checker's observation decides once there is one", () => {
   assert.equal(isTargetHealthy(targetHealthOf(group(), target, observations, NOW)), false);
 });
 
+test('an observation older than the registration was about an earlier target at that address: initial again', () => {
+  const reRegistered = { ...target, registeredAt: 6_000 };
+  const view = targetHealthOf(group(), reRegistered, { '10.0.0.1:80': { state: 'healthy', changedAt: 5_000 } }, NOW);
+  assert.equal(view.state, 'initial');
+  assert.equal(view.reason, 'Elb.RegistrationInProgress');
+  assert.equal(isTargetHealthy(view), false);
+});
+
 test('a group no load balancer uses: unused, not in use', () => {
   const view = targetHealthOf(group({ loadBalancerArns: [] }), target, { '10.0.0.1:80': { state: 'healthy', changedAt: 5_000 } }, NOW);
   assert.deepEqual(view, { state: 'unused', reason: 'Target.NotInUse', description: 'Target group is not configured to receive traffic from the load balancer' });

@@ -37,7 +37,9 @@ export function targetHealthOf(
   if (group.loadBalancerArns.length === 0) return NOT_IN_USE;
   if (!group.healthCheck.enabled) return HEALTH_CHECK_DISABLED;
   const seen = observations?.[targetKey(target)];
-  if (!seen) return REGISTRATION_IN_PROGRESS;
+  // An observation from before this registration is about an earlier target at the same address
+  // (Docker hands a stopped task's IP to the next one): this one has not been checked yet.
+  if (!seen || seen.changedAt < target.registeredAt) return REGISTRATION_IN_PROGRESS;
   return { state: seen.state, ...(seen.reasonCode ? { reason: seen.reasonCode } : {}), ...(seen.description ? { description: seen.description } : {}) };
 }
 
