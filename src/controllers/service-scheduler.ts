@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Cluster } from '../domain/ecs/cluster.js';
 import { inCluster, KIND, taskDefinitionIdOfArn, taskRecordId } from '../domain/ecs/record-keys.js';
 import { ELBV2_KIND, type TargetGroupRecord, type TargetHealthRecord } from '../domain/elbv2/records.js';
-import { loadBalancerHealth, targetGroupIdOf } from '../domain/service/load-balancing.js';
+import { loadBalancerHealth, targetGroupIdOf, type ServiceLoadBalancer } from '../domain/service/load-balancing.js';
 import { scheduleService, type SchedulerIds, type ServiceTaskView, type TaskStart } from '../domain/service/scheduler.js';
 import { serviceGroup, serviceRecordId, type Service } from '../domain/service/service.js';
 import { digitsFrom } from '../domain/service/service-events.js';
@@ -129,7 +129,7 @@ export class ServiceScheduler {
     try {
       for (const record of await this.store.list<Service>(KIND.service, scope)) {
         if (record.doc.status === 'INACTIVE') continue;
-        if (record.doc.loadBalancers.some((lb) => targetGroupIdOf(lb.targetGroupArn, scope) === targetGroupId)) this.queue.add(serviceKey(scope, record.id));
+        if (balancedBy(record.doc).some((lb) => targetGroupIdOf(lb.targetGroupArn, scope) === targetGroupId)) this.queue.add(serviceKey(scope, record.id));
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'could not find the services of a changed target group');
@@ -138,9 +138,10 @@ export class ServiceScheduler {
 
   /** The service's target groups (those that still exist) and their health records. */
   private async readBalancing(scope: Scope, service: Service): Promise<Balancing | undefined> {
-    if (service.loadBalancers.length === 0) return undefined;
+    const loadBalancers = balancedBy(service);
+    if (loadBalancers.length === 0) return undefined;
     const balancing: Balancing = { groups: new Map(), health: new Map() };
-    for (const arn of new Set(service.loadBalancers.map((lb) => lb.targetGroupArn))) {
+    for (const arn of new Set(loadBalancers.map((lb) => lb.targetGroupArn))) {
       const id = targetGroupIdOf(arn, scope);
       if (!id) continue;
       const group = await this.store.get<TargetGroupRecord>(ELBV2_KIND.targetGroup, scope, id);
@@ -240,4 +241,9 @@ export class ServiceScheduler {
     );
     return task!;
   }
+}
+
+/** The target groups a service's tasks may be registered in: its load balancers and those UpdateService took away. */
+function balancedBy(service: Service): ServiceLoadBalancer[] {
+  return [...service.loadBalancers, ...(service.wharf.retiredLoadBalancers ?? [])];
 }

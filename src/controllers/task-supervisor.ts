@@ -477,7 +477,7 @@ export class TaskSupervisor {
   private async behindLoadBalancer(scope: Scope, task: Task): Promise<boolean> {
     if (!task.group.startsWith('service:')) return false;
     const service = await this.store.get<Service>(KIND.service, scope, serviceRecordId(task.wharf.clusterName, task.group.slice('service:'.length)));
-    return (service?.doc.loadBalancers?.length ?? 0) > 0;
+    return (service?.doc.loadBalancers?.length ?? 0) + (service?.doc.wharf.retiredLoadBalancers?.length ?? 0) > 0;
   }
 
   private async stopTask(scope: Scope, id: string, key: string): Promise<ReconcileResult> {

@@ -136,6 +136,17 @@ describe('registering and draining a service’s tasks', () => {
     assert.deepEqual(plan.messages, ['(service web) has begun draining connections on 1 tasks.', `(service web) deregistered 1 targets in (target-group ${ARN})`]);
   });
 
+  test('a target group UpdateService took away: nobody is registered there, leaving tasks are deregistered and drain', () => {
+    const retiredGroup = group({ targets: [{ id: '10.0.0.5', port: 8080, registeredAt: T0 }] });
+    const newGroup = group({ targetGroupArn: OTHER, targetGroupName: 'other-tg' });
+    const now = T0 + 60_000;
+    const current = [{ targetGroupArn: OTHER, containerName: 'app', containerPort: 8080 }];
+    const plan = planTargets('web', current, [task('a', '10.0.0.5', { stopping: true }), task('b', '10.0.0.6')], new Map([[ARN, retiredGroup], [OTHER, newGroup]]), now, lbs);
+    assert.deepEqual(plan.targets.get(ARN), [{ id: '10.0.0.5', port: 8080, registeredAt: T0, deregisteredAt: now }], 'b is not registered in the retired group');
+    assert.deepEqual(plan.targets.get(OTHER), [{ id: '10.0.0.6', port: 8080, registeredAt: now }]);
+    assert.equal(plan.drainUntil.get('a'), now + 3_000);
+  });
+
   test('a stopping task that was never registered stops at once; a deadline is set only once', () => {
     const plan = planTargets('web', lbs, [task('a', '10.0.0.5', { stopping: true, lastStatus: 'PENDING' }), task('b', '10.0.0.6', { stopping: true, drainUntil: T0 - 5 })], new Map([[ARN, group()]]), T0);
     assert.deepEqual([...plan.drainUntil], [['a', T0]]);

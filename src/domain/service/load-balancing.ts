@@ -163,6 +163,8 @@ export function planTargets(
   tasks: readonly BalancedTask[],
   groups: ReadonlyMap<string, TargetGroupRecord>,
   now: number,
+  /** Load balancers UpdateService took away: leaving tasks are deregistered there, nobody is registered. */
+  retired: readonly ServiceLoadBalancer[] = [],
 ): TargetPlan {
   const targets = new Map<string, TargetRegistration[]>();
   const registeredMessages: string[] = [];
@@ -170,10 +172,12 @@ export function planTargets(
   const drainUntil = new Map<string, number>();
   const drainingTasks = new Set<string>();
 
-  for (const arn of new Set(loadBalancers.map((lb) => lb.targetGroupArn))) {
+  const all = [...loadBalancers, ...retired];
+  for (const arn of new Set(all.map((lb) => lb.targetGroupArn))) {
     const group = groups.get(arn);
     if (!group) continue;
-    const ports = loadBalancers.filter((lb) => lb.targetGroupArn === arn).map((lb) => lb.containerPort);
+    const ports = [...new Set(all.filter((lb) => lb.targetGroupArn === arn).map((lb) => lb.containerPort))];
+    const inUse = new Set(loadBalancers.filter((lb) => lb.targetGroupArn === arn).map((lb) => lb.containerPort));
     const active = new Set(group.targets.filter((target) => target.deregisteredAt === undefined).map(targetKey));
     // A stopped task's address may already belong to a new task: that one's target stays.
     const staying = new Set(tasks.filter((task) => !task.stopping && task.lastStatus !== 'STOPPED' && task.ip).map((task) => task.ip!));
@@ -184,7 +188,7 @@ export function planTargets(
       for (const port of ports) {
         const target = { id: task.ip, port };
         const registered = active.has(targetKey(target));
-        if (!task.stopping && task.lastStatus === 'RUNNING' && !registered) add.push(target);
+        if (!task.stopping && task.lastStatus === 'RUNNING' && !registered && inUse.has(port)) add.push(target);
         else if (task.stopping && registered && !staying.has(task.ip) && !remove.some((other) => targetKey(other) === targetKey(target))) {
           remove.push(target);
           if (task.lastStatus !== 'STOPPED') drainingTasks.add(task.taskId);
@@ -205,7 +209,7 @@ export function planTargets(
     if (!task.stopping || task.drainUntil !== undefined || STOPPING_OR_LATER.includes(task.lastStatus)) continue;
     let until = now;
     if (task.ip) {
-      for (const lb of loadBalancers) {
+      for (const lb of all) {
         const group = groups.get(lb.targetGroupArn);
         if (!group) continue;
         const key = targetKey({ id: task.ip, port: lb.containerPort });

@@ -157,3 +157,12 @@ describe('the service scheduler behind a load balancer', () => {
     assert.equal(updated.deployments.length, 2);
   });
 });
+
+test('UpdateService that moves a service to another target group retires the old one; moving back un-retires it', () => {
+  const OTHER = 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/other-tg/fedcba9876543210';
+  const service = balancedService(1);
+  const moved = updateService(service, { loadBalancers: [{ targetGroupArn: OTHER, containerName: 'app', containerPort: 8080 }] }, revision(1), changeCtx(T0 + 1));
+  assert.deepEqual(moved.wharf.retiredLoadBalancers, [{ targetGroupArn: TG, containerName: 'app', containerPort: 8080 }]);
+  const back = updateService(moved, { loadBalancers: [{ targetGroupArn: TG, containerName: 'app', containerPort: 8080 }] }, revision(1), changeCtx(T0 + 2));
+  assert.deepEqual(back.wharf.retiredLoadBalancers, [{ targetGroupArn: OTHER, containerName: 'app', containerPort: 8080 }]);
+});

@@ -515,7 +515,8 @@ class Round {
   /** Registers staying tasks in the service's target groups and drains leaving ones (see planTargets). */
   balance() {
     const loadBalancers = this.service.loadBalancers;
-    if (loadBalancers.length === 0 || !this.ctx.targetGroups) return;
+    const retired = this.service.wharf.retiredLoadBalancers ?? [];
+    if ((loadBalancers.length === 0 && retired.length === 0) || !this.ctx.targetGroups) return;
     const balanced = this.tasks.map((task) => ({
       taskId: task.taskId,
       ...(task.privateIp ? { ip: task.privateIp } : {}),
@@ -523,7 +524,7 @@ class Round {
       stopping: task.desiredStatus === 'STOPPED' || this.stopped.has(task.taskId),
       ...(task.drainUntil !== undefined ? { drainUntil: task.drainUntil } : {}),
     }));
-    const plan = planTargets(this.service.serviceName, loadBalancers, balanced, this.ctx.targetGroups, this.now);
+    const plan = planTargets(this.service.serviceName, loadBalancers, balanced, this.ctx.targetGroups, this.now, retired);
     this.messages.push(...plan.messages);
     this.targets = plan.targets;
     this.drainUntil = plan.drainUntil;

@@ -290,7 +290,11 @@ export function updateService(current: Service, input: UpdateServiceInput, revis
   }
   if (input.healthCheckGracePeriodSeconds !== undefined) service.healthCheckGracePeriodSeconds = input.healthCheckGracePeriodSeconds;
   // Checked by checkLoadBalancers, like CreateService's.
-  if (input.loadBalancers !== undefined) service.loadBalancers = input.loadBalancers as ServiceLoadBalancer[];
+  if (input.loadBalancers !== undefined) {
+    const next = input.loadBalancers as ServiceLoadBalancer[];
+    service.wharf.retiredLoadBalancers = retiredLoadBalancers(service.loadBalancers, service.wharf.retiredLoadBalancers ?? [], next);
+    service.loadBalancers = next;
+  }
   if (input.enableExecuteCommand !== undefined) service.enableExecuteCommand = input.enableExecuteCommand;
   if (input.enableECSManagedTags !== undefined) service.enableECSManagedTags = input.enableECSManagedTags;
   if (input.propagateTags !== undefined) service.propagateTags = input.propagateTags;
@@ -327,4 +331,13 @@ export function requestStopOfDeployment(current: Service, serviceDeploymentId: s
   record.status = stopType === 'ROLLBACK' ? 'ROLLBACK_REQUESTED' : 'STOP_REQUESTED';
   record.updatedAt = now;
   return service;
+}
+
+/** What was (or had been) retired and is not in use again: the old entries the new ones drop. */
+function retiredLoadBalancers(current: readonly ServiceLoadBalancer[], retired: readonly ServiceLoadBalancer[], next: readonly ServiceLoadBalancer[]): ServiceLoadBalancer[] {
+  const key = (lb: ServiceLoadBalancer) => `${lb.targetGroupArn}|${lb.containerPort}`;
+  const kept = new Set(next.map(key));
+  const out = new Map<string, ServiceLoadBalancer>();
+  for (const lb of [...retired, ...current]) if (!kept.has(key(lb))) out.set(key(lb), lb);
+  return [...out.values()];
 }

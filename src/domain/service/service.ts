@@ -122,6 +122,12 @@ export interface ServiceInternals {
   retryAfter?: number;
   /** The last "unable to place" / "prevents progress" message, so it is not repeated every reconcile. */
   lastWarning?: string;
+  /**
+   * Load balancers UpdateService took away: the service's tasks still
+   * registered there are deregistered (and drain) as they leave, and no task
+   * is registered there again.
+   */
+  retiredLoadBalancers?: ServiceLoadBalancer[];
 }
 
 export interface Service {
