@@ -131,9 +131,21 @@ export class LoadBalancerPlane {
         .filter((group) => group.doc.loadBalancerArns.length > 0)
         .map((group) => ({ group, health: world.health.find((record) => record.doc.targetGroupArn === group.doc.targetGroupArn)?.doc })),
     );
+    await this.dropOrphanedHealth(world);
     await this.updateListeners(world);
     await this.markActive(world);
     return nextDrainEnd === undefined ? done : againAfter(Math.max(10, nextDrainEnd - now));
+  }
+
+  /** Health records of target groups that were deleted go too (the data plane alone writes them). */
+  private async dropOrphanedHealth(world: World): Promise<void> {
+    const groups = new Set(world.targetGroups.map((group) => `${group.scope.account}|${group.scope.region}|${group.id}`));
+    for (const record of world.health) {
+      if (groups.has(`${record.scope.account}|${record.scope.region}|${record.id}`)) continue;
+      await this.store.write([{ op: 'delete', kind: ELBV2_KIND.targetHealth, scope: record.scope, id: record.id, expect: record.version }]).catch((error) => {
+        if (!(error instanceof StaleWriteError)) throw error;
+      });
+    }
   }
 
   /** Refreshes the group runtimes; returns when the next drain ends (the routing changes then). */
