@@ -1,6 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { dataDirKey } from '../data-dir-key.js';
 import type { RegistryCredentials } from '../../ports/blob-store.js';
 
 /** ECR authorization tokens are valid for 12 hours. */
@@ -21,18 +20,7 @@ export class HmacRegistryCredentials implements RegistryCredentials {
 
   /** Uses `<dataDir>/registry-secret` (created on first use, mode 0600). */
   static inDataDir(dataDir: string): HmacRegistryCredentials {
-    const file = join(dataDir, 'registry-secret');
-    if (!existsSync(file)) {
-      mkdirSync(dataDir, { recursive: true });
-      try {
-        writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    }
-    chmodSync(file, 0o600);
-    const secret = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
-    return new HmacRegistryCredentials(secret);
+    return new HmacRegistryCredentials(dataDirKey(dataDir, 'registry-secret'));
   }
 
   mint(account: string, region: string, now: Date): { password: string; expiresAt: Date } {

@@ -1,6 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dataDirKey } from '../data-dir-key.js';
 import type { SessionCredentials, SessionIdentity, TemporaryCredentials, VerifiedSession } from '../../ports/session-credentials.js';
 
 const VERSION = 1;
@@ -34,17 +33,7 @@ export class HmacSessionCredentials implements SessionCredentials {
 
   /** Uses `<dataDir>/sts.key` (32 random bytes, hex, created on first use, mode 0600). */
   static inDataDir(dataDir: string): HmacSessionCredentials {
-    const file = join(dataDir, 'sts.key');
-    if (!existsSync(file)) {
-      mkdirSync(dataDir, { recursive: true });
-      try {
-        writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    }
-    chmodSync(file, 0o600);
-    return new HmacSessionCredentials(Buffer.from(readFileSync(file, 'utf8').trim(), 'hex'));
+    return new HmacSessionCredentials(dataDirKey(dataDir, 'sts.key'));
   }
 
   mint(identity: SessionIdentity, now: Date, durationSeconds: number): TemporaryCredentials {
