@@ -172,10 +172,11 @@ function offsetAt(zone: string, instant: number): number {
  */
 export function zonedToInstant(local: LocalTime, zone: string): number {
   const wall = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
-  const first = wall - offsetAt(zone, wall - offsetAt(zone, wall));
-  const candidates = [wall - offsetAt(zone, wall - 86_400_000), wall - offsetAt(zone, wall + 86_400_000), first];
+  const before = wall - offsetAt(zone, wall - 86_400_000);
+  const candidates = [before, wall - offsetAt(zone, wall + 86_400_000), wall - offsetAt(zone, wall - offsetAt(zone, wall))];
   const matching = candidates.filter((instant) => instant + offsetAt(zone, instant) === wall).sort((a, b) => a - b);
-  return matching[0] ?? first;
+  // In a gap no instant shows this wall time: read it with the offset before the gap, which lands after it.
+  return matching[0] ?? before;
 }
 
 function dayMatches(rule: DayRule, year: number, month: number, day: number, isDayOfWeek: boolean): boolean {
