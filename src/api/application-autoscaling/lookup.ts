@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ALARM_KIND, type AlarmRecord } from '../../domain/cloudwatch/alarm-record.js';
 import { KIND } from '../../domain/ecs/record-keys.js';
-import { validation, targetNotFound } from '../../domain/autoscaling/errors.js';
+import { concurrentUpdate, validation, targetNotFound } from '../../domain/autoscaling/errors.js';
 import { AUTOSCALING_KIND, targetRecordId, type ScalableTargetRecord, type TargetKey } from '../../domain/autoscaling/records.js';
 import { checkTargetKey } from '../../domain/autoscaling/scalable-target.js';
 import { serviceRecordId, type Service } from '../../domain/service/service.js';
-import type { Scope, Store, StoredRecord } from '../../ports/store.js';
+import { retryOnStale, StaleWriteError, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
 import { decodePageToken, encodePageToken } from '../pagination.js';
 
 export const newId = () => randomUUID();
@@ -58,5 +58,15 @@ export function pageOf<T>(items: readonly T[], token: string | undefined, limit:
 export function checkNamespaceFilter(input: { ResourceId?: string; ScalableDimension?: string }): void {
   if (input.ScalableDimension !== undefined && input.ResourceId === undefined) {
     throw validation('If you specify a scalable dimension, you must also specify a resource ID.'); // unverified wording
+  }
+}
+
+/** retryOnStale, and AWS's ConcurrentUpdateException when other writers keep winning. */
+export async function retrying<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await retryOnStale(step);
+  } catch (error) {
+    if (error instanceof StaleWriteError) throw concurrentUpdate();
+    throw error;
   }
 }

@@ -5,9 +5,9 @@ import { checkStepScaling } from '../../domain/autoscaling/step-scaling.js';
 import { checkTargetTracking, parseResourceLabel, trackingAlarms } from '../../domain/autoscaling/target-tracking.js';
 import { ALARM_KIND, type AlarmRecord } from '../../domain/cloudwatch/alarm-record.js';
 import { ELBV2_KIND } from '../../domain/elbv2/records.js';
-import { retryOnStale, type Scope, type Store, type WriteOp } from '../../ports/store.js';
+import { type Scope, type Store, type WriteOp } from '../../ports/store.js';
 import type { RequestContext } from '../service.js';
-import { alarmArn, alarmsByName, checkNamespaceFilter, keyOf, maxResults, newId, pageOf, requireTarget } from './lookup.js';
+import { alarmArn, alarmsByName, checkNamespaceFilter, keyOf, maxResults, newId, pageOf, requireTarget, retrying } from './lookup.js';
 
 /** AWS's quota of scaling policies per scalable target. */
 const MAX_POLICIES_PER_TARGET = 50;
@@ -47,7 +47,7 @@ export function policyHandlers(store: Store) {
     async PutScalingPolicy(input: PutScalingPolicyInput, ctx: RequestContext) {
       const key = keyOf(input);
       checkTargetKey(key);
-      return retryOnStale(async () => {
+      return retrying(async () => {
         const target = await requireTarget(store, ctx.scope, key);
         const id = policyRecordId(key, input.PolicyName);
         const existing = await store.get<ScalingPolicyRecord>(AUTOSCALING_KIND.policy, ctx.scope, id);
@@ -116,7 +116,7 @@ export function policyHandlers(store: Store) {
     async DeleteScalingPolicy(input: TargetKey & { PolicyName: string }, ctx: RequestContext) {
       const key = keyOf(input);
       checkTargetKey(key);
-      return retryOnStale(async () => {
+      return retrying(async () => {
         const record = await store.get<ScalingPolicyRecord>(AUTOSCALING_KIND.policy, ctx.scope, policyRecordId(key, input.PolicyName));
         if (!record) throw policyNotFound(key, input.PolicyName);
         const ops: WriteOp[] = [{ op: 'delete', kind: AUTOSCALING_KIND.policy, scope: ctx.scope, id: record.id, expect: record.version }];

@@ -2,9 +2,9 @@ import { limitExceeded, scheduledActionNotFound, validation } from '../../domain
 import { AUTOSCALING_KIND, scheduledActionArn, scheduledActionRecordId, underTarget, type ScheduledActionRecord, type TargetKey } from '../../domain/autoscaling/records.js';
 import { checkCapacities, checkTargetKey } from '../../domain/autoscaling/scalable-target.js';
 import { checkTimezone, parseSchedule } from '../../domain/autoscaling/schedule.js';
-import { retryOnStale, type Store } from '../../ports/store.js';
+import { type Store } from '../../ports/store.js';
 import type { RequestContext } from '../service.js';
-import { checkNamespaceFilter, keyOf, maxResults, pageOf, requireTarget } from './lookup.js';
+import { checkNamespaceFilter, keyOf, maxResults, pageOf, requireTarget, retrying } from './lookup.js';
 
 /** AWS's quota of scheduled actions per scalable target. */
 const MAX_ACTIONS_PER_TARGET = 200;
@@ -29,7 +29,7 @@ export function scheduledActionHandlers(store: Store) {
     async PutScheduledAction(input: PutScheduledActionInput, ctx: RequestContext) {
       const key = keyOf(input);
       checkTargetKey(key);
-      return retryOnStale(async () => {
+      return retrying(async () => {
         const target = await requireTarget(store, ctx.scope, key);
         const id = scheduledActionRecordId(key, input.ScheduledActionName);
         const existing = await store.get<ScheduledActionRecord>(AUTOSCALING_KIND.scheduledAction, ctx.scope, id);
@@ -87,7 +87,7 @@ export function scheduledActionHandlers(store: Store) {
     async DeleteScheduledAction(input: TargetKey & { ScheduledActionName: string }, ctx: RequestContext) {
       const key = keyOf(input);
       checkTargetKey(key);
-      return retryOnStale(async () => {
+      return retrying(async () => {
         const record = await store.get<ScheduledActionRecord>(AUTOSCALING_KIND.scheduledAction, ctx.scope, scheduledActionRecordId(key, input.ScheduledActionName));
         if (!record) throw scheduledActionNotFound(key, input.ScheduledActionName);
         await store.write([{ op: 'delete', kind: AUTOSCALING_KIND.scheduledAction, scope: ctx.scope, id: record.id, expect: record.version }]);

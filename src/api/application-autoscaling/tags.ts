@@ -1,8 +1,9 @@
 import { resourceNotFound } from '../../domain/autoscaling/errors.js';
 import { AUTOSCALING_KIND, type ScalableTargetRecord } from '../../domain/autoscaling/records.js';
 import { checkTagMap } from '../../domain/autoscaling/tags.js';
-import { retryOnStale, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
+import { type Scope, type Store, type StoredRecord } from '../../ports/store.js';
 import type { RequestContext } from '../service.js';
+import { retrying } from './lookup.js';
 
 /** Only scalable targets take tags, as in AWS. */
 async function targetByArn(store: Store, scope: Scope, arn: string): Promise<StoredRecord<ScalableTargetRecord>> {
@@ -14,7 +15,7 @@ async function targetByArn(store: Store, scope: Scope, arn: string): Promise<Sto
 
 export function tagHandlers(store: Store) {
   async function editTags(ctx: RequestContext, arn: string, change: (tags: Record<string, string>) => Record<string, string>) {
-    return retryOnStale(async () => {
+    return retrying(async () => {
       const record = await targetByArn(store, ctx.scope, arn);
       const tags = change({ ...record.doc.Tags });
       checkTagMap(tags, arn);

@@ -15,9 +15,9 @@ import { isScalable, withDesiredCount } from '../../domain/autoscaling/service-s
 import { checkTagMap } from '../../domain/autoscaling/tags.js';
 import { ALARM_KIND, type AlarmRecord } from '../../domain/cloudwatch/alarm-record.js';
 import { KIND } from '../../domain/ecs/record-keys.js';
-import { retryOnStale, type Store, type WriteOp } from '../../ports/store.js';
+import { type Store, type WriteOp } from '../../ports/store.js';
 import type { RequestContext } from '../service.js';
-import { findEcsService, findTarget, keyOf, maxResults, newId, pageOf } from './lookup.js';
+import { findEcsService, findTarget, keyOf, maxResults, newId, pageOf, retrying } from './lookup.js';
 
 export function showTarget(target: ScalableTargetRecord) {
   const { Tags: _tags, wharf: _wharf, ...shown } = target;
@@ -31,7 +31,7 @@ export function targetHandlers(store: Store) {
       const key = keyOf(input);
       checkTargetKey(key);
       if (input.Tags) checkTagMap(input.Tags, 'arn');
-      return retryOnStale(async () => {
+      return retrying(async () => {
         const [existing, service] = await Promise.all([findTarget(store, ctx.scope, key), findEcsService(store, ctx.scope, key)]);
         if (!isScalable(service?.doc)) throw ecsServiceMissing(key.ResourceId);
         const id = newId().replace(/-/g, '') + newId().slice(0, 4);
@@ -60,7 +60,7 @@ export function targetHandlers(store: Store) {
     async DeregisterScalableTarget(input: RegisterInput, ctx: RequestContext) {
       const key = keyOf(input);
       checkTargetKey(key);
-      return retryOnStale(async () => {
+      return retrying(async () => {
         const target = await findTarget(store, ctx.scope, key);
         if (!target) throw targetNotFound(key);
         const [policies, actions] = await Promise.all([

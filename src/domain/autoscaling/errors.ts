@@ -16,3 +16,5 @@ export const scheduledActionNotFound = (key: TargetKey, name: string) =>
 export const resourceNotFound = (arn: string) => new AwsError('ResourceNotFoundException', `No scalable target found for resource ARN: ${arn}`, { extra: { ResourceName: arn } });
 export const limitExceeded = (message: string) => new AwsError('LimitExceededException', message);
 export const tooManyTags = (arn: string) => new AwsError('TooManyTagsException', 'The request contains too many tags. A resource can have at most 50 tags.', { extra: { ResourceName: arn } });
+// unverified wording
+export const concurrentUpdate = () => new AwsError('ConcurrentUpdateException', 'Concurrent updates caused an exception, for example, if you request an update to an Application Auto Scaling resource that already has a pending update.');

@@ -117,8 +117,9 @@ export interface TrackingAlarmIds {
 /**
  * The alarms a target tracking policy owns, as AWS makes them for ECS: a high
  * alarm (metric > target for 3 of 3 one-minute periods) and, unless scale-in
- * is disabled, a low alarm (metric < 90 % of the target for 15 of 15). An
- * update keeps the alarms' names and states and rewrites their settings.
+ * is disabled, a low alarm (metric < 90 % of the target for 15 of 15;
+ * DatapointsToAlarm is left unset, as AWS leaves it). An update keeps the
+ * alarms' names and states and rewrites their settings.
  */
 export function trackingAlarms(policy: ScalingPolicyRecord, previous: readonly AlarmRecord[], now: number, ids: TrackingAlarmIds): AlarmRecord[] {
   const config = policy.TargetTrackingScalingPolicyConfiguration!;
@@ -134,7 +135,6 @@ export function trackingAlarms(policy: ScalingPolicyRecord, previous: readonly A
       ...metric,
       ...(metric.Metrics ? {} : { Period: 60 }),
       EvaluationPeriods: periods,
-      DatapointsToAlarm: periods,
       Threshold: threshold,
       ComparisonOperator: operator,
     };
