@@ -196,6 +196,8 @@ describe('Application Auto Scaling of an ECS service through the aws CLI (WHARF_
       client.send(new PutScheduledActionCommand({ ...target, ScheduledActionName: 'bad', Schedule: 'cron(0 18 * * *)', ScalableTargetAction: { MinCapacity: 1 } })),
       (error: Error) => error.name === 'ValidationException' && /schedule expression/.test(error.message),
     );
+    await assert.rejects(client.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: 'ecs', NextToken: 'not-a-token' })), (error: Error) => error.name === 'InvalidNextTokenException');
+    await assert.rejects(client.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: 'ecs', ScalableDimension: 'ecs:service:DesiredCount' })), (error: Error) => error.name === 'ValidationException');
     // A step scaling policy answers with its ARN and no alarms (the user makes them in CloudWatch).
     const step = await client.send(new PutScalingPolicyCommand({ ...target, PolicyName: 'steps', PolicyType: 'StepScaling', StepScalingPolicyConfiguration: { AdjustmentType: 'PercentChangeInCapacity', Cooldown: 60, MinAdjustmentMagnitude: 1, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 200 }] } }));
     assert.match(step.PolicyARN!, /:policyName\/steps$/);

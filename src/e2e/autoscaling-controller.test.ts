@@ -193,6 +193,30 @@ describe('the autoscaler as the alarm evaluator invokes it', () => {
     }
   });
 
+  test('a step scaling policy: the user\'s CloudWatch alarm lists it, Describe shows that alarm, an invocation adds the step', async () => {
+    const policies = policyHandlers(store);
+    const put = await policies.PutScalingPolicy(
+      {
+        ...KEY,
+        PolicyName: 'web-app-cpu-gt-75',
+        PolicyType: 'StepScaling',
+        StepScalingPolicyConfiguration: { AdjustmentType: 'PercentChangeInCapacity', Cooldown: 60, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 200 }] },
+      },
+      ctx(),
+    );
+    assert.deepEqual(put.Alarms, []);
+    // What PutMetricAlarm (the CloudWatch API) would store for the user's alarm.
+    const [template] = (await store.list<AlarmRecord>(ALARM_KIND, scope)).map((record) => record.doc);
+    const userAlarm: AlarmRecord = { ...template!, AlarmName: 'web-app-cpu-gt-75', AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-app-cpu-gt-75', AlarmActions: [put.PolicyARN], Threshold: 75, wharf: {} };
+    await store.write([{ op: 'put', kind: ALARM_KIND, scope, id: userAlarm.AlarmName, doc: userAlarm }]);
+    const described = await policies.DescribeScalingPolicies({ ServiceNamespace: 'ecs', PolicyNames: ['web-app-cpu-gt-75'] }, ctx());
+    assert.deepEqual(described.ScalingPolicies[0]!.Alarms, [{ AlarmName: 'web-app-cpu-gt-75', AlarmARN: userAlarm.AlarmArn }]);
+
+    await autoscaler.invoke({ scope, actionArn: put.PolicyARN, alarmName: 'web-app-cpu-gt-75', alarmArn: userAlarm.AlarmArn, state: 'ALARM', datapoints: [{ timestamp: now, value: 90 }], threshold: 75, now });
+    assert.equal((await readService(store)).doc.desiredCount, 6); // 2 + 200 %
+    assert.equal((await activities(store))[0]!.Cause, 'monitor alarm web-app-cpu-gt-75 in state ALARM triggered policy web-app-cpu-gt-75');
+  });
+
   test('a deleted policy is a failed action; deregistering removes policies, alarms and scheduled actions', async () => {
     await targetHandlers(store).DeregisterScalableTarget(KEY, ctx());
     assert.equal(await store.get(ALARM_KIND, scope, high), undefined);
