@@ -127,7 +127,7 @@ describe('Application Auto Scaling of an ECS service through the aws CLI (WHARF_
     ]);
 
     // A scheduled action a few seconds ahead, in Berlin time, raising the minimum to 3.
-    const when = Date.now() + 12_000;
+    const when = Date.now() + 15_000;
     const berlin = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(when).replace(' ', 'T');
     await aws(['application-autoscaling', 'put-scheduled-action', ...TARGET, '--scheduled-action-name', 'rush', '--schedule', `at(${berlin})`, '--timezone', 'Europe/Berlin', '--scalable-target-action', 'MinCapacity=3']);
     const [action] = (await scaling().send(new DescribeScheduledActionsCommand({ ServiceNamespace: 'ecs', ResourceId: RESOURCE }))).ScheduledActions ?? [];
