@@ -121,6 +121,8 @@ describe('the autoscaler as the alarm evaluator invokes it', () => {
     // The evaluator re-invokes each period while the alarm stays in ALARM; the new task starts.
     now += 30_000;
     await runTasks(store);
+    // A restarted autoscaler knows the cooldown: it lives in the store.
+    autoscaler = new Autoscaler(store, clock, silentLogger, { timeScale: 1 });
     await invoke(high, 100);
     assert.equal((await readService(store)).doc.desiredCount, 3, 'within the 60 s cooldown the capacity already added counts');
 
