@@ -11,6 +11,7 @@ import { ecrApi } from './api/ecr/index.js';
 import { elbv2Api } from './api/elbv2/index.js';
 import { ecsApi } from './api/ecs/index.js';
 import { logsApi } from './api/logs/index.js';
+import { applicationAutoScalingApi } from './api/application-autoscaling/index.js';
 import { interruptSpotTasks, parseSpotInterruptionRequest } from './api/ecs/spot-interruption.js';
 import { Gateway, type RawRoute } from './api/gateway.js';
 import { stsApi } from './api/sts/index.js';
@@ -30,6 +31,7 @@ import { EcrLifecycleController } from './controllers/ecr-lifecycle.js';
 import { LogRetentionController } from './controllers/log-retention.js';
 import { SandboxPool } from './controllers/sandbox-pool.js';
 import { ServiceScheduler } from './controllers/service-scheduler.js';
+import { Autoscaler } from './controllers/autoscaler.js';
 import { TaskSupervisor } from './controllers/task-supervisor.js';
 import { SPOT_WARNING_SECONDS } from './domain/task/spot-interruption.js';
 import { LogPump } from './dataplane/log-pump.js';
@@ -181,6 +183,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // ELBv2 load balancers: one HTTP proxy per listener on 127.0.0.1, and target health checks.
   const loadBalancers = new LoadBalancerPlane(store, clock, logger, { timeScale: config.timeScale });
   loadBalancers.start();
+  // Application Auto Scaling: scheduled actions and activities; also the AlarmActions the alarm evaluator invokes policies through.
+  const autoscaler = new Autoscaler(store, clock, logger, { timeScale: config.timeScale });
+  autoscaler.start();
 
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
@@ -192,6 +197,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             // Restarting the supervisor on an empty store removes every Wharf container as an orphan.
             await lifecycle.stop();
             await loadBalancers.stop();
+            await autoscaler.stop();
             await scheduler.stop();
             await supervisor.stop();
             await logPump.stop();
@@ -203,6 +209,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             scheduler.start();
             lifecycle.start();
             loadBalancers.start();
+            autoscaler.start();
           },
           health: async () => ({ version: '0.1.0' }),
           // Where each load balancer listener is served on this host.
@@ -216,8 +223,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   ]);
 
   // Services whose issues have not landed yet still answer, naming the operation.
-  const later = ['application-autoscaling', 'monitoring'].map((name) => unservedApi(name));
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher }), elbv2Api({ store }), ...later], verifier, clock, logger, rawRoutes });
+  const later = ['monitoring'].map((name) => unservedApi(name));
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher }), elbv2Api({ store }), applicationAutoScalingApi({ store }), ...later], verifier, clock, logger, rawRoutes });
   gatewayHandle = gateway.handle;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   await new Promise<void>((resolve, reject) => {
@@ -240,6 +247,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       registry.stop();
       await lifecycle.stop();
       await loadBalancers.stop();
+      await autoscaler.stop();
       // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
       await scheduler.stop();
       await supervisor.stop();

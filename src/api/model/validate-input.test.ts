@@ -59,3 +59,12 @@ test('output keeps only modelled members and writes timestamps as epoch seconds'
   assert.deepEqual(toJsonWire(model, 'Input', { when: new Date(0) }), { when: 0 });
   assert.deepEqual(toJsonWire(model, 'Input', { when: '1970-01-01T00:00:01.000Z' }), { when: 1 });
 });
+
+test('Java\'s POSIX classes in patterns mean what Java means (Application Auto Scaling\'s \\p{Print}+ policy names)', () => {
+  const printable: ServiceModel = {
+    ...model,
+    shapes: { Input: { type: 'structure', members: { name: { shape: 'Name' } } }, Name: { type: 'string', pattern: '\\p{Print}+' } },
+  };
+  assert.deepEqual(validateInput(printable, 'Input', { name: 'cpu-scaling 70%' }, 'ValidationException'), { name: 'cpu-scaling 70%' });
+  assert.throws(() => validateInput(printable, 'Input', { name: '\u0007' }, 'ValidationException'), { code: 'ValidationException' });
+});

@@ -23,15 +23,19 @@ export function validateInput(model: ServiceModel, shapeName: string, input: unk
 
 const regexCache = new Map<string, RegExp | null>();
 
+/** Java's POSIX classes (ASCII-only, as Java reads them by default), which JavaScript lacks: `\p{Print}` would match the letters `p{Print}`. */
+const JAVA_POSIX_CLASSES: Record<string, string> = { Print: '\\x20-\\x7E', Graph: '\\x21-\\x7E', Alnum: 'A-Za-z0-9', Alpha: 'A-Za-z', Digit: '0-9' };
+
 function compilePattern(pattern: string): RegExp | null {
   let regex = regexCache.get(pattern);
   if (regex === undefined) {
+    const source = pattern.replace(/\\p\{(Print|Graph|Alnum|Alpha|Digit)\}/g, (_, name: string) => `[${JAVA_POSIX_CLASSES[name]}]`);
     // Smithy patterns are not implicitly anchored; most models anchor their own.
     try {
-      regex = new RegExp(pattern, 'u');
+      regex = new RegExp(source, 'u');
     } catch {
       try {
-        regex = new RegExp(pattern);
+        regex = new RegExp(source);
       } catch {
         regex = null; // A Java-only construct: skip rather than refuse valid input.
       }
