@@ -92,18 +92,19 @@ export function parseExpression(text: string): Node {
     return left;
   };
   const term = (): Node => {
-    let left = power();
+    let left = unary();
     while (isOp('*') || isOp('/')) {
       const op = tokens[at++]!.value as '*' | '/';
-      left = { type: 'binary', op, left, right: power() };
+      left = { type: 'binary', op, left, right: unary() };
     }
     return left;
   };
+  // Unary minus binds looser than ^ (-x ^ 2 is -(x ^ 2)); ^ is right-associative.
   const power = (): Node => {
-    const base = unary();
+    const base = primary();
     if (isOp('^')) {
       at++;
-      return { type: 'binary', op: '^', left: base, right: power() };
+      return { type: 'binary', op: '^', left: base, right: unary() };
     }
     return base;
   };
@@ -116,7 +117,7 @@ export function parseExpression(text: string): Node {
       at++;
       return unary();
     }
-    return primary();
+    return power();
   };
   const list = (close: string): Node[] => {
     const items: Node[] = [];
