@@ -126,27 +126,21 @@ export class AlarmEvaluator {
     const outcome = evaluateAlarm(alarm, points, now, periodMs);
     const state = outcome?.state ?? alarm.StateValue;
     const entered = outcome !== undefined && outcome.state !== alarm.StateValue;
+    // SetAlarmState asked for the actions of the state it set: they run first, whatever the data say now.
     const pending = alarm.wharf.pendingActions;
-    let toInvoke = actionsToInvoke({ alarm, state, entered, now, periodMs, serves: (arn) => this.actions.serves(arn) });
-    if (!entered && pending !== undefined && pending === state && alarm.ActionsEnabled) toInvoke = [...actionsOf(alarm, state)];
-    if (!entered && toInvoke.length === 0 && pending === undefined) return;
+    const pendingInvocations = pending !== undefined && pending === alarm.StateValue && alarm.ActionsEnabled ? actionsOf(alarm, pending).map((arn) => ({ arn, state: pending, first: true })) : [];
+    const evaluated = actionsToInvoke({ alarm, state, entered, now, periodMs, serves: (arn) => this.actions.serves(arn) }).map((arn) => ({ arn, state, first: entered }));
+    const invocations = [...pendingInvocations, ...evaluated];
+    if (!entered && invocations.length === 0 && pending === undefined) return;
 
+    const wharf = { ...withoutPending(alarm.wharf), lastEvaluatedAt: now, ...(invocations.length > 0 ? { lastActionsAt: now } : {}) };
     const next: AlarmRecord = entered
-      ? {
-          ...alarm,
-          StateValue: outcome.state,
-          StateReason: outcome.reason,
-          StateReasonData: outcome.reasonData,
-          StateUpdatedTimestamp: now,
-          StateTransitionedTimestamp: now,
-          wharf: { ...withoutPending(alarm.wharf), lastEvaluatedAt: now, ...(toInvoke.length > 0 ? { lastActionsAt: now } : {}) },
-        }
-      : { ...alarm, wharf: { ...withoutPending(alarm.wharf), lastEvaluatedAt: now, ...(toInvoke.length > 0 ? { lastActionsAt: now } : {}) } };
+      ? { ...alarm, StateValue: outcome.state, StateReason: outcome.reason, StateReasonData: outcome.reasonData, StateUpdatedTimestamp: now, StateTransitionedTimestamp: now, wharf }
+      : { ...alarm, wharf };
 
     const history: AlarmHistoryRecord[] = entered ? [stateUpdateItem(alarm, next, now)] : [];
-    const firstInvocation = entered || pending !== undefined;
     const datapoints = points.filter((p) => p.value !== undefined).map((p) => ({ timestamp: p.timestamp, value: p.value! }));
-    for (const arn of toInvoke) {
+    for (const { arn, state: actionState, first } of invocations) {
       let error: string | undefined;
       if (!this.actions.serves(arn)) error = `Wharf does not serve the action ${arn}.`;
       else {
@@ -156,17 +150,17 @@ export class AlarmEvaluator {
             actionArn: arn,
             alarmName: alarm.AlarmName,
             alarmArn: alarm.AlarmArn,
-            state,
+            state: actionState,
             datapoints,
             ...(alarm.Threshold !== undefined ? { threshold: alarm.Threshold } : {}),
             now,
           });
         } catch (failure) {
-          error = (failure as Error).message ?? String(failure);
+          error = failure instanceof Error ? failure.message : String(failure);
         }
       }
       // Re-invocations while the alarm stays in ALARM leave history only when they fail.
-      if (firstInvocation || error !== undefined) history.push(actionItem(alarm.AlarmName, arn, state, next.StateUpdatedTimestamp, now, error));
+      if (first || error !== undefined) history.push(actionItem(alarm.AlarmName, arn, actionState, next.StateUpdatedTimestamp, now, error));
     }
     await this.options.store.write([
       { op: 'put', kind: ALARM_KIND, scope, id: record.id, doc: next, expect: record.version },
