@@ -11,6 +11,7 @@ import { ecrApi } from './api/ecr/index.js';
 import { elbv2Api } from './api/elbv2/index.js';
 import { ecsApi } from './api/ecs/index.js';
 import { logsApi } from './api/logs/index.js';
+import { monitoringApi } from './api/monitoring/index.js';
 import { interruptSpotTasks, parseSpotInterruptionRequest } from './api/ecs/spot-interruption.js';
 import { Gateway, type RawRoute } from './api/gateway.js';
 import { stsApi } from './api/sts/index.js';
@@ -19,6 +20,7 @@ import { unservedApi } from './api/unserved.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
 import { SqliteLogStore } from './adapters/log-store-sqlite/sqlite-log-store.js';
+import { SqliteMetricStore } from './adapters/metric-store-sqlite/sqlite-metric-store.js';
 import { FsBlobStore } from './adapters/blob-store-fs/fs-blob-store.js';
 import { HmacRegistryCredentials } from './adapters/registry-credentials-hmac/hmac-registry-credentials.js';
 import { AesGcmSecretCipher } from './adapters/secret-cipher-aes/aes-gcm-secret-cipher.js';
@@ -28,6 +30,8 @@ import { TaskSecrets } from './controllers/task-secrets.js';
 import { HmacSessionCredentials } from './adapters/session-credentials-hmac/hmac-session-credentials.js';
 import { EcrLifecycleController } from './controllers/ecr-lifecycle.js';
 import { LogRetentionController } from './controllers/log-retention.js';
+import { AlarmEvaluator } from './controllers/alarm-evaluator.js';
+import { MetricCompactionController } from './controllers/metric-compaction.js';
 import { SandboxPool } from './controllers/sandbox-pool.js';
 import { ServiceScheduler } from './controllers/service-scheduler.js';
 import { TaskSupervisor } from './controllers/task-supervisor.js';
@@ -181,6 +185,12 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // ELBv2 load balancers: one HTTP proxy per listener on 127.0.0.1, and target health checks.
   const loadBalancers = new LoadBalancerPlane(store, clock, logger, { timeScale: config.timeScale });
   loadBalancers.start();
+  // CloudWatch metrics, and the alarms evaluated over them once a period (divided by the time scale).
+  const metricStore = new SqliteMetricStore(join(config.dataDir, 'metrics.db'));
+  const metricCompaction = new MetricCompactionController(metricStore, clock, logger, { timeScale: config.timeScale });
+  metricCompaction.start();
+  const alarmEvaluator = new AlarmEvaluator({ store, metrics: metricStore, clock, logger, timeScale: config.timeScale });
+  alarmEvaluator.start();
 
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
@@ -195,7 +205,10 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             await scheduler.stop();
             await supervisor.stop();
             await logPump.stop();
+            await alarmEvaluator.stop();
+            await metricCompaction.stop();
             await store.wipe();
+            await metricStore.wipe();
             await taskEndpoint.resync();
             await logStore.wipe();
             await supervisor.start();
@@ -203,6 +216,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             scheduler.start();
             lifecycle.start();
             loadBalancers.start();
+            alarmEvaluator.start();
+            metricCompaction.start();
           },
           health: async () => ({ version: '0.1.0' }),
           // Where each load balancer listener is served on this host.
@@ -216,8 +231,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   ]);
 
   // Services whose issues have not landed yet still answer, naming the operation.
-  const later = ['application-autoscaling', 'monitoring'].map((name) => unservedApi(name));
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher }), elbv2Api({ store }), ...later], verifier, clock, logger, rawRoutes });
+  const later = ['application-autoscaling'].map((name) => unservedApi(name));
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher }), elbv2Api({ store }), monitoringApi({ store, metrics: metricStore }), ...later], verifier, clock, logger, rawRoutes });
   gatewayHandle = gateway.handle;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   await new Promise<void>((resolve, reject) => {
@@ -246,7 +261,10 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       await taskEndpoint.stop();
       await logPump.stop();
       await logRetention.stop();
+      await alarmEvaluator.stop();
+      await metricCompaction.stop();
       await store.close();
+      await metricStore.close();
       await logStore.close();
     },
   };
