@@ -176,4 +176,37 @@ out({
     await cw.send(new DeleteAlarmsCommand({ AlarmNames: ['sdk-busy'] }));
     assert.deepEqual((await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['sdk-busy'] }))).MetricAlarms, []);
   });
+
+  test('SDK v3: GetMetricData and DescribeAlarms page; an alarm keeps its state and history across a restart', async () => {
+    const ns = 'Sdk/Paging';
+    await cw.send(new PutMetricDataCommand({ Namespace: ns, MetricData: [0, 1, 2].map((i) => ({ MetricName: 'N', Timestamp: new Date(BASE + i * 60_000 + 1000), Value: i + 1 })) }));
+    const query = { StartTime: new Date(BASE), EndTime: new Date(BASE + 180_000), MaxDatapoints: 2, MetricDataQueries: [{ Id: 'n', MetricStat: { Metric: { Namespace: ns, MetricName: 'N' }, Period: 60, Stat: 'Sum' } }] };
+    const first = await cw.send(new GetMetricDataCommand(query));
+    assert.deepEqual(first.MetricDataResults?.map((r) => [r.Values, r.StatusCode]), [[[3, 2], 'PartialData']]);
+    assert.ok(first.NextToken);
+    const second = await cw.send(new GetMetricDataCommand({ ...query, NextToken: first.NextToken }));
+    assert.deepEqual(second.MetricDataResults?.map((r) => [r.Values, r.StatusCode]), [[[1], 'Complete']]);
+    assert.equal(second.NextToken, undefined);
+
+    for (const name of ['page-a', 'page-b', 'page-c']) {
+      await cw.send(new PutMetricAlarmCommand({ AlarmName: name, Namespace: ns, MetricName: 'Hot', Statistic: 'Maximum', Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'ignore' }));
+    }
+    const page1 = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'page-', MaxRecords: 2 }));
+    const page2 = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'page-', MaxRecords: 2, NextToken: page1.NextToken }));
+    assert.deepEqual([...(page1.MetricAlarms ?? []), ...(page2.MetricAlarms ?? [])].map((a) => a.AlarmName), ['page-a', 'page-b', 'page-c']);
+    assert.equal(page2.NextToken, undefined);
+
+    const now = Date.now();
+    await cw.send(new PutMetricDataCommand({ Namespace: ns, MetricData: Array.from({ length: 60 }, (_, i) => ({ MetricName: 'Hot', Timestamp: new Date(now - 2000 + i * 1000), Value: 5, StorageResolution: 1 })) }));
+    const stateOf = async () => (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['page-a'] }))).MetricAlarms?.[0];
+    const alarmed = await waitFor(stateOf, (a) => a?.StateValue === 'ALARM', 20_000, 'page-a to go ALARM');
+    await wharf.restart();
+    // Three more evaluations after the restart change nothing: same state, same transition, one StateUpdate.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const after = await stateOf();
+    assert.equal(after?.StateValue, 'ALARM');
+    assert.equal(after?.StateTransitionedTimestamp?.getTime(), alarmed?.StateTransitionedTimestamp?.getTime());
+    const updates = await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: 'page-a', HistoryItemType: 'StateUpdate' }));
+    assert.equal(updates.AlarmHistoryItems?.length, 1);
+  });
 });
