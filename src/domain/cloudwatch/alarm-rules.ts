@@ -85,7 +85,7 @@ export function validAlarmPeriod(period: number): boolean {
 }
 
 function checkMetricsList(input: PutMetricAlarmInput): void {
-  for (const member of ['MetricName', 'Namespace', 'Dimensions', 'Period', 'Statistic', 'ExtendedStatistic', 'Unit'] as const) {
+  for (const member of ['MetricName', 'Namespace', 'Dimensions', 'Period', 'Statistic', 'ExtendedStatistic'] as const) {
     if (input[member] !== undefined && !(member === 'Dimensions' && input.Dimensions!.length === 0)) {
       throw validationError(`${member} should not be set if list of Metrics is set.`);
     }
