@@ -1,7 +1,7 @@
 import { actionItem, historyId, stateUpdateItem } from '../domain/cloudwatch/alarm-history.js';
 import { ALARM_HISTORY_KIND, ALARM_KIND, type AlarmHistoryRecord, type AlarmRecord } from '../domain/cloudwatch/alarm-record.js';
 import { alarmPeriod } from '../domain/cloudwatch/alarm-rules.js';
-import { actionsOf, actionsToInvoke, evaluateAlarm, evaluationCadenceMs, evaluationWindow, scaledPeriodMs, type EvaluatedPoint } from '../domain/cloudwatch/alarm-evaluation.js';
+import { actionsOf, actionsToInvoke, evaluateAlarm, evaluationCadenceMs, evaluationRangePeriods, evaluationWindow, scaledPeriodMs, type EvaluatedPoint } from '../domain/cloudwatch/alarm-evaluation.js';
 import { runMetricQueries } from '../domain/cloudwatch/metric-queries.js';
 import { bucketAggregates, computeStatistic, parseStatistic, storePeriodFor } from '../domain/cloudwatch/statistics.js';
 import type { AlarmActions } from '../ports/alarm-actions.js';
@@ -27,8 +27,8 @@ const NOBODY: AlarmActions = { serves: () => false, invoke: async () => {} };
 
 /**
  * Evaluates every metric alarm once per evaluation cadence (a minute, or the
- * period when shorter, divided by the time scale) over its last complete
- * periods, read through the MetricStore port, and writes a state change with
+ * period when shorter, divided by the time scale) over the last complete
+ * periods of its evaluation range, read through the MetricStore port, and writes a state change with
  * its history (and the invoked actions' history) in one optimistic write.
  * Only the due times live in memory: after a restart every alarm is simply
  * due at once, and everything else is in the store.
@@ -93,7 +93,7 @@ export class AlarmEvaluator {
   async datapoints(scope: Scope, alarm: AlarmRecord, now: number): Promise<{ points: EvaluatedPoint[]; periodMs: number }> {
     const period = alarmPeriod(alarm);
     const periodMs = scaledPeriodMs(period, this.timeScale);
-    const window = evaluationWindow(now, periodMs, alarm.EvaluationPeriods);
+    const window = evaluationWindow(now, periodMs, evaluationRangePeriods(alarm.EvaluationPeriods));
     const values = new Map<number, { value: number; sampleCount?: number }>();
     if (alarm.Metrics && alarm.Metrics.length > 0) {
       const results = await runMetricQueries(alarm.Metrics, window.startTime, window.endTime, (request) => this.options.metrics.query(scope, request), {
@@ -123,7 +123,7 @@ export class AlarmEvaluator {
   private async evaluate(scope: Scope, record: StoredRecord<AlarmRecord>, now: number): Promise<void> {
     const alarm = record.doc;
     const { points, periodMs } = await this.datapoints(scope, alarm, now);
-    const outcome = evaluateAlarm(alarm, points, now, periodMs);
+    const outcome = evaluateAlarm(alarm, points, now);
     const state = outcome?.state ?? alarm.StateValue;
     const entered = outcome !== undefined && outcome.state !== alarm.StateValue;
     // SetAlarmState asked for the actions of the state it set: they run first, whatever the data say now.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AlarmRecord, AlarmState, TreatMissingData } from './alarm-record.js';
-import { actionsToInvoke, evaluateAlarm, evaluationCadenceMs, evaluationWindow, isBreaching, scaledPeriodMs, type EvaluatedPoint } from './alarm-evaluation.js';
+import { actionsToInvoke, evaluateAlarm, significantSampleCount, evaluationCadenceMs, evaluationWindow, isBreaching, scaledPeriodMs, type EvaluatedPoint } from './alarm-evaluation.js';
 
 const T0 = Date.UTC(2026, 11, 2, 5, 8, 0);
 const MIN = 60_000;
@@ -59,20 +59,24 @@ test('every comparison operator', () => {
   assert.equal(isBreaching(71, 'GreaterThanThreshold', 70), true);
 });
 
-// DatapointsToAlarm 3 of EvaluationPeriods 5, as in the CloudWatch user guide's table.
-const TABLE: [string, Record<TreatMissingData, AlarmState | 'keep'>][] = [
-  ['0 - X - X', { missing: 'OK', ignore: 'OK', breaching: 'ALARM', notBreaching: 'OK' }],
-  ['0 0 X 0 X', { missing: 'OK', ignore: 'OK', breaching: 'OK', notBreaching: 'OK' }],
-  ['X X X 0 0', { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'ALARM' }],
-  ['- - - - 0', { missing: 'OK', ignore: 'OK', breaching: 'ALARM', notBreaching: 'OK' }],
-  ['- - X - -', { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'OK' }],
-  ['- - - - -', { missing: 'INSUFFICIENT_DATA', ignore: 'keep', breaching: 'ALARM', notBreaching: 'OK' }],
+// The CloudWatch user guide's two tables: the 5 most recent periods of 3-period alarms, oldest first.
+const TABLES: [number, string, Record<TreatMissingData, AlarmState | 'keep'>][] = [
+  [3, '0 - X - X', { missing: 'OK', ignore: 'OK', breaching: 'OK', notBreaching: 'OK' }],
+  [3, '0 - - - -', { missing: 'OK', ignore: 'OK', breaching: 'OK', notBreaching: 'OK' }],
+  [3, '- - - - -', { missing: 'INSUFFICIENT_DATA', ignore: 'keep', breaching: 'ALARM', notBreaching: 'OK' }],
+  [3, '0 X X - X', { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'ALARM' }],
+  [3, '- - - - X', { missing: 'INSUFFICIENT_DATA', ignore: 'keep', breaching: 'ALARM', notBreaching: 'OK' }],
+  [2, '0 - X - X', { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'ALARM' }],
+  [2, '0 0 X 0 X', { missing: 'ALARM', ignore: 'ALARM', breaching: 'ALARM', notBreaching: 'ALARM' }],
+  [2, '0 - X - -', { missing: 'OK', ignore: 'OK', breaching: 'ALARM', notBreaching: 'OK' }],
+  [2, '- - - - 0', { missing: 'OK', ignore: 'OK', breaching: 'ALARM', notBreaching: 'OK' }],
+  [2, '- - - - X', { missing: 'INSUFFICIENT_DATA', ignore: 'keep', breaching: 'ALARM', notBreaching: 'OK' }],
 ];
 
-for (const [pattern, expected] of TABLE) {
+for (const [m, pattern, expected] of TABLES) {
   for (const treat of Object.keys(expected) as TreatMissingData[]) {
-    test(`M=3 N=5 ${pattern} with ${treat}: ${expected[treat]}`, () => {
-      const outcome = evaluateAlarm(alarm({ EvaluationPeriods: 5, DatapointsToAlarm: 3, TreatMissingData: treat, StateValue: 'OK' }), points(pattern), T0 + 6 * MIN, MIN);
+    test(`M=${m} N=3 ${pattern} with ${treat}: ${expected[treat]}`, () => {
+      const outcome = evaluateAlarm(alarm({ EvaluationPeriods: 3, DatapointsToAlarm: m, TreatMissingData: treat, StateValue: 'OK' }), points(pattern), T0 + 6 * MIN);
       assert.equal(outcome?.state ?? 'keep', expected[treat]);
     });
   }
@@ -80,7 +84,7 @@ for (const [pattern, expected] of TABLE) {
 
 test('state reasons are in CloudWatch words, newest datapoint first', () => {
   const data = [75.2, 74, 72.1].map((value, i) => ({ timestamp: T0 + i * MIN, value, sampleCount: 1 }));
-  const outcome = evaluateAlarm(alarm(), data, T0 + 3 * MIN + 10_000, MIN)!;
+  const outcome = evaluateAlarm(alarm(), data, T0 + 3 * MIN + 10_000)!;
   assert.equal(outcome.state, 'ALARM');
   assert.equal(outcome.reason, 'Threshold Crossed: 3 datapoints [72.1 (02/12/26 05:10:00), 74.0 (02/12/26 05:09:00), 75.2 (02/12/26 05:08:00)] were greater than the threshold (70.0).');
   const reasonData = JSON.parse(outcome.reasonData);
@@ -93,14 +97,14 @@ test('state reasons are in CloudWatch words, newest datapoint first', () => {
   assert.equal(reasonData.threshold, 70);
   assert.deepEqual(reasonData.evaluatedDatapoints[0], { timestamp: '2026-12-02T05:10:00.000+0000', sampleCount: 1, value: 72.1 });
 
-  const ok = evaluateAlarm(alarm({ EvaluationPeriods: 1 }), [{ timestamp: T0, value: 5, sampleCount: 1 }], T0 + MIN + 10_000, MIN)!;
+  const ok = evaluateAlarm(alarm({ EvaluationPeriods: 1 }), [{ timestamp: T0, value: 5, sampleCount: 1 }], T0 + MIN + 10_000)!;
   assert.equal(ok.reason, 'Threshold Crossed: 1 datapoint [5.0 (02/12/26 05:08:00)] was not greater than the threshold (70.0).');
 
-  const partial = evaluateAlarm(alarm({ DatapointsToAlarm: 2, ComparisonOperator: 'LessThanOrEqualToThreshold', Threshold: 20 }), points('0 0 X'), T0 + 4 * MIN, MIN)!;
+  const partial = evaluateAlarm(alarm({ DatapointsToAlarm: 2, ComparisonOperator: 'LessThanOrEqualToThreshold', Threshold: 20 }), points('0 0 X'), T0 + 4 * MIN)!;
   assert.equal(partial.state, 'ALARM');
   assert.equal(partial.reason, 'Threshold Crossed: 2 out of the last 3 datapoints [10.0 (02/12/26 05:09:00), 10.0 (02/12/26 05:08:00)] were less than or equal to the threshold (20.0) (minimum 2 datapoints for OK -> ALARM transition).');
 
-  const none = evaluateAlarm(alarm(), points('- - -'), T0 + 4 * MIN, MIN)!;
+  const none = evaluateAlarm(alarm(), points('- - -'), T0 + 4 * MIN)!;
   assert.equal(none.state, 'INSUFFICIENT_DATA');
   assert.equal(none.reason, 'Insufficient Data: 3 datapoints were unknown.');
 });
@@ -109,9 +113,12 @@ test('a low-sample percentile keeps the state when EvaluateLowSampleCountPercent
   const p99 = alarm({ Statistic: undefined, ExtendedStatistic: 'p99', EvaluationPeriods: 1 });
   const few = [{ timestamp: T0, value: 90, sampleCount: 50 }];
   const many = [{ timestamp: T0, value: 90, sampleCount: 1000 }];
-  assert.equal(evaluateAlarm({ ...p99, EvaluateLowSampleCountPercentile: 'ignore' }, few, T0 + MIN + 10_000, MIN), undefined);
-  assert.equal(evaluateAlarm({ ...p99, EvaluateLowSampleCountPercentile: 'ignore' }, many, T0 + MIN + 10_000, MIN)?.state, 'ALARM');
-  assert.equal(evaluateAlarm({ ...p99, EvaluateLowSampleCountPercentile: 'evaluate' }, few, T0 + MIN + 10_000, MIN)?.state, 'ALARM');
+  assert.equal(evaluateAlarm({ ...p99, EvaluateLowSampleCountPercentile: 'ignore' }, few, T0 + MIN + 10_000), undefined);
+  assert.equal(evaluateAlarm({ ...p99, EvaluateLowSampleCountPercentile: 'ignore' }, many, T0 + MIN + 10_000)?.state, 'ALARM');
+  assert.equal(evaluateAlarm({ ...p99, EvaluateLowSampleCountPercentile: 'evaluate' }, few, T0 + MIN + 10_000)?.state, 'ALARM');
+  assert.equal(Math.round(significantSampleCount(99)), 1000);
+  assert.equal(significantSampleCount(50), 20);
+  assert.equal(significantSampleCount(10), 100);
 });
 
 test('actions: all of the entered state; in ALARM the served ones again once a period; none when disabled', () => {

@@ -64,33 +64,53 @@ export interface EvaluationOutcome {
   readonly reasonData: string;
 }
 
-/** The least number of samples a percentile needs to be significant (CloudWatch's 10 / (1 - p)). */
+/** The least number of samples a percentile needs to be significant: 10 / (1 - p) from the median up, 10 / p below it. */
 export function significantSampleCount(p: number): number {
-  return p >= 100 ? Infinity : 10 / (1 - p / 100);
+  const fraction = p / 100;
+  if (fraction >= 0.5) return fraction >= 1 ? Infinity : 10 / (1 - fraction);
+  return fraction <= 0 ? Infinity : 10 / fraction;
 }
 
 /**
- * The state the datapoints put the alarm in, or undefined when the alarm
- * keeps its state (TreatMissingData=ignore with no data; a low-sample
- * percentile with EvaluateLowSampleCountPercentile=ignore).
+ * How many periods an evaluation retrieves: more than EvaluationPeriods, so
+ * that missing datapoints can be skipped (the user guide's examples
+ * retrieve 5 for 3 evaluation periods).
  */
-export function evaluateAlarm(alarm: AlarmRecord, points: readonly EvaluatedPoint[], now: number, periodMs: number): EvaluationOutcome | undefined {
+export function evaluationRangePeriods(evaluationPeriods: number): number {
+  return evaluationPeriods + 2;
+}
+
+/**
+ * The state the datapoints of the evaluation range (oldest first) put the
+ * alarm in, by the CloudWatch user guide's rules, or undefined when the
+ * alarm keeps its state (TreatMissingData=ignore where missing would give
+ * INSUFFICIENT_DATA; a low-sample percentile with
+ * EvaluateLowSampleCountPercentile=ignore):
+ * - with at least N real datapoints in the range, the most recent N decide
+ *   and TreatMissingData does not matter;
+ * - with fewer, all real ones count and the rest of the N are missing ones,
+ *   filled in as breaching or not breaching; with missing (and ignore), they
+ *   are unknown: ALARM if the real breaching ones already reach M, OK if a
+ *   real one does not breach, else INSUFFICIENT_DATA (ignore: no change).
+ */
+export function evaluateAlarm(alarm: AlarmRecord, points: readonly EvaluatedPoint[], now: number): EvaluationOutcome | undefined {
   const n = alarm.EvaluationPeriods;
   const m = alarm.DatapointsToAlarm ?? n;
   const treat = alarm.TreatMissingData ?? 'missing';
   const threshold = alarm.Threshold ?? 0;
   const operator = alarm.ComparisonOperator;
-  const present = points.filter((point): point is EvaluatedPoint & { value: number } => point.value !== undefined);
-  const missing = points.length - present.length;
+  const real = points.filter((point): point is EvaluatedPoint & { value: number } => point.value !== undefined);
 
   if (alarm.ExtendedStatistic && alarm.EvaluateLowSampleCountPercentile === 'ignore') {
     const stat = parseStatistic(alarm.ExtendedStatistic);
-    const newest = present[present.length - 1];
+    const newest = real[real.length - 1];
     if (stat?.kind === 'percentile' && newest && (newest.sampleCount ?? 0) < significantSampleCount(stat.p)) return undefined;
   }
 
-  const breaching = present.filter((point) => isBreaching(point.value, operator, threshold));
-  const notBreaching = present.filter((point) => !isBreaching(point.value, operator, threshold));
+  const considered = real.length >= n ? real.slice(-n) : real;
+  const missing = n - considered.length;
+  const breaching = considered.filter((point) => isBreaching(point.value, operator, threshold));
+  const notBreaching = considered.filter((point) => !isBreaching(point.value, operator, threshold));
   const reasonData = (): string =>
     JSON.stringify({
       version: '1.0',
@@ -100,38 +120,25 @@ export function evaluateAlarm(alarm: AlarmRecord, points: readonly EvaluatedPoin
       ...(alarm.Statistic ? { statistic: alarm.Statistic } : {}),
       ...(alarm.ExtendedStatistic ? { statistic: alarm.ExtendedStatistic } : {}),
       period: alarmPeriod(alarm),
-      recentDatapoints: present.map((point) => point.value),
+      recentDatapoints: considered.map((point) => point.value),
       threshold,
-      evaluatedDatapoints: [...present].reverse().map((point) => ({
+      evaluatedDatapoints: [...considered].reverse().map((point) => ({
         timestamp: dataTime(point.timestamp),
         ...(point.sampleCount !== undefined ? { sampleCount: point.sampleCount } : {}),
         value: point.value,
       })),
     });
 
-  if (present.length === 0 && (treat === 'missing' || treat === 'ignore')) {
+  let count = breaching.length;
+  if (missing > 0 && treat === 'breaching') count += missing;
+  if (missing > 0 && (treat === 'missing' || treat === 'ignore') && count < m && notBreaching.length === 0) {
     if (treat === 'ignore') return undefined;
     return { state: 'INSUFFICIENT_DATA', reason: insufficientDataReason(missing), reasonData: reasonData() };
   }
 
-  let count: number;
-  let alarmed: boolean;
-  if (treat === 'breaching') {
-    count = breaching.length + missing;
-    alarmed = count >= m;
-  } else if (treat === 'notBreaching') {
-    count = breaching.length;
-    alarmed = count >= m;
-  } else {
-    // missing / ignore: only the datapoints present count; with fewer than M
-    // of them, the alarm goes to ALARM when all of those present breach.
-    count = breaching.length;
-    alarmed = count > 0 && count >= Math.min(m, present.length);
-  }
-
   const newestFirst = (list: readonly { timestamp: number; value: number }[]) => [...list].reverse();
   const outOf = m < n ? n : undefined;
-  if (alarmed) {
+  if (count >= m) {
     return {
       state: 'ALARM',
       reason: thresholdCrossedReason({ points: newestFirst(breaching), countShown: count, ...(outOf ? { outOf } : {}), operator, negated: false, threshold, ...(outOf ? { minimum: { count: m, from: 'OK', to: 'ALARM' } } : {}) }),
