@@ -139,7 +139,8 @@ export class AlarmEvaluator {
       : { ...alarm, wharf };
 
     const history: AlarmHistoryRecord[] = entered ? [stateUpdateItem(alarm, next, now)] : [];
-    const datapoints = points.filter((p) => p.value !== undefined).map((p) => ({ timestamp: p.timestamp, value: p.value! }));
+    // The datapoints the evaluation used: the most recent N real ones of the range, newest last.
+    const datapoints = points.filter((p) => p.value !== undefined).map((p) => ({ timestamp: p.timestamp, value: p.value! })).slice(-alarm.EvaluationPeriods);
     for (const { arn, state: actionState, first } of invocations) {
       let error: string | undefined;
       if (!this.actions.serves(arn)) error = `Wharf does not serve the action ${arn}.`;
