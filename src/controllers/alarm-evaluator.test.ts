@@ -284,3 +284,11 @@ test('managed (target tracking) alarms are evaluated like any other', async () =
   assert.equal(w.invoked.length, 1);
   assert.equal(w.invoked[0]!.state, 'ALARM');
 });
+
+test('history older than two weeks is swept', async () => {
+  const w = world();
+  const item = (timestamp: number, id: string) => ({ op: 'put' as const, kind: ALARM_HISTORY_KIND, scope: SCOPE, id, doc: { AlarmName: 'a', AlarmType: 'MetricAlarm', Timestamp: timestamp, HistoryItemType: 'StateUpdate', HistorySummary: 's', HistoryData: '{}' } });
+  await w.store.write([item(T0 - 15 * 86_400_000, 'a/old'), item(T0 - 13 * 86_400_000, 'a/new')]);
+  assert.equal(await w.evaluator.sweepHistory(T0), 1);
+  assert.deepEqual((await w.store.list(ALARM_HISTORY_KIND, SCOPE)).map((r) => r.id), ['a/new']);
+});

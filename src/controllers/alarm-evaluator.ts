@@ -1,4 +1,4 @@
-import { actionItem, historyId, stateUpdateItem } from '../domain/cloudwatch/alarm-history.js';
+import { actionItem, historyExpired, historyId, stateUpdateItem } from '../domain/cloudwatch/alarm-history.js';
 import { ALARM_HISTORY_KIND, ALARM_KIND, type AlarmHistoryRecord, type AlarmRecord } from '../domain/cloudwatch/alarm-record.js';
 import { alarmPeriod } from '../domain/cloudwatch/alarm-rules.js';
 import { actionsOf, actionsToInvoke, evaluateAlarm, evaluationCadenceMs, evaluationRangePeriods, evaluationWindow, scaledPeriodMs, type EvaluatedPoint } from '../domain/cloudwatch/alarm-evaluation.js';
@@ -23,6 +23,9 @@ export interface AlarmEvaluatorOptions {
   readonly tickMs?: number;
 }
 
+/** How often expired alarm history is swept (the two weeks are not scaled: they are a retention, not a wait). */
+const HISTORY_SWEEP_MS = 3_600_000;
+
 const NOBODY: AlarmActions = { serves: () => false, invoke: async () => {} };
 
 /**
@@ -40,6 +43,7 @@ export class AlarmEvaluator {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private seq = 0;
+  private nextHistorySweep = 0;
 
   constructor(private readonly options: AlarmEvaluatorOptions) {
     this.timeScale = options.timeScale ?? 1;
@@ -86,7 +90,20 @@ export class AlarmEvaluator {
       }
     }
     for (const key of this.due.keys()) if (!seen.has(key)) this.due.delete(key);
+    if (now >= this.nextHistorySweep) {
+      this.nextHistorySweep = now + HISTORY_SWEEP_MS;
+      await this.sweepHistory(now);
+    }
     return evaluated;
+  }
+
+  /** Deletes history items past CloudWatch's two weeks; returns how many. */
+  async sweepHistory(now: number): Promise<number> {
+    const expired = (await this.options.store.listAll<AlarmHistoryRecord>(ALARM_HISTORY_KIND)).filter((record) => historyExpired(record.doc, now));
+    for (let i = 0; i < expired.length; i += 500) {
+      await this.options.store.write(expired.slice(i, i + 500).map((record) => ({ op: 'delete' as const, kind: ALARM_HISTORY_KIND, scope: record.scope, id: record.id })));
+    }
+    return expired.length;
   }
 
   /** The datapoints of the alarm's evaluation range, oldest first. */

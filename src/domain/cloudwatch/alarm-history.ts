@@ -54,3 +54,10 @@ export function actionItem(alarmName: string, arn: string, state: AlarmState, st
     HistoryData: JSON.stringify({ actionState: error === undefined ? 'Succeeded' : 'Failed', notificationResource: arn, stateUpdateTimestamp: stateUpdatedAt, state, ...(error === undefined ? {} : { error }) }),
   };
 }
+
+/** CloudWatch keeps alarm history for two weeks. */
+export const HISTORY_RETENTION_MS = 14 * 86_400_000;
+
+export function historyExpired(item: Pick<AlarmHistoryRecord, 'Timestamp'>, now: number): boolean {
+  return item.Timestamp < now - HISTORY_RETENTION_MS;
+}
