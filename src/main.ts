@@ -12,14 +12,15 @@ import { elbv2Api } from './api/elbv2/index.js';
 import { ecsApi } from './api/ecs/index.js';
 import { logsApi } from './api/logs/index.js';
 import { applicationAutoScalingApi } from './api/application-autoscaling/index.js';
+import { monitoringApi } from './api/monitoring/index.js';
 import { interruptSpotTasks, parseSpotInterruptionRequest } from './api/ecs/spot-interruption.js';
 import { Gateway, type RawRoute } from './api/gateway.js';
 import { stsApi } from './api/sts/index.js';
 import { iamApi } from './api/iam/index.js';
-import { unservedApi } from './api/unserved.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
 import { SqliteLogStore } from './adapters/log-store-sqlite/sqlite-log-store.js';
+import { SqliteMetricStore } from './adapters/metric-store-sqlite/sqlite-metric-store.js';
 import { FsBlobStore } from './adapters/blob-store-fs/fs-blob-store.js';
 import { HmacRegistryCredentials } from './adapters/registry-credentials-hmac/hmac-registry-credentials.js';
 import { AesGcmSecretCipher } from './adapters/secret-cipher-aes/aes-gcm-secret-cipher.js';
@@ -29,6 +30,8 @@ import { TaskSecrets } from './controllers/task-secrets.js';
 import { HmacSessionCredentials } from './adapters/session-credentials-hmac/hmac-session-credentials.js';
 import { EcrLifecycleController } from './controllers/ecr-lifecycle.js';
 import { LogRetentionController } from './controllers/log-retention.js';
+import { AlarmEvaluator } from './controllers/alarm-evaluator.js';
+import { MetricCompactionController } from './controllers/metric-compaction.js';
 import { SandboxPool } from './controllers/sandbox-pool.js';
 import { ServiceScheduler } from './controllers/service-scheduler.js';
 import { Autoscaler } from './controllers/autoscaler.js';
@@ -186,6 +189,12 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // Application Auto Scaling: scheduled actions and activities; also the AlarmActions the alarm evaluator invokes policies through.
   const autoscaler = new Autoscaler(store, clock, logger, { timeScale: config.timeScale });
   autoscaler.start();
+  // CloudWatch metrics, and the alarms evaluated over them once a period (divided by the time scale).
+  const metricStore = new SqliteMetricStore(join(config.dataDir, 'metrics.db'));
+  const metricCompaction = new MetricCompactionController(metricStore, clock, logger, { timeScale: config.timeScale });
+  metricCompaction.start();
+  const alarmEvaluator = new AlarmEvaluator({ store, metrics: metricStore, clock, logger, timeScale: config.timeScale, actions: autoscaler });
+  alarmEvaluator.start();
 
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
@@ -201,7 +210,10 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             await scheduler.stop();
             await supervisor.stop();
             await logPump.stop();
+            await alarmEvaluator.stop();
+            await metricCompaction.stop();
             await store.wipe();
+            await metricStore.wipe();
             await taskEndpoint.resync();
             await logStore.wipe();
             await supervisor.start();
@@ -210,6 +222,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             lifecycle.start();
             loadBalancers.start();
             autoscaler.start();
+            alarmEvaluator.start();
+            metricCompaction.start();
           },
           health: async () => ({ version: '0.1.0' }),
           // Where each load balancer listener is served on this host.
@@ -222,9 +236,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     ],
   ]);
 
-  // Services whose issues have not landed yet still answer, naming the operation.
-  const later = ['monitoring'].map((name) => unservedApi(name));
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher }), elbv2Api({ store }), applicationAutoScalingApi({ store }), ...later], verifier, clock, logger, rawRoutes });
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes });
   gatewayHandle = gateway.handle;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   await new Promise<void>((resolve, reject) => {
@@ -254,7 +266,10 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       await taskEndpoint.stop();
       await logPump.stop();
       await logRetention.stop();
+      await alarmEvaluator.stop();
+      await metricCompaction.stop();
       await store.close();
+      await metricStore.close();
       await logStore.close();
     },
   };

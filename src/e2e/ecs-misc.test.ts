@@ -83,9 +83,9 @@ describe('ECS account settings, capacity providers and tags', () => {
     assert.equal(result.code, 254);
     const ecr = await wharf.awsFails(['ecr', 'describe-pull-through-cache-rules']);
     assert.match(ecr.stderr, /\(NotImplemented\) when calling the DescribePullThroughCacheRules operation.*: Wharf does not support ecr:DescribePullThroughCacheRules yet\./);
-    // A Query-protocol service (CloudWatch metrics) Wharf knows the model of but does not serve yet.
-    const metrics = await wharf.awsFails(['cloudwatch', 'describe-alarms']);
-    assert.match(metrics.stderr, /\(NotImplemented\) when calling the DescribeAlarms operation.*: Wharf does not support monitoring:DescribeAlarms yet\./);
+    // A Query-protocol operation (CloudWatch dashboards) Wharf knows the model of but does not serve.
+    const metrics = await wharf.awsFails(['cloudwatch', 'list-dashboards']);
+    assert.match(metrics.stderr, /\(NotImplemented\) when calling the ListDashboards operation.*: Wharf does not support monitoring:ListDashboards yet\./);
     assert.match(result.stderr, /An error occurred \(NotImplemented\) when calling the ListAttributes operation( \(reached max retries: 0\))?: Wharf does not support ecs:ListAttributes yet\./);
   });
 });

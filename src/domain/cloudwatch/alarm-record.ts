@@ -90,6 +90,10 @@ export interface AlarmRecord {
     readonly managedBy?: string;
     /** When the evaluator last evaluated it (epoch ms): it evaluates once a period, or once a minute at most. */
     lastEvaluatedAt?: number;
+    /** When the evaluator last invoked this alarm's actions (epoch ms), so re-invocations in ALARM come once a period. */
+    lastActionsAt?: number;
+    /** Set by SetAlarmState: the evaluator invokes the actions of the state it set on its next pass, then clears it. */
+    pendingActions?: AlarmState;
   };
 }
 
