@@ -69,7 +69,7 @@ export class SqliteMetricStore implements MetricStore {
   private readonly seriesIds = new Map<string, number>();
 
   /** `file` is the database path (metrics.db in the data directory) or ':memory:'. */
-  constructor(private readonly file: string) {
+  constructor(file: string) {
     if (file !== ':memory:') createPrivately(file);
     this.db = openDatabase(file);
     // Writers touch the newest page of every series at once (hundreds); SQLite's default 2 MB cache thrashes.
@@ -298,11 +298,6 @@ export class SqliteMetricStore implements MetricStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
-  }
-
-  /** For diagnostics and tests: the database path. */
-  get path(): string {
-    return this.file;
   }
 }
 
