@@ -206,6 +206,14 @@ export function runMetricStoreContract(options: { name?: string; newStore: () =>
       await store.put(east, [point(now - 460 * DAY, [1], { metricName: 'Ancient' })]);
       await store.compact(now);
       assert.deepEqual((await store.listMetrics(east, { metricName: 'Ancient', limit: 10 })), []);
+
+      // Puts while a pass runs are kept, even into a metric the pass empties.
+      await store.put(east, [point(now - 460 * DAY, [1], { metricName: 'Ancient' })]);
+      const pass = store.compact(now);
+      await store.put(east, [point(now - MINUTE, [42], { metricName: 'Ancient' })]);
+      await pass;
+      assert.deepEqual(totals(await store.query(east, query(now - HOUR, now, 3600, { metricName: 'Ancient' }))).map((a) => a.sum), [42]);
+      assert.equal((await store.listMetrics(east, { metricName: 'Ancient', limit: 10 })).length, 1);
       await store.close();
     });
 

@@ -72,6 +72,13 @@ function bound(sketch: Sketch): void {
   while (sketch.level >= 0 && sketch.entries.size > MAX_BINS) rebin(sketch, sketch.level + 1);
 }
 
+/** Adds one value (with its count) to a sketch in place. */
+export function addValue(sketch: Sketch, value: number, count: number): void {
+  if (count <= 0) return;
+  add(sketch, value, count);
+  if (sketch.entries.size > (sketch.level < 0 ? EXACT_LIMIT : MAX_BINS)) bound(sketch);
+}
+
 /** Adds values (with counts) to a sketch in place. */
 export function addValues(sketch: Sketch, values: Iterable<{ readonly value: number; readonly count: number }>): void {
   for (const { value, count } of values) {

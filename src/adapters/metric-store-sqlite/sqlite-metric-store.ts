@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { ListedMetric, ListMetricsQuery, MetricAggregate, MetricDimension, MetricKey, MetricPoint, MetricQuery, MetricStore } from '../../ports/metric-store.js';
 import type { Scope } from '../../ports/store.js';
 import { openDatabase } from '../sqlite-database.js';
-import { addValues, decodeSketch, emptySketch, encodeSketch, mergeSketch, sketchEntries, type Sketch } from './distribution.js';
+import { addValue, addValues, decodeSketch, emptySketch, encodeSketch, mergeSketch, sketchEntries, type Sketch } from './distribution.js';
 import { metricMigrations } from './migrations.js';
 
 const SECOND = 1000;
@@ -69,9 +69,11 @@ export class SqliteMetricStore implements MetricStore {
   private readonly seriesIds = new Map<string, number>();
 
   /** `file` is the database path (metrics.db in the data directory) or ':memory:'. */
-  constructor(private readonly file: string) {
+  constructor(file: string) {
     if (file !== ':memory:') createPrivately(file);
     this.db = openDatabase(file);
+    // Writers touch the newest page of every series at once (hundreds); SQLite's default 2 MB cache thrashes.
+    this.db.pragma('cache_size = -32768');
     this.migrate();
     const db = this.db;
     this.sql = {
@@ -186,11 +188,15 @@ export class SqliteMetricStore implements MetricStore {
     for (const { sid, unit } of series) {
       const periods = new Map<number, Aggregate>();
       for (const resolution of resolutions) {
-        for (const row of this.sql.range.iterate(sid, resolution, query.startTime, query.endTime) as IterableIterator<BucketRow>) {
+        // The hot loop of every query: fold rows straight into the period, no per-row objects.
+        for (const row of this.sql.range.all(sid, resolution, query.startTime, query.endTime)) {
           const periodStart = query.startTime + alignDown(row.start - query.startTime, periodMs);
-          const existing = periods.get(periodStart);
-          if (existing) mergeAggregate(existing, fromRow(row));
-          else periods.set(periodStart, fromRow(row));
+          let period = periods.get(periodStart);
+          if (!period) {
+            period = { count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: emptySketch() };
+            periods.set(periodStart, period);
+          }
+          foldRow(period, row);
         }
       }
       for (const [timestamp, aggregate] of periods) answers.push(toAnswer(timestamp, unit, aggregate));
@@ -230,7 +236,6 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   async compact(now: number): Promise<void> {
-    let removedSeries = false;
     for (const { sid } of this.sql.allSeries.all()) {
       for (const { from, to, afterMs } of ROLL_UPS) {
         if (to === undefined) {
@@ -239,14 +244,17 @@ export class SqliteMetricStore implements MetricStore {
         }
         // Whole coarse buckets move at once: a coarse bucket is rolled only once it is entirely past the age.
         const cutoff = alignDown(now - afterMs, to * SECOND);
-        while (this.rollUp(sid, from, to, cutoff)) { /* next batch */ }
+        // Yield between batches: the first pass over a month of data moves millions of rows,
+        // and API calls (and puts) must keep being served meanwhile.
+        while (this.rollUp(sid, from, to, cutoff)) await yieldToEventLoop();
       }
       if (!this.sql.hasBuckets.get(sid)) {
         this.sql.deleteSeries.run(sid);
-        removedSeries = true;
+        // At once, before the next yield: a put must not reuse the deleted id.
+        this.seriesIds.clear();
       }
+      await yieldToEventLoop();
     }
-    if (removedSeries) this.seriesIds.clear();
   }
 
   /** Moves up to COMPACT_BATCH buckets of `sid` older than `cutoff` from resolution `from` into `to`; true if there may be more. */
@@ -277,7 +285,8 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   async stats(): Promise<{ readonly rows: number; readonly bytes: number }> {
-    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    // Pages in use: SQLite keeps freed pages (after compaction) for reuse rather than shrinking the file.
+    const pages = (this.db.pragma('page_count', { simple: true }) as number) - (this.db.pragma('freelist_count', { simple: true }) as number);
     const pageSize = this.db.pragma('page_size', { simple: true }) as number;
     return { rows: this.sql.rows.get()!.rows, bytes: pages * pageSize };
   }
@@ -290,11 +299,6 @@ export class SqliteMetricStore implements MetricStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-
-  /** For diagnostics and tests: the database path. */
-  get path(): string {
-    return this.file;
-  }
 }
 
 /**
@@ -305,6 +309,10 @@ function createPrivately(file: string): void {
   mkdirSync(dirname(file), { recursive: true });
   closeSync(openSync(file, 'a', 0o600));
   chmodSync(file, 0o600);
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function alignDown(value: number, step: number): number {
@@ -366,6 +374,18 @@ function mergeAggregate(into: Aggregate, other: Aggregate): void {
   into.max = Math.max(into.max, other.max);
   if (into.sketch && other.sketch) mergeSketch(into.sketch, other.sketch);
   else into.sketch = undefined;
+}
+
+/** Folds a stored bucket into an aggregate in place (fromRow + mergeAggregate, without the copies). */
+function foldRow(into: Aggregate, row: BucketRow): void {
+  into.count += row.count;
+  into.sum += row.sum;
+  if (row.min < into.min) into.min = row.min;
+  if (row.max > into.max) into.max = row.max;
+  if (!into.sketch) return;
+  if (row.kind !== 1) into.sketch = undefined;
+  else if (row.dist) mergeSketch(into.sketch, decodeSketch(row.dist));
+  else addValue(into.sketch, row.min, row.count);
 }
 
 function fromRow(row: BucketRow): Aggregate {
