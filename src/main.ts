@@ -17,6 +17,8 @@ import { stsApi } from './api/sts/index.js';
 import { iamApi } from './api/iam/index.js';
 import { unservedApi } from './api/unserved.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
+import { DockerExec } from './adapters/runtime-docker/docker-exec.js';
+import { ExecEndpoint } from './dataplane/exec/exec-endpoint.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
 import { SqliteLogStore } from './adapters/log-store-sqlite/sqlite-log-store.js';
 import { FsBlobStore } from './adapters/blob-store-fs/fs-blob-store.js';
@@ -182,6 +184,11 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const loadBalancers = new LoadBalancerPlane(store, clock, logger, { timeScale: config.timeScale });
   loadBalancers.start();
 
+  // ECS Exec: the Session Manager data channel on this port (WebSocket upgrades), an exec in the container behind it.
+  const execEndpoint = new ExecEndpoint({ store, exec: new DockerExec(config.dockerSocket ? { socketPath: config.dockerSocket } : {}), logs: logStore, clock, logger });
+  execEndpoint.start();
+  const execHost = (): string | undefined => (listening ? registryHost() : undefined);
+
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
     [
@@ -217,9 +224,12 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
 
   // Services whose issues have not landed yet still answer, naming the operation.
   const later = ['application-autoscaling', 'monitoring'].map((name) => unservedApi(name));
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher }), elbv2Api({ store }), ...later], verifier, clock, logger, rawRoutes });
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), ...later], verifier, clock, logger, rawRoutes });
   gatewayHandle = gateway.handle;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
+  server.on('upgrade', (req, socket, head) => {
+    if (!execEndpoint.handleUpgrade(req, socket, head)) socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -238,6 +248,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
         server.closeIdleConnections();
       });
       registry.stop();
+      execEndpoint.stop();
       await lifecycle.stop();
       await loadBalancers.stop();
       // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
