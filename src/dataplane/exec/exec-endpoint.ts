@@ -127,7 +127,7 @@ export class ExecEndpoint {
     });
     const log = record.log ? new SessionLog(this.deps.logs, scope, record.log, clock, logger) : undefined;
     let process: ExecProcess | undefined;
-    let starting: Promise<void> | undefined;
+    let starting: Promise<ExecProcess> | undefined;
     let size: { cols: number; rows: number } | undefined;
     const pendingInput: Uint8Array[] = [];
     let finished = false;
@@ -152,7 +152,7 @@ export class ExecEndpoint {
             if (ws.readyState === ws.OPEN) ws.send(effect.frame, { binary: true });
             break;
           case 'start':
-            starting = startCommand();
+            void startCommand();
             break;
           case 'stdin':
             if (process) process.write(effect.data);
@@ -176,7 +176,8 @@ export class ExecEndpoint {
     const startCommand = async () => {
       const command = splitCommand(record.command);
       try {
-        process = await this.deps.exec.startExec(containerId, { command, tty: true, ...(size ? { size } : {}) });
+        starting = this.deps.exec.startExec(containerId, { command, tty: true, ...(size ? { size } : {}) });
+        process = await starting;
       } catch (err) {
         logger.warn({ err, sessionId: record.sessionId }, 'exec could not start');
         apply(protocol.output(new TextEncoder().encode(`${String((err as Error).message ?? err)}\r\n`), now()));
