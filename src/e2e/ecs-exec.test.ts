@@ -5,10 +5,10 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CreateLogGroupCommand, CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateClusterCommand, DescribeTasksCommand, ExecuteCommandCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, UpdateClusterCommand, type Task } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeTasksCommand, ExecuteCommandCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, UpdateClusterCommand, type Task } from '@aws-sdk/client-ecs';
 import WebSocket from 'ws';
 import { DEFAULT_KEY } from '../cli/config.js';
-import { AWS_CLI, awsCliEnv, docker, startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { AWS_CLI, awsCliEnv, docker, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
 import { TmuxTerminal } from './exec-terminal.js';
 import { ensureTestImage } from './test-images.js';
 
@@ -230,6 +230,35 @@ test('the same shell through boto3 execute_command and the plugin, driven as the
   const end = await terminal.waitForScreen((screen) => screen.includes('[plugin exit'), 'the plugin to exit');
   assert.match(end, /Exiting session with sessionId: ecs-execute-command-/);
   assert.match(end, /\[plugin exit 3\]/);
+});
+
+test('a service given --enable-execute-command by update-service, then a one-shot command through the pip aws CLI v1 by task id', async () => {
+  const ecs = wharf.ecs();
+  await ecs.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'web', taskDefinition: 'shell', desiredCount: 1, launchType: 'FARGATE', networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-aaa'] } } }));
+  try {
+    const first = await waitFor(() => serviceTasksOf(ecs, CLUSTER, 'web'), (tasks) => tasks.length === 1 && tasks[0]!.lastStatus === 'RUNNING', 60_000, 'the service task');
+    assert.equal(first[0]!.enableExecuteCommand, false);
+    await wharf.aws(['ecs', 'update-service', '--cluster', CLUSTER, '--service', 'web', '--enable-execute-command', '--force-new-deployment']);
+    const [task] = await waitFor(
+      () => serviceTasksOf(ecs, CLUSTER, 'web'),
+      (tasks) => tasks.length === 1 && tasks[0]!.enableExecuteCommand === true && tasks[0]!.containers![0]!.managedAgents?.[0]?.lastStatus === 'RUNNING',
+      90_000,
+      'the new deployment\'s task with exec enabled',
+    );
+    const taskId = task!.taskArn!.split('/').pop()!;
+    const hostname = (await docker(['exec', task!.containers![0]!.runtimeId!, 'cat', '/etc/hostname'])).trim();
+    // `aws` first on PATH is the pip CLI v1.
+    const line = `aws --version; aws ecs execute-command --cluster ${CLUSTER} --task ${taskId} --container app --interactive --command "cat /etc/hostname" --endpoint-url ${wharf.endpoint}`;
+    const terminal = await TmuxTerminal.start(wharf.dataDir, 'v1', line, cliEnv());
+    terminals.push(terminal);
+    const screen = await terminal.waitForScreen((text) => text.includes('[exit status:'), 'the v1 session to end');
+    assert.match(screen, /aws-cli\/1\./);
+    assert.ok(screen.split('\n').some((l) => l.trim() === hostname), `the hostname ${hostname} is on the screen`);
+    assert.match(screen, /Exiting session with sessionId: ecs-execute-command-[0-9a-f]+\./);
+    assert.match(screen, /\[exit status: 0\]/);
+  } finally {
+    await ecs.send(new DeleteServiceCommand({ cluster: CLUSTER, service: 'web', force: true }));
+  }
 });
 
 test('sessions end when the task stops, and exec works for tasks re-adopted after a restart', async () => {
