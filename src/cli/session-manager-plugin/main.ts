@@ -82,6 +82,13 @@ function runSession(sessionId: string, streamUrl: string, tokenValue: string): v
     process.stdin.resume();
   };
 
+  // As AWS's plugin does, signals the terminal would have raised go to the remote as their control bytes.
+  for (const [signal, byte] of [['SIGINT', 0x03], ['SIGQUIT', 0x1c], ['SIGTSTP', 0x1a]] as const) {
+    process.on(signal, () => {
+      if (terminalStarted) sendData(PAYLOAD_TYPES.output, new Uint8Array([byte]));
+    });
+  }
+
   ws.on('open', () => {
     ws.send(JSON.stringify({ MessageSchemaVersion: '1.0', RequestId: randomUUID(), TokenValue: tokenValue, ClientId: randomUUID(), ClientVersion: CLIENT_VERSION }));
   });

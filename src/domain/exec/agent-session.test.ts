@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { decodeAgentMessage, MESSAGE_TYPES, PAYLOAD_TYPES, type AgentMessage } from './agent-message.js';
-import { AgentSession, CLOSE_GRACE_MS, HANDSHAKE_TIMEOUT_MS, type AgentEffect } from './agent-session.js';
+import { AgentSession, CLOSE_GRACE_MS, HANDSHAKE_TIMEOUT_MS, IDLE_TIMEOUT_MS, type AgentEffect } from './agent-session.js';
 import { StreamChannel } from './stream-channel.js';
 
 const sha256 = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest());
@@ -139,4 +139,18 @@ test('the client closing the channel terminates the command', () => {
   assert.equal(decodeAgentMessage(frame.frame, sha256).messageType, 'channel_closed');
   p.deliver(p.agent.receive(frame.frame, 0));
   assert.deepEqual(p.effects, [{ kind: 'terminate' }, { kind: 'close' }]);
+});
+
+test('a session without keystrokes for the idle timeout is terminated', () => {
+  const p = pair();
+  handshake(p);
+  p.at(IDLE_TIMEOUT_MS - 1000);
+  p.fromClient(PAYLOAD_TYPES.output, bytes('x'));
+  p.effects.length = 0;
+  p.deliver(p.agent.tick(IDLE_TIMEOUT_MS + 1));
+  assert.deepEqual(p.effects, [], 'the keystroke reset the clock');
+  p.deliver(p.agent.tick(2 * IDLE_TIMEOUT_MS));
+  assert.deepEqual(p.effects, [{ kind: 'terminate' }, { kind: 'close' }]);
+  const closed = p.seen.find((message) => message.messageType === 'channel_closed')!;
+  assert.match((json(closed) as { Output: string }).Output, /inactivity/);
 });

@@ -43,6 +43,9 @@ export const OUTPUT_CHUNK_BYTES = 1024;
 export const HANDSHAKE_TIMEOUT_MS = 15_000;
 /** How long an exited command's output may wait for acknowledgements before the channel closes anyway. */
 export const CLOSE_GRACE_MS = 3_000;
+/** Session Manager's default idle timeout: a session without keystrokes this long is terminated. */
+export const IDLE_TIMEOUT_MS = 20 * 60_000;
+const IDLE_MESSAGE = 'Your session timed out due to inactivity and has been terminated.'; // unverified wording
 const AGENT_VERSION = '3.3.0.0';
 
 type Phase = 'new' | 'handshaking' | 'open' | 'closing' | 'closed';
@@ -52,6 +55,7 @@ export class AgentSession {
   private readonly channel: StreamChannel;
   private handshakeStartedAt = 0;
   private closingSince = 0;
+  private lastInputAt = 0;
   private readonly encoder = new TextEncoder();
 
   constructor(private readonly deps: AgentSessionDeps) {
@@ -88,6 +92,7 @@ export class AgentSession {
       if (message.payloadType === PAYLOAD_TYPES.handshakeResponse) {
         if (this.phase !== 'handshaking') continue;
         this.phase = 'open';
+        this.lastInputAt = now;
         effects.push(this.sendJson(PAYLOAD_TYPES.handshakeComplete, { HandshakeTimeToComplete: Math.max(0, now - this.handshakeStartedAt) * 1_000_000, CustomerMessage: '' }, now));
         effects.push({ kind: 'start' });
         continue;
@@ -96,6 +101,7 @@ export class AgentSession {
       if (this.phase !== 'open' && this.phase !== 'closing') continue;
       if (message.payloadType === PAYLOAD_TYPES.output) {
         if (this.phase === 'open') effects.push({ kind: 'stdin', data: message.payload });
+        this.lastInputAt = now;
       } else if (message.payloadType === PAYLOAD_TYPES.size) {
         const size = JSON.parse(new TextDecoder().decode(message.payload)) as SizeData;
         if (Number.isInteger(size.cols) && Number.isInteger(size.rows) && size.cols > 0 && size.rows > 0) effects.push({ kind: 'resize', size: { cols: size.cols, rows: size.rows } });
@@ -147,6 +153,7 @@ export class AgentSession {
       return this.end('Handshake timed out. Please ensure that you have the latest version of the session manager plugin.', now);
     }
     if (this.channel.resendExhausted) return this.end('', now);
+    if (this.phase === 'open' && now - this.lastInputAt > IDLE_TIMEOUT_MS) return this.end(IDLE_MESSAGE, now);
     if (this.phase === 'closing' && (this.channel.unacknowledged === 0 || now - this.closingSince > CLOSE_GRACE_MS)) {
       this.phase = 'closed';
       return [{ kind: 'send', frame: this.channelClosed('', now) }, { kind: 'close' }];
