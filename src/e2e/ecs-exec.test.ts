@@ -177,8 +177,10 @@ test('a session is logged to CloudWatch Logs when the cluster says so', async ()
   await logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/exec-audit' }));
   await wharf.ecs().send(new UpdateClusterCommand({ cluster: CLUSTER, configuration: { executeCommandConfiguration: { logging: 'OVERRIDE', logConfiguration: { cloudWatchLogGroupName: '/ecs/exec-audit' } } } }));
   try {
-    const terminal = await execInTerminal('logged', execTask, 'echo audited-output');
+    const terminal = await execInTerminal('logged', execTask, 'sh -c "echo audited-output; stty size"');
     const screen = await terminal.waitForScreen((text) => text.includes('[exit status:'), 'the session to end');
+    // A one-shot command starts at the client's terminal size already.
+    assert.match(screen, /^40 120\s*$/m);
     const sessionId = /Starting session with SessionId: (ecs-execute-command-[0-9a-f]+)/.exec(screen)![1]!;
     const events = await waitFor(
       async () => (await logs.send(new GetLogEventsCommand({ logGroupName: '/ecs/exec-audit', logStreamName: sessionId, startFromHead: true })).catch(() => ({ events: [] }))).events ?? [],

@@ -5,7 +5,11 @@
  * when its client goes away).
  *
  * The command runs under a one-line sh wrapper that prints its pid and then
- * `exec`s the command (so the pid stays the command's); killing is a second
+ * `exec`s the command (so the pid stays the command's). With a TTY the
+ * wrapper first waits for one line on its terminal, sent once the terminal
+ * has its size (this engine API cannot size an exec at creation), so the
+ * command starts with the right size; the echo of that line is dropped.
+ * Killing is a second
  * exec that kills that pid, its descendants and its session (an interactive
  * shell puts each job in its own process group, but they share the session).
  */
@@ -16,6 +20,7 @@ import type { ContainerExec, ExecProcess, ExecSpec } from '../../ports/container
 const PID_MARKER = 'wharf-exec-pid:';
 
 const WRAPPER = `echo "${PID_MARKER}$$"; exec "$@"`;
+const TTY_WRAPPER = `echo "${PID_MARKER}$$"; IFS= read -r _; exec "$@"`;
 
 /** Collects the process's descendants and session members from /proc, a few passes deep, and kills them. */
 const KILL_TREE = [
@@ -42,7 +47,7 @@ export class DockerExec implements ContainerExec {
   async startExec(containerId: string, spec: ExecSpec): Promise<ExecProcess> {
     const container = this.docker.getContainer(containerId);
     const exec = await container.exec({
-      Cmd: ['/bin/sh', '-c', WRAPPER, 'sh', ...spec.command],
+      Cmd: ['/bin/sh', '-c', spec.tty ? TTY_WRAPPER : WRAPPER, 'sh', ...spec.command],
       AttachStdin: true,
       AttachStdout: true,
       AttachStderr: true,
@@ -50,7 +55,7 @@ export class DockerExec implements ContainerExec {
       ...(spec.size ? { ConsoleSize: [spec.size.rows, spec.size.cols] } : {}),
     } as Docker.ExecCreateOptions);
     const stream = (await exec.start({ hijack: true, stdin: true, Tty: spec.tty } as Docker.ExecStartOptions)) as unknown as Duplex;
-    return new DockerExecProcess(this.docker, containerId, exec, stream, spec.tty);
+    return new DockerExecProcess(this.docker, containerId, exec, stream, spec.tty, spec.size);
   }
 }
 
@@ -59,6 +64,8 @@ class DockerExecProcess implements ExecProcess {
   private readonly early: { chunk: Uint8Array; stream: 'stdout' | 'stderr' }[] = [];
   private pid: Promise<string | undefined>;
   private killing: Promise<void> | undefined;
+  /** Input held back until the TTY wrapper was released. */
+  private held: Uint8Array[] | undefined;
   readonly exited: Promise<number>;
 
   constructor(
@@ -67,12 +74,23 @@ class DockerExecProcess implements ExecProcess {
     private readonly exec: Docker.Exec,
     private readonly stream: Duplex,
     tty: boolean,
+    size?: { readonly cols: number; readonly rows: number },
   ) {
+    if (tty) this.held = [];
     let resolvePid!: (pid: string | undefined) => void;
     this.pid = new Promise((resolve) => (resolvePid = resolve));
     // The wrapper's first line is its pid: held back from the output.
     let head: Buffer | undefined = Buffer.alloc(0);
+    // With a TTY, the echo of the release line ("\r\n") is the next output after the pid line.
+    let echo: Buffer | undefined;
     const deliver = (chunk: Buffer, which: 'stdout' | 'stderr') => {
+      if (echo !== undefined && which === 'stdout' && head === undefined) {
+        echo = Buffer.concat([echo, chunk]);
+        if (echo.length < 2 && '\r\n'.startsWith(echo.toString('latin1'))) return;
+        chunk = echo.toString('latin1').startsWith('\r\n') ? echo.subarray(2) : echo;
+        echo = undefined;
+        if (chunk.length === 0) return;
+      }
       if (head !== undefined && which === 'stdout') {
         head = Buffer.concat([head, chunk]);
         const newline = head.indexOf(0x0a);
@@ -81,6 +99,10 @@ class DockerExecProcess implements ExecProcess {
         const rest = newline < 0 ? Buffer.alloc(0) : head.subarray(newline + 1);
         head = undefined;
         resolvePid(line.startsWith(PID_MARKER) ? line.slice(PID_MARKER.length) : undefined);
+        if (tty && line.startsWith(PID_MARKER)) {
+          echo = Buffer.alloc(0);
+          void this.release(size);
+        }
         if (!line.startsWith(PID_MARKER)) chunk = Buffer.concat([Buffer.from(line), rest]);
         else chunk = rest;
         if (chunk.length === 0) return;
@@ -124,7 +146,18 @@ class DockerExecProcess implements ExecProcess {
   }
 
   write(data: Uint8Array): void {
-    if (!this.stream.writableEnded && !this.stream.destroyed) this.stream.write(data);
+    if (this.held) this.held.push(data);
+    else if (!this.stream.writableEnded && !this.stream.destroyed) this.stream.write(data);
+  }
+
+  /** Sizes the terminal, then lets the TTY wrapper exec the command and passes on the input held meanwhile. */
+  private async release(size: { readonly cols: number; readonly rows: number } | undefined): Promise<void> {
+    if (size) await this.resize(size.cols, size.rows);
+    const held = this.held ?? [];
+    this.held = undefined;
+    if (this.stream.destroyed) return;
+    this.stream.write('\r');
+    for (const data of held) this.stream.write(data);
   }
 
   async resize(cols: number, rows: number): Promise<void> {

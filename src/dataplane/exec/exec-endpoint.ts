@@ -27,6 +27,7 @@ import { SessionLog } from './session-log.js';
 
 export const EXEC_PATH_PREFIX = '/_wharf/exec/data-channel/';
 
+const FIRST_SIZE_WAIT_MS = 500;
 const sha256 = (data: Uint8Array): Uint8Array => createHash('sha256').update(data).digest();
 
 export interface ExecEndpointDeps {
@@ -129,6 +130,9 @@ export class ExecEndpoint {
     let process: ExecProcess | undefined;
     let starting: Promise<ExecProcess> | undefined;
     let size: { cols: number; rows: number } | undefined;
+    // The plugin sends the terminal size right after the handshake: the command waits a moment for it, so it starts at that size.
+    let sized!: () => void;
+    const firstSize = new Promise<void>((resolve) => (sized = resolve));
     const pendingInput: Uint8Array[] = [];
     let finished = false;
 
@@ -160,6 +164,7 @@ export class ExecEndpoint {
             break;
           case 'resize':
             size = effect.size;
+            sized();
             void process?.resize(effect.size.cols, effect.size.rows);
             break;
           case 'terminate':
@@ -175,6 +180,8 @@ export class ExecEndpoint {
 
     const startCommand = async () => {
       const command = splitCommand(record.command);
+      await Promise.race([firstSize, new Promise((resolve) => setTimeout(resolve, FIRST_SIZE_WAIT_MS))]);
+      if (finished) return;
       try {
         starting = this.deps.exec.startExec(containerId, { command, tty: true, ...(size ? { size } : {}) });
         process = await starting;
