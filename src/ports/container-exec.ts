@@ -21,9 +21,13 @@ export interface ExecProcess {
   readonly exited: Promise<number>;
   /** Kills the process and every process it started in the container; idempotent. */
   kill(): Promise<void>;
+  /** The process's id inside the container, once known (for killTree after a restart). */
+  readonly pid: Promise<string | undefined>;
 }
 
 export interface ContainerExec {
   /** Throws when the container is missing or not running. */
   startExec(containerId: string, spec: ExecSpec): Promise<ExecProcess>;
+  /** Kills a process (by its id inside the container) and everything it started; a missing container or process is fine. */
+  killTree(containerId: string, pid: string): Promise<void>;
 }

@@ -55,21 +55,37 @@ export class DockerExec implements ContainerExec {
       ...(spec.size ? { ConsoleSize: [spec.size.rows, spec.size.cols] } : {}),
     } as Docker.ExecCreateOptions);
     const stream = (await exec.start({ hijack: true, stdin: true, Tty: spec.tty } as Docker.ExecStartOptions)) as unknown as Duplex;
-    return new DockerExecProcess(this.docker, containerId, exec, stream, spec.tty, spec.size);
+    return new DockerExecProcess(this, containerId, exec, stream, spec.tty, spec.size);
+  }
+
+  async killTree(containerId: string, pid: string): Promise<void> {
+    if (!/^\d+$/.test(pid)) return;
+    try {
+      const killer = await this.docker.getContainer(containerId).exec({ Cmd: ['/bin/sh', '-c', KILL_TREE, 'sh', pid], AttachStdout: true, AttachStderr: true });
+      const output = (await killer.start({})) as unknown as NodeJS.ReadableStream;
+      await new Promise<void>((resolve) => {
+        output.on('end', resolve);
+        output.on('close', resolve);
+        output.on('error', () => resolve());
+        output.resume();
+      });
+    } catch {
+      // The container is gone: so are its processes.
+    }
   }
 }
 
 class DockerExecProcess implements ExecProcess {
   private readonly listeners: ((chunk: Uint8Array, stream: 'stdout' | 'stderr') => void)[] = [];
   private readonly early: { chunk: Uint8Array; stream: 'stdout' | 'stderr' }[] = [];
-  private pid: Promise<string | undefined>;
+  readonly pid: Promise<string | undefined>;
   private killing: Promise<void> | undefined;
   /** Input held back until the TTY wrapper was released. */
   private held: Uint8Array[] | undefined;
   readonly exited: Promise<number>;
 
   constructor(
-    private readonly docker: Docker,
+    private readonly owner: DockerExec,
     private readonly containerId: string,
     private readonly exec: Docker.Exec,
     private readonly stream: Duplex,
@@ -116,7 +132,7 @@ class DockerExecProcess implements ExecProcess {
       const stderr = new PassThrough();
       stdout.on('data', (chunk: Buffer) => deliver(chunk, 'stdout'));
       stderr.on('data', (chunk: Buffer) => deliver(chunk, 'stderr'));
-      docker.modem.demuxStream(stream, stdout, stderr);
+      exec.modem.demuxStream(stream, stdout, stderr);
     }
     this.exited = new Promise<void>((resolve) => {
       stream.once('end', resolve);
@@ -171,20 +187,7 @@ class DockerExecProcess implements ExecProcess {
 
   private async killTree(): Promise<void> {
     const pid = await Promise.race([this.pid, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000))]);
-    if (pid && /^\d+$/.test(pid)) {
-      try {
-        const killer = await this.docker.getContainer(this.containerId).exec({ Cmd: ['/bin/sh', '-c', KILL_TREE, 'sh', pid], AttachStdout: true, AttachStderr: true });
-        const output = (await killer.start({})) as unknown as NodeJS.ReadableStream;
-        await new Promise<void>((resolve) => {
-          output.on('end', resolve);
-          output.on('close', resolve);
-          output.on('error', () => resolve());
-          output.resume();
-        });
-      } catch {
-        // The container is gone: so are its processes.
-      }
-    }
+    if (pid) await this.owner.killTree(this.containerId, pid);
     this.stream.destroy();
   }
 }

@@ -15,7 +15,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { KIND, taskRecordId } from '../../domain/ecs/record-keys.js';
 import { FrameError } from '../../domain/exec/agent-message.js';
 import { AgentSession, type AgentEffect } from '../../domain/exec/agent-session.js';
-import { checkExecToken, EXEC_SESSION_KIND, parseExecToken, splitCommand, type ExecSessionRecord } from '../../domain/exec/exec-session.js';
+import { checkExecToken, EXEC_SESSION_KIND, parseExecToken, splitCommand, sweepDecision, type ExecSessionRecord } from '../../domain/exec/exec-session.js';
 import { RETRANSMISSION } from '../../domain/exec/stream-channel.js';
 import type { Task } from '../../domain/task/task.js';
 import type { Clock } from '../../ports/clock.js';
@@ -28,6 +28,7 @@ import { SessionLog } from './session-log.js';
 export const EXEC_PATH_PREFIX = '/_wharf/exec/data-channel/';
 
 const FIRST_SIZE_WAIT_MS = 500;
+const SWEEP_INTERVAL_MS = 10 * 60_000;
 const sha256 = (data: Uint8Array): Uint8Array => createHash('sha256').update(data).digest();
 
 export interface ExecEndpointDeps {
@@ -48,6 +49,8 @@ export class ExecEndpoint {
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
   private readonly live = new Map<string, LiveSession>();
   private unwatch: (() => void)[] = [];
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
 
   constructor(private readonly deps: ExecEndpointDeps) {}
 
@@ -55,10 +58,14 @@ export class ExecEndpoint {
     // A stopped task or a terminated session ends its live sessions.
     this.unwatch.push(this.deps.store.watch(KIND.task, (change) => void this.checkTasks(change.scope, change.id)));
     this.unwatch.push(this.deps.store.watch(EXEC_SESSION_KIND, (change) => void this.checkSession(change.scope, change.id)));
+    this.sweep();
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
   }
 
   stop(): void {
     for (const stop of this.unwatch.splice(0)) stop();
+    if (this.sweeper) clearInterval(this.sweeper);
     for (const session of [...this.live.values()]) session.end('');
   }
 
@@ -192,6 +199,8 @@ export class ExecEndpoint {
         return;
       }
       if (finished) return void process.kill();
+      const started = process;
+      void started.pid.then((pid) => (pid && !finished ? this.recordProcess(scope, record.sessionId, containerId, pid) : undefined)).catch((err: unknown) => logger.warn({ err }, 'exec session process not recorded'));
       process.onOutput((chunk) => {
         log?.write(chunk);
         apply(protocol.output(chunk, now()));
@@ -216,6 +225,34 @@ export class ExecEndpoint {
     ws.on('close', finish);
     ws.on('error', finish);
     apply(protocol.open(now()));
+  }
+
+  /** Ends what a stopped Wharf left mid-session (killing its command) and drops old session records. */
+  private sweep(): void {
+    this.sweeping ??= (async () => {
+      const now = this.deps.clock.now().getTime();
+      for (const { scope, id, doc } of await this.deps.store.listAll<ExecSessionRecord>(EXEC_SESSION_KIND)) {
+        if (this.live.has(id)) continue;
+        const decision = sweepDecision(doc, now);
+        if (decision === 'orphaned') {
+          if (doc.process) await this.deps.exec.killTree(doc.process.containerId, doc.process.pid);
+          await this.markTerminated(scope, id);
+        } else if (decision === 'delete') {
+          await this.deps.store.write([{ op: 'delete', kind: EXEC_SESSION_KIND, scope, id }]);
+        }
+      }
+    })()
+      .catch((err: unknown) => this.deps.logger.warn({ err }, 'exec session sweep failed'))
+      .finally(() => (this.sweeping = undefined));
+  }
+
+  /** Notes the command's process on the session, for the sweep after a restart. */
+  private async recordProcess(scope: Scope, sessionId: string, containerId: string, pid: string): Promise<void> {
+    await retryOnStale(async () => {
+      const stored = await this.deps.store.get<ExecSessionRecord>(EXEC_SESSION_KIND, scope, sessionId);
+      if (!stored || stored.doc.status !== 'Connected') return;
+      await this.deps.store.write([{ op: 'put', kind: EXEC_SESSION_KIND, scope, id: sessionId, doc: { ...stored.doc, process: { containerId, pid } }, expect: stored.version }]);
+    });
   }
 
   private async markTerminated(scope: Scope, sessionId: string): Promise<void> {

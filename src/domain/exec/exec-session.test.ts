@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkExecToken, execLogDestination, formatExecToken, parseExecToken, splitCommand, type ExecSessionRecord } from './exec-session.js';
+import { checkExecToken, EXEC_SESSION_RETENTION_MS, execLogDestination, sweepDecision, formatExecToken, parseExecToken, splitCommand, type ExecSessionRecord } from './exec-session.js';
 
 test('tokens carry the scope and session and parse back; malformed ones are refused', () => {
   const token = { account: '123456789012', region: 'eu-west-1', sessionId: 'ecs-execute-command-0123456789abcdef0', secret: 'ab'.repeat(32) };
@@ -38,4 +38,13 @@ test('where a session is logged: NONE, DEFAULT (the container\'s awslogs group),
   assert.equal(execLogDestination(undefined, { logDriver: 'json-file' }, id), undefined);
   assert.deepEqual(execLogDestination({ executeCommandConfiguration: { logging: 'OVERRIDE', logConfiguration: { cloudWatchLogGroupName: '/audit' } } }, awslogs, id), { logGroupName: '/audit', logStreamName: id });
   assert.equal(execLogDestination({ executeCommandConfiguration: { logging: 'OVERRIDE', logConfiguration: { s3BucketName: 'b' } } }, awslogs, id), undefined);
+});
+
+test('the sweep ends sessions a stopped Wharf left Connected and removes old ended or unused ones', () => {
+  const base = { createdAt: 0, tokenExpiresAt: 1000, status: 'Pending' } as ExecSessionRecord;
+  assert.equal(sweepDecision({ ...base, status: 'Connected' }, 5), 'orphaned');
+  assert.equal(sweepDecision(base, 1000 + EXEC_SESSION_RETENTION_MS), 'keep');
+  assert.equal(sweepDecision(base, 1001 + EXEC_SESSION_RETENTION_MS), 'delete');
+  assert.equal(sweepDecision({ ...base, status: 'Terminated', terminatedAt: 10 }, 10 + EXEC_SESSION_RETENTION_MS), 'keep');
+  assert.equal(sweepDecision({ ...base, status: 'Terminated', terminatedAt: 10 }, 11 + EXEC_SESSION_RETENTION_MS), 'delete');
 });

@@ -36,6 +36,23 @@ export interface ExecSessionRecord {
   terminatedAt?: number;
   /** Where the session's output is recorded (the cluster's executeCommandConfiguration). */
   readonly log?: ExecLogDestination;
+  /** The command's process while it runs, so a restarted Wharf can kill what a crash left behind. */
+  process?: { readonly containerId: string; readonly pid: string };
+}
+
+/** Ended sessions stay describable to ResumeSession / TerminateSession this long, then go. */
+export const EXEC_SESSION_RETENTION_MS = 60 * 60_000;
+
+/**
+ * What a sweep does with a stored session no endpoint is serving: a
+ * Connected one was left by a Wharf that stopped mid-session (its process
+ * is to be killed and the session ended); ended or never-used ones go after
+ * the retention period.
+ */
+export function sweepDecision(record: ExecSessionRecord, now: number): 'keep' | 'orphaned' | 'delete' {
+  if (record.status === 'Connected') return 'orphaned';
+  if (record.status === 'Terminated') return now - (record.terminatedAt ?? record.createdAt) > EXEC_SESSION_RETENTION_MS ? 'delete' : 'keep';
+  return now - record.tokenExpiresAt > EXEC_SESSION_RETENTION_MS ? 'delete' : 'keep';
 }
 
 /** `ecs-execute-command-<17 hex>`, as ECS names them. */
