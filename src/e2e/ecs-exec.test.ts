@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CreateLogGroupCommand, CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeTasksCommand, ExecuteCommandCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, UpdateClusterCommand, type Task } from '@aws-sdk/client-ecs';
+import { ResumeSessionCommand, SSMClient, TerminateSessionCommand } from '@aws-sdk/client-ssm';
 import WebSocket from 'ws';
 import { DEFAULT_KEY } from '../cli/config.js';
 import { AWS_CLI, awsCliEnv, docker, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
@@ -170,6 +171,28 @@ test('a session token opens its session once', async () => {
   first.ws.close();
   const forged = await openChannel(session!.streamUrl!, session!.tokenValue!.replace(/.$/, (c) => (c === '0' ? '1' : '0')));
   assert.ok('closed' in forged.first);
+});
+
+test('SSM TerminateSession ends a live session; ResumeSession gives a fresh token for a session not yet ended and refuses an ended one', async () => {
+  const ssm = new SSMClient({ endpoint: wharf.endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey } });
+  const { session } = await wharf.ecs().send(new ExecuteCommandCommand({ cluster: CLUSTER, task: execTask.taskArn!, container: 'app', command: '/bin/sh', interactive: true }));
+  const resumed = await ssm.send(new ResumeSessionCommand({ SessionId: session!.sessionId! }));
+  assert.equal(resumed.SessionId, session!.sessionId);
+  assert.notEqual(resumed.TokenValue, session!.tokenValue);
+  const stale = await openChannel(session!.streamUrl!, session!.tokenValue!);
+  assert.ok('closed' in stale.first, 'the replaced token no longer opens the session');
+  const fresh = await openChannel(resumed.StreamUrl!, resumed.TokenValue!);
+  assert.ok('frame' in fresh.first, 'the new one does');
+  fresh.ws.close();
+
+  const terminal = await execInTerminal('terminated', execTask, '/bin/sh');
+  const screen = await terminal.waitForScreen((text) => /[#$] $/m.test(text), 'the prompt');
+  const sessionId = /Starting session with SessionId: (ecs-execute-command-[0-9a-f]+)/.exec(screen)![1]!;
+  assert.deepEqual((await ssm.send(new TerminateSessionCommand({ SessionId: sessionId }))).SessionId, sessionId);
+  const end = await terminal.waitForScreen((text) => text.includes('[exit status:'), 'the session to end');
+  assert.match(end, new RegExp(`Exiting session with sessionId: ${sessionId}\\.`));
+  const refused = await ssm.send(new ResumeSessionCommand({ SessionId: sessionId })).catch((error: Error) => error);
+  assert.equal((refused as Error).name, 'DoesNotExistException');
 });
 
 test('a session is logged to CloudWatch Logs when the cluster says so', async () => {

@@ -89,6 +89,9 @@ function runSession(sessionId: string, streamUrl: string, tokenValue: string): v
     });
   }
 
+  // Killed from outside: the terminal is put back before going.
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.on(signal, () => exit(1, ''));
+
   ws.on('open', () => {
     ws.send(JSON.stringify({ MessageSchemaVersion: '1.0', RequestId: randomUUID(), TokenValue: tokenValue, ClientId: randomUUID(), ClientVersion: CLIENT_VERSION }));
   });
