@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { parseArn } from '../../domain/arn.js';
 import { taskRecordId } from '../../domain/ecs/record-keys.js';
 import { invalidParameter } from '../../domain/errors.js';
-import { EXEC_SESSION_KIND, EXEC_TOKEN_TTL_MS, execLogDestination, execSessionId, formatExecToken, type ExecSessionRecord } from '../../domain/exec/exec-session.js';
+import { EXEC_SESSION_KIND, EXEC_TOKEN_TTL_MS, execStreamUrl, execLogDestination, execSessionId, formatExecToken, type ExecSessionRecord } from '../../domain/exec/exec-session.js';
 import { EXECUTE_COMMAND_AGENT, type ManagedAgent } from '../../domain/task/managed-agents.js';
 import type { Task } from '../../domain/task/task.js';
 import type { Store } from '../../ports/store.js';
 import type { RequestContext } from '../service.js';
 import { activeCluster, KIND } from './records.js';
+import { taskIdOf } from './tasks.js';
 
 const NOT_ENABLED =
   'The execute command failed because execute command was not enabled when the task was run or the execute command agent isn\'t running. Wait and try again or run a new task with execute command enabled and try again.';
@@ -16,11 +16,6 @@ export interface ExecuteCommandDeps {
   readonly store: Store;
   /** `host:port` the exec endpoint (Wharf's own port) is reached at; undefined until it listens. */
   readonly execHost?: () => string | undefined;
-}
-
-function taskIdOf(reference: string): string {
-  const parts = reference.startsWith('arn:') ? parseArn(reference) : undefined;
-  return parts ? parts.resource.slice(parts.resource.lastIndexOf('/') + 1) : reference;
 }
 
 /** ECS Exec: checks the task and container as ECS does and mints a single-use session token for the exec endpoint. */
@@ -75,7 +70,7 @@ export function executeCommandHandlers({ store, execHost }: ExecuteCommandDeps) 
         taskArn: task.taskArn,
         session: {
           sessionId,
-          streamUrl: `ws://${host}/_wharf/exec/data-channel/${sessionId}?role=publish_subscribe`,
+          streamUrl: execStreamUrl(host, sessionId),
           tokenValue: formatExecToken({ account: ctx.scope.account, region: ctx.scope.region, sessionId, secret }),
         },
       };

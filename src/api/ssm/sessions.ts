@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AwsError } from '../../domain/errors.js';
-import { EXEC_SESSION_KIND, EXEC_TOKEN_TTL_MS, formatExecToken, type ExecSessionRecord } from '../../domain/exec/exec-session.js';
+import { EXEC_SESSION_KIND, EXEC_TOKEN_TTL_MS, execStreamUrl, formatExecToken, type ExecSessionRecord } from '../../domain/exec/exec-session.js';
 import { retryOnStale, type Store } from '../../ports/store.js';
 import type { RequestContext } from '../service.js';
 
@@ -24,7 +24,7 @@ export function sessionHandlers(store: Store, execHost?: () => string | undefine
         await store.write([{ op: 'put', kind: EXEC_SESSION_KIND, scope: ctx.scope, id: record.id, doc, expect: record.version }]);
         return {
           SessionId: input.SessionId,
-          StreamUrl: `ws://${host}/_wharf/exec/data-channel/${input.SessionId}?role=publish_subscribe`,
+          StreamUrl: execStreamUrl(host, input.SessionId),
           TokenValue: formatExecToken({ account: ctx.scope.account, region: ctx.scope.region, sessionId: input.SessionId, secret }),
         };
       });

@@ -15,7 +15,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { KIND, taskRecordId } from '../../domain/ecs/record-keys.js';
 import { FrameError } from '../../domain/exec/agent-message.js';
 import { AgentSession, type AgentEffect } from '../../domain/exec/agent-session.js';
-import { checkExecToken, EXEC_SESSION_KIND, parseExecToken, splitCommand, sweepDecision, type ExecSessionRecord } from '../../domain/exec/exec-session.js';
+import { checkExecToken, EXEC_PATH_PREFIX, EXEC_SESSION_KIND, parseExecToken, splitCommand, sweepDecision, type ExecSessionRecord } from '../../domain/exec/exec-session.js';
 import { RETRANSMISSION } from '../../domain/exec/stream-channel.js';
 import type { Task } from '../../domain/task/task.js';
 import type { Clock } from '../../ports/clock.js';
@@ -24,8 +24,6 @@ import type { Logger } from '../../ports/logger.js';
 import type { LogStore } from '../../ports/log-store.js';
 import { retryOnStale, type Scope, type Store } from '../../ports/store.js';
 import { SessionLog } from './session-log.js';
-
-export const EXEC_PATH_PREFIX = '/_wharf/exec/data-channel/';
 
 const FIRST_SIZE_WAIT_MS = 500;
 const SWEEP_INTERVAL_MS = 10 * 60_000;

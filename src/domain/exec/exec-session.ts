@@ -55,6 +55,14 @@ export function sweepDecision(record: ExecSessionRecord, now: number): 'keep' | 
   return now - record.tokenExpiresAt > EXEC_SESSION_RETENTION_MS ? 'delete' : 'keep';
 }
 
+/** Where the exec endpoint listens on Wharf's port. */
+export const EXEC_PATH_PREFIX = '/_wharf/exec/data-channel/';
+
+/** The session's `streamUrl` (AWS's is `wss://ssmmessages.<region>.amazonaws.com/v1/data-channel/<id>?role=publish_subscribe`). */
+export function execStreamUrl(host: string, sessionId: string): string {
+  return `ws://${host}${EXEC_PATH_PREFIX}${encodeURIComponent(sessionId)}?role=publish_subscribe`;
+}
+
 /** `ecs-execute-command-<17 hex>`, as ECS names them. */
 export function execSessionId(hex17: string): string {
   return `ecs-execute-command-${hex17}`;
