@@ -5,6 +5,7 @@ ensure_node_modules
 build
 ensure_docker_engine
 ensure_busybox
+ensure_session_manager_plugin
 ensure_aws_cli_v2
 say "checking layer rules (dependency-cruiser)"
 npx depcruise src --config .dependency-cruiser.cjs --validate --output-type err

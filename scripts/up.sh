@@ -5,4 +5,5 @@ ensure_node_modules
 build
 ensure_docker_engine
 ensure_busybox
+ensure_session_manager_plugin
 exec node bin/wharf.js up "$@"

@@ -18,6 +18,8 @@ import { Gateway, type RawRoute } from './api/gateway.js';
 import { stsApi } from './api/sts/index.js';
 import { iamApi } from './api/iam/index.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
+import { DockerExec } from './adapters/runtime-docker/docker-exec.js';
+import { ExecEndpoint } from './dataplane/exec/exec-endpoint.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
 import { SqliteLogStore } from './adapters/log-store-sqlite/sqlite-log-store.js';
 import { SqliteMetricStore } from './adapters/metric-store-sqlite/sqlite-metric-store.js';
@@ -196,6 +198,11 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const alarmEvaluator = new AlarmEvaluator({ store, metrics: metricStore, clock, logger, timeScale: config.timeScale, actions: autoscaler });
   alarmEvaluator.start();
 
+  // ECS Exec: the Session Manager data channel on this port (WebSocket upgrades), an exec in the container behind it.
+  const execEndpoint = new ExecEndpoint({ store, exec: new DockerExec(config.dockerSocket ? { socketPath: config.dockerSocket } : {}), logs: logStore, clock, logger });
+  execEndpoint.start();
+  const execHost = (): string | undefined => (listening ? registryHost() : undefined);
+
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
     [
@@ -236,9 +243,12 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     ],
   ]);
 
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes });
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes });
   gatewayHandle = gateway.handle;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
+  server.on('upgrade', (req, socket, head) => {
+    if (!execEndpoint.handleUpgrade(req, socket, head)) socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -257,6 +267,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
         server.closeIdleConnections();
       });
       registry.stop();
+      execEndpoint.stop();
       await lifecycle.stop();
       await loadBalancers.stop();
       await autoscaler.stop();

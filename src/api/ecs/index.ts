@@ -5,6 +5,7 @@ import type { ServiceApi } from '../service.js';
 import { accountSettingHandlers } from './account-settings.js';
 import { capacityProviderHandlers } from './capacity-providers.js';
 import { clusterHandlers } from './clusters.js';
+import { executeCommandHandlers } from './execute-command.js';
 import { serviceDeploymentHandlers } from './service-deployments.js';
 import { serviceHandlers } from './services.js';
 import { tagHandlers } from './tags.js';
@@ -16,7 +17,7 @@ import { taskHandlers } from './tasks.js';
  * `registryHost` is Wharf's registry (`127.0.0.1:<port>`): task definitions naming
  * images by its repositoryUri form are held to the ECR rules.
  */
-export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacity>; registryHost?: () => string | undefined }): ServiceApi {
+export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacity>; registryHost?: () => string | undefined; execHost?: () => string | undefined }): ServiceApi {
   return {
     signingName: 'ecs',
     model: loadModel('ecs'),
@@ -30,6 +31,7 @@ export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacit
       ...taskHandlers(deps),
       ...serviceHandlers(deps.store),
       ...serviceDeploymentHandlers(deps.store),
+      ...executeCommandHandlers(deps),
     },
   };
 }

@@ -20,7 +20,7 @@ const ids: IdSource = {
 };
 
 /** `<id>`, `arn:...:task/<cluster>/<id>` or the old `arn:...:task/<id>` -> the task id. */
-function taskIdOf(reference: string): string {
+export function taskIdOf(reference: string): string {
   const parts = reference.startsWith('arn:') ? parseArn(reference) : undefined;
   if (parts) return parts.resource.slice(parts.resource.lastIndexOf('/') + 1);
   return reference;

@@ -1,5 +1,6 @@
 import { CONTAINER_REASONS, STOP_REASONS, type StopCode } from './task-status.js';
 import type { ContainerPlan, Task, TaskContainer } from './task.js';
+import { updateManagedAgents } from './managed-agents.js';
 
 /**
  * Pure steps of the task lifecycle. The supervisor performs runtime actions
@@ -134,6 +135,7 @@ export function applyObservations(task: Task, observed: Readonly<Record<string, 
     if (!seen) continue;
     const before = JSON.stringify(container);
     updateContainer(container, seen, next.wharf.containerPlans.find((plan) => plan.name === container.name));
+    updateManagedAgents(container, next.enableExecuteCommand, now);
     if (JSON.stringify(container) !== before) changed = true;
   }
   const health = taskHealth(next.containers, next.wharf.containerPlans);
