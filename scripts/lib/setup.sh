@@ -70,16 +70,19 @@ ensure_aws_cli_v2() {
 # ECS Exec: the aws CLI runs `session-manager-plugin` from PATH. Wharf's own goes there (a symlink
 # into /usr/local/bin) when running as root and no other plugin is installed; otherwise one line says how.
 ensure_session_manager_plugin() {
-  local ours="$ROOT/bin/session-manager-plugin" found
+  local ours="$ROOT/bin/session-manager-plugin" link=/usr/local/bin/session-manager-plugin found
   found="$(command -v session-manager-plugin 2>/dev/null || true)"
-  if [ -n "$found" ]; then
+  # A link to another checkout's plugin (an older clone, a deleted one) is re-pointed at this one,
+  # so the plugin always matches the Wharf under test; AWS's own plugin is left alone.
+  if [ -n "$found" ] && ! { [ "$found" = "$link" ] && [ -L "$link" ] && grep -qs "Wharf's session-manager-plugin" "$(readlink -f "$link")"; }; then
     if [ "$(readlink -f "$found")" != "$(readlink -f "$ours")" ]; then say "ECS Exec uses the session-manager-plugin at $found"; fi
     return 0
   fi
+  if [ "$(readlink -f "$link" 2>/dev/null)" = "$(readlink -f "$ours")" ]; then return 0; fi
   if [ "$(id -u)" = 0 ] && [ -d /usr/local/bin ]; then
-    ln -s "$ours" /usr/local/bin/session-manager-plugin
-    say "linked /usr/local/bin/session-manager-plugin to Wharf's (for aws ecs execute-command)"
+    ln -sfn "$ours" "$link"
+    say "linked $link to Wharf's (for aws ecs execute-command)"
   else
-    say "for aws ecs execute-command, put Wharf's plugin on PATH: sudo ln -s $ours /usr/local/bin/session-manager-plugin"
+    say "for aws ecs execute-command, put Wharf's plugin on PATH: sudo ln -s $ours $link"
   fi
 }
