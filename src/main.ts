@@ -31,6 +31,7 @@ import { LogRetentionController } from './controllers/log-retention.js';
 import { SandboxPool } from './controllers/sandbox-pool.js';
 import { ServiceScheduler } from './controllers/service-scheduler.js';
 import { TaskSupervisor } from './controllers/task-supervisor.js';
+import { TaskMetricsSampler } from './controllers/task-metrics-sampler.js';
 import { SPOT_WARNING_SECONDS } from './domain/task/spot-interruption.js';
 import { LogPump } from './dataplane/log-pump.js';
 import { LoadBalancerPlane } from './dataplane/load-balancer/load-balancer-plane.js';
@@ -42,6 +43,7 @@ import { Registry } from './dataplane/registry/registry.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
+import type { MetricStore } from './ports/metric-store.js';
 import type { ContainerRuntime, HostCapacity } from './ports/runtime.js';
 
 /**
@@ -96,7 +98,16 @@ export interface RunningWharf {
  * The composition root: config -> store -> runtime -> controllers ->
  * gateway -> HTTP server. The only module that picks adapters.
  */
-export async function startWharf(config: WharfConfig, logger: Logger, clock: Clock = systemClock): Promise<RunningWharf> {
+export interface WharfParts {
+  /**
+   * Where Wharf's own metrics go (task metrics, load balancer metrics). Until
+   * the metric store adapter is wired here, only given by tests; without it
+   * nothing is sampled and /stats falls back to the engine's one-shot stats.
+   */
+  readonly metrics?: Pick<MetricStore, 'put'>;
+}
+
+export async function startWharf(config: WharfConfig, logger: Logger, clock: Clock = systemClock, parts: WharfParts = {}): Promise<RunningWharf> {
   const store = new SqliteStore(join(config.dataDir, 'wharf.db'));
   // CloudWatch Logs: events in their own SQLite file (the Logs API and the log pump share it).
   const logStore = new SqliteLogStore(join(config.dataDir, 'logs.db'));
@@ -118,6 +129,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   let listening = false;
   // The task metadata and credentials endpoint at 169.254.170.2; the gateway (made below) answers its other paths.
   let gatewayHandle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  // Task CPU, memory, network and storage every 10 s (scaled): AWS/ECS and Container Insights metrics, and /stats.
+  const taskMetrics = parts.metrics ? new TaskMetricsSampler({ store, runtime, metrics: parts.metrics, clock, logger, timeScale: config.timeScale }) : undefined;
   const taskEndpoint = new TaskMetadataServer({
     store,
     runtime,
@@ -128,6 +141,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     sessions: sessionCredentials,
     gateway: (req, res) => (gatewayHandle ? gatewayHandle(req, res) : res.writeHead(503).end()),
     endpointUrl: config.taskEndpointUrl,
+    ...(taskMetrics ? { usage: taskMetrics } : {}),
   });
   await taskEndpoint.start();
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
@@ -179,8 +193,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const logRetention = new LogRetentionController(logStore, clock, logger, { intervalMs: 60_000 / config.timeScale });
   logRetention.start();
   // ELBv2 load balancers: one HTTP proxy per listener on 127.0.0.1, and target health checks.
-  const loadBalancers = new LoadBalancerPlane(store, clock, logger, { timeScale: config.timeScale });
+  const loadBalancers = new LoadBalancerPlane(store, clock, logger, { timeScale: config.timeScale, ...(parts.metrics ? { metrics: parts.metrics } : {}) });
   loadBalancers.start();
+  await taskMetrics?.start();
 
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
@@ -192,6 +207,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             // Restarting the supervisor on an empty store removes every Wharf container as an orphan.
             await lifecycle.stop();
             await loadBalancers.stop();
+            await taskMetrics?.stop();
             await scheduler.stop();
             await supervisor.stop();
             await logPump.stop();
@@ -203,6 +219,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             scheduler.start();
             lifecycle.start();
             loadBalancers.start();
+            await taskMetrics?.start();
           },
           health: async () => ({ version: '0.1.0' }),
           // Where each load balancer listener is served on this host.
@@ -240,6 +257,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       registry.stop();
       await lifecycle.stop();
       await loadBalancers.stop();
+      await taskMetrics?.stop();
       // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
       await scheduler.stop();
       await supervisor.stop();

@@ -87,6 +87,9 @@ export class TaskMetricsSampler {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.ticking;
+    // A restart (or a reset) starts from the store again.
+    this.running.clear();
+    this.byArn.clear();
   }
 
   /** The running tasks the sampler follows (for tests and diagnostics). */
@@ -184,11 +187,16 @@ export class TaskMetricsSampler {
     const { task } = entry;
     try {
       const usage = await this.options.runtime.taskUsage(task.wharf.sandbox!, Object.values(task.wharf.containerIds));
-      if (!usage) return;
+      if (!usage) {
+        // Gone (or not readable yet): no figures from readings of before.
+        entry.current = entry.previous = undefined;
+        return;
+      }
       entry.previous = entry.current;
       entry.current = usage;
       entry.insightsBase ??= usage;
     } catch (error) {
+      entry.current = entry.previous = undefined;
       this.options.logger.debug({ err: error, task: task.taskArn }, 'task usage could not be read');
     }
   }
