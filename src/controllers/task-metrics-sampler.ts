@@ -24,8 +24,13 @@ import type { MetricPoint, MetricStore } from '../ports/metric-store.js';
 import type { ContainerRuntime, TaskUsage } from '../ports/runtime.js';
 import type { Scope, Store } from '../ports/store.js';
 
-/** How many tasks are read at once: enough to overlap the file reads, few enough to keep the thread pool free for others. */
-const READ_CONCURRENCY = 8;
+/**
+ * Tasks read between yields to the event loop: the Docker runtime reads its
+ * few small files per task synchronously (cheaper than thread-pool reads), so
+ * a sweep of many tasks is cut into slices that hold the loop well under a
+ * millisecond each (the load balancer's proxies share it).
+ */
+const TASKS_PER_SLICE = 4;
 const INSIGHTS_SETTINGS = new Set(['enabled', 'enhanced']);
 
 export interface TaskMetricsSamplerOptions {
@@ -111,7 +116,10 @@ export class TaskMetricsSampler {
       this.ticks++;
       const now = this.options.clock.now().getTime();
       const tracked = [...this.running.values()];
-      await forEachLimited(tracked, READ_CONCURRENCY, (entry) => this.read(entry));
+      for (let i = 0; i < tracked.length; i++) {
+        await this.read(tracked[i]!);
+        if (i % TASKS_PER_SLICE === TASKS_PER_SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
+      }
       const at = { timestamp: now, storageResolution: this.storageResolution };
       const byScope = new Map<string, { scope: Scope; samples: TaskSample[]; insights: TaskSample[] }>();
       const insightsDue = this.ticks % this.insightsEvery === 0;
@@ -285,12 +293,4 @@ function sampleOf(entry: Tracked, before: TaskUsage, after: TaskUsage): TaskSamp
     memoryReservedMiB: reserved.memoryMiB,
     use,
   };
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
