@@ -3,7 +3,8 @@
 //      through WHARF_CAPACITY_MEMORY_MIB, as bench/task-latency does);
 //   2. in this process, the sampler (dist/controllers/task-metrics-sampler.js) with the real
 //      Docker runtime reads those tasks at time scale 1 (every 10 s, Container Insights on, so
-//      its minute's work is included), its points going to a counting sink. The task records it
+//      its minute's work is included), its points going to a metric store (SQLite, in memory),
+//      so writing them is counted too. The task records it
 //      follows are made from what DescribeTasks and the engine's labels say (Wharf's own store
 //      file is locked by Wharf);
 //   3. this process's CPU time (user + system) over BENCH_WINDOW_SECONDS (default 60) with the
@@ -13,6 +14,7 @@
 // its data directory deleted. Needs dist/ (npm run build, or npx tsc -p .).
 import { performance } from 'node:perf_hooks';
 import { CreateClusterCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { SqliteMetricStore } from '../dist/adapters/metric-store-sqlite/sqlite-metric-store.js';
 import { DockerRuntime } from '../dist/adapters/runtime-docker/docker-runtime.js';
 import { TaskMetricsSampler } from '../dist/controllers/task-metrics-sampler.js';
 import { KIND, taskRecordId } from '../dist/domain/ecs/record-keys.js';
@@ -110,7 +112,13 @@ async function taskRecords(wharf, described) {
 }
 
 async function measure(dl, records) {
-  const sink = { put: async (_scope, points) => void (results.points += points.length) };
+  const metricStore = new SqliteMetricStore(':memory:');
+  const sink = {
+    put: (scope, points) => {
+      results.points += points.length;
+      return metricStore.put(scope, points);
+    },
+  };
   const cluster = { kind: KIND.cluster, scope: SCOPE, id: CLUSTER, version: 1, doc: { clusterName: CLUSTER, settings: [{ name: 'containerInsights', value: 'enabled' }] } };
   const store = recordStore([...records, cluster]);
   const runtime = new DockerRuntime();
@@ -148,6 +156,7 @@ async function measure(dl, records) {
   results.ticksWallMs = sampler.tickMs - ticksBefore;
   results.pointsOn = results.points - pointsBefore;
   await sampler.stop();
+  await metricStore.close();
 }
 
 // ------------------------------------------------------------------ report

@@ -19,6 +19,7 @@ import { unservedApi } from './api/unserved.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
 import { SqliteLogStore } from './adapters/log-store-sqlite/sqlite-log-store.js';
+import { SqliteMetricStore } from './adapters/metric-store-sqlite/sqlite-metric-store.js';
 import { FsBlobStore } from './adapters/blob-store-fs/fs-blob-store.js';
 import { HmacRegistryCredentials } from './adapters/registry-credentials-hmac/hmac-registry-credentials.js';
 import { AesGcmSecretCipher } from './adapters/secret-cipher-aes/aes-gcm-secret-cipher.js';
@@ -100,9 +101,9 @@ export interface RunningWharf {
  */
 export interface WharfParts {
   /**
-   * Where Wharf's own metrics go (task metrics, load balancer metrics). Until
-   * the metric store adapter is wired here, only given by tests; without it
-   * nothing is sampled and /stats falls back to the engine's one-shot stats.
+   * Where Wharf's own metrics (task metrics, load balancer metrics) go instead
+   * of the data directory's metric store: a test's own store, which it can
+   * then query while Wharf holds its files.
    */
   readonly metrics?: Pick<MetricStore, 'put'>;
 }
@@ -111,6 +112,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const store = new SqliteStore(join(config.dataDir, 'wharf.db'));
   // CloudWatch Logs: events in their own SQLite file (the Logs API and the log pump share it).
   const logStore = new SqliteLogStore(join(config.dataDir, 'logs.db'));
+  // CloudWatch metrics: data points in their own SQLite file (Wharf's samplers write them).
+  const metricStore = new SqliteMetricStore(join(config.dataDir, 'metrics.db'));
+  const metricSink = parts.metrics ?? metricStore;
   const runtime = new DockerRuntime({ logger, ...(config.dockerSocket ? { socketPath: config.dockerSocket } : {}) });
   try {
     await runtime.ping();
@@ -130,7 +134,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // The task metadata and credentials endpoint at 169.254.170.2; the gateway (made below) answers its other paths.
   let gatewayHandle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   // Task CPU, memory, network and storage every 10 s (scaled): AWS/ECS and Container Insights metrics, and /stats.
-  const taskMetrics = parts.metrics ? new TaskMetricsSampler({ store, runtime, metrics: parts.metrics, clock, logger, timeScale: config.timeScale }) : undefined;
+  const taskMetrics = new TaskMetricsSampler({ store, runtime, metrics: metricSink, clock, logger, timeScale: config.timeScale });
   const taskEndpoint = new TaskMetadataServer({
     store,
     runtime,
@@ -141,7 +145,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     sessions: sessionCredentials,
     gateway: (req, res) => (gatewayHandle ? gatewayHandle(req, res) : res.writeHead(503).end()),
     endpointUrl: config.taskEndpointUrl,
-    ...(taskMetrics ? { usage: taskMetrics } : {}),
+    usage: taskMetrics,
   });
   await taskEndpoint.start();
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
@@ -193,9 +197,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const logRetention = new LogRetentionController(logStore, clock, logger, { intervalMs: 60_000 / config.timeScale });
   logRetention.start();
   // ELBv2 load balancers: one HTTP proxy per listener on 127.0.0.1, and target health checks.
-  const loadBalancers = new LoadBalancerPlane(store, clock, logger, { timeScale: config.timeScale, ...(parts.metrics ? { metrics: parts.metrics } : {}) });
+  const loadBalancers = new LoadBalancerPlane(store, clock, logger, { timeScale: config.timeScale, metrics: metricSink });
   loadBalancers.start();
-  await taskMetrics?.start();
+  await taskMetrics.start();
 
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
@@ -207,19 +211,20 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             // Restarting the supervisor on an empty store removes every Wharf container as an orphan.
             await lifecycle.stop();
             await loadBalancers.stop();
-            await taskMetrics?.stop();
+            await taskMetrics.stop();
             await scheduler.stop();
             await supervisor.stop();
             await logPump.stop();
             await store.wipe();
             await taskEndpoint.resync();
             await logStore.wipe();
+            await metricStore.wipe();
             await supervisor.start();
             logPump.start();
             scheduler.start();
             lifecycle.start();
             loadBalancers.start();
-            await taskMetrics?.start();
+            await taskMetrics.start();
           },
           health: async () => ({ version: '0.1.0' }),
           // Where each load balancer listener is served on this host.
@@ -257,7 +262,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       registry.stop();
       await lifecycle.stop();
       await loadBalancers.stop();
-      await taskMetrics?.stop();
+      await taskMetrics.stop();
       // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
       await scheduler.stop();
       await supervisor.stop();
@@ -266,6 +271,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       await logRetention.stop();
       await store.close();
       await logStore.close();
+      await metricStore.close();
     },
   };
 }
