@@ -130,7 +130,12 @@ describe('task metrics sampler', () => {
     assert.equal(cpu.unit, 'Percent');
     assert.equal(cpu.storageResolution, 60);
     assert.equal(cpu.timestamp, t0 + 10_000);
-    assert.deepEqual(cpu.statistics, { sampleCount: 2, sum: 100, minimum: 0, maximum: 100 });
+    // Two tasks, one sample of the six a minute has: a minute of samples counts each task once, as ECS does.
+    const stats = cpu.statistics!;
+    assert.ok(Math.abs(stats.sampleCount - 2 / 6) < 1e-9, `sample count ${stats.sampleCount}`);
+    assert.ok(Math.abs(stats.sum / stats.sampleCount - 50) < 1e-9, 'the service: 256 of 512 reserved units');
+    assert.equal(stats.minimum, 0);
+    assert.equal(stats.maximum, 100);
     const [memory] = find(w.points, 'MemoryUtilization', { ClusterName: 'c', ServiceName: 'web' });
     assert.equal(memory!.statistics!.minimum, 12.5);
     assert.equal(memory!.statistics!.maximum, 25);

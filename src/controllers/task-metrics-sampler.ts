@@ -61,6 +61,8 @@ interface Tracked {
 export class TaskMetricsSampler {
   readonly intervalMs: number;
   private readonly insightsEvery: number;
+  /** A sample's share of the (scaled) minute ECS folds its samples over. */
+  private readonly sampleWeight: number;
   private readonly storageResolution: 1 | 60;
   private readonly running = new Map<string, Tracked>();
   private readonly byArn = new Map<string, Tracked>();
@@ -75,6 +77,7 @@ export class TaskMetricsSampler {
     const scale = options.timeScale ?? 1;
     this.intervalMs = sampleIntervalMs(scale);
     this.insightsEvery = Math.max(1, Math.round(insightsPeriodMs(scale) / this.intervalMs));
+    this.sampleWeight = 1 / this.insightsEvery;
     this.storageResolution = storageResolutionFor(scale);
   }
 
@@ -136,7 +139,7 @@ export class TaskMetricsSampler {
         }
       }
       for (const { scope, samples, insights } of byScope.values()) {
-        const data = ecsUtilizationData(samples, at);
+        const data = ecsUtilizationData(samples, at, this.sampleWeight);
         if (insightsDue) data.push(...(await this.insights(scope, insights, at)));
         if (data.length > 0) await this.options.metrics.put(scope, data as MetricPoint[]);
       }

@@ -119,6 +119,14 @@ describe('AWS/ECS utilization', () => {
     assert.ok(data.every((d) => d.timestamp === 60_000 && d.storageResolution === 60 && d.namespace === 'AWS/ECS'));
   });
 
+  test("a sample's share of the minute weighs its sample count; the Average stays the group's utilization", () => {
+    const [cpu] = ecsUtilizationData([sample({ use: use({ cpuUnits: 128 }) }), sample({ use: use({ cpuUnits: 256 }) })], at, 1 / 6);
+    assert.equal(cpu!.statistics.sampleCount, 2 / 6);
+    assert.equal(cpu!.statistics.sum / cpu!.statistics.sampleCount, 75);
+    // Six such samples make a minute whose SampleCount is the two tasks.
+    assert.ok(Math.abs(cpu!.statistics.sampleCount * 6 - 2) < 1e-9);
+  });
+
   test('nothing running publishes nothing', () => {
     assert.deepEqual(ecsUtilizationData([], at), []);
   });

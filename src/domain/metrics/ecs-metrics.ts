@@ -6,9 +6,12 @@
  * and per {ClusterName}: ECS's service utilization is (units used by the
  * service's tasks) x 100 / (units reserved by them), its Minimum and Maximum
  * the least and most utilized task. One statistic set per group per sample
- * carries all three: SampleCount = the tasks, Sum = the group's utilization x
- * the tasks (so Average is the group's utilization), Minimum and Maximum the
- * extreme tasks'. Over a minute CloudWatch then averages the samples.
+ * carries all three: Sum / SampleCount = the group's utilization, Minimum
+ * and Maximum the extreme tasks'. ECS sends one data point per task per
+ * minute (it folds its samples first), so a minute's SampleCount is the
+ * number of tasks: each sample's set weighs the tasks by the sample's share
+ * of the minute (`weight`, 10 s / 60 s = 1/6), and the minute's Average is
+ * the mean of its samples.
  *
  * ECS/ContainerInsights (clusters with containerInsights enabled or enhanced):
  * one statistic set per dimension set per period (a minute, as Container
@@ -77,7 +80,7 @@ const familyDims = (clusterName: string, family: string): Dimension[] => [
 ];
 
 /** Utilization of a group of tasks as one statistic set (see the file comment). */
-function utilization(samples: readonly TaskSample[], used: (s: TaskSample) => number, reserved: (s: TaskSample) => number) {
+function utilization(samples: readonly TaskSample[], used: (s: TaskSample) => number, reserved: (s: TaskSample) => number, weight: number) {
   let totalUsed = 0;
   let totalReserved = 0;
   const perTask: number[] = [];
@@ -87,15 +90,19 @@ function utilization(samples: readonly TaskSample[], used: (s: TaskSample) => nu
     perTask.push(utilizationPercent(used(sample), reserved(sample)));
   }
   const stats = statisticsOf(perTask)!;
-  return { ...stats, sum: utilizationPercent(totalUsed, totalReserved) * stats.sampleCount };
+  const sampleCount = stats.sampleCount * weight;
+  return { ...stats, sampleCount, sum: utilizationPercent(totalUsed, totalReserved) * sampleCount };
 }
 
-/** AWS/ECS CPUUtilization and MemoryUtilization for every service and cluster with a running task. */
-export function ecsUtilizationData(samples: readonly TaskSample[], at: PublishAt): MetricDatum[] {
+/**
+ * AWS/ECS CPUUtilization and MemoryUtilization for every service and cluster
+ * with a running task; `weight` is the sample's share of a minute.
+ */
+export function ecsUtilizationData(samples: readonly TaskSample[], at: PublishAt, weight = 1): MetricDatum[] {
   const data: MetricDatum[] = [];
   const push = (dimensions: Dimension[], group: readonly TaskSample[]) => {
-    const cpu = utilization(group, (s) => s.use.cpuUnits, (s) => s.cpuReserved);
-    const memory = utilization(group, (s) => s.use.memoryMiB, (s) => s.memoryReservedMiB);
+    const cpu = utilization(group, (s) => s.use.cpuUnits, (s) => s.cpuReserved, weight);
+    const memory = utilization(group, (s) => s.use.memoryMiB, (s) => s.memoryReservedMiB, weight);
     data.push({ namespace: ECS_NAMESPACE, metricName: 'CPUUtilization', dimensions, unit: 'Percent', ...at, statistics: cpu });
     data.push({ namespace: ECS_NAMESPACE, metricName: 'MemoryUtilization', dimensions, unit: 'Percent', ...at, statistics: memory });
   };
