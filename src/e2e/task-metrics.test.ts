@@ -153,7 +153,8 @@ describe('task metrics: published utilization against the cgroup counters, /stat
     const cpuBefore = Number(await cgroupFile('cpuacct', busyParent, 'cpuacct.usage'));
     // Per-second aggregates from a second after the first counter reading (the first sample's interval may start before it).
     const since = (name: string, cluster: string) => sink.series('AWS/ECS', name, { ClusterName: cluster }, { from: from + 1_000 });
-    await waitFor(() => since('CPUUtilization', 'burn'), (found) => found.length >= 4, 20_000, 'four samples');
+    // Eight seconds of samples: the ends of the two windows differ by under a second of a busy loop's share of a contended machine.
+    await waitFor(() => since('CPUUtilization', 'burn'), (found) => found.length >= 8, 30_000, 'eight samples');
     const cpuAfter = Number(await cgroupFile('cpuacct', busyParent, 'cpuacct.usage'));
     const seconds = (Date.now() - from) / 1000;
     // What the counters say: CPU seconds per second over a 0.25 vCPU reservation.
@@ -163,7 +164,7 @@ describe('task metrics: published utilization against the cgroup counters, /stat
     // One task: each second's sample weighs 1/6 (six samples make the task's one data point a scaled minute).
     assert.ok(busyCpu.every((a) => a.unit === 'Percent' && Math.abs(a.sampleCount - 1 / 6) < 1e-9), `sample counts ${busyCpu.map((a) => a.sampleCount)}`);
     const published = busyCpu.reduce((sum, a) => sum + average(a), 0) / busyCpu.length;
-    assert.ok(Math.abs(published - expected) < 5, `published ${published} %, cpuacct says ${expected} %`);
+    assert.ok(Math.abs(published - expected) < 6, `published ${published} %, cpuacct says ${expected} %`);
     // Other work on this 2-core machine can take some of the quota; the agreement above is the measure.
     assert.ok(published > 60 && published < 110, `a busy loop under a 0.25 vCPU quota: ${published} %`);
     const rest = await since('CPUUtilization', 'rest');
