@@ -38,6 +38,7 @@ import { SandboxPool } from './controllers/sandbox-pool.js';
 import { ServiceScheduler } from './controllers/service-scheduler.js';
 import { Autoscaler } from './controllers/autoscaler.js';
 import { TaskSupervisor } from './controllers/task-supervisor.js';
+import { TaskMetricsSampler } from './controllers/task-metrics-sampler.js';
 import { SPOT_WARNING_SECONDS } from './domain/task/spot-interruption.js';
 import { LogPump } from './dataplane/log-pump.js';
 import { LoadBalancerPlane } from './dataplane/load-balancer/load-balancer-plane.js';
@@ -49,6 +50,7 @@ import { Registry } from './dataplane/registry/registry.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
+import type { MetricStore } from './ports/metric-store.js';
 import type { ContainerRuntime, HostCapacity } from './ports/runtime.js';
 
 /**
@@ -103,10 +105,22 @@ export interface RunningWharf {
  * The composition root: config -> store -> runtime -> controllers ->
  * gateway -> HTTP server. The only module that picks adapters.
  */
-export async function startWharf(config: WharfConfig, logger: Logger, clock: Clock = systemClock): Promise<RunningWharf> {
+export interface WharfParts {
+  /**
+   * Where Wharf's own metrics (task metrics, load balancer metrics) go instead
+   * of the data directory's metric store: a test's own store, which it can
+   * then query while Wharf holds its files.
+   */
+  readonly metrics?: Pick<MetricStore, 'put'>;
+}
+
+export async function startWharf(config: WharfConfig, logger: Logger, clock: Clock = systemClock, parts: WharfParts = {}): Promise<RunningWharf> {
   const store = new SqliteStore(join(config.dataDir, 'wharf.db'));
   // CloudWatch Logs: events in their own SQLite file (the Logs API and the log pump share it).
   const logStore = new SqliteLogStore(join(config.dataDir, 'logs.db'));
+  // CloudWatch metrics: data points in their own SQLite file (Wharf's samplers write them).
+  const metricStore = new SqliteMetricStore(join(config.dataDir, 'metrics.db'));
+  const metricSink = parts.metrics ?? metricStore;
   const runtime = new DockerRuntime({ logger, ...(config.dockerSocket ? { socketPath: config.dockerSocket } : {}) });
   try {
     await runtime.ping();
@@ -125,6 +139,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   let listening = false;
   // The task metadata and credentials endpoint at 169.254.170.2; the gateway (made below) answers its other paths.
   let gatewayHandle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  // Task CPU, memory, network and storage every 10 s (scaled): AWS/ECS and Container Insights metrics, and /stats.
+  const taskMetrics = new TaskMetricsSampler({ store, runtime, metrics: metricSink, clock, logger, timeScale: config.timeScale });
   const taskEndpoint = new TaskMetadataServer({
     store,
     runtime,
@@ -135,6 +151,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     sessions: sessionCredentials,
     gateway: (req, res) => (gatewayHandle ? gatewayHandle(req, res) : res.writeHead(503).end()),
     endpointUrl: config.taskEndpointUrl,
+    usage: taskMetrics,
   });
   await taskEndpoint.start();
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
@@ -186,13 +203,12 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const logRetention = new LogRetentionController(logStore, clock, logger, { intervalMs: 60_000 / config.timeScale });
   logRetention.start();
   // ELBv2 load balancers: one HTTP proxy per listener on 127.0.0.1, and target health checks.
-  const loadBalancers = new LoadBalancerPlane(store, clock, logger, { timeScale: config.timeScale });
+  const loadBalancers = new LoadBalancerPlane(store, clock, logger, { timeScale: config.timeScale, metrics: metricSink });
   loadBalancers.start();
   // Application Auto Scaling: scheduled actions and activities; also the AlarmActions the alarm evaluator invokes policies through.
   const autoscaler = new Autoscaler(store, clock, logger, { timeScale: config.timeScale });
   autoscaler.start();
   // CloudWatch metrics, and the alarms evaluated over them once a period (divided by the time scale).
-  const metricStore = new SqliteMetricStore(join(config.dataDir, 'metrics.db'));
   const metricCompaction = new MetricCompactionController(metricStore, clock, logger, { timeScale: config.timeScale });
   metricCompaction.start();
   const alarmEvaluator = new AlarmEvaluator({ store, metrics: metricStore, clock, logger, timeScale: config.timeScale, actions: autoscaler });
@@ -202,6 +218,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const execEndpoint = new ExecEndpoint({ store, exec: new DockerExec(config.dockerSocket ? { socketPath: config.dockerSocket } : {}), logs: logStore, clock, logger });
   execEndpoint.start();
   const execHost = (): string | undefined => (listening ? registryHost() : undefined);
+  await taskMetrics.start();
 
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
@@ -214,6 +231,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             await lifecycle.stop();
             await loadBalancers.stop();
             await autoscaler.stop();
+            await taskMetrics.stop();
             await scheduler.stop();
             await supervisor.stop();
             await logPump.stop();
@@ -231,6 +249,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             autoscaler.start();
             alarmEvaluator.start();
             metricCompaction.start();
+            await taskMetrics.start();
           },
           health: async () => ({ version: '0.1.0' }),
           // Where each load balancer listener is served on this host.
@@ -271,6 +290,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       await lifecycle.stop();
       await loadBalancers.stop();
       await autoscaler.stop();
+      await taskMetrics.stop();
       // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
       await scheduler.stop();
       await supervisor.stop();

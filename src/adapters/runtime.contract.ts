@@ -322,6 +322,27 @@ export function runRuntimeContract(name: string, newRuntime: () => Promise<Conta
       await rt.removeContainer(id);
       assert.equal(await rt.containerStats(id), undefined);
     });
+
+    test('taskUsage reads the task cgroup and namespace at once: CPU grows under a busy loop, memory and eth0 are seen; a removed sandbox has none', async () => {
+      const sandbox = await newSandbox({ cpuUnits: 256, memoryMiB: 128 });
+      const id = await runContainer(sandbox, { command: ['sh', '-c', 'while :; do :; done'] });
+      // The streaming fallback has nothing until its first document arrives.
+      const first = await waitFor('a first usage reading', () => rt.taskUsage(sandbox, [id]));
+      const started = Date.now();
+      const second = await waitFor('CPU to advance', async () => {
+        const usage = await rt.taskUsage(sandbox, [id]);
+        return usage && usage.cpuNanos > first.cpuNanos + 100_000_000 ? usage : undefined;
+      });
+      assert.ok(Date.now() - started < 5_000, 'readings do not wait for a sample');
+      assert.ok(second.memoryBytes > 0 && second.memoryUsageBytes >= second.memoryBytes, 'memory in use, cache left out');
+      assert.ok(second.timestamp >= first.timestamp);
+      assert.ok(Object.keys(second.networks).length >= 1 && !('lo' in second.networks), `the task's interfaces without lo: ${Object.keys(second.networks)}`);
+      const container = second.containers[id];
+      if (container) assert.ok(container.cpuNanos > 0 && container.cpuNanos <= second.cpuNanos, 'a container is part of its task');
+      await rt.removeContainer(id);
+      await rt.removeSandbox(sandbox);
+      assert.equal(await rt.taskUsage(sandbox, [id]), undefined);
+    });
   });
 }
 

@@ -161,6 +161,48 @@ export interface EnsuredImage {
 /** The Docker Engine API's container stats document (read, cpu_stats, precpu_stats, memory_stats, networks, ...). */
 export type ContainerStats = Readonly<Record<string, unknown>>;
 
+/** Counters of one network interface (as /proc/net/dev has them). */
+export interface InterfaceCounters {
+  readonly rxBytes: number;
+  readonly rxPackets: number;
+  readonly rxErrors: number;
+  readonly rxDropped: number;
+  readonly txBytes: number;
+  readonly txPackets: number;
+  readonly txErrors: number;
+  readonly txDropped: number;
+}
+
+/** Resource use of a cgroup (a task's parent or one container's): cumulative counters and the memory now. */
+export interface CgroupUsage {
+  /** CPU time used since the cgroup was made, nanoseconds. */
+  readonly cpuNanos: number;
+  /** Memory in use as ECS counts it: usage without the page cache (v1: usage - total_cache; v2: current - inactive_file). */
+  readonly memoryBytes: number;
+  /** What the kernel charges, cache included (docker's memory_stats.usage). */
+  readonly memoryUsageBytes: number;
+  readonly memoryMaxUsageBytes?: number;
+  readonly memoryLimitBytes?: number;
+  /** The cgroup's memory.stat, for the Docker stats document. */
+  readonly memoryStats: Readonly<Record<string, number>>;
+  /** Bytes read from and written to block devices since the cgroup was made. */
+  readonly storageReadBytes: number;
+  readonly storageWriteBytes: number;
+}
+
+/** One cheap reading of a task's resource use (what the metrics sampler and the metadata endpoint's stats work from). */
+export interface TaskUsage extends CgroupUsage {
+  /** Epoch milliseconds of the reading. */
+  readonly timestamp: number;
+  /** The host's CPU time (all CPUs, nanoseconds), docker's system_cpu_usage. */
+  readonly hostCpuNanos?: number;
+  readonly onlineCpus?: number;
+  /** The task's network namespace, per interface, loopback left out. */
+  readonly networks: Readonly<Record<string, InterfaceCounters>>;
+  /** Per container (engine id) that could be read on its own. */
+  readonly containers: Readonly<Record<string, CgroupUsage>>;
+}
+
 export interface HostCapacity {
   readonly cpuUnits: number;
   readonly memoryMiB: number;
@@ -207,6 +249,13 @@ export interface ContainerRuntime {
    * undefined for a missing container.
    */
   containerStats(id: string): Promise<ContainerStats | undefined>;
+  /**
+   * A cheap reading of a running task's resource use: the sandbox's cgroup
+   * parent (all its containers) and network namespace, plus each of
+   * `containerIds` on its own where the engine's layout allows. Never waits
+   * for a sample; undefined when the sandbox is gone.
+   */
+  taskUsage(sandbox: Pick<Sandbox, 'containerId' | 'cgroupParent'>, containerIds: readonly string[]): Promise<TaskUsage | undefined>;
   /** Streams start/die/oom/health events of managed containers; reconnects on its own. Returns a stop function. */
   subscribe(onEvent: (event: RuntimeEvent) => void): () => void;
 }

@@ -22,6 +22,7 @@ import {
   type RuntimeEvent,
   type Sandbox,
   type SandboxSpec,
+  type TaskUsage,
 } from '../../ports/runtime.js';
 import { appContainerOptions } from './container-spec.js';
 import { toContainerState, type InspectData } from './container-state.js';
@@ -33,6 +34,8 @@ import { followContainerLogs } from './logs.js';
 import { ensurePauseImage } from './pause-image.js';
 import { pauseContainerOptions, readSandboxAddresses } from './sandbox.js';
 import { containerStats } from './stats.js';
+import { StreamingStats } from './streaming-stats.js';
+import { TaskUsageReader } from './task-usage.js';
 import { cgroupLayout, TaskCgroups, taskCgroupParent } from './task-cgroup.js';
 
 export interface DockerRuntimeOptions {
@@ -59,6 +62,11 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly pauseImage = memo(() => ensurePauseImage(this.docker));
   private readonly cgroups = memo(async () => new TaskCgroups(cgroupLayout(await this.docker.info()), this.logger));
   private warnedUnmanagedCgroups = false;
+  /** How task usage is read: the cgroup files where Wharf owns the parent, else the engine's stats streams. */
+  private readonly usage = memo(async (): Promise<TaskUsageReader | StreamingStats> => {
+    const layout = (await this.cgroups()).layout;
+    return layout === 'unmanaged' ? new StreamingStats(this.docker, this.logger) : new TaskUsageReader(layout);
+  });
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.socketPath = options.socketPath ?? '/var/run/docker.sock';
@@ -182,6 +190,14 @@ export class DockerRuntime implements ContainerRuntime {
 
   containerStats(id: string): Promise<ContainerStats | undefined> {
     return containerStats(this.docker, id);
+  }
+
+  async taskUsage(sandbox: Pick<Sandbox, 'containerId' | 'cgroupParent'>, containerIds: readonly string[]): Promise<TaskUsage | undefined> {
+    const reader = await this.usage();
+    if (reader instanceof StreamingStats) return reader.taskUsage(sandbox.containerId, containerIds);
+    const usage = await reader.read(sandbox, containerIds);
+    if (!usage) reader.forget(sandbox.containerId);
+    return usage;
   }
 
   subscribe(onEvent: (event: RuntimeEvent) => void): () => void {

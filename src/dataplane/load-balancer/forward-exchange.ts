@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ForwardCounter, LoadBalancerCounter } from './alb-meter.js';
 import { sendAlbError } from './alb-responses.js';
 import type { InFlight, TargetRuntime } from './target-pool.js';
 import { UPSTREAM_TIMEOUT, type UpstreamConnection, type UpstreamExchange } from './upstream-pool.js';
@@ -64,6 +65,8 @@ class Exchange implements UpstreamExchange, InFlight {
   private settled = true;
   private retried = false;
   private readonly chunked: boolean;
+  /** When the request (this attempt) left for the target, performance.now() ms: TargetResponseTime starts here. */
+  private sentAt = 0;
 
   constructor(
     readonly req: IncomingMessage,
@@ -74,6 +77,8 @@ class Exchange implements UpstreamExchange, InFlight {
     readonly timeoutMs: number,
     /** lb_cookie stickiness: the cookie lifetime, undefined when off. */
     readonly stickyMs: number | undefined,
+    readonly lbCounter: LoadBalancerCounter,
+    readonly counter: ForwardCounter,
   ) {
     this.chunked = hasBody && isChunked(headers);
   }
@@ -85,12 +90,14 @@ class Exchange implements UpstreamExchange, InFlight {
     this.settled = false;
     target.outstanding++;
     target.inFlight.add(this);
+    this.sentAt = performance.now();
     connection.begin(this, this.timeoutMs, req.method === 'HEAD');
     connection.socket.write(requestHead(req, this.headers));
     if (this.hasBody) this.streamBody(connection);
   }
 
   head(status: number, reason: string, headers: string[]): void {
+    this.counter.response(status, (performance.now() - this.sentAt) / 1000);
     if (this.stickyMs !== undefined) {
       const value = Buffer.from(this.target.key).toString('base64url');
       const expires = new Date(Date.now() + this.stickyMs).toUTCString();
@@ -126,7 +133,9 @@ class Exchange implements UpstreamExchange, InFlight {
       this.res.destroy();
       return;
     }
-    sendAlbError(this.res, error === UPSTREAM_TIMEOUT ? 504 : 502);
+    const status = error === UPSTREAM_TIMEOUT ? 504 : 502;
+    this.lbCounter.elbError(status);
+    sendAlbError(this.res, status);
   }
 
   /** The target's drain ended or the client left: abandon the request. */
@@ -194,8 +203,18 @@ function onClientClose(this: ServerResponse): void {
 }
 
 /** Forwards `req` to `target` and streams the answer back; failures become ALB's 502/504 pages. */
-export function forwardRequest(req: IncomingMessage, res: ServerResponse, target: TargetRuntime, headers: string[], hasBody: boolean, timeoutMs: number, stickyMs: number | undefined): void {
-  const exchange = new Exchange(req, res, target, headers, hasBody, timeoutMs, stickyMs);
+export function forwardRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: TargetRuntime,
+  headers: string[],
+  hasBody: boolean,
+  timeoutMs: number,
+  stickyMs: number | undefined,
+  lbCounter: LoadBalancerCounter,
+  counter: ForwardCounter,
+): void {
+  const exchange = new Exchange(req, res, target, headers, hasBody, timeoutMs, stickyMs, lbCounter, counter);
   (res as Carrier)[EXCHANGE] = exchange;
   res.on('close', onClientClose);
   exchange.send();

@@ -5,11 +5,19 @@ import { pickWeighted, redirectLocation, redirectStatus } from '../../domain/elb
 import type { RequestFacts, RequestPredicate } from '../../domain/elbv2/rule-match.js';
 import { rawAlbError, sendAlbError, sendFixedResponse, sendRedirect } from './alb-responses.js';
 import { forwardRequest, targetHeaders, type XffMode } from './forward-exchange.js';
+import type { ForwardCounter, LoadBalancerCounter } from './alb-meter.js';
 import type { TargetGroupRuntime, TargetRuntime } from './target-pool.js';
 
 /** An action made ready for the hot path. */
 export type CompiledAction =
-  | { readonly type: 'forward'; readonly groups: readonly TargetGroupRuntime[]; readonly weights: readonly number[]; readonly state: number[] }
+  | {
+      readonly type: 'forward';
+      readonly groups: readonly TargetGroupRuntime[];
+      readonly weights: readonly number[];
+      readonly state: number[];
+      /** Per group (same order): what this load balancer sends it, for AWS/ApplicationELB. */
+      readonly counters: readonly ForwardCounter[];
+    }
   | { readonly type: 'fixed-response'; readonly status: number; readonly contentType: string | undefined; readonly body: Buffer }
   | { readonly type: 'redirect'; readonly config: NonNullable<ActionRecord['redirectConfig']> };
 
@@ -23,6 +31,8 @@ export interface ListenerTable {
   readonly xffMode: XffMode;
   readonly rules: readonly { readonly matches: RequestPredicate; readonly action: CompiledAction | undefined }[];
   readonly defaultAction: CompiledAction | undefined;
+  /** The load balancer's own counters (every request it takes, the answers it generates). */
+  readonly counter: LoadBalancerCounter;
   /** Where another listener of the same load balancer is served (a redirect to its port goes there). */
   readonly boundPortOf: (listenerPort: number) => number | undefined;
 }
@@ -95,16 +105,22 @@ function stickyKey(req: IncomingMessage): string | undefined {
 }
 
 /** Picks the group (by weight) and the target (sticky cookie first) for a forward. */
-function chooseTarget(action: Extract<CompiledAction, { type: 'forward' }>, req: IncomingMessage): { group: TargetGroupRuntime; target: TargetRuntime | undefined } | undefined {
+function chooseTarget(
+  action: Extract<CompiledAction, { type: 'forward' }>,
+  req: IncomingMessage,
+): { group: TargetGroupRuntime; target: TargetRuntime | undefined; counter: ForwardCounter } | undefined {
   const groups = action.groups;
-  const group = groups.length === 1 ? groups[0] : groups[pickWeighted(action.weights, action.state)];
+  const index = groups.length === 1 ? 0 : pickWeighted(action.weights, action.state);
+  const group = groups[index];
   if (!group) return undefined;
+  const counter = action.counters[index]!;
+  counter.requests++;
   if (group.stickyMs !== undefined) {
     const key = stickyKey(req);
     const sticky = key === undefined ? undefined : group.routableByKey(key);
-    if (sticky) return { group, target: sticky };
+    if (sticky) return { group, target: sticky, counter };
   }
-  return { group, target: group.pick() };
+  return { group, target: group.pick(), counter };
 }
 
 /**
@@ -128,6 +144,8 @@ export class ListenerProxy {
     this.server = createServer({ keepAliveTimeout: current.idleTimeoutMs, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => this.handle(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
     this.server.on('clientError', (_error, socket: Socket) => {
+      this.current.counter.requests++;
+      this.current.counter.elb4xx++;
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nServer: awselb/2.0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       else socket.destroy();
     });
@@ -174,20 +192,30 @@ export class ListenerProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const table = this.table;
+    const counter = table.counter;
+    counter.requests++;
     const action = actionFor(table, req);
-    if (action === undefined) return sendAlbError(res, 503);
+    if (action === undefined) {
+      counter.elb5xx++;
+      return sendAlbError(res, 503);
+    }
     switch (action.type) {
       case 'forward': {
         const choice = chooseTarget(action, req);
-        if (!choice?.target) return sendAlbError(res, 503);
+        if (!choice?.target) {
+          counter.elb5xx++;
+          return sendAlbError(res, 503);
+        }
         const { headers, hasBody } = targetHeaders(req, table.xffMode, this.proto, this.portText, false);
-        return forwardRequest(req, res, choice.target, headers, hasBody, table.idleTimeoutMs, choice.group.stickyMs);
+        return forwardRequest(req, res, choice.target, headers, hasBody, table.idleTimeoutMs, choice.group.stickyMs, counter, choice.counter);
       }
       case 'fixed-response':
         req.resume();
+        counter.fixedResponses++;
         return sendFixedResponse(res, action.status, action.contentType, action.body);
       case 'redirect':
         req.resume();
+        counter.redirects++;
         return sendRedirect(res, redirectStatus(action.config), this.location(req, table, action.config));
     }
   }
@@ -202,9 +230,11 @@ export class ListenerProxy {
   /** WebSocket (and any Upgrade): a raw TCP tunnel to the target after replaying the request head. */
   private upgrade(req: IncomingMessage, client: Socket, head: Buffer): void {
     const table = this.table;
+    table.counter.requests++;
     const action = actionFor(table, req);
     const choice = action?.type === 'forward' ? chooseTarget(action, req) : undefined;
     if (!choice?.target) {
+      table.counter.elbError(action?.type === 'forward' ? 503 : 400);
       client.end(rawAlbError(action?.type === 'forward' ? 503 : 400));
       return;
     }

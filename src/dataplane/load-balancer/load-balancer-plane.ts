@@ -12,9 +12,13 @@ import {
 import { forwardTargetGroups, rulesInPriorityOrder, terminalAction } from '../../domain/elbv2/routing.js';
 import { compileConditions } from '../../domain/elbv2/rule-match.js';
 import { drainEndsAt } from '../../domain/elbv2/targets.js';
+import { albMetricData, hostCounts, type GroupHosts } from '../../domain/metrics/alb-metrics.js';
+import { sampleIntervalMs, storageResolutionFor } from '../../domain/metrics/metric-datum.js';
 import type { Clock } from '../../ports/clock.js';
+import type { MetricPoint, MetricStore } from '../../ports/metric-store.js';
 import type { Logger } from '../../ports/logger.js';
 import { retryOnStale, StaleWriteError, type ScopedRecord, type Store } from '../../ports/store.js';
+import { AlbMeter } from './alb-meter.js';
 import { HealthChecker } from './health-checker.js';
 import { ListenerProxy, type CompiledAction, type ListenerTable } from './listener-proxy.js';
 import { TargetDirectory, TargetGroupRuntime } from './target-pool.js';
@@ -24,6 +28,8 @@ export interface LoadBalancerPlaneOptions {
   readonly timeScale?: number;
   /** How often everything is read again even without a store change. */
   readonly resyncMs?: number;
+  /** Where AWS/ApplicationELB points go every sample interval; without it nothing is published. */
+  readonly metrics?: Pick<MetricStore, 'put'>;
 }
 
 /** One served listener, for `GET /_wharf/load-balancers`. */
@@ -70,14 +76,23 @@ export class LoadBalancerPlane {
   private readonly targets = new TargetDirectory();
   private readonly health: HealthChecker;
   private unsubscribers: (() => void)[] = [];
+  private readonly meter = new AlbMeter();
+  private metricsTimer: NodeJS.Timeout | undefined;
+  /** The last world read, for the host counts and the scopes of the published points. */
+  private lastWorld: World | undefined;
+
+  private readonly metricsIntervalMs: number;
+  private readonly storageResolution: 1 | 60;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    options: LoadBalancerPlaneOptions = {},
+    private readonly options: LoadBalancerPlaneOptions = {},
   ) {
     this.health = new HealthChecker(store, clock, logger, options.timeScale ?? 1);
+    this.metricsIntervalMs = sampleIntervalMs(options.timeScale ?? 1);
+    this.storageResolution = storageResolutionFor(options.timeScale ?? 1);
     this.queue = new WorkQueue('load-balancer', () => this.reconcile(), logger, {
       concurrency: 1,
       resyncMs: options.resyncMs ?? 10_000,
@@ -90,11 +105,56 @@ export class LoadBalancerPlane {
       this.unsubscribers.push(this.store.watch(kind, () => this.queue.add(WORLD)));
     }
     this.queue.start();
+    if (this.options.metrics) {
+      this.metricsTimer = setInterval(() => void this.publishMetrics(), this.metricsIntervalMs);
+      this.metricsTimer.unref();
+    }
+  }
+
+  /**
+   * Drains the counters into AWS/ApplicationELB points, in each load
+   * balancer's account and region (tests call it directly).
+   */
+  async publishMetrics(): Promise<void> {
+    const metrics = this.options.metrics;
+    const world = this.lastWorld;
+    if (!metrics || !world) return;
+    try {
+      const scopes = new Map(world.loadBalancers.map((lb) => [lb.doc.loadBalancerArn, lb.scope]));
+      const { loadBalancers, forwards } = this.meter.drain(new Set(scopes.keys()));
+      const healthByGroup = new Map(world.health.map((record) => [record.doc.targetGroupArn, record.doc]));
+      const hosts: GroupHosts[] = [];
+      for (const { doc } of world.targetGroups) {
+        const counts = hostCounts(doc, healthByGroup.get(doc.targetGroupArn));
+        for (const loadBalancerArn of doc.loadBalancerArns) if (scopes.has(loadBalancerArn)) hosts.push({ loadBalancerArn, targetGroupArn: doc.targetGroupArn, ...counts });
+      }
+      const at = { timestamp: this.clock.now().getTime(), storageResolution: this.storageResolution };
+      const byScope = new Map<string, { scope: ScopedRecord<LoadBalancerRecord>['scope']; arns: Set<string> }>();
+      for (const [arn, scope] of scopes) {
+        const key = `${scope.account}|${scope.region}`;
+        const entry = byScope.get(key) ?? { scope, arns: new Set<string>() };
+        entry.arns.add(arn);
+        byScope.set(key, entry);
+      }
+      for (const { scope, arns } of byScope.values()) {
+        const data = albMetricData(
+          loadBalancers.filter((c) => arns.has(c.loadBalancerArn)),
+          forwards.filter((c) => arns.has(c.loadBalancerArn)),
+          hosts.filter((h) => arns.has(h.loadBalancerArn)),
+          at,
+        );
+        if (data.length > 0) await metrics.put(scope, data as MetricPoint[]);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'load balancer metrics could not be published');
+    }
   }
 
   /** Stops serving: every listener's server closes, pools and probes end. */
   async stop(): Promise<void> {
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    if (this.metricsTimer) clearInterval(this.metricsTimer);
+    this.metricsTimer = undefined;
     await this.queue.stop();
     this.health.stop();
     await this.health.idle();
@@ -124,6 +184,7 @@ export class LoadBalancerPlane {
   /** Everything at once: the records are few and a rebuild is cheap next to a request's life. */
   private async reconcile(): Promise<ReconcileResult> {
     const world = await this.load();
+    this.lastWorld = world;
     const now = this.clock.now().getTime();
     const nextDrainEnd = this.updateGroups(world, now);
     this.health.sync(
@@ -174,14 +235,15 @@ export class LoadBalancerPlane {
     return nextDrainEnd;
   }
 
-  private compileAction(actions: readonly ActionRecord[]): CompiledAction | undefined {
+  private compileAction(actions: readonly ActionRecord[], loadBalancerArn: string): CompiledAction | undefined {
     const action = terminalAction(actions);
     if (!action) return undefined;
     switch (action.type) {
       case 'forward': {
         const tuples = forwardTargetGroups(action);
         const groups = tuples.map((tuple) => this.groups.get(tuple.targetGroupArn) ?? new TargetGroupRuntime(tuple.targetGroupArn));
-        return { type: 'forward', groups, weights: tuples.map((tuple) => tuple.weight), state: [] };
+        const counters = tuples.map((tuple) => this.meter.forward(loadBalancerArn, tuple.targetGroupArn));
+        return { type: 'forward', groups, weights: tuples.map((tuple) => tuple.weight), state: [], counters };
       }
       case 'fixed-response': {
         const config = action.fixedResponseConfig;
@@ -245,8 +307,9 @@ export class LoadBalancerPlane {
       protocol: listener.protocol,
       idleTimeoutMs: (Number.isFinite(idleSeconds) && idleSeconds > 0 ? idleSeconds : 60) * 1000,
       xffMode: xff === 'preserve' || xff === 'remove' ? xff : 'append',
-      rules: rulesInPriorityOrder(rules).map((rule) => ({ matches: compileConditions(rule.conditions), action: this.compileAction(rule.actions) })),
-      defaultAction: this.compileAction(listener.defaultActions),
+      rules: rulesInPriorityOrder(rules).map((rule) => ({ matches: compileConditions(rule.conditions), action: this.compileAction(rule.actions, lb.loadBalancerArn) })),
+      defaultAction: this.compileAction(listener.defaultActions, lb.loadBalancerArn),
+      counter: this.meter.loadBalancer(lb.loadBalancerArn),
       boundPortOf: (port) => {
         const sibling = siblings.find((other) => other.doc.port === port);
         return sibling ? this.proxies.get(sibling.doc.listenerArn)?.served.boundPort : undefined;

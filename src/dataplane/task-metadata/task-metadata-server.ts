@@ -24,12 +24,14 @@ import {
   taskRoleSession,
   TASK_METADATA_ADDRESS,
   type MetadataRequest,
+  type MetadataVersion,
   type ObservedContainer,
 } from '../../domain/task/metadata.js';
 import type { Task } from '../../domain/task/task.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
-import type { ContainerRuntime } from '../../ports/runtime.js';
+import { dockerStatsDocument, type StatsSide } from '../../domain/metrics/docker-stats.js';
+import type { ContainerRuntime, TaskUsage } from '../../ports/runtime.js';
 import type { SessionCredentials } from '../../ports/session-credentials.js';
 import type { Store } from '../../ports/store.js';
 import type { TaskEndpoint, TaskEndpointNetwork } from '../../ports/task-endpoint.js';
@@ -37,6 +39,11 @@ import { EndpointIds } from './endpoint-ids.js';
 
 /** ECS refreshes task-role credentials well before they expire; six hours is what they last. */
 const CREDENTIALS_SECONDS = 6 * 60 * 60;
+
+/** The metrics sampler's latest readings of each running task (two consecutive ones make a stats document). */
+export interface SampledTaskUsage {
+  latest(taskArn: string): { readonly current: TaskUsage; readonly previous?: TaskUsage } | undefined;
+}
 
 export interface TaskMetadataServerOptions {
   readonly store: Store;
@@ -51,6 +58,12 @@ export interface TaskMetadataServerOptions {
   readonly gateway: (req: IncomingMessage, res: ServerResponse) => void;
   /** Whether containers get AWS_ENDPOINT_URL pointing here. */
   readonly endpointUrl: boolean;
+  /**
+   * Where `/stats` and `/task/stats` come from: the sampler's latest readings,
+   * answered at once; without it (or before a task's first sample) the
+   * runtime's one-shot stats, which wait a second for their second sample.
+   */
+  readonly usage?: SampledTaskUsage;
 }
 
 export class TaskMetadataServer implements TaskEndpoint {
@@ -169,7 +182,7 @@ export class TaskMetadataServer implements TaskEndpoint {
         return;
       case 'containerStats': {
         const dockerId = task.wharf.containerIds[containerName];
-        const stats = dockerId ? await runtime.containerStats(dockerId) : undefined;
+        const stats = dockerId ? (this.sampledStats(task, containerName, dockerId, request.version) ?? (await runtime.containerStats(dockerId))) : undefined;
         if (!stats) {
           // The agent's wording when it has no stats for the container.
           send(res, 500, `Unable to get container stats for: ${dockerId ?? containerName}`);
@@ -180,7 +193,11 @@ export class TaskMetadataServer implements TaskEndpoint {
       }
       case 'taskStats': {
         // Keyed by docker id, as the agent answers; containers not made yet have none.
-        const entries = await Promise.all(Object.values(task.wharf.containerIds).map(async (dockerId) => [dockerId, (await runtime.containerStats(dockerId)) ?? null] as const));
+        const entries = await Promise.all(
+          Object.entries(task.wharf.containerIds).map(
+            async ([name, dockerId]) => [dockerId, this.sampledStats(task, name, dockerId, request.version) ?? (await runtime.containerStats(dockerId)) ?? null] as const,
+          ),
+        );
         send(res, 200, Object.fromEntries(entries));
         return;
       }
@@ -202,6 +219,20 @@ export class TaskMetadataServer implements TaskEndpoint {
     }
     const minted = this.options.sessions.mint(identity, this.options.clock.now(), CREDENTIALS_SECONDS);
     send(res, 200, credentialsDocument(identity.roleArn, minted));
+  }
+
+  /**
+   * A container's stats document from the sampler's last two readings: its own
+   * cgroup where it was read, else the task's as a whole. Undefined before
+   * the task's first sample.
+   */
+  private sampledStats(task: Task, containerName: string, dockerId: string, version: MetadataVersion): Record<string, unknown> | undefined {
+    const sampled = this.options.usage?.latest(task.taskArn);
+    if (!sampled) return undefined;
+    const side = (usage: TaskUsage): StatsSide => ({ context: usage, cgroup: usage.containers[dockerId] ?? usage });
+    return dockerStatsDocument(dockerId, `wharf-${task.wharf.taskId}-${containerName}`, side(sampled.current), sampled.previous ? side(sampled.previous) : undefined, {
+      networkRates: version === 'v4',
+    });
   }
 
   /** What the engine says about each of the task's containers that exists. */
