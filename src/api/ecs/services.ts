@@ -19,7 +19,7 @@ import {
   type ResolvedRevision,
   type UpdateServiceInput,
 } from '../../domain/service/service-changes.js';
-import { planRunTask, type RunnableDefinition } from '../../domain/task/run-task.js';
+import { checkLaunch, type RunnableDefinition } from '../../domain/task/run-task.js';
 import { retryOnStale, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
@@ -60,22 +60,19 @@ export function serviceHandlers(store: Store) {
     if (!definition) throw invalidParameter('TaskDefinition not found.');
     const runnable = definition.doc.taskDefinition as unknown as RunnableDefinition;
     if (runnable.status !== 'ACTIVE') throw invalidParameter(`TaskDefinition is inactive: ${runnable.taskDefinitionArn}`);
-    let effective = launch;
-    if (!launch.launchType && !launch.capacityProviderStrategy?.length && cluster.defaultCapacityProviderStrategy.length > 0) {
-      effective = { ...launch, capacityProviderStrategy: [...cluster.defaultCapacityProviderStrategy] };
-    }
-    const [probe] = planRunTask({ ...effective, count: 1 } as never, runnable, [], cluster, {
-      region: ctx.scope.region,
-      account: ctx.scope.account,
-      now: ctx.now,
-      ids: { taskId: () => 'probe', uuid: () => 'probe', eniId: () => 'eni-probe' },
-    });
+    // The same checks as RunTask; a launch on capacity Wharf lacks (EC2, an Auto Scaling group provider) is kept, and the scheduler reports it.
+    const checked = checkLaunch({ ...launch, count: 1 } as never, runnable, cluster);
+    const fargate = checked.unplaceable === undefined;
     return {
       taskDefinitionArn: runnable.taskDefinitionArn,
       containerImages: runnable.containerDefinitions.map((c) => ({ containerName: String(c.name), image: String(c.image) })),
-      cpu: Number(probe!.cpu),
-      memory: Number(probe!.memory),
-      launch: { ...effective, ...(effective.capacityProviderStrategy?.length ? {} : { launchType: effective.launchType ?? 'FARGATE' }), platformVersion: effective.platformVersion ?? 'LATEST' },
+      cpu: Number(checked.cpu ?? 0),
+      memory: Number(checked.memory ?? 0),
+      launch: {
+        ...checked.launch,
+        ...(fargate ? { platformVersion: launch.platformVersion ?? 'LATEST' } : {}),
+        ...(launch.networkConfiguration ? { networkConfiguration: launch.networkConfiguration } : {}),
+      },
     };
   }
 

@@ -1,6 +1,7 @@
 import type { TargetGroupRecord, TargetRegistration } from '../elbv2/records.js';
 import type { StopCode, TaskStatus } from '../task/task-status.js';
 import { spreadByStrategy } from '../task/run-task.js';
+import { unplaceableReason } from '../task/launch-capacity.js';
 import { ELB_HEALTH_STOP_PREFIX, elbHealthStopReason, planTargets, type LoadBalancerHealth } from './load-balancing.js';
 import { circuitBreakerThreshold, planRolloutStep } from './rolling-update.js';
 import { applyLaunch, MAX_SERVICE_EVENTS, type Deployment, type Service, type ServiceDeploymentRecord } from './service.js';
@@ -90,6 +91,8 @@ export const MAX_BACKOFF_MS = 27 * 60_000;
 export const BACKOFF_AFTER_FAILURES = 2;
 /** How often placement is tried again when the hosts are full. */
 export const PLACEMENT_RETRY_MS = 10_000;
+/** A warning still true is repeated after this long, as ECS does. */
+export const WARNING_REPEAT_MS = 6 * 60 * 60_000;
 
 export const HEALTH_CHECK_STOP_REASON = 'Task failed container health checks';
 export const scalingReason = (deployment: string) => `Scaling activity initiated by (deployment ${deployment})`;
@@ -405,6 +408,13 @@ class Round {
       this.wake(wharf.retryAfter - this.now);
       allowed = 0;
     }
+    // No container instances for an EC2 (or Auto Scaling group) launch: nothing starts, the event says why, placement is retried.
+    const unplaceable = unplaceableReason(primary);
+    if (allowed > 0 && unplaceable) {
+      allowed = 0;
+      this.warnOnce(serviceEvents.noContainerInstance(name, unplaceable));
+      this.wake(PLACEMENT_RETRY_MS / this.ctx.timeScale);
+    }
     const internals = wharf.deployments[primary.id];
     if (allowed > 0 && internals) {
       const byCpu = internals.cpu > 0 ? Math.floor(this.ctx.free.cpuUnits / internals.cpu) : Infinity;
@@ -427,12 +437,22 @@ class Round {
       this.messages.push(serviceEvents.startedTasks(name, this.starts.map((s) => s.taskId)));
     }
     if (step.blocked) this.warnOnce(serviceEvents.deploymentPreventsProgress(name, minimumHealthyPercent, maximumPercent));
-    else if (allowed > 0 || this.stops.length > 0) delete wharf.lastWarning;
+    else if (allowed > 0 || this.stops.length > 0) {
+      delete wharf.lastWarning;
+      delete wharf.lastWarningAt;
+    }
   }
 
+  /**
+   * ECS omits a repeated event until its cause is resolved or six hours have
+   * passed; then it says it again.
+   */
   private warnOnce(message: string) {
-    if (this.service.wharf.lastWarning === message) return;
-    this.service.wharf.lastWarning = message;
+    const wharf = this.service.wharf;
+    const repeatMs = WARNING_REPEAT_MS / this.ctx.timeScale;
+    if (wharf.lastWarning === message && (wharf.lastWarningAt === undefined || this.now - wharf.lastWarningAt < repeatMs)) return;
+    wharf.lastWarning = message;
+    wharf.lastWarningAt = this.now;
     this.messages.push(message);
   }
 

@@ -14,6 +14,7 @@ import {
 } from './service.js';
 import { checkLoadBalancerInputs, type LoadBalancerInput, type ServiceLoadBalancer } from './load-balancing.js';
 import { deploymentId, rolloutReasons } from './service-events.js';
+import { isFargateLaunch } from '../task/launch-capacity.js';
 
 /**
  * CreateService, UpdateService and DeleteService as pure changes to the
@@ -166,7 +167,7 @@ function addDeployment(service: Service, revision: ResolvedRevision, ctx: Change
     id: ctx.ids.revisionDigits(),
     taskDefinition: revision.taskDefinitionArn,
     ...revision.launch,
-    ...(revision.launch.platformVersion || !revision.launch.launchType || revision.launch.launchType === 'FARGATE' ? { platformFamily: 'Linux' } : {}),
+    ...(isFargateLaunch(revision.launch) ? { platformFamily: 'Linux' } : {}),
     containerImages: revision.containerImages,
     createdAt: ctx.now,
   };
@@ -216,6 +217,7 @@ function addDeployment(service: Service, revision: ResolvedRevision, ctx: Change
   wharf.launchFailures = 0;
   delete wharf.retryAfter;
   delete wharf.lastWarning;
+  delete wharf.lastWarningAt;
   service.currentServiceDeployment = serviceDeploymentArn(service, serviceDeployment.id);
   service.taskDefinition = revision.taskDefinitionArn;
   applyLaunch(service, revision.launch);

@@ -1,6 +1,7 @@
 import type { CapacityProviderStrategyItem } from '../ecs/capacity-provider-strategy.js';
 import type { Tag } from '../ecs/tags.js';
 import type { ServiceLoadBalancer } from './load-balancing.js';
+import { isFargateLaunch } from '../task/launch-capacity.js';
 
 /**
  * A service as stored: the ECS Service shape (the serializer sends only
@@ -122,6 +123,8 @@ export interface ServiceInternals {
   retryAfter?: number;
   /** The last "unable to place" / "prevents progress" message, so it is not repeated every reconcile. */
   lastWarning?: string;
+  /** When `lastWarning` was last written as an event (epoch ms). */
+  lastWarningAt?: number;
   /**
    * Load balancers UpdateService took away: the service's tasks still
    * registered there are deregistered (and drain) as they leave, and no task
@@ -198,6 +201,11 @@ export function applyLaunch(service: Service, launch: LaunchSettings): void {
   if (launch.launchType) service.launchType = launch.launchType;
   if (launch.capacityProviderStrategy?.length) service.capacityProviderStrategy = launch.capacityProviderStrategy;
   if (launch.networkConfiguration) service.networkConfiguration = launch.networkConfiguration;
-  service.platformVersion = launch.platformVersion ?? 'LATEST';
-  service.platformFamily = 'Linux';
+  delete service.platformVersion;
+  delete service.platformFamily;
+  // Platform versions are Fargate's: an EC2 service shows none.
+  if (isFargateLaunch(launch)) {
+    service.platformVersion = launch.platformVersion ?? 'LATEST';
+    service.platformFamily = 'Linux';
+  }
 }
