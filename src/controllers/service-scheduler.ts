@@ -217,7 +217,9 @@ export class ServiceScheduler {
 
   /** A task of a deployment, built by the same rules as RunTask. */
   private async buildTask(scope: Scope, service: Service, start: TaskStart, now: Date): Promise<Task> {
-    const deployment = service.deployments.find((d) => d.id === start.deploymentId)!;
+    // A deployment, or a task set (EXTERNAL, CODE_DEPLOY): both carry the task definition and launch settings.
+    const deployment = service.deployments.find((d) => d.id === start.deploymentId) ?? service.taskSets?.find((ts) => ts.id === start.deploymentId);
+    if (!deployment) throw new Error(`service ${service.serviceArn}: no deployment or task set ${start.deploymentId}`);
     const definitionId = taskDefinitionIdOfArn(deployment.taskDefinition);
     const definition = definitionId ? await this.store.get<{ taskDefinition: RunnableDefinition; tags: Tag[] }>(KIND.taskDefinition, scope, definitionId) : undefined;
     const cluster = await this.store.get<Cluster>(KIND.cluster, scope, service.wharf.clusterName);

@@ -8,6 +8,7 @@ import { clusterHandlers } from './clusters.js';
 import { serviceDeploymentHandlers } from './service-deployments.js';
 import { serviceHandlers } from './services.js';
 import { tagHandlers } from './tags.js';
+import { taskSetHandlers } from './task-sets.js';
 import { taskDefinitionHandlers } from './task-definitions.js';
 import { taskHandlers } from './tasks.js';
 
@@ -30,6 +31,7 @@ export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacit
       ...taskHandlers(deps),
       ...serviceHandlers(deps.store),
       ...serviceDeploymentHandlers(deps.store),
+      ...taskSetHandlers(deps.store),
     },
   };
 }

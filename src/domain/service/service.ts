@@ -133,6 +133,42 @@ export interface ServiceInternals {
   retiredLoadBalancers?: ServiceLoadBalancer[];
 }
 
+/**
+ * A task set (deployment controllers EXTERNAL and CODE_DEPLOY): a task
+ * definition and launch settings the scheduler keeps at
+ * computedDesiredCount = ceil(service desiredCount x scale%) tasks, started by
+ * the task set's id. The scheduler treats it like a deployment whose desired
+ * count is computed (see task-sets.ts).
+ */
+export interface TaskSet {
+  readonly id: string;
+  readonly taskSetArn: string;
+  readonly serviceArn: string;
+  readonly clusterArn: string;
+  readonly startedBy?: string;
+  readonly externalId?: string;
+  status: 'PRIMARY' | 'ACTIVE' | 'DRAINING';
+  readonly taskDefinition: string;
+  computedDesiredCount: number;
+  pendingCount: number;
+  runningCount: number;
+  readonly createdAt: number;
+  updatedAt: number;
+  readonly launchType?: string;
+  readonly capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  readonly platformVersion?: string;
+  readonly platformFamily?: string;
+  readonly networkConfiguration?: NetworkConfiguration;
+  readonly loadBalancers: ServiceLoadBalancer[];
+  readonly serviceRegistries: unknown[];
+  scale: { value: number; unit: 'PERCENT' };
+  stabilityStatus: 'STEADY_STATE' | 'STABILIZING';
+  stabilityStatusAt: number;
+  tags: Tag[];
+}
+
+export type DeploymentControllerType = 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
+
 export interface Service {
   readonly serviceArn: string;
   readonly serviceName: string;
@@ -148,9 +184,12 @@ export interface Service {
   capacityProviderStrategy?: CapacityProviderStrategyItem[];
   platformVersion?: string;
   platformFamily?: string;
-  taskDefinition: string;
+  /** Absent for an EXTERNAL service until it has a PRIMARY task set. */
+  taskDefinition?: string;
   deploymentConfiguration: DeploymentConfiguration;
   deployments: Deployment[];
+  /** Only for the EXTERNAL and CODE_DEPLOY deployment controllers. */
+  taskSets?: TaskSet[];
   events: ServiceEvent[];
   readonly createdAt: number;
   readonly createdBy: string;
@@ -159,7 +198,7 @@ export interface Service {
   networkConfiguration?: NetworkConfiguration;
   healthCheckGracePeriodSeconds?: number;
   readonly schedulingStrategy: 'REPLICA';
-  readonly deploymentController: { type: 'ECS' };
+  readonly deploymentController: { type: DeploymentControllerType };
   enableECSManagedTags: boolean;
   propagateTags: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
   enableExecuteCommand: boolean;
