@@ -1,6 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import {
+  CreateCapacityProviderCommand,
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DeleteClusterCommand,
+  DescribeCapacityProvidersCommand,
+  DescribeClustersCommand,
+  DescribeContainerInstancesCommand,
+  DiscoverPollEndpointCommand,
+  ListClustersCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  UpdateCapacityProviderCommand,
+  type ECSClient,
+} from '@aws-sdk/client-ecs';
 import { describeOneService, startTestWharf, waitFor, type TestWharf } from './harness.js';
 
 // Placement retries every 10 s / 20 = 0.5 s.
@@ -53,5 +67,80 @@ describe('ECS fidelity: launches without container instances', () => {
         return true;
       });
     }
+  });
+});
+
+describe('ECS fidelity: capacity providers, container instances, EFS volumes, clusters', () => {
+  let wharf: TestWharf;
+  let ecs: ECSClient;
+  before(async () => {
+    wharf = await startTestWharf();
+    ecs = wharf.ecs();
+    await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER, tags: [{ key: 'team', value: 'web' }] }));
+  });
+  after(() => wharf.stop());
+
+  const ASG = 'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:a1b2c3d4-5678-90ab-cdef-EXAMPLE11111:autoScalingGroupName/asg';
+
+  test('CreateCapacityProvider and DescribeCapacityProviders fill in managed scaling and termination protection', async () => {
+    const { capacityProvider } = await ecs.send(new CreateCapacityProviderCommand({ name: 'plain', autoScalingGroupProvider: { autoScalingGroupArn: ASG } }));
+    assert.deepEqual(capacityProvider?.autoScalingGroupProvider, {
+      autoScalingGroupArn: ASG,
+      managedScaling: { status: 'DISABLED', targetCapacity: 100, minimumScalingStepSize: 1, maximumScalingStepSize: 10000, instanceWarmupPeriod: 300 },
+      managedTerminationProtection: 'DISABLED',
+      managedDraining: 'ENABLED',
+    });
+    await ecs.send(new CreateCapacityProviderCommand({ name: 'scaled', autoScalingGroupProvider: { autoScalingGroupArn: ASG, managedScaling: { status: 'ENABLED', targetCapacity: 80 } } }));
+    const { capacityProviders } = await ecs.send(new DescribeCapacityProvidersCommand({ capacityProviders: ['scaled'] }));
+    assert.deepEqual(capacityProviders?.[0]?.autoScalingGroupProvider?.managedScaling, { status: 'ENABLED', targetCapacity: 80, minimumScalingStepSize: 1, maximumScalingStepSize: 10000, instanceWarmupPeriod: 300 });
+    assert.equal(capacityProviders?.[0]?.autoScalingGroupProvider?.managedTerminationProtection, 'DISABLED');
+    // An update changes what it names and keeps the rest.
+    const { capacityProvider: updated } = await ecs.send(new UpdateCapacityProviderCommand({ name: 'scaled', autoScalingGroupProvider: { managedScaling: { maximumScalingStepSize: 50 } } }));
+    assert.deepEqual(updated?.autoScalingGroupProvider?.managedScaling, { status: 'ENABLED', targetCapacity: 80, minimumScalingStepSize: 1, maximumScalingStepSize: 50, instanceWarmupPeriod: 300 });
+  });
+
+  test('DescribeContainerInstances: ClusterNotFoundException, an empty list refused, unknown instances MISSING', async () => {
+    await assert.rejects(ecs.send(new DescribeContainerInstancesCommand({ cluster: 'ghost', containerInstances: ['abc'] })), { name: 'ClusterNotFoundException' });
+    await assert.rejects(ecs.send(new DescribeContainerInstancesCommand({ cluster: CLUSTER, containerInstances: [] })), { name: 'InvalidParameterException' });
+    const { failures } = await ecs.send(new DescribeContainerInstancesCommand({ cluster: CLUSTER, containerInstances: ['abc'] }));
+    assert.deepEqual(failures, [{ arn: `arn:aws:ecs:us-east-1:123456789012:container-instance/${CLUSTER}/abc`, reason: 'MISSING' }]);
+  });
+
+  test('DiscoverPollEndpoint points the agent at Wharf', async () => {
+    const answer = await ecs.send(new DiscoverPollEndpointCommand({ cluster: CLUSTER }));
+    const expected = `${wharf.endpoint}/`;
+    assert.equal(answer.endpoint, expected);
+    assert.equal(answer.telemetryEndpoint, expected);
+    assert.equal(answer.serviceConnectEndpoint, expected);
+  });
+
+  test('an EFS volume without rootDirectory is echoed with rootDirectory "/"', async () => {
+    const { taskDefinition } = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'efs',
+        containerDefinitions: [{ name: 'app', image: 'nginx', memory: 128, mountPoints: [{ sourceVolume: 'data', containerPath: '/data' }] }],
+        volumes: [{ name: 'data', efsVolumeConfiguration: { fileSystemId: 'fs-12345678', transitEncryption: 'ENABLED' } }, { name: 'kept', efsVolumeConfiguration: { fileSystemId: 'fs-12345678', rootDirectory: '/app' } }],
+      }),
+    );
+    assert.deepEqual(taskDefinition?.volumes?.[0]?.efsVolumeConfiguration, { fileSystemId: 'fs-12345678', rootDirectory: '/', transitEncryption: 'ENABLED' });
+    assert.equal(taskDefinition?.volumes?.[1]?.efsVolumeConfiguration?.rootDirectory, '/app');
+  });
+
+  test('DescribeClusters answers lists it was not asked for as empty; deleted clusters stay describable and leave ListClusters', async () => {
+    const plain = (await ecs.send(new DescribeClustersCommand({ clusters: [CLUSTER] }))).clusters![0]!;
+    assert.deepEqual(plain.tags, []);
+    assert.deepEqual(plain.statistics, []);
+    assert.deepEqual(plain.settings, []);
+    const withTags = (await ecs.send(new DescribeClustersCommand({ clusters: [CLUSTER], include: ['TAGS'] }))).clusters![0]!;
+    assert.deepEqual(withTags.tags, [{ key: 'team', value: 'web' }]);
+
+    await ecs.send(new CreateClusterCommand({ clusterName: 'short-lived' }));
+    await ecs.send(new DeleteClusterCommand({ cluster: 'short-lived' }));
+    const { clusters, failures } = await ecs.send(new DescribeClustersCommand({ clusters: ['short-lived'] }));
+    assert.equal(clusters?.[0]?.status, 'INACTIVE');
+    assert.deepEqual(failures, []);
+    const { clusterArns } = await ecs.send(new ListClustersCommand({}));
+    assert.ok(clusterArns?.some((arn) => arn.endsWith(`/${CLUSTER}`)));
+    assert.ok(!clusterArns?.some((arn) => arn.endsWith('/short-lived')));
   });
 });

@@ -5,6 +5,7 @@ import type { ServiceApi } from '../service.js';
 import { accountSettingHandlers } from './account-settings.js';
 import { capacityProviderHandlers } from './capacity-providers.js';
 import { clusterHandlers } from './clusters.js';
+import { containerInstanceHandlers } from './container-instances.js';
 import { serviceDeploymentHandlers } from './service-deployments.js';
 import { serviceHandlers } from './services.js';
 import { tagHandlers } from './tags.js';
@@ -32,6 +33,7 @@ export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacit
       ...serviceHandlers(deps.store),
       ...serviceDeploymentHandlers(deps.store),
       ...taskSetHandlers(deps.store),
+      ...containerInstanceHandlers(deps.store, deps.registryHost),
     },
   };
 }

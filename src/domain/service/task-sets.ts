@@ -156,6 +156,9 @@ export function deleteTaskSet(current: Service, reference: string, force: boolea
   const service = structuredClone(current) as Service;
   const taskSet = findTaskSet(service, reference)!;
   taskSet.status = 'DRAINING';
+  taskSet.computedDesiredCount = 0;
+  taskSet.stabilityStatus = 'STABILIZING';
+  taskSet.stabilityStatusAt = now;
   taskSet.updatedAt = now;
   service.wharf.steady = false;
   return service;
