@@ -5,6 +5,7 @@ import { ELBV2_KIND, type TargetGroupRecord, type TargetHealthRecord } from '../
 import { loadBalancerHealth, targetGroupIdOf, type ServiceLoadBalancer } from '../domain/service/load-balancing.js';
 import { scheduleService, type SchedulerIds, type ServiceTaskView, type TaskStart } from '../domain/service/scheduler.js';
 import { serviceGroup, serviceRecordId, type Service } from '../domain/service/service.js';
+import { allLoadBalancers, loadBalancersOfTask, usesTaskSets } from '../domain/service/task-sets.js';
 import { digitsFrom } from '../domain/service/service-events.js';
 import type { Tag } from '../domain/ecs/tags.js';
 import { requestStop, withDrainUntil } from '../domain/task/lifecycle.js';
@@ -52,11 +53,13 @@ function privateIpOf(task: Task): string | undefined {
 
 function viewOf(task: Task, service: Service, balancing: Balancing | undefined, now: number): ServiceTaskView {
   const privateIp = privateIpOf(task);
+  // A task set's tasks are judged by its own target groups.
+  const loadBalancers = loadBalancersOfTask(service, task.startedBy);
   const groups = balancing ? new Map([...balancing.groups].map(([arn, record]) => [arn, record.doc])) : undefined;
   return {
     ...(privateIp ? { privateIp } : {}),
     ...(task.wharf.drainUntil !== undefined ? { drainUntil: task.wharf.drainUntil } : {}),
-    ...(balancing && groups ? { loadBalancer: loadBalancerHealth(service.loadBalancers, privateIp, groups, balancing.health, now) } : {}),
+    ...(balancing && groups && (loadBalancers.length > 0 || !usesTaskSets(service)) ? { loadBalancer: loadBalancerHealth(loadBalancers, privateIp, groups, balancing.health, now) } : {}),
     taskId: task.wharf.taskId,
     deploymentId: task.startedBy,
     lastStatus: task.lastStatus,
@@ -247,5 +250,5 @@ export class ServiceScheduler {
 
 /** The target groups a service's tasks may be registered in: its load balancers and those UpdateService took away. */
 function balancedBy(service: Service): ServiceLoadBalancer[] {
-  return [...service.loadBalancers, ...(service.wharf.retiredLoadBalancers ?? [])];
+  return allLoadBalancers(service);
 }

@@ -25,6 +25,7 @@ describe('ECS fidelity: EXTERNAL task sets and CODE_DEPLOY services run real tas
   let ecs: ECSClient;
   let blueDef: string;
   let greenDef: string;
+  let webDef: string;
   before(async () => {
     const image = await ensureTestImage();
     wharf = await startTestWharf({ WHARF_TIME_SCALE: TIME_SCALE });
@@ -45,6 +46,20 @@ describe('ECS fidelity: EXTERNAL task sets and CODE_DEPLOY services run real tas
       ).taskDefinition!.taskDefinitionArn!;
     blueDef = await register('blue');
     greenDef = await register('green');
+    webDef = (
+      await ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: 'web',
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [
+            { name: 'app', image, command: ['sh', '-c', 'mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www'], portMappings: [{ containerPort: 8080 }], stopTimeout: 2 },
+          ],
+        }),
+      )
+    ).taskDefinition!.taskDefinitionArn!;
   });
   after(() => wharf.stop());
 
@@ -127,5 +142,49 @@ describe('ECS fidelity: EXTERNAL task sets and CODE_DEPLOY services run real tas
     });
     await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'cd', desiredCount: 0 }));
     await waitFor(() => describeOneService(ecs, CLUSTER, 'cd'), (s) => s.runningCount === 0 && s.taskSets?.[0]?.stabilityStatus === 'STEADY_STATE', 60_000, 'scaled in');
+  });
+
+  test('EXTERNAL: each task set registers its tasks in its own target group, and a deleted one leaves it', async () => {
+    const lb = (await wharf.aws(['elbv2', 'create-load-balancer', '--name', 'ts-alb', '--type', 'application', '--subnets', 'subnet-aaa', 'subnet-bbb'])).LoadBalancers[0];
+    const group = async (name: string) =>
+      (await wharf.aws(['elbv2', 'create-target-group', '--name', name, '--protocol', 'HTTP', '--port', '8080', '--vpc-id', lb.VpcId, '--target-type', 'ip', '--health-check-interval-seconds', '5', '--health-check-timeout-seconds', '2', '--healthy-threshold-count', '2']))
+        .TargetGroups[0].TargetGroupArn as string;
+    const blueGroup = await group('blue-tg');
+    const greenGroup = await group('green-tg');
+    await wharf.aws(['elbv2', 'modify-target-group-attributes', '--target-group-arn', blueGroup, '--attributes', 'Key=deregistration_delay.timeout_seconds,Value=1']);
+    // Production traffic to blue, test traffic to green, as a blue/green controller sets them up.
+    await wharf.aws(['elbv2', 'create-listener', '--load-balancer-arn', lb.LoadBalancerArn, '--protocol', 'HTTP', '--port', '80', '--default-actions', `Type=forward,TargetGroupArn=${blueGroup}`]);
+    await wharf.aws(['elbv2', 'create-listener', '--load-balancer-arn', lb.LoadBalancerArn, '--protocol', 'HTTP', '--port', '8081', '--default-actions', `Type=forward,TargetGroupArn=${greenGroup}`]);
+    await ecs.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'ext-lb', desiredCount: 1, deploymentController: { type: 'EXTERNAL' } }));
+    const taskSet = async (taskGroup: string) =>
+      (
+        await ecs.send(
+          new CreateTaskSetCommand({ cluster: CLUSTER, service: 'ext-lb', taskDefinition: webDef, launchType: 'FARGATE', networkConfiguration: network, loadBalancers: [{ targetGroupArn: taskGroup, containerName: 'app', containerPort: 8080 }] }),
+        )
+      ).taskSet!;
+    // ECS checks a task set's load balancers as it checks a service's.
+    await assert.rejects(
+      ecs.send(new CreateTaskSetCommand({ cluster: CLUSTER, service: 'ext-lb', taskDefinition: webDef, launchType: 'FARGATE', networkConfiguration: network, loadBalancers: [{ targetGroupArn: blueGroup, containerName: 'nope', containerPort: 8080 }] })),
+      { name: 'InvalidParameterException' },
+    );
+    const blue = await taskSet(blueGroup);
+    assert.deepEqual(blue.loadBalancers, [{ targetGroupArn: blueGroup, containerName: 'app', containerPort: 8080 }]);
+    const green = await taskSet(greenGroup);
+
+    const ipsOf = async (id: string) =>
+      (await serviceTasksOf(ecs, CLUSTER, 'ext-lb'))
+        .filter((t) => t.startedBy === id && t.lastStatus === 'RUNNING')
+        .map((t) => t.attachments?.[0]?.details?.find((d) => d.name === 'privateIPv4Address')?.value);
+    const targetsOf = async (arn: string) => ((await wharf.aws(['elbv2', 'describe-target-health', '--target-group-arn', arn])).TargetHealthDescriptions as { Target: { Id: string } }[]).map((d) => d.Target.Id);
+    const [blueIp] = await waitFor(() => ipsOf(blue.id!), (ips) => ips.length === 1, 60_000, 'blue running');
+    const [greenIp] = await waitFor(() => ipsOf(green.id!), (ips) => ips.length === 1, 60_000, 'green running');
+    await waitFor(() => targetsOf(blueGroup), (ids) => ids.length === 1, 30_000, 'blue registered');
+    assert.deepEqual(await targetsOf(blueGroup), [blueIp]);
+    assert.deepEqual(await waitFor(() => targetsOf(greenGroup), (ids) => ids.length === 1, 30_000, 'green registered'), [greenIp]);
+
+    await ecs.send(new DeleteTaskSetCommand({ cluster: CLUSTER, service: 'ext-lb', taskSet: blue.id!, force: true }));
+    await waitFor(() => taskSetsOf('ext-lb'), (sets) => sets.length === 1, 60_000, 'blue drained');
+    assert.deepEqual(await targetsOf(blueGroup), []);
+    assert.deepEqual(await targetsOf(greenGroup), [greenIp]);
   });
 });

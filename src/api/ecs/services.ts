@@ -76,20 +76,20 @@ export async function resolveRevision(store: Store, ctx: RequestContext, cluster
   };
 }
 
-export function serviceHandlers(store: Store) {
-  /** ECS's checks of `loadBalancers`: the target groups (in this account and region) and the task definition's containers. */
-  async function checkedLoadBalancers(ctx: RequestContext, inputs: readonly LoadBalancerInput[], taskDefinition: string): Promise<ServiceLoadBalancer[]> {
-    if (inputs.length === 0) return [];
-    const definition = (await resolveTaskDefinition(store, ctx.scope, taskDefinition))?.doc.taskDefinition as unknown as RunnableDefinition | undefined;
-    const targetGroups = new Map<string, TargetGroupRecord>();
-    for (const input of inputs) {
-      const id = input.targetGroupArn ? targetGroupIdOf(input.targetGroupArn, ctx.scope) : undefined;
-      const record = id ? await store.get<TargetGroupRecord>(ELBV2_KIND.targetGroup, ctx.scope, id) : undefined;
-      if (record && record.doc.targetGroupArn === input.targetGroupArn) targetGroups.set(input.targetGroupArn, record.doc);
-    }
-    return checkLoadBalancers(inputs, { targetGroups, networkMode: definition?.networkMode, containerDefinitions: definition?.containerDefinitions ?? [] });
+/** ECS's checks of `loadBalancers`: the target groups (in this account and region) and the task definition's containers. */
+export async function checkedLoadBalancers(store: Store, ctx: RequestContext, inputs: readonly LoadBalancerInput[], taskDefinition: string): Promise<ServiceLoadBalancer[]> {
+  if (inputs.length === 0) return [];
+  const definition = (await resolveTaskDefinition(store, ctx.scope, taskDefinition))?.doc.taskDefinition as unknown as RunnableDefinition | undefined;
+  const targetGroups = new Map<string, TargetGroupRecord>();
+  for (const input of inputs) {
+    const id = input.targetGroupArn ? targetGroupIdOf(input.targetGroupArn, ctx.scope) : undefined;
+    const record = id ? await store.get<TargetGroupRecord>(ELBV2_KIND.targetGroup, ctx.scope, id) : undefined;
+    if (record && record.doc.targetGroupArn === input.targetGroupArn) targetGroups.set(input.targetGroupArn, record.doc);
   }
+  return checkLoadBalancers(inputs, { targetGroups, networkMode: definition?.networkMode, containerDefinitions: definition?.containerDefinitions ?? [] });
+}
 
+export function serviceHandlers(store: Store) {
   function changeContext(ctx: RequestContext, cluster: Cluster): ChangeContext {
     return {
       region: ctx.scope.region,
@@ -115,7 +115,7 @@ export function serviceHandlers(store: Store) {
       // An EXTERNAL service's task definition, launch settings and load balancers come with its task sets.
       const external = input.deploymentController?.type === 'EXTERNAL';
       const revision = external ? undefined : await resolveRevision(store, ctx, cluster, input.taskDefinition!, launch);
-      const loadBalancers = revision ? await checkedLoadBalancers(ctx, input.loadBalancers ?? [], revision.taskDefinitionArn) : [];
+      const loadBalancers = revision ? await checkedLoadBalancers(store, ctx, input.loadBalancers ?? [], revision.taskDefinitionArn) : [];
       return retryOnStale(async () => {
         const existing = await findService(store, ctx.scope, cluster.clusterName, input.serviceName);
         // A name is free again once its service is INACTIVE.
@@ -138,12 +138,12 @@ export function serviceHandlers(store: Store) {
         const definition = input.taskDefinition ? await resolveTaskDefinition(store, ctx.scope, input.taskDefinition) : undefined;
         if (input.taskDefinition && !definition) throw invalidParameter('TaskDefinition not found.');
         const taskDefinitionArn = definition?.doc.taskDefinition.taskDefinitionArn ?? record.doc.taskDefinition!;
-        const loadBalancers = input.loadBalancers !== undefined ? await checkedLoadBalancers(ctx, input.loadBalancers, taskDefinitionArn) : undefined;
+        const loadBalancers = input.loadBalancers !== undefined ? await checkedLoadBalancers(store, ctx, input.loadBalancers, taskDefinitionArn) : undefined;
         const change = loadBalancers !== undefined ? { ...input, loadBalancers } : input;
         if (record.doc.deploymentController.type === 'ECS' && needsNewDeployment(record.doc, change, definition?.doc.taskDefinition.taskDefinitionArn)) {
           revision = await resolveRevision(store, ctx, cluster, input.taskDefinition ?? record.doc.taskDefinition!, launchAfterUpdate(record.doc, input));
           // A new task definition must still have the containers and ports the service's target groups point at.
-          if (loadBalancers === undefined) await checkedLoadBalancers(ctx, record.doc.loadBalancers, revision.taskDefinitionArn);
+          if (loadBalancers === undefined) await checkedLoadBalancers(store, ctx, record.doc.loadBalancers, revision.taskDefinitionArn);
         }
         const service = updateService(record.doc, change, revision, changeContext(ctx, cluster));
         await store.write([{ op: 'put', kind: KIND.service, scope: ctx.scope, id: record.id, doc: service, expect: record.version }]);

@@ -6,7 +6,8 @@ import type { CapacityProviderStrategyItem } from '../../domain/ecs/capacity-pro
 import { retryOnStale, type Scope, type Store } from '../../ports/store.js';
 import type { RequestContext } from '../service.js';
 import { activeCluster, findCluster, KIND } from './records.js';
-import { changeIds, findService, resolveRevision, serviceNotFound } from './services.js';
+import { changeIds, checkedLoadBalancers, findService, resolveRevision, serviceNotFound } from './services.js';
+import type { LoadBalancerInput } from '../../domain/service/load-balancing.js';
 import type { Service } from '../../domain/service/service.js';
 
 /**
@@ -51,7 +52,7 @@ export function taskSetHandlers(store: Store) {
         taskDefinition: string;
         externalId?: string;
         networkConfiguration?: NetworkConfiguration;
-        loadBalancers?: unknown[];
+        loadBalancers?: LoadBalancerInput[];
         serviceRegistries?: unknown[];
         launchType?: string;
         capacityProviderStrategy?: CapacityProviderStrategyItem[];
@@ -67,23 +68,21 @@ export function taskSetHandlers(store: Store) {
       if (input.launchType && input.capacityProviderStrategy?.length) {
         throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.');
       }
-      if ((input.loadBalancers ?? []).length > 0) {
-        // Target registration follows the service's load balancers; per-task-set target groups are not modelled yet.
-        throw new AwsError('UnsupportedFeatureException', 'Load balancers on task sets are not supported by Wharf yet: create the task set without loadBalancers.');
-      }
       const revision = await resolveRevision(store, ctx, cluster, input.taskDefinition, {
         ...(input.launchType ? { launchType: input.launchType } : {}),
         ...(input.capacityProviderStrategy?.length ? { capacityProviderStrategy: input.capacityProviderStrategy } : {}),
         ...(input.platformVersion ? { platformVersion: input.platformVersion } : {}),
         ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
       });
+      // The same checks as CreateService's: the target groups exist here and the container and port are in the task definition.
+      const loadBalancers = await checkedLoadBalancers(store, ctx, (input.loadBalancers ?? []) as LoadBalancerInput[], revision.taskDefinitionArn);
       return retryOnStale(async () => {
         const { record: fresh } = await serviceOf(input, ctx.scope);
         checkExternal(fresh.doc);
         const service = structuredClone(fresh.doc) as Service;
         const taskSet = addTaskSet(
           service,
-          { ...(input.externalId !== undefined ? { externalId: input.externalId } : {}), ...(input.scale ? { scale: input.scale } : {}), tags: input.tags ?? [], serviceRegistries: input.serviceRegistries ?? [] },
+          { ...(input.externalId !== undefined ? { externalId: input.externalId } : {}), ...(input.scale ? { scale: input.scale } : {}), tags: input.tags ?? [], serviceRegistries: input.serviceRegistries ?? [], loadBalancers },
           revision,
           { now: ctx.now.getTime(), deploymentDigits: changeIds.deploymentDigits() },
         );

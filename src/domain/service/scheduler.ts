@@ -659,6 +659,7 @@ class Round {
 
   /** Registers staying tasks in the service's target groups and drains leaving ones (see planTargets). */
   balance() {
+    if (usesTaskSets(this.service)) return this.balanceTaskSets();
     const loadBalancers = this.service.loadBalancers;
     const retired = this.service.wharf.retiredLoadBalancers ?? [];
     if ((loadBalancers.length === 0 && retired.length === 0) || !this.ctx.targetGroups) return;
@@ -673,6 +674,39 @@ class Round {
     this.messages.push(...plan.messages);
     this.targets = plan.targets;
     this.drainUntil = plan.drainUntil;
+  }
+
+  /**
+   * With task sets, each task set's tasks go in that task set's target groups
+   * (for CODE_DEPLOY, the service's). Task sets sharing a group see each
+   * other's registrations: each plan starts from the previous one's targets.
+   */
+  private balanceTaskSets() {
+    if (!this.ctx.targetGroups) return;
+    const groups = new Map(this.ctx.targetGroups);
+    const targets = new Map<string, TargetRegistration[]>();
+    const drainUntil = new Map<string, number>();
+    for (const taskSet of this.service.taskSets ?? []) {
+      if (taskSet.loadBalancers.length === 0) continue;
+      const balanced = this.tasks
+        .filter((task) => task.deploymentId === taskSet.id)
+        .map((task) => ({
+          taskId: task.taskId,
+          ...(task.privateIp ? { ip: task.privateIp } : {}),
+          lastStatus: task.lastStatus,
+          stopping: task.desiredStatus === 'STOPPED' || this.stopped.has(task.taskId),
+          ...(task.drainUntil !== undefined ? { drainUntil: task.drainUntil } : {}),
+        }));
+      const plan = planTargets(this.service.serviceName, taskSet.loadBalancers, balanced, groups, this.now);
+      this.messages.push(...plan.messages);
+      for (const [arn, next] of plan.targets) {
+        targets.set(arn, next);
+        groups.set(arn, { ...groups.get(arn)!, targets: next });
+      }
+      for (const [taskId, until] of plan.drainUntil) drainUntil.set(taskId, until);
+    }
+    this.targets = targets;
+    this.drainUntil = drainUntil;
   }
 
   finish(current: Service): SchedulerPlan {

@@ -2,6 +2,7 @@ import type { Tag } from '../ecs/tags.js';
 import { checkTags } from '../ecs/tags.js';
 import { AwsError, invalidParameter } from '../errors.js';
 import { isFargateLaunch } from '../task/launch-capacity.js';
+import type { ServiceLoadBalancer } from './load-balancing.js';
 import { applyLaunch, type DeploymentControllerType, type LaunchSettings, type Service, type TaskSet } from './service.js';
 import { deploymentId } from './service-events.js';
 
@@ -187,4 +188,18 @@ export function checkUpdateOfTaskSetService(
     throw invalidParameter(`Unable to update network parameters on services with a ${type} deployment controller. ${how}`);
   }
   if (input.loadBalancers !== undefined) throw invalidParameter(`Unable to update load balancers on services with a ${type} deployment controller. ${how}`); // unverified wording
+}
+
+/**
+ * The target groups a task of `deploymentId` (its startedBy) belongs in: its
+ * task set's for a service with task sets, else the service's.
+ */
+export function loadBalancersOfTask(service: Service, deploymentId: string | undefined): ServiceLoadBalancer[] {
+  if (!usesTaskSets(service)) return service.loadBalancers;
+  return (service.taskSets ?? []).find((ts) => ts.id === deploymentId)?.loadBalancers ?? [];
+}
+
+/** Every target group the service's tasks may be registered in: its own, retired ones and its task sets'. */
+export function allLoadBalancers(service: Service): ServiceLoadBalancer[] {
+  return [...service.loadBalancers, ...(service.wharf.retiredLoadBalancers ?? []), ...(service.taskSets ?? []).flatMap((ts) => ts.loadBalancers)];
 }
