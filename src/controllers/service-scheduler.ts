@@ -5,6 +5,7 @@ import { ELBV2_KIND, type TargetGroupRecord, type TargetHealthRecord } from '../
 import { loadBalancerHealth, targetGroupIdOf, type ServiceLoadBalancer } from '../domain/service/load-balancing.js';
 import { scheduleService, type SchedulerIds, type ServiceTaskView, type TaskStart } from '../domain/service/scheduler.js';
 import { serviceGroup, serviceRecordId, type Service } from '../domain/service/service.js';
+import { allLoadBalancers, loadBalancersOfTask, usesTaskSets } from '../domain/service/task-sets.js';
 import { digitsFrom } from '../domain/service/service-events.js';
 import type { Tag } from '../domain/ecs/tags.js';
 import { requestStop, withDrainUntil } from '../domain/task/lifecycle.js';
@@ -52,11 +53,13 @@ function privateIpOf(task: Task): string | undefined {
 
 function viewOf(task: Task, service: Service, balancing: Balancing | undefined, now: number): ServiceTaskView {
   const privateIp = privateIpOf(task);
+  // A task set's tasks are judged by its own target groups.
+  const loadBalancers = loadBalancersOfTask(service, task.startedBy);
   const groups = balancing ? new Map([...balancing.groups].map(([arn, record]) => [arn, record.doc])) : undefined;
   return {
     ...(privateIp ? { privateIp } : {}),
     ...(task.wharf.drainUntil !== undefined ? { drainUntil: task.wharf.drainUntil } : {}),
-    ...(balancing && groups ? { loadBalancer: loadBalancerHealth(service.loadBalancers, privateIp, groups, balancing.health, now) } : {}),
+    ...(balancing && groups && (loadBalancers.length > 0 || !usesTaskSets(service)) ? { loadBalancer: loadBalancerHealth(loadBalancers, privateIp, groups, balancing.health, now) } : {}),
     taskId: task.wharf.taskId,
     deploymentId: task.startedBy,
     lastStatus: task.lastStatus,
@@ -217,7 +220,9 @@ export class ServiceScheduler {
 
   /** A task of a deployment, built by the same rules as RunTask. */
   private async buildTask(scope: Scope, service: Service, start: TaskStart, now: Date): Promise<Task> {
-    const deployment = service.deployments.find((d) => d.id === start.deploymentId)!;
+    // A deployment, or a task set (EXTERNAL, CODE_DEPLOY): both carry the task definition and launch settings.
+    const deployment = service.deployments.find((d) => d.id === start.deploymentId) ?? service.taskSets?.find((ts) => ts.id === start.deploymentId);
+    if (!deployment) throw new Error(`service ${service.serviceArn}: no deployment or task set ${start.deploymentId}`);
     const definitionId = taskDefinitionIdOfArn(deployment.taskDefinition);
     const definition = definitionId ? await this.store.get<{ taskDefinition: RunnableDefinition; tags: Tag[] }>(KIND.taskDefinition, scope, definitionId) : undefined;
     const cluster = await this.store.get<Cluster>(KIND.cluster, scope, service.wharf.clusterName);
@@ -245,5 +250,5 @@ export class ServiceScheduler {
 
 /** The target groups a service's tasks may be registered in: its load balancers and those UpdateService took away. */
 function balancedBy(service: Service): ServiceLoadBalancer[] {
-  return [...service.loadBalancers, ...(service.wharf.retiredLoadBalancers ?? [])];
+  return allLoadBalancers(service);
 }

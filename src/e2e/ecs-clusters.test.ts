@@ -25,7 +25,9 @@ describe('ECS clusters through the aws CLI and the SDK', () => {
     await wharf.aws(['ecs', 'create-cluster', '--cluster-name', 'described', '--tags', 'key=team,value=web', '--settings', 'name=containerInsights,value=enabled']);
     const plain = await wharf.aws(['ecs', 'describe-clusters', '--clusters', 'described', 'nope']);
     assert.equal(plain.clusters.length, 1);
-    assert.equal(plain.clusters[0].tags, undefined);
+    // Lists not included come back empty, as ECS answers them.
+    assert.deepEqual(plain.clusters[0].tags, []);
+    assert.deepEqual(plain.clusters[0].settings, []);
     assert.deepEqual(plain.failures, [{ arn: 'arn:aws:ecs:us-east-1:123456789012:cluster/nope', reason: 'MISSING' }]);
     const full = await wharf.aws(['ecs', 'describe-clusters', '--clusters', 'arn:aws:ecs:us-east-1:123456789012:cluster/described', '--include', 'TAGS', 'SETTINGS']);
     assert.deepEqual(full.clusters[0].tags, [{ key: 'team', value: 'web' }]);

@@ -3,6 +3,7 @@ import { FARGATE_PROVIDERS } from '../../domain/ecs/capacity-provider-strategy.j
 import { checkTags, type Tag } from '../../domain/ecs/tags.js';
 import { AwsError, clientException, invalidParameter } from '../../domain/errors.js';
 import type { Cluster } from '../../domain/ecs/cluster.js';
+import { withAsgProviderDefaults } from '../../domain/ecs/capacity-provider-defaults.js';
 import { retryOnStale, type Scope, type Store } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
@@ -58,7 +59,7 @@ export function capacityProviderHandlers(store: Store) {
         status: 'ACTIVE',
         type: input.managedInstancesProvider ? 'MANAGED_INSTANCES' : 'EC2_AUTOSCALING',
         ...(input.autoScalingGroupProvider
-          ? { autoScalingGroupProvider: { managedTerminationProtection: 'DISABLED', managedDraining: 'ENABLED', ...input.autoScalingGroupProvider } }
+          ? { autoScalingGroupProvider: withAsgProviderDefaults(input.autoScalingGroupProvider) }
           : {}),
         ...(input.managedInstancesProvider ? { managedInstancesProvider: input.managedInstancesProvider } : {}),
         ...(input.cluster ? { cluster: input.cluster } : {}),
@@ -70,7 +71,12 @@ export function capacityProviderHandlers(store: Store) {
 
     async DescribeCapacityProviders(input: { capacityProviders?: string[]; include?: string[]; nextToken?: string; maxResults?: number }, ctx: RequestContext) {
       const withTags = input.include?.includes('TAGS') ?? false;
-      const shown = (provider: CapacityProvider) => ({ ...provider, tags: withTags ? provider.tags : undefined });
+      // Records written before the defaults were filled in get them here too.
+      const shown = (provider: CapacityProvider) => ({
+        ...provider,
+        ...(provider.autoScalingGroupProvider ? { autoScalingGroupProvider: withAsgProviderDefaults(provider.autoScalingGroupProvider) } : {}),
+        tags: withTags ? provider.tags : undefined,
+      });
       const custom = (await store.list<CapacityProvider>(KIND.capacityProvider, ctx.scope)).map((record) => record.doc);
       const all = [...FARGATE_PROVIDERS.map((name) => builtIn(ctx.scope, name)), ...custom];
       if (input.capacityProviders && input.capacityProviders.length > 0) {
@@ -96,7 +102,7 @@ export function capacityProviderHandlers(store: Store) {
         if (!record || record.doc.status !== 'ACTIVE') throw clientException('The specified capacity provider does not exist. Specify a valid name or ARN and try again.');
         const updated: CapacityProvider = {
           ...record.doc,
-          ...(input.autoScalingGroupProvider ? { autoScalingGroupProvider: { ...record.doc.autoScalingGroupProvider, ...input.autoScalingGroupProvider } } : {}),
+          ...(input.autoScalingGroupProvider ? { autoScalingGroupProvider: withAsgProviderDefaults(input.autoScalingGroupProvider, record.doc.autoScalingGroupProvider) } : {}),
           ...(input.managedInstancesProvider ? { managedInstancesProvider: { ...record.doc.managedInstancesProvider, ...input.managedInstancesProvider } } : {}),
           updateStatus: 'UPDATE_COMPLETE',
         };

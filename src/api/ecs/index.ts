@@ -6,9 +6,11 @@ import { accountSettingHandlers } from './account-settings.js';
 import { capacityProviderHandlers } from './capacity-providers.js';
 import { clusterHandlers } from './clusters.js';
 import { executeCommandHandlers } from './execute-command.js';
+import { containerInstanceHandlers } from './container-instances.js';
 import { serviceDeploymentHandlers } from './service-deployments.js';
 import { serviceHandlers } from './services.js';
 import { tagHandlers } from './tags.js';
+import { taskSetHandlers } from './task-sets.js';
 import { taskDefinitionHandlers } from './task-definitions.js';
 import { taskHandlers } from './tasks.js';
 
@@ -32,6 +34,8 @@ export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacit
       ...serviceHandlers(deps.store),
       ...serviceDeploymentHandlers(deps.store),
       ...executeCommandHandlers(deps),
+      ...taskSetHandlers(deps.store),
+      ...containerInstanceHandlers(deps.store, deps.registryHost),
     },
   };
 }

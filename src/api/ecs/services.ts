@@ -6,6 +6,7 @@ import { AwsError, invalidParameter } from '../../domain/errors.js';
 import { checkLoadBalancers, targetGroupIdOf, type LoadBalancerInput, type ServiceLoadBalancer } from '../../domain/service/load-balancing.js';
 import { serviceRecordId, type Service } from '../../domain/service/service.js';
 import { digitsFrom } from '../../domain/service/service-events.js';
+import { checkUpdateOfTaskSetService } from '../../domain/service/task-sets.js';
 import {
   checkCreateService,
   checkUpdateService,
@@ -19,14 +20,14 @@ import {
   type ResolvedRevision,
   type UpdateServiceInput,
 } from '../../domain/service/service-changes.js';
-import { planRunTask, type RunnableDefinition } from '../../domain/task/run-task.js';
+import { checkLaunch, type RunnableDefinition } from '../../domain/task/run-task.js';
 import { retryOnStale, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
 import { activeCluster, findCluster, inCluster, KIND } from './records.js';
 import { resolveTaskDefinition } from './task-definitions.js';
 
-const changeIds = {
+export const changeIds = {
   deploymentDigits: () => digitsFrom(randomBytes(19)),
   revisionDigits: () => digitsFrom(randomBytes(19)),
   serviceDeploymentId: () => randomBytes(16).toString('base64url').slice(0, 21),
@@ -49,49 +50,46 @@ export async function findService(store: Store, scope: Scope, clusterName: strin
   return store.get<Service>(KIND.service, scope, serviceRecordId(clusterName, serviceNameOf(reference)));
 }
 
+/**
+ * Resolves the task definition and checks the launch settings exactly as
+ * RunTask would (network configuration, Fargate sizes, strategies), so a
+ * service that could never start a task is refused up front.
+ */
+export async function resolveRevision(store: Store, ctx: RequestContext, cluster: Cluster, taskDefinition: string, launch: ResolvedRevision['launch']): Promise<ResolvedRevision> {
+  const definition = await resolveTaskDefinition(store, ctx.scope, taskDefinition);
+  if (!definition) throw invalidParameter('TaskDefinition not found.');
+  const runnable = definition.doc.taskDefinition as unknown as RunnableDefinition;
+  if (runnable.status !== 'ACTIVE') throw invalidParameter(`TaskDefinition is inactive: ${runnable.taskDefinitionArn}`);
+  // The same checks as RunTask; a launch on capacity Wharf lacks (EC2, an Auto Scaling group provider) is kept, and the scheduler reports it.
+  const checked = checkLaunch({ ...launch, count: 1 } as never, runnable, cluster);
+  const fargate = checked.unplaceable === undefined;
+  return {
+    taskDefinitionArn: runnable.taskDefinitionArn,
+    containerImages: runnable.containerDefinitions.map((c) => ({ containerName: String(c.name), image: String(c.image) })),
+    cpu: Number(checked.cpu ?? 0),
+    memory: Number(checked.memory ?? 0),
+    launch: {
+      ...checked.launch,
+      ...(fargate ? { platformVersion: launch.platformVersion ?? 'LATEST' } : {}),
+      ...(launch.networkConfiguration ? { networkConfiguration: launch.networkConfiguration } : {}),
+    },
+  };
+}
+
+/** ECS's checks of `loadBalancers`: the target groups (in this account and region) and the task definition's containers. */
+export async function checkedLoadBalancers(store: Store, ctx: RequestContext, inputs: readonly LoadBalancerInput[], taskDefinition: string): Promise<ServiceLoadBalancer[]> {
+  if (inputs.length === 0) return [];
+  const definition = (await resolveTaskDefinition(store, ctx.scope, taskDefinition))?.doc.taskDefinition as unknown as RunnableDefinition | undefined;
+  const targetGroups = new Map<string, TargetGroupRecord>();
+  for (const input of inputs) {
+    const id = input.targetGroupArn ? targetGroupIdOf(input.targetGroupArn, ctx.scope) : undefined;
+    const record = id ? await store.get<TargetGroupRecord>(ELBV2_KIND.targetGroup, ctx.scope, id) : undefined;
+    if (record && record.doc.targetGroupArn === input.targetGroupArn) targetGroups.set(input.targetGroupArn, record.doc);
+  }
+  return checkLoadBalancers(inputs, { targetGroups, networkMode: definition?.networkMode, containerDefinitions: definition?.containerDefinitions ?? [] });
+}
+
 export function serviceHandlers(store: Store) {
-  /**
-   * Resolves the task definition and checks the launch settings exactly as
-   * RunTask would (network configuration, Fargate sizes, strategies), so a
-   * service that could never start a task is refused up front.
-   */
-  async function resolveRevision(ctx: RequestContext, cluster: Cluster, taskDefinition: string, launch: ResolvedRevision['launch']): Promise<ResolvedRevision> {
-    const definition = await resolveTaskDefinition(store, ctx.scope, taskDefinition);
-    if (!definition) throw invalidParameter('TaskDefinition not found.');
-    const runnable = definition.doc.taskDefinition as unknown as RunnableDefinition;
-    if (runnable.status !== 'ACTIVE') throw invalidParameter(`TaskDefinition is inactive: ${runnable.taskDefinitionArn}`);
-    let effective = launch;
-    if (!launch.launchType && !launch.capacityProviderStrategy?.length && cluster.defaultCapacityProviderStrategy.length > 0) {
-      effective = { ...launch, capacityProviderStrategy: [...cluster.defaultCapacityProviderStrategy] };
-    }
-    const [probe] = planRunTask({ ...effective, count: 1 } as never, runnable, [], cluster, {
-      region: ctx.scope.region,
-      account: ctx.scope.account,
-      now: ctx.now,
-      ids: { taskId: () => 'probe', uuid: () => 'probe', eniId: () => 'eni-probe' },
-    });
-    return {
-      taskDefinitionArn: runnable.taskDefinitionArn,
-      containerImages: runnable.containerDefinitions.map((c) => ({ containerName: String(c.name), image: String(c.image) })),
-      cpu: Number(probe!.cpu),
-      memory: Number(probe!.memory),
-      launch: { ...effective, ...(effective.capacityProviderStrategy?.length ? {} : { launchType: effective.launchType ?? 'FARGATE' }), platformVersion: effective.platformVersion ?? 'LATEST' },
-    };
-  }
-
-  /** ECS's checks of `loadBalancers`: the target groups (in this account and region) and the task definition's containers. */
-  async function checkedLoadBalancers(ctx: RequestContext, inputs: readonly LoadBalancerInput[], taskDefinition: string): Promise<ServiceLoadBalancer[]> {
-    if (inputs.length === 0) return [];
-    const definition = (await resolveTaskDefinition(store, ctx.scope, taskDefinition))?.doc.taskDefinition as unknown as RunnableDefinition | undefined;
-    const targetGroups = new Map<string, TargetGroupRecord>();
-    for (const input of inputs) {
-      const id = input.targetGroupArn ? targetGroupIdOf(input.targetGroupArn, ctx.scope) : undefined;
-      const record = id ? await store.get<TargetGroupRecord>(ELBV2_KIND.targetGroup, ctx.scope, id) : undefined;
-      if (record && record.doc.targetGroupArn === input.targetGroupArn) targetGroups.set(input.targetGroupArn, record.doc);
-    }
-    return checkLoadBalancers(inputs, { targetGroups, networkMode: definition?.networkMode, containerDefinitions: definition?.containerDefinitions ?? [] });
-  }
-
   function changeContext(ctx: RequestContext, cluster: Cluster): ChangeContext {
     return {
       region: ctx.scope.region,
@@ -114,8 +112,10 @@ export function serviceHandlers(store: Store) {
         ...(input.platformVersion ? { platformVersion: input.platformVersion } : {}),
         ...(input.networkConfiguration ? { networkConfiguration: input.networkConfiguration } : {}),
       };
-      const revision = await resolveRevision(ctx, cluster, input.taskDefinition!, launch);
-      const loadBalancers = await checkedLoadBalancers(ctx, input.loadBalancers ?? [], revision.taskDefinitionArn);
+      // An EXTERNAL service's task definition, launch settings and load balancers come with its task sets.
+      const external = input.deploymentController?.type === 'EXTERNAL';
+      const revision = external ? undefined : await resolveRevision(store, ctx, cluster, input.taskDefinition!, launch);
+      const loadBalancers = revision ? await checkedLoadBalancers(store, ctx, input.loadBalancers ?? [], revision.taskDefinitionArn) : [];
       return retryOnStale(async () => {
         const existing = await findService(store, ctx.scope, cluster.clusterName, input.serviceName);
         // A name is free again once its service is INACTIVE.
@@ -133,16 +133,17 @@ export function serviceHandlers(store: Store) {
         const record = await findService(store, ctx.scope, cluster.clusterName, input.service);
         if (!record) throw serviceNotFound();
         if (record.doc.status !== 'ACTIVE') throw new AwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+        checkUpdateOfTaskSetService(record.doc.deploymentController.type, input);
         let revision: ResolvedRevision | undefined;
         const definition = input.taskDefinition ? await resolveTaskDefinition(store, ctx.scope, input.taskDefinition) : undefined;
         if (input.taskDefinition && !definition) throw invalidParameter('TaskDefinition not found.');
-        const taskDefinitionArn = definition?.doc.taskDefinition.taskDefinitionArn ?? record.doc.taskDefinition;
-        const loadBalancers = input.loadBalancers !== undefined ? await checkedLoadBalancers(ctx, input.loadBalancers, taskDefinitionArn) : undefined;
+        const taskDefinitionArn = definition?.doc.taskDefinition.taskDefinitionArn ?? record.doc.taskDefinition!;
+        const loadBalancers = input.loadBalancers !== undefined ? await checkedLoadBalancers(store, ctx, input.loadBalancers, taskDefinitionArn) : undefined;
         const change = loadBalancers !== undefined ? { ...input, loadBalancers } : input;
-        if (needsNewDeployment(record.doc, change, definition?.doc.taskDefinition.taskDefinitionArn)) {
-          revision = await resolveRevision(ctx, cluster, input.taskDefinition ?? record.doc.taskDefinition, launchAfterUpdate(record.doc, input));
+        if (record.doc.deploymentController.type === 'ECS' && needsNewDeployment(record.doc, change, definition?.doc.taskDefinition.taskDefinitionArn)) {
+          revision = await resolveRevision(store, ctx, cluster, input.taskDefinition ?? record.doc.taskDefinition!, launchAfterUpdate(record.doc, input));
           // A new task definition must still have the containers and ports the service's target groups point at.
-          if (loadBalancers === undefined) await checkedLoadBalancers(ctx, record.doc.loadBalancers, revision.taskDefinitionArn);
+          if (loadBalancers === undefined) await checkedLoadBalancers(store, ctx, record.doc.loadBalancers, revision.taskDefinitionArn);
         }
         const service = updateService(record.doc, change, revision, changeContext(ctx, cluster));
         await store.write([{ op: 'put', kind: KIND.service, scope: ctx.scope, id: record.id, doc: service, expect: record.version }]);

@@ -86,21 +86,6 @@ export function taskHandlers({ store, capacity }: TaskHandlerDeps) {
       throw invalidParameter(`The referenced container instance ${input.containerInstances[0] ?? ''} was not found. StartTask places tasks on registered container instances; Wharf runs Fargate tasks: use RunTask.`);
     },
 
-    async ListContainerInstances(input: { cluster?: string }, ctx: RequestContext) {
-      await activeCluster(store, ctx.scope, input.cluster);
-      // Fargate capacity has no container instances; Wharf registers none.
-      return { containerInstanceArns: [] };
-    },
-
-    async DescribeContainerInstances(input: { cluster?: string; containerInstances: string[] }, ctx: RequestContext) {
-      const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
-      const failures = input.containerInstances.map((reference) => ({
-        arn: reference.startsWith('arn:') ? reference : `${cluster.clusterArn.replace(':cluster/', ':container-instance/')}/${reference}`,
-        reason: 'MISSING',
-      }));
-      return { containerInstances: [], failures };
-    },
-
     async StopTask(input: { cluster?: string; task: string; reason?: string }, ctx: RequestContext) {
       const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
       if (input.reason !== undefined && input.reason.length > 255) throw invalidParameter('Reason cannot be longer than 255 characters.');

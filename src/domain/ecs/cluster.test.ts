@@ -37,9 +37,11 @@ test('cluster references resolve by name or ARN', () => {
   assert.equal(clusterNameOf('arn:aws:ecs:us-east-1:123456789012:cluster/my-app'), 'my-app');
 });
 
-test('describe shows optional parts only when included', () => {
+test('describe shows optional parts only when included; lists not included are empty', () => {
   const cluster = newCluster({ clusterName: 'c', tags: [{ key: 'k', value: 'v' }] }, where);
   const counts = { runningTasksCount: 0, pendingTasksCount: 0, activeServicesCount: 0, registeredContainerInstancesCount: 0 };
-  assert.equal(describeCluster(cluster, counts, []).tags, undefined);
+  assert.deepEqual(describeCluster(cluster, counts, []).tags, []);
+  assert.deepEqual(describeCluster(cluster, counts, []).settings, []);
+  assert.equal(describeCluster(cluster, counts, []).configuration, undefined);
   assert.deepEqual(describeCluster(cluster, counts, ['TAGS']).tags, [{ key: 'k', value: 'v' }]);
 });

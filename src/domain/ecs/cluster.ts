@@ -123,9 +123,11 @@ export function describeCluster(cluster: Cluster, counts: ClusterCounts, include
     clusterName: cluster.clusterName,
     status: cluster.status,
     ...counts,
-    statistics: wants('STATISTICS') ? [] : undefined,
-    tags: wants('TAGS') ? cluster.tags : undefined,
-    settings: wants('SETTINGS') ? cluster.settings : undefined,
+    // ECS answers the lists it was not asked to include as empty lists (describe-clusters with
+    // only ATTACHMENTS shows "statistics": [], "tags": [], "settings": []).
+    statistics: [],
+    tags: wants('TAGS') ? cluster.tags : [],
+    settings: wants('SETTINGS') ? cluster.settings : [],
     configuration: wants('CONFIGURATIONS') ? cluster.configuration : undefined,
     capacityProviders: cluster.capacityProviders,
     defaultCapacityProviderStrategy: cluster.defaultCapacityProviderStrategy,

@@ -1,9 +1,11 @@
 import type { TargetGroupRecord, TargetRegistration } from '../elbv2/records.js';
 import type { StopCode, TaskStatus } from '../task/task-status.js';
 import { spreadByStrategy } from '../task/run-task.js';
+import { unplaceableReason } from '../task/launch-capacity.js';
 import { ELB_HEALTH_STOP_PREFIX, elbHealthStopReason, planTargets, type LoadBalancerHealth } from './load-balancing.js';
 import { circuitBreakerThreshold, planRolloutStep } from './rolling-update.js';
-import { applyLaunch, MAX_SERVICE_EVENTS, type Deployment, type Service, type ServiceDeploymentRecord } from './service.js';
+import { applyLaunch, MAX_SERVICE_EVENTS, type Deployment, type Service, type ServiceDeploymentRecord, type TaskSet } from './service.js';
+import { computedDesiredCount, usesTaskSets } from './task-sets.js';
 import { deploymentId, rolloutReasons, serviceEvents } from './service-events.js';
 
 /**
@@ -90,6 +92,8 @@ export const MAX_BACKOFF_MS = 27 * 60_000;
 export const BACKOFF_AFTER_FAILURES = 2;
 /** How often placement is tried again when the hosts are full. */
 export const PLACEMENT_RETRY_MS = 10_000;
+/** A warning still true is repeated after this long, as ECS does. */
+export const WARNING_REPEAT_MS = 6 * 60 * 60_000;
 
 export const HEALTH_CHECK_STOP_REASON = 'Task failed container health checks';
 export const scalingReason = (deployment: string) => `Scaling activity initiated by (deployment ${deployment})`;
@@ -107,6 +111,7 @@ export function scheduleService(current: Service, tasks: readonly ServiceTaskVie
   if (service.status === 'INACTIVE') return { service: current, start: [], stop: [], targets: new Map(), drainUntil: new Map() };
   const run = new Round(service, tasks, ctx);
   if (service.status === 'DRAINING') run.drain();
+  else if (usesTaskSets(service)) run.scheduleTaskSets();
   else run.schedule();
   run.balance();
   return run.finish(current);
@@ -180,6 +185,8 @@ class Round {
     const primary = this.primary();
     for (const task of this.live()) this.stop(task, 'ServiceSchedulerInitiated', scalingReason(primary?.id ?? 'ecs-svc'));
     if (this.stops.length > 0) this.messages.push(serviceEvents.stoppedTasks(this.service.serviceName, this.stops.map((s) => s.taskId)));
+    for (const taskSet of this.service.taskSets ?? []) taskSet.computedDesiredCount = 0;
+    this.updateTaskSetCounts();
     if (this.stoppingCount() === 0) {
       this.service.status = 'INACTIVE';
       this.service.desiredCount = 0;
@@ -197,6 +204,127 @@ class Round {
     this.retireDrainedDeployments();
     this.completeRollout();
     this.noteSteadyState();
+  }
+
+  /**
+   * EXTERNAL and CODE_DEPLOY services: each task set is kept at its computed
+   * desired count (ceil(desired x scale%); 0 once DRAINING) with the same
+   * launch rules as a deployment; a drained DRAINING task set goes away.
+   */
+  scheduleTaskSets() {
+    this.countTaskSetFailures();
+    this.replaceUnhealthy();
+    const started: string[] = [];
+    const stopped: string[] = [];
+    for (const taskSet of this.service.taskSets ?? []) this.scaleTaskSet(taskSet, started, stopped);
+    if (stopped.length > 0) this.messages.push(serviceEvents.stoppedTasks(this.service.serviceName, stopped));
+    if (started.length > 0) {
+      this.messages.push(serviceEvents.startedTasks(this.service.serviceName, started));
+      delete this.service.wharf.lastWarning;
+      delete this.service.wharf.lastWarningAt;
+    }
+    this.updateCounts();
+    this.updateTaskSetCounts();
+    const remaining = this.tasks.filter((t) => t.lastStatus !== 'STOPPED');
+    this.service.taskSets = (this.service.taskSets ?? []).filter((taskSet) => {
+      if (taskSet.status !== 'DRAINING' || remaining.some((t) => t.deploymentId === taskSet.id)) return true;
+      delete (this.service.wharf.deployments as Record<string, unknown>)[taskSet.id];
+      return false;
+    });
+    const steady = (this.service.taskSets ?? []).every((ts) => ts.stabilityStatus === 'STEADY_STATE') && this.stoppingCount() === 0;
+    if (steady && !this.service.wharf.steady) this.messages.push(serviceEvents.steadyState(this.service.serviceName));
+    this.service.wharf.steady = steady;
+  }
+
+  /** A task of a task set that stopped before it was healthy: the launch back-off grows. */
+  private countTaskSetFailures() {
+    const wharf = this.service.wharf;
+    for (const task of this.tasks) {
+      const internals = task.deploymentId ? wharf.deployments[task.deploymentId] : undefined;
+      if (!internals || internals.failedTaskIds.includes(task.taskId) || !this.failedToStart(task)) continue;
+      internals.failedTaskIds.push(task.taskId);
+      wharf.launchFailures += 1;
+      const backoff = launchBackoffMs(wharf.launchFailures, this.ctx.timeScale);
+      if (backoff > 0) wharf.retryAfter = this.now + backoff;
+      if (wharf.launchFailures === BACKOFF_AFTER_FAILURES + 1) this.messages.push(serviceEvents.unableToStartConsistently(this.service.serviceName));
+    }
+    if (this.live().some((t) => t.deploymentId !== undefined && this.healthy(t))) {
+      wharf.launchFailures = 0;
+      delete wharf.retryAfter;
+    }
+  }
+
+  private scaleTaskSet(taskSet: TaskSet, started: string[], stopped: string[]) {
+    const desired = taskSet.status === 'DRAINING' ? 0 : computedDesiredCount(this.service.desiredCount, taskSet.scale.value);
+    if (taskSet.computedDesiredCount !== desired) {
+      taskSet.computedDesiredCount = desired;
+      taskSet.updatedAt = this.now;
+    }
+    const mine = this.live().filter((t) => t.deploymentId === taskSet.id);
+    const byReadiness = (a: ServiceTaskView, b: ServiceTaskView) => Number(this.healthy(a)) - Number(this.healthy(b)) || b.createdAt - a.createdAt;
+    for (const task of [...mine].sort(byReadiness).slice(0, Math.max(0, mine.length - desired))) {
+      this.stop(task, 'ServiceSchedulerInitiated', scalingReason(taskSet.id));
+      stopped.push(task.taskId);
+    }
+    let allowed = Math.max(0, desired - mine.length);
+    const wharf = this.service.wharf;
+    if (allowed > 0 && wharf.retryAfter !== undefined && wharf.retryAfter > this.now) {
+      this.wake(wharf.retryAfter - this.now);
+      return;
+    }
+    const unplaceable = unplaceableReason(taskSet);
+    if (allowed > 0 && unplaceable) {
+      this.warnOnce(serviceEvents.noContainerInstance(this.service.serviceName, unplaceable));
+      this.wake(PLACEMENT_RETRY_MS / this.ctx.timeScale);
+      return;
+    }
+    const internals = wharf.deployments[taskSet.id];
+    if (allowed > 0 && internals) {
+      // What this round already started takes room too.
+      const used = this.starts.reduce((sum, start) => {
+        const other = wharf.deployments[start.deploymentId];
+        return { cpu: sum.cpu + (other?.cpu ?? 0), memory: sum.memory + (other?.memory ?? 0) };
+      }, { cpu: 0, memory: 0 });
+      const byCpu = internals.cpu > 0 ? Math.floor((this.ctx.free.cpuUnits - used.cpu) / internals.cpu) : Infinity;
+      const byMemory = internals.memory > 0 ? Math.floor((this.ctx.free.memoryMiB - used.memory) / internals.memory) : Infinity;
+      const fits = Math.min(byCpu, byMemory);
+      if (fits < allowed) {
+        allowed = Math.max(0, fits);
+        this.warnOnce(serviceEvents.unableToPlace(this.service.serviceName, NO_CAPACITY_REASON));
+        this.wake(PLACEMENT_RETRY_MS / this.ctx.timeScale);
+      }
+    }
+    if (allowed === 0) return;
+    const already: Record<string, number> = {};
+    for (const task of mine) if (task.capacityProviderName) already[task.capacityProviderName] = (already[task.capacityProviderName] ?? 0) + 1;
+    const providers = taskSet.capacityProviderStrategy?.length ? spreadByStrategy(taskSet.capacityProviderStrategy, allowed, already) : [];
+    for (let i = 0; i < allowed; i++) {
+      const provider = providers[i];
+      const taskId = this.ctx.ids.taskId();
+      this.starts.push({ deploymentId: taskSet.id, taskId, ...(provider ? { capacityProvider: provider } : {}) });
+      started.push(taskId);
+    }
+  }
+
+  /** Running and pending counts per task set, and whether each is stable (as many running as it should have, none pending). */
+  private updateTaskSetCounts() {
+    const live = this.live();
+    for (const taskSet of this.service.taskSets ?? []) {
+      const mine = live.filter((t) => t.deploymentId === taskSet.id);
+      const running = mine.filter((t) => t.lastStatus === 'RUNNING').length;
+      const pending = mine.length - running + this.starts.filter((s) => s.deploymentId === taskSet.id).length;
+      const leaving = this.tasks.some((t) => t.deploymentId === taskSet.id && t.lastStatus !== 'STOPPED' && (t.desiredStatus === 'STOPPED' || this.stopped.has(t.taskId)));
+      const stability = running === taskSet.computedDesiredCount && pending === 0 && !leaving ? 'STEADY_STATE' : 'STABILIZING';
+      if (taskSet.runningCount !== running || taskSet.pendingCount !== pending) {
+        taskSet.runningCount = running;
+        taskSet.pendingCount = pending;
+        taskSet.updatedAt = this.now;
+      }
+      if (taskSet.stabilityStatus !== stability) {
+        taskSet.stabilityStatus = stability;
+        taskSet.stabilityStatusAt = this.now;
+      }
+    }
   }
 
   /**
@@ -405,6 +533,13 @@ class Round {
       this.wake(wharf.retryAfter - this.now);
       allowed = 0;
     }
+    // No container instances for an EC2 (or Auto Scaling group) launch: nothing starts, the event says why, placement is retried.
+    const unplaceable = unplaceableReason(primary);
+    if (allowed > 0 && unplaceable) {
+      allowed = 0;
+      this.warnOnce(serviceEvents.noContainerInstance(name, unplaceable));
+      this.wake(PLACEMENT_RETRY_MS / this.ctx.timeScale);
+    }
     const internals = wharf.deployments[primary.id];
     if (allowed > 0 && internals) {
       const byCpu = internals.cpu > 0 ? Math.floor(this.ctx.free.cpuUnits / internals.cpu) : Infinity;
@@ -427,12 +562,22 @@ class Round {
       this.messages.push(serviceEvents.startedTasks(name, this.starts.map((s) => s.taskId)));
     }
     if (step.blocked) this.warnOnce(serviceEvents.deploymentPreventsProgress(name, minimumHealthyPercent, maximumPercent));
-    else if (allowed > 0 || this.stops.length > 0) delete wharf.lastWarning;
+    else if (allowed > 0 || this.stops.length > 0) {
+      delete wharf.lastWarning;
+      delete wharf.lastWarningAt;
+    }
   }
 
+  /**
+   * ECS omits a repeated event until its cause is resolved or six hours have
+   * passed; then it says it again.
+   */
   private warnOnce(message: string) {
-    if (this.service.wharf.lastWarning === message) return;
-    this.service.wharf.lastWarning = message;
+    const wharf = this.service.wharf;
+    const repeatMs = WARNING_REPEAT_MS / this.ctx.timeScale;
+    if (wharf.lastWarning === message && (wharf.lastWarningAt === undefined || this.now - wharf.lastWarningAt < repeatMs)) return;
+    wharf.lastWarning = message;
+    wharf.lastWarningAt = this.now;
     this.messages.push(message);
   }
 
@@ -514,6 +659,7 @@ class Round {
 
   /** Registers staying tasks in the service's target groups and drains leaving ones (see planTargets). */
   balance() {
+    if (usesTaskSets(this.service)) return this.balanceTaskSets();
     const loadBalancers = this.service.loadBalancers;
     const retired = this.service.wharf.retiredLoadBalancers ?? [];
     if ((loadBalancers.length === 0 && retired.length === 0) || !this.ctx.targetGroups) return;
@@ -528,6 +674,39 @@ class Round {
     this.messages.push(...plan.messages);
     this.targets = plan.targets;
     this.drainUntil = plan.drainUntil;
+  }
+
+  /**
+   * With task sets, each task set's tasks go in that task set's target groups
+   * (for CODE_DEPLOY, the service's). Task sets sharing a group see each
+   * other's registrations: each plan starts from the previous one's targets.
+   */
+  private balanceTaskSets() {
+    if (!this.ctx.targetGroups) return;
+    const groups = new Map(this.ctx.targetGroups);
+    const targets = new Map<string, TargetRegistration[]>();
+    const drainUntil = new Map<string, number>();
+    for (const taskSet of this.service.taskSets ?? []) {
+      if (taskSet.loadBalancers.length === 0) continue;
+      const balanced = this.tasks
+        .filter((task) => task.deploymentId === taskSet.id)
+        .map((task) => ({
+          taskId: task.taskId,
+          ...(task.privateIp ? { ip: task.privateIp } : {}),
+          lastStatus: task.lastStatus,
+          stopping: task.desiredStatus === 'STOPPED' || this.stopped.has(task.taskId),
+          ...(task.drainUntil !== undefined ? { drainUntil: task.drainUntil } : {}),
+        }));
+      const plan = planTargets(this.service.serviceName, taskSet.loadBalancers, balanced, groups, this.now);
+      this.messages.push(...plan.messages);
+      for (const [arn, next] of plan.targets) {
+        targets.set(arn, next);
+        groups.set(arn, { ...groups.get(arn)!, targets: next });
+      }
+      for (const [taskId, until] of plan.drainUntil) drainUntil.set(taskId, until);
+    }
+    this.targets = targets;
+    this.drainUntil = drainUntil;
   }
 
   finish(current: Service): SchedulerPlan {

@@ -7,6 +7,7 @@ import {
   serviceDeploymentArn,
   type Deployment,
   type DeploymentConfiguration,
+  type DeploymentControllerType,
   type LaunchSettings,
   type Service,
   type ServiceDeploymentRecord,
@@ -14,6 +15,8 @@ import {
 } from './service.js';
 import { checkLoadBalancerInputs, type LoadBalancerInput, type ServiceLoadBalancer } from './load-balancing.js';
 import { deploymentId, rolloutReasons } from './service-events.js';
+import { isFargateLaunch } from '../task/launch-capacity.js';
+import { addTaskSet, checkUpdateOfTaskSetService } from './task-sets.js';
 
 /**
  * CreateService, UpdateService and DeleteService as pure changes to the
@@ -101,7 +104,9 @@ export function checkCreateService(input: CreateServiceInput): void {
     throw invalidParameter('Service name must be 1-255 characters: letters (upper and lower case), numbers, hyphens and underscores.');
   }
   if (input.schedulingStrategy === 'DAEMON') throw invalidParameter('The daemon scheduling strategy does not support the FARGATE launch type.');
-  if (!input.taskDefinition) throw invalidParameter('TaskDefinition must be specified for a service using the ECS deployment controller.');
+  const controller = input.deploymentController?.type ?? 'ECS';
+  // EXTERNAL services get their task definition from their task sets.
+  if (!input.taskDefinition && controller !== 'EXTERNAL') throw invalidParameter(`TaskDefinition must be specified for a service using the ${controller} deployment controller.`);
   if (input.desiredCount === undefined) throw invalidParameter('The desiredCount parameter is required for services using the REPLICA scheduling strategy.');
   checkTags(input.tags ?? []);
   checkCommon(input);
@@ -116,8 +121,11 @@ function checkCommon(input: UpdateServiceInput | CreateServiceInput): void {
   if (input.healthCheckGracePeriodSeconds !== undefined && (input.healthCheckGracePeriodSeconds < 0 || input.healthCheckGracePeriodSeconds > 2147483647)) {
     throw invalidParameter('healthCheckGracePeriodSeconds must be between 0 and 2147483647.');
   }
-  if (input.deploymentController && input.deploymentController.type !== 'ECS') {
-    throw new AwsError('UnsupportedFeatureException', `The ${input.deploymentController.type} deployment controller is not supported by Wharf: use the ECS (rolling update) deployment controller.`);
+  const controller = input.deploymentController?.type ?? 'ECS';
+  if (!['ECS', 'CODE_DEPLOY', 'EXTERNAL'].includes(controller)) throw invalidParameter(`Unknown deployment controller type ${controller}.`);
+  if (controller !== 'ECS' && input.deploymentConfiguration?.deploymentCircuitBreaker?.enable) {
+    // unverified wording
+    throw invalidParameter('The deployment circuit breaker can only be used for services using the rolling update (ECS) deployment controller type.');
   }
   const strategy = input.deploymentConfiguration?.strategy;
   if (strategy !== undefined && strategy !== 'ROLLING') {
@@ -166,7 +174,7 @@ function addDeployment(service: Service, revision: ResolvedRevision, ctx: Change
     id: ctx.ids.revisionDigits(),
     taskDefinition: revision.taskDefinitionArn,
     ...revision.launch,
-    ...(revision.launch.platformVersion || !revision.launch.launchType || revision.launch.launchType === 'FARGATE' ? { platformFamily: 'Linux' } : {}),
+    ...(isFargateLaunch(revision.launch) ? { platformFamily: 'Linux' } : {}),
     containerImages: revision.containerImages,
     createdAt: ctx.now,
   };
@@ -216,13 +224,15 @@ function addDeployment(service: Service, revision: ResolvedRevision, ctx: Change
   wharf.launchFailures = 0;
   delete wharf.retryAfter;
   delete wharf.lastWarning;
+  delete wharf.lastWarningAt;
   service.currentServiceDeployment = serviceDeploymentArn(service, serviceDeployment.id);
   service.taskDefinition = revision.taskDefinitionArn;
   applyLaunch(service, revision.launch);
 }
 
 /** `loadBalancers` must have been through checkLoadBalancers. */
-export function newService(input: CreateServiceInput, revision: ResolvedRevision, ctx: ChangeContext): Service {
+/** `revision` is undefined only for an EXTERNAL service without a task definition. */
+export function newService(input: CreateServiceInput, revision: ResolvedRevision | undefined, ctx: ChangeContext): Service {
   const service: Service = {
     serviceArn: formatArn({ service: 'ecs', region: ctx.region, account: ctx.account, resource: `service/${ctx.clusterName}/${input.serviceName}` }),
     serviceName: input.serviceName,
@@ -233,7 +243,7 @@ export function newService(input: CreateServiceInput, revision: ResolvedRevision
     desiredCount: input.desiredCount ?? 0,
     runningCount: 0,
     pendingCount: 0,
-    taskDefinition: revision.taskDefinitionArn,
+    ...(revision && input.deploymentController?.type !== 'EXTERNAL' ? { taskDefinition: revision.taskDefinitionArn } : {}),
     deploymentConfiguration: mergeDeploymentConfiguration(undefined, input.deploymentConfiguration),
     deployments: [],
     events: [],
@@ -243,7 +253,7 @@ export function newService(input: CreateServiceInput, revision: ResolvedRevision
     placementStrategy: input.placementStrategy ?? [],
     ...(input.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: input.healthCheckGracePeriodSeconds } : {}),
     schedulingStrategy: 'REPLICA',
-    deploymentController: { type: 'ECS' },
+    deploymentController: { type: (input.deploymentController?.type ?? 'ECS') as DeploymentControllerType },
     enableECSManagedTags: input.enableECSManagedTags ?? false,
     propagateTags: input.propagateTags ?? 'NONE',
     enableExecuteCommand: input.enableExecuteCommand ?? false,
@@ -251,7 +261,12 @@ export function newService(input: CreateServiceInput, revision: ResolvedRevision
     availabilityZoneRebalancing: input.availabilityZoneRebalancing ?? 'ENABLED',
     wharf: { clusterName: ctx.clusterName, deployments: {}, revisions: [], serviceDeployments: [], steady: false, launchFailures: 0 },
   };
-  addDeployment(service, revision, ctx);
+  if (service.deploymentController.type === 'ECS') addDeployment(service, revision!, ctx);
+  else if (service.deploymentController.type === 'CODE_DEPLOY') {
+    // The service starts with one PRIMARY task set; CodeDeploy would add the replacement ones.
+    addTaskSet(service, { loadBalancers: service.loadBalancers, serviceRegistries: service.serviceRegistries }, revision!, { now: ctx.now, deploymentDigits: ctx.ids.deploymentDigits() }, true);
+    service.taskSets = service.taskSets ?? [];
+  } else service.taskSets = [];
   return service;
 }
 
@@ -282,6 +297,7 @@ export function launchAfterUpdate(service: Service, input: UpdateServiceInput): 
 
 export function updateService(current: Service, input: UpdateServiceInput, revision: ResolvedRevision | undefined, ctx: ChangeContext): Service {
   if (current.status !== 'ACTIVE') throw new AwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+  checkUpdateOfTaskSetService(current.deploymentController.type, input);
   const service = structuredClone(current) as Service;
   service.deploymentConfiguration = mergeDeploymentConfiguration(service.deploymentConfiguration, input.deploymentConfiguration);
   if (input.desiredCount !== undefined && input.desiredCount !== service.desiredCount) {

@@ -22,6 +22,8 @@ export const serviceEvents = {
   // ECS's wording for this case is not published; this says what blocks the rollout and what to change.
   deploymentPreventsProgress: (service: string, minimumHealthyPercent: number, maximumPercent: number) =>
     `(service ${service}) is unable to make progress: the deployment configuration (minimumHealthyPercent ${minimumHealthyPercent}, maximumPercent ${maximumPercent}) allows no task to be started or stopped. Raise maximumPercent or lower minimumHealthyPercent.`,
+  noContainerInstance: (service: string, reason: string) =>
+    `(service ${service}) was unable to place a task because no container instance met all of its requirements. Reason: ${reason} For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.`,
   unableToPlace: (service: string, reason: string) => `(service ${service}) was unable to place a task. Reason: ${reason}.`,
 } as const;
 

@@ -1,6 +1,7 @@
 import type { CapacityProviderStrategyItem } from '../ecs/capacity-provider-strategy.js';
 import type { Tag } from '../ecs/tags.js';
 import type { ServiceLoadBalancer } from './load-balancing.js';
+import { isFargateLaunch } from '../task/launch-capacity.js';
 
 /**
  * A service as stored: the ECS Service shape (the serializer sends only
@@ -122,6 +123,8 @@ export interface ServiceInternals {
   retryAfter?: number;
   /** The last "unable to place" / "prevents progress" message, so it is not repeated every reconcile. */
   lastWarning?: string;
+  /** When `lastWarning` was last written as an event (epoch ms). */
+  lastWarningAt?: number;
   /**
    * Load balancers UpdateService took away: the service's tasks still
    * registered there are deregistered (and drain) as they leave, and no task
@@ -129,6 +132,42 @@ export interface ServiceInternals {
    */
   retiredLoadBalancers?: ServiceLoadBalancer[];
 }
+
+/**
+ * A task set (deployment controllers EXTERNAL and CODE_DEPLOY): a task
+ * definition and launch settings the scheduler keeps at
+ * computedDesiredCount = ceil(service desiredCount x scale%) tasks, started by
+ * the task set's id. The scheduler treats it like a deployment whose desired
+ * count is computed (see task-sets.ts).
+ */
+export interface TaskSet {
+  readonly id: string;
+  readonly taskSetArn: string;
+  readonly serviceArn: string;
+  readonly clusterArn: string;
+  readonly startedBy?: string;
+  readonly externalId?: string;
+  status: 'PRIMARY' | 'ACTIVE' | 'DRAINING';
+  readonly taskDefinition: string;
+  computedDesiredCount: number;
+  pendingCount: number;
+  runningCount: number;
+  readonly createdAt: number;
+  updatedAt: number;
+  readonly launchType?: string;
+  readonly capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  readonly platformVersion?: string;
+  readonly platformFamily?: string;
+  readonly networkConfiguration?: NetworkConfiguration;
+  readonly loadBalancers: ServiceLoadBalancer[];
+  readonly serviceRegistries: unknown[];
+  scale: { value: number; unit: 'PERCENT' };
+  stabilityStatus: 'STEADY_STATE' | 'STABILIZING';
+  stabilityStatusAt: number;
+  tags: Tag[];
+}
+
+export type DeploymentControllerType = 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
 
 export interface Service {
   readonly serviceArn: string;
@@ -145,9 +184,12 @@ export interface Service {
   capacityProviderStrategy?: CapacityProviderStrategyItem[];
   platformVersion?: string;
   platformFamily?: string;
-  taskDefinition: string;
+  /** Absent for an EXTERNAL service until it has a PRIMARY task set. */
+  taskDefinition?: string;
   deploymentConfiguration: DeploymentConfiguration;
   deployments: Deployment[];
+  /** Only for the EXTERNAL and CODE_DEPLOY deployment controllers. */
+  taskSets?: TaskSet[];
   events: ServiceEvent[];
   readonly createdAt: number;
   readonly createdBy: string;
@@ -156,7 +198,7 @@ export interface Service {
   networkConfiguration?: NetworkConfiguration;
   healthCheckGracePeriodSeconds?: number;
   readonly schedulingStrategy: 'REPLICA';
-  readonly deploymentController: { type: 'ECS' };
+  readonly deploymentController: { type: DeploymentControllerType };
   enableECSManagedTags: boolean;
   propagateTags: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
   enableExecuteCommand: boolean;
@@ -198,6 +240,11 @@ export function applyLaunch(service: Service, launch: LaunchSettings): void {
   if (launch.launchType) service.launchType = launch.launchType;
   if (launch.capacityProviderStrategy?.length) service.capacityProviderStrategy = launch.capacityProviderStrategy;
   if (launch.networkConfiguration) service.networkConfiguration = launch.networkConfiguration;
-  service.platformVersion = launch.platformVersion ?? 'LATEST';
-  service.platformFamily = 'Linux';
+  delete service.platformVersion;
+  delete service.platformFamily;
+  // Platform versions are Fargate's: an EC2 service shows none.
+  if (isFargateLaunch(launch)) {
+    service.platformVersion = launch.platformVersion ?? 'LATEST';
+    service.platformFamily = 'Linux';
+  }
 }

@@ -19,7 +19,7 @@ import {
   checkPortMappings,
 } from './container-rules.js';
 import { fargateIncompatibility } from './fargate-rules.js';
-import { clone, normalizeContainer } from './normalize.js';
+import { clone, normalizeContainer, normalizeVolume } from './normalize.js';
 import { requiresAttributes } from './requires-attributes.js';
 import { resolveDefinition, type ResolvedDefinition } from './resolve.js';
 import {
@@ -52,7 +52,7 @@ export function buildTaskDefinition(input: RegisterTaskDefinitionInput, ctx: Reg
     ...optional('executionRoleArn', input.executionRoleArn),
     ...optional('networkMode', input.networkMode),
     revision: ctx.revision,
-    volumes: clone(input.volumes ?? []),
+    volumes: (input.volumes ?? []).map(normalizeVolume),
     status: 'ACTIVE',
     requiresAttributes: requiresAttributes(input, resolved.networkMode, ctx.registryHost),
     placementConstraints: clone(input.placementConstraints ?? []),

@@ -5,7 +5,7 @@
  * health-check timings). Validation happens elsewhere; these only reshape.
  */
 import { errors } from './messages.js';
-import type { ContainerDefinition, HealthCheck, NetworkMode, PortMapping } from './types.js';
+import type { ContainerDefinition, HealthCheck, NetworkMode, PortMapping, Volume } from './types.js';
 
 const CPU_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(vcpus?)?\s*$/i;
 const MEMORY_PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(gib|gb|mib|mb)?\s*$/i;
@@ -106,4 +106,14 @@ export function normalizeContainer(container: ContainerDefinition, networkMode: 
 /** The request is plain JSON, so a JSON round trip is a faithful deep copy that never aliases the caller's data. */
 export function clone<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** ECS echoes an EFS volume's `rootDirectory` as "/" (the file system's root) when the caller leaves it out. */
+export function normalizeVolume(volume: Volume): Volume {
+  const copy = clone(volume);
+  if (copy.efsVolumeConfiguration && copy.efsVolumeConfiguration.rootDirectory === undefined) {
+    const { fileSystemId, ...rest } = copy.efsVolumeConfiguration;
+    copy.efsVolumeConfiguration = { fileSystemId, rootDirectory: '/', ...rest };
+  }
+  return copy;
 }

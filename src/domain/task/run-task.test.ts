@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildTaskDefinition } from '../task-definition/index.js';
-import { planRunTask, spreadByStrategy, type IdSource, type RunnableDefinition } from './run-task.js';
+import { checkLaunch, planRunTask, spreadByStrategy, type ClusterView, type IdSource, type RunnableDefinition } from './run-task.js';
 
 let counter = 0;
 const ids: IdSource = {
@@ -112,5 +112,25 @@ describe('planRunTask', () => {
   test('spreadByStrategy fills the base first, then follows the weights', () => {
     assert.deepEqual(spreadByStrategy([{ capacityProvider: 'A', base: 2, weight: 1 }, { capacityProvider: 'B', weight: 3 }], 6), ['A', 'A', 'B', 'B', 'A', 'B']);
     assert.deepEqual(spreadByStrategy([{ capacityProvider: 'A', weight: 0 }, { capacityProvider: 'B', weight: 1 }], 2), ['B', 'B']);
+  });
+});
+
+describe('checkLaunch', () => {
+  test('resolves the launch as ECS does and marks what has no container instances', () => {
+    const withDefault = { ...cluster, defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] };
+    const cases: [Parameters<typeof checkLaunch>[0], ClusterView, object, string | undefined][] = [
+      [{ networkConfiguration: network }, cluster, { launchType: 'EC2' }, 'No Container Instances were found in your cluster.'],
+      [{ launchType: 'EC2', networkConfiguration: network }, withDefault, { launchType: 'EC2' }, 'No Container Instances were found in your cluster.'],
+      [{ networkConfiguration: network }, withDefault, { capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] }, undefined],
+      [{ launchType: 'FARGATE', networkConfiguration: network }, withDefault, { launchType: 'FARGATE' }, undefined],
+      [{ capacityProviderStrategy: [{ capacityProvider: 'asg', weight: 1 }], networkConfiguration: network }, { ...cluster, capacityProviders: ['asg'] }, { capacityProviderStrategy: [{ capacityProvider: 'asg', weight: 1 }] }, 'No Container Instances were found in your capacity provider.'],
+    ];
+    for (const [input, where, launch, unplaceable] of cases) {
+      const checked = checkLaunch(input, definition, where);
+      assert.deepEqual(checked.launch, launch, JSON.stringify(input));
+      assert.equal(checked.unplaceable, unplaceable, JSON.stringify(input));
+    }
+    // The network configuration is still checked for a launch that cannot be placed.
+    assert.throws(() => checkLaunch({ launchType: 'EC2' }, definition, cluster), /Network Configuration must be provided/);
   });
 });

@@ -3,6 +3,7 @@ import { checkStrategy, checkStrategyAgainstCluster, type CapacityProviderStrate
 import { checkTags, type Tag } from '../ecs/tags.js';
 import { clientException, invalidParameter } from '../errors.js';
 import { isValidFargateSize } from '../task-definition/index.js';
+import { effectiveLaunch, unplaceableReason } from './launch-capacity.js';
 import type { ContainerPlan, Task } from './task.js';
 
 /** The parts of a registered task definition RunTask reads. */
@@ -69,17 +70,26 @@ export interface IdSource {
 export const FARGATE_PLATFORM_VERSION = '1.4.0';
 const DEFAULT_STOP_TIMEOUT = 30;
 
+/** What a launch request resolves to once ECS's checks pass. */
+export interface CheckedLaunch {
+  /** The capacity provider per task (undefined: a launch type). Empty when the launch cannot be placed. */
+  readonly perTask: (string | undefined)[];
+  readonly fargate: boolean;
+  /** The launch after the cluster's default strategy (see effectiveLaunch). */
+  readonly launch: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] };
+  /** Set when Wharf has no capacity of this kind (no container instances): why. */
+  readonly unplaceable?: string;
+  readonly cpu?: string;
+  readonly memory?: string;
+}
+
 /**
- * Validates a RunTask request against ECS's rules and builds the tasks it asks
- * for, each PROVISIONING with desired status RUNNING. Throws AwsError values.
+ * ECS's checks of a launch (count, launch type vs strategy, network
+ * configuration, Fargate sizes, overrides), without building tasks. A launch
+ * on capacity Wharf does not have passes, marked `unplaceable`: RunTask
+ * refuses it, a service keeps it and reports it in its events.
  */
-export function planRunTask(
-  input: RunTaskInput,
-  definition: RunnableDefinition,
-  definitionTags: readonly Tag[],
-  cluster: ClusterView,
-  where: { region: string; account: string; now: Date; ids: IdSource },
-): Task[] {
+export function checkLaunch(input: RunTaskInput, definition: RunnableDefinition, cluster: ClusterView): CheckedLaunch {
   const count = input.count ?? 1;
   if (count < 1 || count > 10) throw invalidParameter('The count must be between 1 and 10.');
   if (definition.status !== 'ACTIVE') throw clientException('TaskDefinition is inactive');
@@ -106,6 +116,29 @@ export function planRunTask(
   const cpu = overrides.cpu ?? definition.cpu;
   const memory = overrides.memory ?? definition.memory;
   if (providers.fargate && (!cpu || !memory || !isValidFargateSize(cpu, memory))) throw clientException('No Fargate configuration exists for given values.');
+  planContainers(definition, overrides, 'check', providers.fargate);
+  return { ...providers, ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) };
+}
+
+/**
+ * Validates a RunTask request against ECS's rules and builds the tasks it asks
+ * for, each PROVISIONING with desired status RUNNING. Throws AwsError values;
+ * a launch Wharf has no capacity for is refused as ECS refuses it on a
+ * cluster without container instances.
+ */
+export function planRunTask(
+  input: RunTaskInput,
+  definition: RunnableDefinition,
+  definitionTags: readonly Tag[],
+  cluster: ClusterView,
+  where: { region: string; account: string; now: Date; ids: IdSource },
+): Task[] {
+  const providers = checkLaunch(input, definition, cluster);
+  if (providers.unplaceable) throw invalidParameter(providers.unplaceable);
+  const networkMode = definition.networkMode ?? 'bridge';
+  const awsvpc = input.networkConfiguration?.awsvpcConfiguration;
+  const overrides = input.overrides ?? {};
+  const { cpu, memory } = providers;
   const containerPlans = planContainers(definition, overrides, where.region, providers.fargate);
 
   const tags = [...(input.propagateTags === 'TASK_DEFINITION' ? definitionTags : []), ...(input.tags ?? [])];
@@ -178,26 +211,22 @@ export function planRunTask(
 }
 
 /**
- * Decides launch type or capacity provider per task. Fargate and Fargate Spot
- * are the capacity Wharf has; EC2 and EXTERNAL have no container instances.
+ * Decides launch type or capacity provider per task (see launch-capacity.ts).
+ * Fargate and Fargate Spot are the capacity Wharf has; EC2 and EXTERNAL have
+ * no container instances yet.
  */
-function chooseCapacity(input: RunTaskInput, cluster: ClusterView, count: number, definition: RunnableDefinition): { perTask: (string | undefined)[]; fargate: boolean } {
+function chooseCapacity(input: RunTaskInput, cluster: ClusterView, count: number, definition: RunnableDefinition): Omit<CheckedLaunch, 'cpu' | 'memory'> {
   const compatibilities = definition.compatibilities ?? [];
-  let strategy = input.capacityProviderStrategy ?? [];
-  if (!input.launchType && strategy.length === 0) strategy = [...cluster.defaultCapacityProviderStrategy];
-  if (input.launchType || strategy.length === 0) {
-    const launchType = input.launchType ?? 'EC2';
-    if (launchType !== 'FARGATE') throw invalidParameter('No Container Instances were found in your cluster.');
-    if (!compatibilities.includes('FARGATE')) throw invalidParameter('Task definition does not support launch_type FARGATE.');
-    return { perTask: Array.from({ length: count }, () => undefined), fargate: true };
+  const launch = effectiveLaunch(input, cluster.defaultCapacityProviderStrategy);
+  if (launch.capacityProviderStrategy) {
+    checkStrategy(launch.capacityProviderStrategy);
+    checkStrategyAgainstCluster(launch.capacityProviderStrategy, cluster.capacityProviders);
   }
-  checkStrategy(strategy);
-  checkStrategyAgainstCluster(strategy, cluster.capacityProviders);
-  if (!strategy.every((item) => item.capacityProvider === 'FARGATE' || item.capacityProvider === 'FARGATE_SPOT')) {
-    throw invalidParameter('No Container Instances were found in your cluster.');
-  }
+  const unplaceable = unplaceableReason(launch);
+  if (unplaceable) return { perTask: [], fargate: false, launch, unplaceable };
   if (!compatibilities.includes('FARGATE')) throw invalidParameter('Task definition does not support launch_type FARGATE.');
-  return { perTask: spreadByStrategy(strategy, count), fargate: true };
+  const perTask = launch.capacityProviderStrategy ? spreadByStrategy(launch.capacityProviderStrategy, count) : Array.from({ length: count }, () => undefined);
+  return { perTask, fargate: true, launch };
 }
 
 /** `base` tasks go to the provider that has it, the rest in proportion to the weights. */
