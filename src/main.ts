@@ -27,6 +27,7 @@ import { ssmApi } from './api/ssm/index.js';
 import { TaskSecrets } from './controllers/task-secrets.js';
 import { HmacSessionCredentials } from './adapters/session-credentials-hmac/hmac-session-credentials.js';
 import { EcrLifecycleController } from './controllers/ecr-lifecycle.js';
+import { EcrReplicationController } from './controllers/ecr-replication.js';
 import { LogRetentionController } from './controllers/log-retention.js';
 import { SandboxPool } from './controllers/sandbox-pool.js';
 import { ServiceScheduler } from './controllers/service-scheduler.js';
@@ -175,6 +176,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // ECR lifecycle policies, applied as images are pushed and policies put (and on a resync).
   const lifecycle = new EcrLifecycleController(store, clock, logger, { blobs });
   lifecycle.start();
+  // ECR replication: pushed images copied to the registries the replication rules name.
+  const replication = new EcrReplicationController(store, clock, logger);
+  replication.start();
   // Log groups' retention policies: expired events are hidden on read and deleted by this sweep.
   const logRetention = new LogRetentionController(logStore, clock, logger, { intervalMs: 60_000 / config.timeScale });
   logRetention.start();
@@ -191,6 +195,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
           async reset() {
             // Restarting the supervisor on an empty store removes every Wharf container as an orphan.
             await lifecycle.stop();
+            await replication.stop();
             await loadBalancers.stop();
             await scheduler.stop();
             await supervisor.stop();
@@ -202,6 +207,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             logPump.start();
             scheduler.start();
             lifecycle.start();
+            replication.start();
             loadBalancers.start();
           },
           health: async () => ({ version: '0.1.0' }),
@@ -239,6 +245,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       });
       registry.stop();
       await lifecycle.stop();
+      await replication.stop();
       await loadBalancers.stop();
       // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
       await scheduler.stop();

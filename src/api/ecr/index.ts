@@ -7,7 +7,9 @@ import { authHandlers } from './auth.js';
 import { imageHandlers } from './images.js';
 import { layerHandlers } from './layers.js';
 import { policyHandlers } from './policies.js';
+import { registryHandlers } from './registry.js';
 import { repositoryHandlers } from './repositories.js';
+import { scanHandlers } from './scans.js';
 import { tagHandlers } from './tags.js';
 
 export interface EcrApiDeps {
@@ -35,6 +37,8 @@ export function ecrApi(deps: EcrApiDeps): ServiceApi {
       ...imageHandlers(deps.store, deps.blobs),
       ...layerHandlers(deps.store, deps.blobs, deps.registryHost),
       ...authHandlers(deps.credentials, proxyEndpoint),
+      ...registryHandlers(deps.store),
+      ...scanHandlers(deps.store),
     },
   };
 }

@@ -88,9 +88,5 @@ export function repositoryHandlers(store: Store, registryHost: (scope: Scope) =>
       const updated = await updateRepository(ctx, input, (repository) => ({ ...repository, imageScanningConfiguration: { scanOnPush: input.imageScanningConfiguration.scanOnPush ?? false } }));
       return { registryId: updated.registryId, repositoryName: updated.repositoryName, imageScanningConfiguration: updated.imageScanningConfiguration };
     },
-
-    async DescribeRegistry(_input: object, ctx: RequestContext) {
-      return { registryId: ctx.scope.account, replicationConfiguration: { rules: [] } };
-    },
   };
 }

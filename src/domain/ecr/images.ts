@@ -90,6 +90,7 @@ export function imageDetail(image: ImageRecord, registryId: string) {
     imageManifestMediaType: image.imageManifestMediaType,
     ...(image.artifactMediaType ? { artifactMediaType: image.artifactMediaType } : {}),
     ...(image.lastRecordedPullTime !== undefined ? { lastRecordedPullTime: image.lastRecordedPullTime } : {}),
+    ...(image.imageScanStatus !== undefined ? { imageScanStatus: image.imageScanStatus } : {}),
   };
 }
 
