@@ -163,6 +163,12 @@ describe('ECR beyond the happy path, through the SDK', () => {
     assert.equal(findings.imageScanFindings, undefined, 'no findings are made up');
     assert.equal((await ecr.send(new DescribeImagesCommand({ repositoryName: 'scanned' }))).imageDetails![0]!.imageScanStatus!.status, 'FAILED');
     assert.match(await rejection(ecr.send(new StartImageScanCommand({ repositoryName: 'scanned', imageId: { imageTag: 'nope' } }))), /^ImageNotFoundException/);
+
+    // Scan on push records the same outcome as soon as the image lands.
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: 'scanned-on-push', imageScanningConfiguration: { scanOnPush: true } }));
+    const onPush = await pushImage(wharf, ecr, 'scanned-on-push', 'v1', host);
+    const status = (await ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'scanned-on-push', imageId: { imageDigest: onPush.digest } }))).imageScanStatus!;
+    assert.equal(status.status, 'FAILED');
   });
 
   test('replication: DescribeRegistry shows the rules, and pushed images are copied to the named regions’ repositories', async () => {
