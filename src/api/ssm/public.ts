@@ -46,7 +46,10 @@ async function secretParameter(store: Store, cipher: SecretCipher, ctx: RequestC
   let secret: SecretRecord | undefined;
   for (const candidate of lookupCandidates(id, ctx.scope)) {
     const record = await store.get<SecretRecord>(SECRETS_KIND.secret, ctx.scope, candidate);
-    if (record && !isPurged(record.doc, ctx.now) && answersTo(id, candidate, record.doc)) secret = record.doc;
+    if (record && !isPurged(record.doc, ctx.now) && answersTo(id, candidate, record.doc)) {
+      secret = record.doc;
+      break;
+    }
   }
   // unverified wording
   if (!secret || secret.deletionDate !== undefined) throw parameterNotFound(`Secret ${secretId} not found.`);
