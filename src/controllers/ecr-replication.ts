@@ -1,5 +1,5 @@
 import { ECR_KIND, imageRecordId, layerRecordId, REGISTRY_ID, type ImageRecord, type LayerRecord, type RegistryRecord, type RepositoryRecord } from '../domain/ecr/records.js';
-import { replicationDestinations } from '../domain/ecr/registry-settings.js';
+import { allowsReplicationFrom, replicationDestinations } from '../domain/ecr/registry-settings.js';
 import { planReplication } from '../domain/ecr/replication.js';
 import { newRepository } from '../domain/ecr/repository.js';
 import type { Clock } from '../ports/clock.js';
@@ -19,7 +19,8 @@ function parseKey(key: string): { scope: Scope; name: string } {
  * repository whose registry has replication rules (PutReplicationConfiguration),
  * and when the rules change, it copies the repository's images to each
  * destination registry (account and region), creating the repository there
- * with ECR's defaults when absent. Blobs are stored once by content, so a copy
+ * with ECR's defaults when absent; another account's registry only when its
+ * registry policy allows this one ecr:ReplicateImage. Blobs are stored once by content, so a copy
  * is records only: the image and its blob links. Deletions are not replicated.
  */
 export class EcrReplicationController {
@@ -42,8 +43,9 @@ export class EcrReplicationController {
         if (at > 0) this.queue.add(keyOf(change.scope, change.id.slice(0, at)));
       }),
     );
-    // New rules apply to the images already there.
-    this.unsubscribers.push(this.store.watch(ECR_KIND.registry, (change) => void this.enqueueScope(change.scope)));
+    // New rules apply to the images already there, and a destination's new registry policy may let copies in:
+    // every repository under replication is looked at again.
+    this.unsubscribers.push(this.store.watch(ECR_KIND.registry, () => void this.enqueueAll()));
     this.queue.start();
   }
 
@@ -52,8 +54,8 @@ export class EcrReplicationController {
     await this.queue.stop();
   }
 
-  private async enqueueScope(scope: Scope): Promise<void> {
-    for (const repository of await this.store.list<RepositoryRecord>(ECR_KIND.repository, scope)) this.queue.add(keyOf(scope, repository.id));
+  private async enqueueAll(): Promise<void> {
+    for (const key of await this.allKeys()) this.queue.add(key);
   }
 
   private async allKeys(): Promise<string[]> {
@@ -79,6 +81,9 @@ export class EcrReplicationController {
     let stale = false;
     for (const destination of destinations) {
       const target: Scope = { account: destination.registryId, region: destination.region };
+      // Another account's registry takes copies only when its registry policy allows this one to replicate.
+      const targetRegistry = await this.store.get<RegistryRecord>(ECR_KIND.registry, target, REGISTRY_ID);
+      if (!allowsReplicationFrom(targetRegistry?.doc.policyText, scope.account, target.account)) continue;
       const existing = await this.store.get<RepositoryRecord>(ECR_KIND.repository, target, name);
       const images = await this.store.list<ImageRecord>(ECR_KIND.image, target, { prefix: `${name}@` });
       const layers = await this.store.list<LayerRecord>(ECR_KIND.layer, target, { prefix: `${name}@` });

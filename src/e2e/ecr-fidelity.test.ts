@@ -28,6 +28,7 @@ import { DEFAULT_KEY } from '../cli/config.js';
 import { startTestWharf, waitFor, type TestWharf } from './harness.js';
 
 const ACCOUNT = '123456789012';
+const OTHER = { id: 'AKIAOTHERACCOUNT0001', secret: 'other-account-secret', account: '210987654321' };
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const digestOf = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const LIFECYCLE = JSON.stringify({ rules: [{ rulePriority: 1, selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 5 }, action: { type: 'expire' } }] });
@@ -58,8 +59,8 @@ function raw(endpoint: string, method: string, path: string, options: { host: st
   });
 }
 
-const client = (wharf: TestWharf, region = 'us-east-1') =>
-  new ECRClient({ endpoint: wharf.endpoint, region, credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey }, maxAttempts: 1 });
+const client = (wharf: TestWharf, region = 'us-east-1', keys = { id: DEFAULT_KEY.accessKeyId, secret: DEFAULT_KEY.secretAccessKey }) =>
+  new ECRClient({ endpoint: wharf.endpoint, region, credentials: { accessKeyId: keys.id, secretAccessKey: keys.secret }, maxAttempts: 1 });
 
 /** Pushes a one-layer image to `repository` through the registry, under `host`; returns its manifest and digest. */
 async function pushImage(wharf: TestWharf, ecr: ECRClient, repository: string, tag: string, host: string) {
@@ -90,7 +91,7 @@ describe('ECR beyond the happy path, through the SDK', () => {
   let ecr: ECRClient;
   let host: string;
   before(async () => {
-    wharf = await startTestWharf();
+    wharf = await startTestWharf({ WHARF_ACCESS_KEYS: `${OTHER.id}:${OTHER.secret}:${OTHER.account}` });
     ecr = client(wharf);
     host = new URL(wharf.endpoint).host;
   });
@@ -214,6 +215,29 @@ describe('ECR beyond the happy path, through the SDK', () => {
       20_000,
       'a PutImage tag replicated',
     );
+
+    // Another account's registry takes copies once its registry policy lets this account replicate.
+    const other = client(wharf, 'us-east-1', OTHER);
+    const crossAccount = { rules: [{ destinations: [{ region: 'us-east-1', registryId: OTHER.account }, { region: 'us-west-2', registryId: ACCOUNT }], repositoryFilters: [{ filter: 'shared', filterType: 'PREFIX_MATCH' as const }] }] };
+    await ecr.send(new PutReplicationConfigurationCommand({ replicationConfiguration: crossAccount }));
+    await ecr.send(new PutImageCommand({ repositoryName: 'shared-app', imageManifest: pushed.manifest.toString('utf8'), imageManifestMediaType: DOCKER_MANIFEST, imageTag: 'v3' }));
+    // The other account comes first in the rule, so once us-west-2 has v3 it was already passed over.
+    await waitFor(
+      () => west.send(new DescribeImagesCommand({ repositoryName: 'shared-app', imageIds: [{ imageTag: 'v3' }] })).catch(() => undefined),
+      (answer) => answer?.imageDetails?.[0]?.imageDigest === pushed.digest,
+      20_000,
+      'v3 replicated within the account',
+    );
+    assert.match(await rejection(other.send(new DescribeRepositoriesCommand({ repositoryNames: ['shared-app'] }))), /^RepositoryNotFoundException/);
+    const allow = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: ['ecr:CreateRepository', 'ecr:ReplicateImage'], Resource: '*' }] });
+    await other.send(new PutRegistryPolicyCommand({ policyText: allow }));
+    const there = await waitFor(
+      () => other.send(new DescribeImagesCommand({ repositoryName: 'shared-app', imageIds: [{ imageTag: 'v3' }] })).catch(() => undefined),
+      (answer) => answer?.imageDetails?.[0]?.imageDigest === pushed.digest,
+      20_000,
+      'the image replicated to the other account',
+    );
+    assert.equal(there!.imageDetails![0]!.registryId, OTHER.account);
   });
 });
 

@@ -81,3 +81,29 @@ export function replicationDestinations(configuration: RegistryRecord['replicati
   }
   return [...seen.values()];
 }
+
+/**
+ * Whether a destination registry's policy lets `sourceAccount` replicate
+ * into it (cross-account replication needs an Allow of ecr:ReplicateImage to
+ * the source account's root or `*`); a registry's own account needs none.
+ */
+export function allowsReplicationFrom(policyText: string | undefined, sourceAccount: string, destinationAccount: string): boolean {
+  if (sourceAccount === destinationAccount) return true;
+  if (policyText === undefined) return false;
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(policyText) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
+  const principals = (principal: unknown): unknown[] => (principal === '*' ? ['*'] : typeof principal === 'object' && principal !== null ? list((principal as Record<string, unknown>).AWS) : []);
+  const names = new Set(['*', sourceAccount, `arn:aws:iam::${sourceAccount}:root`]);
+  return list(doc.Statement).some((statement) => {
+    const s = statement as Record<string, unknown>;
+    if (s.Effect !== 'Allow') return false;
+    const actions = list(s.Action);
+    if (!actions.some((action) => action === 'ecr:ReplicateImage' || action === 'ecr:*' || action === '*')) return false;
+    return principals(s.Principal).some((p) => typeof p === 'string' && names.has(p));
+  });
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ImageRecord, LayerRecord } from './records.js';
-import { replicationDestinations } from './registry-settings.js';
+import { allowsReplicationFrom, replicationDestinations } from './registry-settings.js';
 import { planReplication } from './replication.js';
 
 const image = (digest: string, tags: string[], extra: Partial<ImageRecord> = {}): ImageRecord => ({
@@ -59,5 +59,17 @@ describe('ECR replication plans', () => {
     assert.deepEqual(replicationDestinations(configuration, 'prod-api'), [{ region: 'us-west-2', registryId: '1' }, { region: 'eu-west-1', registryId: '2' }]);
     assert.deepEqual(replicationDestinations({ rules: [configuration.rules[0]!] }, 'dev-api'), []);
     assert.deepEqual(replicationDestinations(undefined, 'x'), []);
+  });
+});
+
+describe('cross-account replication permission', () => {
+  test('the destination registry policy must allow ecr:ReplicateImage to the source account; the same account needs nothing', () => {
+    const policy = (principal: unknown, action: unknown = ['ecr:CreateRepository', 'ecr:ReplicateImage']) => JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: principal, Action: action, Resource: '*' }] });
+    assert.ok(allowsReplicationFrom(undefined, '111111111111', '111111111111'));
+    assert.ok(!allowsReplicationFrom(undefined, '111111111111', '222222222222'));
+    assert.ok(allowsReplicationFrom(policy({ AWS: 'arn:aws:iam::111111111111:root' }), '111111111111', '222222222222'));
+    assert.ok(allowsReplicationFrom(policy({ AWS: ['333333333333', '111111111111'] }), '111111111111', '222222222222'));
+    assert.ok(!allowsReplicationFrom(policy({ AWS: 'arn:aws:iam::333333333333:root' }), '111111111111', '222222222222'));
+    assert.ok(!allowsReplicationFrom(policy('*', 'ecr:BatchGetImage'), '111111111111', '222222222222'));
   });
 });
