@@ -31,6 +31,7 @@ import { ssmApi } from './api/ssm/index.js';
 import { TaskSecrets } from './controllers/task-secrets.js';
 import { HmacSessionCredentials } from './adapters/session-credentials-hmac/hmac-session-credentials.js';
 import { EcrLifecycleController } from './controllers/ecr-lifecycle.js';
+import { EcrReplicationController } from './controllers/ecr-replication.js';
 import { LogRetentionController } from './controllers/log-retention.js';
 import { AlarmEvaluator } from './controllers/alarm-evaluator.js';
 import { MetricCompactionController } from './controllers/metric-compaction.js';
@@ -199,6 +200,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // ECR lifecycle policies, applied as images are pushed and policies put (and on a resync).
   const lifecycle = new EcrLifecycleController(store, clock, logger, { blobs });
   lifecycle.start();
+  // ECR replication: pushed images copied to the registries the replication rules name.
+  const replication = new EcrReplicationController(store, clock, logger);
+  replication.start();
   // Log groups' retention policies: expired events are hidden on read and deleted by this sweep.
   const logRetention = new LogRetentionController(logStore, clock, logger, { intervalMs: 60_000 / config.timeScale });
   logRetention.start();
@@ -229,6 +233,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
           async reset() {
             // Restarting the supervisor on an empty store removes every Wharf container as an orphan.
             await lifecycle.stop();
+            await replication.stop();
             await loadBalancers.stop();
             await autoscaler.stop();
             await taskMetrics.stop();
@@ -245,6 +250,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             logPump.start();
             scheduler.start();
             lifecycle.start();
+            replication.start();
             loadBalancers.start();
             autoscaler.start();
             alarmEvaluator.start();
@@ -262,7 +268,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     ],
   ]);
 
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes });
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost, uriStyle: config.ecrUriStyle }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes });
   gatewayHandle = gateway.handle;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   server.on('upgrade', (req, socket, head) => {
@@ -288,6 +294,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       registry.stop();
       execEndpoint.stop();
       await lifecycle.stop();
+      await replication.stop();
       await loadBalancers.stop();
       await autoscaler.stop();
       await taskMetrics.stop();

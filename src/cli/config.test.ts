@@ -79,3 +79,15 @@ test('the secrets key: WHARF_SECRETS_KEY, else a key file; a data directory key 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('ecrUriStyle: wharf unless --ecr-uri-style, WHARF_ECR_URI_STYLE or the file says aws; anything else is refused', (t) => {
+  assert.equal(loadConfig({}, {}).ecrUriStyle, 'wharf');
+  assert.equal(loadConfig({}, { WHARF_ECR_URI_STYLE: 'aws' }).ecrUriStyle, 'aws');
+  assert.equal(loadConfig({ 'ecr-uri-style': 'wharf' }, { WHARF_ECR_URI_STYLE: 'aws' }).ecrUriStyle, 'wharf');
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'wharf.json');
+  writeFileSync(file, JSON.stringify({ ecrUriStyle: 'aws' }));
+  assert.equal(loadConfig({ config: file }, {}).ecrUriStyle, 'aws');
+  assert.throws(() => loadConfig({ 'ecr-uri-style': 'amazon' }, {}), (error: unknown) => error instanceof ConfigError && /--ecr-uri-style must be 'wharf'/.test(error.message));
+});

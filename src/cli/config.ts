@@ -41,6 +41,12 @@ export interface WharfConfig {
    * Absent: `<dataDir>/secrets.key`, made on first start.
    */
   readonly secretsKey?: { readonly source: string; readonly material: Buffer };
+  /**
+   * How ECR names repositories (repositoryUri, proxyEndpoint): `wharf` (default) uses the host and port
+   * docker can push to as is; `aws` uses AWS's `<account>.dkr.ecr.<region>.amazonaws.com`, for test suites
+   * that assert on it (the registry answers to both names). --ecr-uri-style / WHARF_ECR_URI_STYLE / `ecrUriStyle`.
+   */
+  readonly ecrUriStyle: 'wharf' | 'aws';
 }
 
 export class ConfigError extends Error {}
@@ -52,6 +58,7 @@ interface ConfigFile {
   logLevel?: string;
   timeScale?: number;
   secretsKeyFile?: string;
+  ecrUriStyle?: string;
   accessKeys?: { accessKeyId: string; secretAccessKey: string; account?: string; admin?: boolean }[];
 }
 
@@ -85,6 +92,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     timeScale: parseTimeScale(flags['time-scale'], env.WHARF_TIME_SCALE, file.timeScale),
     taskEndpointUrl: !/^(off|false|0|no)$/i.test(env.WHARF_TASK_ENDPOINT_URL ?? ''),
     ...secretsKey(flags['secrets-key-file'] ?? env.WHARF_SECRETS_KEY_FILE ?? file.secretsKeyFile, env.WHARF_SECRETS_KEY, dataDir),
+    ecrUriStyle: parseEcrUriStyle(flags['ecr-uri-style'] ?? (env.WHARF_ECR_URI_STYLE || undefined) ?? file.ecrUriStyle),
   };
 }
 
@@ -100,6 +108,12 @@ function secretsKey(file: string | undefined, text: string | undefined, dataDir:
   } catch (error) {
     throw new ConfigError(`Cannot read the secrets key file ${file}: ${(error as Error).message}`);
   }
+}
+
+function parseEcrUriStyle(text: string | undefined): 'wharf' | 'aws' {
+  if (text === undefined || text === 'wharf') return 'wharf';
+  if (text === 'aws') return 'aws';
+  throw new ConfigError(`--ecr-uri-style must be 'wharf' (the host docker pushes to) or 'aws' (<account>.dkr.ecr.<region>.amazonaws.com), got '${text}'.`);
 }
 
 /** `--time-scale` > `WHARF_TIME_SCALE` > the file's `timeScale` > 1; a positive finite number. */

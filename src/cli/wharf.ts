@@ -4,12 +4,13 @@ import { startWharf } from '../main.js';
 import { ConfigError, DEFAULT_KEY, loadConfig, type WharfConfig } from './config.js';
 import { spotInterrupt } from './spot-interrupt.js';
 
-const USAGE = `Usage: wharf up [--host H] [--port P] [--data-dir DIR] [--config FILE] [--log-level LEVEL] [--time-scale N] [--secrets-key-file FILE]
+const USAGE = `Usage: wharf up [--host H] [--port P] [--data-dir DIR] [--config FILE] [--log-level LEVEL] [--time-scale N] [--secrets-key-file FILE] [--ecr-uri-style wharf|aws]
 
 Starts Wharf, the local ECS + Fargate, in the foreground. Ctrl-C stops it.
 --time-scale N divides every wait ECS imposes by N (default 1; for development and tests).
 --secrets-key-file FILE: the 32-byte key that seals secret values at rest (default: <data dir>/secrets.key, made on first start).
-Environment: WHARF_HOST, WHARF_PORT, WHARF_DATA_DIR, WHARF_CONFIG, WHARF_LOG_LEVEL, WHARF_TIME_SCALE,
+--ecr-uri-style aws: repositoryUri in AWS's form (<account>.dkr.ecr.<region>.amazonaws.com/<name>) instead of one docker can push to as is.
+Environment: WHARF_HOST, WHARF_PORT, WHARF_DATA_DIR, WHARF_CONFIG, WHARF_LOG_LEVEL, WHARF_TIME_SCALE, WHARF_ECR_URI_STYLE,
 WHARF_ACCESS_KEYS="KEY:SECRET[:ACCOUNT],..." (more key pairs beside the default one).
 
        wharf spot-interrupt [--endpoint URL] [--region R] [--cluster C] (--task T | --service S [--percent P])
@@ -47,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
         'log-level': { type: 'string' },
         'time-scale': { type: 'string' },
         'secrets-key-file': { type: 'string' },
+        'ecr-uri-style': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

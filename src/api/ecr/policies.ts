@@ -9,6 +9,9 @@ import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
 import { imagesOf, requireRepository, type RepositoryInput } from './records.js';
 
+/** ECR always answers lastEvaluatedAt; a policy not yet evaluated shows the epoch. (unverified) */
+const lastEvaluated = (repository: RepositoryRecord) => new Date(repository.lifecyclePolicyLastEvaluatedAt ?? 0);
+
 /** Lifecycle policies (applied by controllers/ecr-lifecycle.ts), their previews, and repository policies. */
 export function policyHandlers(store: Store) {
   function change(ctx: RequestContext, input: RepositoryInput, edit: (repository: RepositoryRecord) => RepositoryRecord) {
@@ -36,7 +39,7 @@ export function policyHandlers(store: Store) {
     async GetLifecyclePolicy(input: RepositoryInput, ctx: RequestContext) {
       const { doc } = await requireRepository(store, ctx, input);
       if (doc.lifecyclePolicyText === undefined) throw lifecyclePolicyNotFound(doc.repositoryName, doc.registryId);
-      return { registryId: doc.registryId, repositoryName: doc.repositoryName, lifecyclePolicyText: doc.lifecyclePolicyText, lastEvaluatedAt: doc.lifecyclePolicyLastEvaluatedAt };
+      return { registryId: doc.registryId, repositoryName: doc.repositoryName, lifecyclePolicyText: doc.lifecyclePolicyText, lastEvaluatedAt: lastEvaluated(doc) };
     },
 
     async DeleteLifecyclePolicy(input: RepositoryInput, ctx: RequestContext) {
@@ -44,7 +47,7 @@ export function policyHandlers(store: Store) {
         if (repository.lifecyclePolicyText === undefined) throw lifecyclePolicyNotFound(repository.repositoryName, repository.registryId);
         return without(repository, 'lifecyclePolicyText', 'lifecyclePolicyLastEvaluatedAt');
       });
-      return { registryId: before.registryId, repositoryName: before.repositoryName, lifecyclePolicyText: before.lifecyclePolicyText, lastEvaluatedAt: before.lifecyclePolicyLastEvaluatedAt };
+      return { registryId: before.registryId, repositoryName: before.repositoryName, lifecyclePolicyText: before.lifecyclePolicyText, lastEvaluatedAt: lastEvaluated(before) };
     },
 
     /** Evaluates at once (Wharf's repositories are small); GetLifecyclePolicyPreview then shows COMPLETE. */

@@ -1,12 +1,12 @@
 import { repositoryAlreadyExists, repositoryNotEmpty, repositoryNotFound, invalidParameter } from '../../domain/ecr/errors.js';
 import { ECR_KIND, type ImageTagMutability, type ImageTagMutabilityExclusionFilter, type RepositoryRecord, type UploadRecord } from '../../domain/ecr/records.js';
 import { checkMutability, checkRepositoryName, describeRepository, newRepository, type NewRepositoryInput } from '../../domain/ecr/repository.js';
-import { retryOnStale, StaleWriteError, type Store, type WriteOp } from '../../ports/store.js';
+import { retryOnStale, StaleWriteError, type Scope, type Store, type WriteOp } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
 import { imagesOf, layersOf, registryOf, requireRepository, type RepositoryInput } from './records.js';
 
-export function repositoryHandlers(store: Store, registryHost: () => string) {
+export function repositoryHandlers(store: Store, registryHost: (scope: Scope) => string) {
   /** Read-modify-write of one repository's settings, retried on a concurrent change. */
   function updateRepository(ctx: RequestContext, input: RepositoryInput, change: (repository: RepositoryRecord) => RepositoryRecord) {
     return retryOnStale(async () => {
@@ -22,7 +22,7 @@ export function repositoryHandlers(store: Store, registryHost: () => string) {
       const registryId = registryOf(input, ctx);
       // (unverified) wording: a repository is created in the caller's own registry.
       if (registryId !== ctx.scope.account) throw invalidParameter(`Invalid parameter at 'registryId': repositories can only be created in the registry with id '${ctx.scope.account}'`);
-      const repository = newRepository(input, { region: ctx.scope.region, account: ctx.scope.account, now: ctx.now, registryHost: registryHost() });
+      const repository = newRepository(input, { region: ctx.scope.region, account: ctx.scope.account, now: ctx.now, registryHost: registryHost(ctx.scope) });
       const existing = await store.get<RepositoryRecord>(ECR_KIND.repository, ctx.scope, repository.repositoryName);
       if (existing) throw repositoryAlreadyExists(repository.repositoryName, registryId);
       try {
@@ -31,7 +31,7 @@ export function repositoryHandlers(store: Store, registryHost: () => string) {
         if (error instanceof StaleWriteError) throw repositoryAlreadyExists(repository.repositoryName, registryId);
         throw error;
       }
-      return { repository: describeRepository(repository, registryHost()) };
+      return { repository: describeRepository(repository, registryHost(ctx.scope)) };
     },
 
     async DescribeRepositories(input: { registryId?: string; repositoryNames?: string[]; nextToken?: string; maxResults?: number }, ctx: RequestContext) {
@@ -44,14 +44,14 @@ export function repositoryHandlers(store: Store, registryHost: () => string) {
           checkRepositoryName(name);
           const record = registryId === ctx.scope.account ? await store.get<RepositoryRecord>(ECR_KIND.repository, ctx.scope, name) : undefined;
           if (!record) throw repositoryNotFound(name, registryId);
-          repositories.push(describeRepository(record.doc, registryHost()));
+          repositories.push(describeRepository(record.doc, registryHost(ctx.scope)));
         }
         return { repositories };
       }
       const limit = checkMaxResults(input.maxResults, 1000, 100);
       const all = registryId === ctx.scope.account ? await store.list<RepositoryRecord>(ECR_KIND.repository, ctx.scope) : [];
       const result = page(all, (record) => record.id, decodePageToken(input.nextToken), limit);
-      return { repositories: result.items.map((record) => describeRepository(record.doc, registryHost())), nextToken: result.nextToken };
+      return { repositories: result.items.map((record) => describeRepository(record.doc, registryHost(ctx.scope))), nextToken: result.nextToken };
     },
 
     async DeleteRepository(input: RepositoryInput & { force?: boolean }, ctx: RequestContext) {
@@ -68,7 +68,7 @@ export function repositoryHandlers(store: Store, registryHost: () => string) {
           ...uploads.map((upload): WriteOp => ({ op: 'delete', kind: ECR_KIND.upload, scope: ctx.scope, id: upload.id, expect: upload.version })),
         ];
         await store.write(ops);
-        return { repository: describeRepository(record.doc, registryHost()) };
+        return { repository: describeRepository(record.doc, registryHost(ctx.scope)) };
       });
     },
 
@@ -87,10 +87,6 @@ export function repositoryHandlers(store: Store, registryHost: () => string) {
     async PutImageScanningConfiguration(input: RepositoryInput & { imageScanningConfiguration: { scanOnPush?: boolean } }, ctx: RequestContext) {
       const updated = await updateRepository(ctx, input, (repository) => ({ ...repository, imageScanningConfiguration: { scanOnPush: input.imageScanningConfiguration.scanOnPush ?? false } }));
       return { registryId: updated.registryId, repositoryName: updated.repositoryName, imageScanningConfiguration: updated.imageScanningConfiguration };
-    },
-
-    async DescribeRegistry(_input: object, ctx: RequestContext) {
-      return { registryId: ctx.scope.account, replicationConfiguration: { rules: [] } };
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Store } from '../../ports/store.js';
 import { loadModel } from '../model/load-model.js';
 import type { ServiceApi } from '../service.js';
+import { certificateHandlers } from './certificates.js';
 import { listenerHandlers } from './listeners.js';
 import { loadBalancerHandlers } from './load-balancers.js';
 import { ruleHandlers } from './rules.js';
@@ -40,6 +41,7 @@ export function elbv2Api(deps: Elbv2ApiDeps): ServiceApi {
       ...ruleHandlers(deps.store),
       ...targetHandlers(deps.store),
       ...tagHandlers(deps.store),
+      ...certificateHandlers(deps.store),
       async DescribeAccountLimits() {
         return { Limits: ACCOUNT_LIMITS.map(([Name, Max]) => ({ Name, Max })) };
       },

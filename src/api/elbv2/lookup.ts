@@ -19,7 +19,11 @@ const KIND: Record<ElbResourceType, string> = {
 /** The record id an ARN names; a malformed ARN (or one of another type) is a ValidationError as in ELB. */
 export function idOf(arn: string, type: ElbResourceType): string {
   const parsed = parseElbArn(arn);
-  if (!parsed || parsed.type !== type) throw validationError(`'${arn}' is not a valid ${LABEL[type]} ARN`);
+  if (!parsed || parsed.type !== type) {
+    // ELB answers a rule ARN it cannot read this way (seen on DeleteRule, DeleteListener and the other deletes).
+    if (type === 'listener-rule') throw validationError(`'${arn}' must be in ARN format`);
+    throw validationError(`'${arn}' is not a valid ${LABEL[type]} ARN`);
+  }
   return parsed.id;
 }
 

@@ -1,26 +1,28 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { AwsError } from '../../domain/errors.js';
-import { invalidRequest, secretExists } from '../../domain/secrets/errors.js';
+import { invalidRequest, secretExists, secretNotFound } from '../../domain/secrets/errors.js';
 import { SECRETS_KIND, type SecretRecord, type SecretTag } from '../../domain/secrets/records.js';
-import { checkSecretName, secretArn } from '../../domain/secrets/secret-id.js';
+import { checkSecretName, parseSecretId, secretArn } from '../../domain/secrets/secret-id.js';
 import {
   addVersion,
   deletionDate,
   describeSecret,
   isPurged,
   listEntry,
-  matchesFilters,
   mergeTags,
   removeTags,
   requireNotDeleted,
-  type ListFilter,
 } from '../../domain/secrets/secrets.js';
+import { groupFilters, matchesFilters, type ListFilter } from '../../domain/secrets/list-filters.js';
+import { requireNoReplicas, requireNotReplica, type ReplicaRequest } from '../../domain/secrets/replication.js';
 import type { SecretCipher } from '../../ports/secret-cipher.js';
 import { retryOnStale, StaleWriteError, type Store, type StoredRecord } from '../../ports/store.js';
 import { decodePageToken, encodePageToken } from '../pagination.js';
 import type { RequestContext } from '../service.js';
-import { requireSecret } from './lookup.js';
+import { findSecret, requireSecret } from './lookup.js';
+import { replicate } from './replication.js';
 import { existingVersionFor, givenValue, sealVersion } from './values-codec.js';
+import { putSecret } from './writes.js';
 
 const SUFFIX_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const randomSuffix = () => Array.from({ length: 6 }, () => SUFFIX_CHARS[randomInt(SUFFIX_CHARS.length)]).join('');
@@ -33,17 +35,18 @@ interface CreateSecretInput {
   SecretString?: string;
   SecretBinary?: string;
   Tags?: SecretTag[];
-  AddReplicaRegions?: unknown[];
+  AddReplicaRegions?: ReplicaRequest[];
   ForceOverwriteReplicaSecret?: boolean;
 }
 
 export function secretHandlers(store: Store, cipher: SecretCipher) {
-  /** Read, change and write one secret, retried when another request changed it meanwhile. */
+  /** Read, change and write one secret (and its replicas), retried when another request changed it meanwhile. Replicas refuse changes. */
   function update(ctx: RequestContext, secretId: string, change: (secret: SecretRecord) => SecretRecord): Promise<{ before: SecretRecord; after: SecretRecord }> {
     return retryOnStale(async () => {
       const record = await requireSecret(store, ctx, secretId);
+      requireNotReplica(record.doc, ctx.scope.region);
       const after = change(record.doc);
-      if (after !== record.doc) await store.write([{ op: 'put', kind: SECRETS_KIND.secret, scope: ctx.scope, id: record.id, doc: after, expect: record.version }]);
+      if (after !== record.doc) await putSecret(store, cipher, ctx.scope, record.id, after, record.version);
       return { before: record.doc, after };
     });
   }
@@ -51,16 +54,14 @@ export function secretHandlers(store: Store, cipher: SecretCipher) {
   return {
     async CreateSecret(input: CreateSecretInput, ctx: RequestContext) {
       checkSecretName(input.Name);
-      // unverified wording
-      if (input.AddReplicaRegions && input.AddReplicaRegions.length > 0) throw invalidRequest('Wharf does not replicate secrets to other regions.');
       const value = givenValue(input, false);
       const existing = await store.get<SecretRecord>(SECRETS_KIND.secret, ctx.scope, input.Name);
       if (existing && !isPurged(existing.doc, ctx.now)) {
         if (existing.doc.deletionDate !== undefined) {
           throw invalidRequest("You can't create this secret because a secret with this name is already scheduled for deletion.");
         }
-        // A retried CreateSecret (same token, same value) answers as the first did.
-        const same = existingVersionFor(cipher, existing.doc, input.ClientRequestToken, value);
+        // A retried CreateSecret (same token, same value) answers as the first did; the same token with another value is just another CreateSecret of a taken name.
+        const same = sameVersion(() => existingVersionFor(cipher, existing.doc, input.ClientRequestToken, value));
         if (same) return { ARN: existing.doc.arn, Name: existing.doc.name, VersionId: same.versionId };
         throw secretExists(input.Name);
       }
@@ -83,7 +84,8 @@ export function secretHandlers(store: Store, cipher: SecretCipher) {
         if (error instanceof StaleWriteError) throw secretExists(input.Name);
         throw error;
       }
-      return { ARN: arn, Name: input.Name, ...(versionId ? { VersionId: versionId } : {}) };
+      const replicas = input.AddReplicaRegions && input.AddReplicaRegions.length > 0 ? await replicate(store, cipher, ctx, input.Name, input.AddReplicaRegions, input.ForceOverwriteReplicaSecret ?? false) : undefined;
+      return { ARN: arn, Name: input.Name, ...(versionId ? { VersionId: versionId } : {}), ...(replicas ? { ReplicationStatus: replicas } : {}) };
     },
 
     async DescribeSecret(input: { SecretId: string }, ctx: RequestContext) {
@@ -115,8 +117,14 @@ export function secretHandlers(store: Store, cipher: SecretCipher) {
     async DeleteSecret(input: { SecretId: string; RecoveryWindowInDays?: number; ForceDeleteWithoutRecovery?: boolean }, ctx: RequestContext) {
       const when = deletionDate(input, ctx.now);
       return retryOnStale(async () => {
-        const record = await requireSecret(store, ctx, input.SecretId);
-        requireNotDeleted(record.doc);
+        const record = await findSecret(store, ctx, input.SecretId);
+        // A forced delete of a secret that is not there succeeds, as AWS answers it.
+        if (!record && when === 'now') return { ARN: missingSecretArn(ctx, input.SecretId), Name: missingSecretName(input.SecretId), DeletionDate: ctx.now };
+        if (!record) throw secretNotFound();
+        requireNotReplica(record.doc, ctx.scope.region);
+        requireNoReplicas(record.doc);
+        // A forced delete also ends a scheduled one at once.
+        if (when !== 'now') requireNotDeleted(record.doc);
         if (when === 'now') {
           await store.write([{ op: 'delete', kind: SECRETS_KIND.secret, scope: ctx.scope, id: record.id, expect: record.version }]);
           return { ARN: record.doc.arn, Name: record.doc.name, DeletionDate: ctx.now };
@@ -140,10 +148,11 @@ export function secretHandlers(store: Store, cipher: SecretCipher) {
       input: { IncludePlannedDeletion?: boolean; Filters?: ListFilter[]; MaxResults?: number; NextToken?: string; SortOrder?: 'asc' | 'desc'; SortBy?: string },
       ctx: RequestContext,
     ) {
+      const filters = groupFilters(input.Filters ?? []);
       const all = (await store.list<SecretRecord>(SECRETS_KIND.secret, ctx.scope))
         .map((record: StoredRecord<SecretRecord>) => record.doc)
         .filter((secret) => !isPurged(secret, ctx.now) && (input.IncludePlannedDeletion || secret.deletionDate === undefined))
-        .filter((secret) => matchesFilters(secret, input.Filters ?? []));
+        .filter((secret) => matchesFilters(secret, filters));
       const key = sortKey(input.SortBy);
       all.sort((a, b) => compare(key(a), key(b)) || a.name.localeCompare(b.name));
       if (input.SortOrder === 'desc') all.reverse();
@@ -169,6 +178,26 @@ export function secretHandlers(store: Store, cipher: SecretCipher) {
       return {};
     },
   };
+}
+
+function sameVersion<T>(find: () => T | undefined): T | undefined {
+  try {
+    return find();
+  } catch (error) {
+    if (error instanceof AwsError && error.code === 'ResourceExistsException') return undefined;
+    throw error;
+  }
+}
+
+/** What a forced delete of a missing secret names: the ARN given, or one made from the name. */
+function missingSecretArn(ctx: RequestContext, secretId: string): string {
+  if (secretId.startsWith('arn:')) return secretId;
+  return secretArn(ctx.partition, ctx.scope.region, ctx.scope.account, secretId, randomSuffix());
+}
+
+function missingSecretName(secretId: string): string {
+  const id = parseSecretId(secretId);
+  return id.kind === 'name' ? id.name : (id.fullArnName ?? id.partialName);
 }
 
 function sortKey(sortBy: string | undefined): (secret: SecretRecord) => string | number {

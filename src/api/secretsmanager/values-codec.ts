@@ -28,7 +28,7 @@ export function openVersion(cipher: SecretCipher, secret: SecretRecord, version:
   return version.binary ? { SecretBinary: text } : { SecretString: text };
 }
 
-function openSealed(cipher: SecretCipher, sealed: string, context: string): string {
+export function openSealed(cipher: SecretCipher, sealed: string, context: string): string {
   try {
     return cipher.open(sealed, context);
   } catch {

@@ -3,7 +3,9 @@ import { AwsError } from '../../domain/errors.js';
 import { invalidParameter } from '../../domain/secrets/errors.js';
 import { randomPassword, type RandomPasswordOptions } from '../../domain/secrets/random-password.js';
 import { SECRETS_KIND, type SecretRecord } from '../../domain/secrets/records.js';
-import { accessDay, addVersion, isPurged, matchesFilters, moveStage, requireNotDeleted, selectVersion, type ListFilter } from '../../domain/secrets/secrets.js';
+import { accessDay, addVersion, isPurged, moveStage, requireNotDeleted, selectVersion } from '../../domain/secrets/secrets.js';
+import { groupFilters, matchesFilters, type ListFilter } from '../../domain/secrets/list-filters.js';
+import { requireNotReplica } from '../../domain/secrets/replication.js';
 import type { SecretCipher } from '../../ports/secret-cipher.js';
 import { retryOnStale, type Store } from '../../ports/store.js';
 import { encodePageToken } from '../pagination.js';
@@ -11,6 +13,7 @@ import type { RequestContext } from '../service.js';
 import { requireSecret } from './lookup.js';
 import { offsetOf } from './secrets.js';
 import { existingVersionFor, givenValue, openVersion, sealVersion } from './values-codec.js';
+import { putSecret } from './writes.js';
 
 export function valueHandlers(store: Store, cipher: SecretCipher) {
   /** The value of one version, noting the day it was read (one write a day at most). */
@@ -34,12 +37,13 @@ export function valueHandlers(store: Store, cipher: SecretCipher) {
       const value = givenValue(input, true)!;
       return retryOnStale(async () => {
         const record = await requireSecret(store, ctx, input.SecretId);
+        requireNotReplica(record.doc, ctx.scope.region);
         requireNotDeleted(record.doc);
         const same = existingVersionFor(cipher, record.doc, input.ClientRequestToken, value);
         if (same) return { ARN: record.doc.arn, Name: record.doc.name, VersionId: same.versionId, VersionStages: same.stages };
         const versionId = input.ClientRequestToken ?? randomUUID();
         const doc = addVersion(record.doc, sealVersion(cipher, record.doc.arn, versionId, value, ctx.now), input.VersionStages ?? undefined, ctx.now);
-        await store.write([{ op: 'put', kind: SECRETS_KIND.secret, scope: ctx.scope, id: record.id, doc, expect: record.version }]);
+        await putSecret(store, cipher, ctx.scope, record.id, doc, record.version);
         return { ARN: doc.arn, Name: doc.name, VersionId: versionId, VersionStages: doc.versions.find((v) => v.versionId === versionId)!.stages };
       });
     },
@@ -47,9 +51,10 @@ export function valueHandlers(store: Store, cipher: SecretCipher) {
     async UpdateSecretVersionStage(input: { SecretId: string; VersionStage: string; RemoveFromVersionId?: string; MoveToVersionId?: string }, ctx: RequestContext) {
       return retryOnStale(async () => {
         const record = await requireSecret(store, ctx, input.SecretId);
+        requireNotReplica(record.doc, ctx.scope.region);
         requireNotDeleted(record.doc);
         const doc = moveStage(record.doc, input.VersionStage, input.MoveToVersionId, input.RemoveFromVersionId, ctx.now);
-        await store.write([{ op: 'put', kind: SECRETS_KIND.secret, scope: ctx.scope, id: record.id, doc, expect: record.version }]);
+        await putSecret(store, cipher, ctx.scope, record.id, doc, record.version);
         return { ARN: doc.arn, Name: doc.name };
       });
     },
@@ -71,6 +76,7 @@ export function valueHandlers(store: Store, cipher: SecretCipher) {
       const byIds = input.SecretIdList !== undefined && input.SecretIdList.length > 0;
       const byFilters = input.Filters !== undefined && input.Filters.length > 0;
       // unverified wording
+      const filters = byFilters ? groupFilters(input.Filters!) : new Map<string, string[]>();
       if (byIds === byFilters) throw invalidParameter('Either SecretIdList or Filters must be specified, but not both.');
       // unverified wording
       if (byIds && input.MaxResults !== undefined) throw invalidParameter('MaxResults can only be used with Filters.');
@@ -81,7 +87,7 @@ export function valueHandlers(store: Store, cipher: SecretCipher) {
       } else {
         const matching = (await store.list<SecretRecord>(SECRETS_KIND.secret, ctx.scope))
           .map((record) => record.doc)
-          .filter((secret) => !isPurged(secret, ctx.now) && secret.deletionDate === undefined && matchesFilters(secret, input.Filters!))
+          .filter((secret) => !isPurged(secret, ctx.now) && secret.deletionDate === undefined && matchesFilters(secret, filters))
           .sort((a, b) => a.createdDate - b.createdDate || a.name.localeCompare(b.name));
         const start = offsetOf(input.NextToken);
         const limit = input.MaxResults ?? 20;

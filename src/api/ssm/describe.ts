@@ -5,6 +5,7 @@ import { SSM_KIND, type ParameterRecord, type ParameterTag } from '../../domain/
 import type { SecretCipher } from '../../ports/secret-cipher.js';
 import { retryOnStale, type Store, type StoredRecord } from '../../ports/store.js';
 import type { RequestContext } from '../service.js';
+import { findParameter } from './lookup.js';
 import { pageByName } from './parameters.js';
 import { historyView, metadataView } from './view.js';
 
@@ -12,14 +13,14 @@ const MAX_TAGS = 50;
 
 export function describeHandlers(store: Store, cipher: SecretCipher) {
   async function requireParameter(ctx: RequestContext, name: string): Promise<StoredRecord<ParameterRecord>> {
-    const record = await store.get<ParameterRecord>(SSM_KIND.parameter, ctx.scope, name);
+    const record = await findParameter(store, ctx.scope, name);
     if (!record) throw parameterNotFound();
     return record;
   }
 
   function change(ctx: RequestContext, name: string, edit: (record: ParameterRecord) => ParameterRecord, missing = () => parameterNotFound()) {
     return retryOnStale(async () => {
-      const record = await store.get<ParameterRecord>(SSM_KIND.parameter, ctx.scope, name);
+      const record = await findParameter(store, ctx.scope, name);
       if (!record) throw missing();
       const doc = edit(record.doc);
       await store.write([{ op: 'put', kind: SSM_KIND.parameter, scope: ctx.scope, id: record.id, doc, expect: record.version }]);
@@ -44,7 +45,7 @@ export function describeHandlers(store: Store, cipher: SecretCipher) {
       checkFilters(filters, 'describe');
       const all = await store.list<ParameterRecord>(SSM_KIND.parameter, ctx.scope);
       const matching = all.filter((record) => matchesParameterFilters(record.doc, latest(record.doc), filters));
-      const { items, next } = pageByName(matching, (record) => record, input.NextToken, input.MaxResults ?? 50);
+      const { items, next } = pageByName(matching, (record) => record.id, input.NextToken, input.MaxResults ?? 50);
       return { Parameters: items.map((record) => metadataView(record.doc, latest(record.doc))), ...(next ? { NextToken: next } : {}) };
     },
 
@@ -102,7 +103,7 @@ export function describeHandlers(store: Store, cipher: SecretCipher) {
     },
 
     async ListTagsForResource(input: { ResourceType: string; ResourceId: string }, ctx: RequestContext) {
-      const record = await store.get<ParameterRecord>(SSM_KIND.parameter, ctx.scope, tagTarget(input));
+      const record = await findParameter(store, ctx.scope, tagTarget(input));
       if (!record) throw invalidResourceId();
       return { TagList: record.doc.tags };
     },

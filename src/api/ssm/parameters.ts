@@ -1,6 +1,6 @@
 import { parameterNotFound } from '../../domain/ssm/errors.js';
 import { checkFilters, matchesParameterFilters, type ParameterStringFilter } from '../../domain/ssm/filters.js';
-import { checkParameterName, isUnderPath, normalizePath, parameterArn, parseSelector } from '../../domain/ssm/names.js';
+import { checkParameterName, isUnderPath, normalizePath, parameterArn, parameterKey, parseSelector } from '../../domain/ssm/names.js';
 import { latest, putParameter, selectVersion, type PutParameterInput } from '../../domain/ssm/parameters.js';
 import { SSM_KIND, type ParameterRecord } from '../../domain/ssm/records.js';
 import { AwsError } from '../../domain/errors.js';
@@ -8,10 +8,12 @@ import type { SecretCipher } from '../../ports/secret-cipher.js';
 import { retryOnStale, type Store, type StoredRecord } from '../../ports/store.js';
 import { decodePageToken, encodePageToken } from '../pagination.js';
 import type { RequestContext } from '../service.js';
+import { findParameter } from './lookup.js';
+import { publicParametersUnder, reservedParameter } from './public.js';
 import { parameterView } from './view.js';
 
 export function parameterHandlers(store: Store, cipher: SecretCipher) {
-  const get = (ctx: RequestContext, name: string) => store.get<ParameterRecord>(SSM_KIND.parameter, ctx.scope, name);
+  const get = (ctx: RequestContext, name: string) => findParameter(store, ctx.scope, name);
 
   return {
     async PutParameter(input: PutParameterInput, ctx: RequestContext) {
@@ -21,13 +23,15 @@ export function parameterHandlers(store: Store, cipher: SecretCipher) {
         const arn = parameterArn(ctx.partition, ctx.scope.region, ctx.scope.account, input.Name);
         const doc = putParameter(existing?.doc, input, { arn, now: ctx.now, user: ctx.principalArn, seal: (text, context) => cipher.seal(text, context) });
         // A concurrent writer makes this stale; the retry re-reads (and answers ParameterAlreadyExists without Overwrite).
-        await store.write([{ op: 'put', kind: SSM_KIND.parameter, scope: ctx.scope, id: input.Name, doc, expect: existing ? existing.version : 'absent' }]);
+        await store.write([{ op: 'put', kind: SSM_KIND.parameter, scope: ctx.scope, id: existing?.id ?? parameterKey(input.Name), doc, expect: existing ? existing.version : 'absent' }]);
         const version = latest(doc);
         return { Version: version.version, Tier: version.tier };
       });
     },
 
     async GetParameter(input: { Name: string; WithDecryption?: boolean }, ctx: RequestContext) {
+      const reserved = await reservedParameter(store, cipher, ctx, input.Name, input.WithDecryption);
+      if (reserved) return { Parameter: reserved };
       const selector = parseSelector(input.Name);
       const record = await get(ctx, selector.name);
       if (!record) throw parameterNotFound();
@@ -39,6 +43,19 @@ export function parameterHandlers(store: Store, cipher: SecretCipher) {
       const Parameters: unknown[] = [];
       const InvalidParameters: string[] = [];
       for (const name of [...new Set(input.Names)]) {
+        const reserved = await reservedParameter(store, cipher, ctx, name, input.WithDecryption).catch((error: unknown) => {
+          // A reference read without decryption fails the whole call, as AWS does; a missing one is just invalid.
+          if (error instanceof AwsError && error.code === 'ParameterNotFound') return null;
+          throw error;
+        });
+        if (reserved === null) {
+          InvalidParameters.push(name);
+          continue;
+        }
+        if (reserved) {
+          Parameters.push(reserved);
+          continue;
+        }
         const selector = parseSelector(name);
         const record = await get(ctx, selector.name);
         if (!record) {
@@ -62,8 +79,13 @@ export function parameterHandlers(store: Store, cipher: SecretCipher) {
       const path = normalizePath(input.Path);
       const filters = input.ParameterFilters ?? [];
       checkFilters(filters, 'by-path');
+      if (path.startsWith('/aws/service/') || path === '/aws/service') {
+        const { items, next } = pageByName(publicParametersUnder(ctx, path, input.Recursive ?? false), (view) => view.Name, input.NextToken, input.MaxResults ?? 10);
+        return { Parameters: items, ...(next ? { NextToken: next } : {}) };
+      }
       const labels = filters.filter((f) => f.Key === 'Label').flatMap((f) => f.Values ?? []);
-      const all = await store.list<ParameterRecord>(SSM_KIND.parameter, ctx.scope, { prefix: path === '/' ? '/' : `${path}/` });
+      // Top-level parameters are stored without their slash, so `/` lists everything and keeps what lies under it.
+      const all = await store.list<ParameterRecord>(SSM_KIND.parameter, ctx.scope, path === '/' ? {} : { prefix: `${path}/` });
       const matches = all.flatMap((record) => {
         if (!isUnderPath(record.doc.name, path, input.Recursive ?? false)) return [];
         // A Label filter answers with the labelled version, not the latest.
@@ -71,7 +93,7 @@ export function parameterHandlers(store: Store, cipher: SecretCipher) {
         if (!version || !matchesParameterFilters(record.doc, version, filters.filter((f) => f.Key !== 'Label'))) return [];
         return [{ record, version }];
       });
-      const { items, next } = pageByName(matches, (m) => m.record, input.NextToken, input.MaxResults ?? 10);
+      const { items, next } = pageByName(matches, (m) => m.record.id, input.NextToken, input.MaxResults ?? 10);
       return { Parameters: items.map((m) => parameterView(cipher, m.record.doc, m.version, input.WithDecryption)), ...(next ? { NextToken: next } : {}) };
     },
 
@@ -100,9 +122,9 @@ export function parameterHandlers(store: Store, cipher: SecretCipher) {
 }
 
 /** Pages of items in name order; the token is the last name returned. */
-export function pageByName<T>(items: readonly T[], recordOf: (item: T) => StoredRecord<ParameterRecord>, token: string | undefined, limit: number): { items: T[]; next?: string } {
+export function pageByName<T>(items: readonly T[], idOf: (item: T) => string, token: string | undefined, limit: number): { items: T[]; next?: string } {
   const after = decodePageToken(token, 'InvalidNextToken');
-  const rest = after === undefined ? [...items] : items.filter((item) => recordOf(item).id > after);
+  const rest = after === undefined ? [...items] : items.filter((item) => idOf(item) > after);
   const page = rest.slice(0, limit);
-  return { items: page, ...(rest.length > limit ? { next: encodePageToken(recordOf(page.at(-1)!).id) } : {}) };
+  return { items: page, ...(rest.length > limit ? { next: encodePageToken(idOf(page.at(-1)!)) } : {}) };
 }

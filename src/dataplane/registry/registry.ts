@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DIGEST, IMAGE_TAG, REPOSITORY_NAME, type ImageRecord, type RepositoryRecord } from '../../domain/ecr/records.js';
+import { parseAwsRegistryHost } from '../../domain/ecr/image-reference.js';
 import { DigestMismatchError, UploadUnknownError, type BlobStore, type RegistryCredentials } from '../../ports/blob-store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
@@ -146,6 +147,12 @@ export class Registry {
     const url = new URL(req.url ?? '/', 'http://registry');
     const route = matchRoute(url.pathname);
     const caller = this.authenticate(req);
+    // The registry answers to Wharf's host and to AWS's name for the caller's registry (reached through a hosts entry);
+    // AWS's name of another account's or region's registry is not the one the token was issued for.
+    const named = parseAwsRegistryHost(req.headers.host ?? '');
+    if (named && (named.account !== caller.scope.account || named.region !== caller.scope.region)) {
+      throw unauthorized(`The authorization token was issued for the registry of account ${caller.scope.account} in ${caller.scope.region}, not for ${req.headers.host}.`); // (unverified) wording
+    }
     if (!route) throw new RegistryError(404, 'NOT_FOUND', `no registry route for ${url.pathname}`);
     const method = req.method ?? 'GET';
     if (route.kind === 'base') {

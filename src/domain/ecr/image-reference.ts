@@ -57,6 +57,12 @@ export function parseImageReference(image: string): ImageReference | undefined {
 // <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]
 const AWS_ECR_REGISTRY = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 
+/** The account and region an AWS-form registry host names (a port, as a hosts entry may add one, is ignored), else undefined. */
+export function parseAwsRegistryHost(host: string): { account: string; region: string } | undefined {
+  const match = AWS_ECR_REGISTRY.exec(host.toLowerCase().replace(/:\d+$/, ''));
+  return match ? { account: match[1]!, region: match[2]! } : undefined;
+}
+
 export interface EcrImage extends ImageReference {
   readonly form: 'aws' | 'wharf';
   /** The AWS form's account and region; absent for Wharf's form (the task's own apply). */

@@ -2,6 +2,7 @@ import { imageAlreadyExists, imageTagAlreadyExists } from './errors.js';
 import type { ParsedManifest } from './manifest.js';
 import type { ImageRecord, RepositoryRecord } from './records.js';
 import type { MutabilitySetting } from './repository.js';
+import { scanned } from './scanning.js';
 import { matchesWildcard } from './wildcard.js';
 
 /**
@@ -90,11 +91,12 @@ export function imageDetail(image: ImageRecord, registryId: string) {
     imageManifestMediaType: image.imageManifestMediaType,
     ...(image.artifactMediaType ? { artifactMediaType: image.artifactMediaType } : {}),
     ...(image.lastRecordedPullTime !== undefined ? { lastRecordedPullTime: image.lastRecordedPullTime } : {}),
+    ...(image.imageScanStatus !== undefined ? { imageScanStatus: image.imageScanStatus } : {}),
   };
 }
 
 export interface ImagePush {
-  readonly repository: Pick<RepositoryRecord, 'repositoryName' | 'registryId' | 'imageTagMutability' | 'imageTagMutabilityExclusionFilters'>;
+  readonly repository: Pick<RepositoryRecord, 'repositoryName' | 'registryId' | 'imageTagMutability' | 'imageTagMutabilityExclusionFilters'> & { readonly imageScanningConfiguration?: { scanOnPush: boolean } };
   /** The repository's images now. */
   readonly images: readonly ImageRecord[];
   readonly digest: string;
@@ -155,7 +157,9 @@ export function planImagePush(push: ImagePush): ImagePushPlan {
     imagePushedAt: push.now,
     ...(push.manifest.artifactMediaType ? { artifactMediaType: push.manifest.artifactMediaType } : {}),
   };
-  return { image, created: true, retagged, unchanged: false };
+  // Scan on push asks for a scan the moment the image lands; here it is answered as every scan is (no scanner).
+  const pushed = repository.imageScanningConfiguration?.scanOnPush ? scanned(image) : image;
+  return { image: pushed, created: true, retagged, unchanged: false };
 }
 
 /** Whether `image` is an index (manifest list) whose references are child manifests. */

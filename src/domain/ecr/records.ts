@@ -20,7 +20,29 @@ export const ECR_KIND = {
   layer: 'ecr.layer',
   /** id: the ECR upload id (InitiateLayerUpload): an API layer upload in progress (see UploadRecord). */
   upload: 'ecr.upload',
+  /** id: `registry` (one per account and region): the registry's policy, scanning and replication settings (see RegistryRecord). */
+  registry: 'ecr.registry',
 } as const;
+
+/** The one id of ECR_KIND.registry in a scope. */
+export const REGISTRY_ID = 'registry';
+
+export interface RegistryScanningRule {
+  readonly scanFrequency: 'SCAN_ON_PUSH' | 'CONTINUOUS_SCAN' | 'MANUAL';
+  readonly repositoryFilters: readonly { filter: string; filterType: 'WILDCARD' }[];
+}
+
+export interface ReplicationRule {
+  readonly destinations: readonly { region: string; registryId: string }[];
+  readonly repositoryFilters?: readonly { filter: string; filterType: 'PREFIX_MATCH' }[];
+}
+
+/** A registry's own settings (absent fields: ECR's defaults). */
+export interface RegistryRecord {
+  readonly policyText?: string;
+  readonly scanningConfiguration?: { readonly scanType: 'BASIC' | 'ENHANCED'; readonly rules: readonly RegistryScanningRule[] };
+  readonly replicationConfiguration?: { readonly rules: readonly ReplicationRule[] };
+}
 
 /** ECR's tag mutability settings; the *_WITH_EXCLUSION ones flip the rule for tags matching a filter (see isTagImmutable in domain/ecr/images.ts). */
 export type ImageTagMutability = 'MUTABLE' | 'IMMUTABLE' | 'IMMUTABLE_WITH_EXCLUSION' | 'MUTABLE_WITH_EXCLUSION';
@@ -82,6 +104,10 @@ export interface ImageRecord {
   readonly imagePushedAt: number;
   lastRecordedPullTime?: number;
   readonly artifactMediaType?: string;
+  /** The last StartImageScan's outcome (see domain/ecr/scanning.ts). */
+  readonly imageScanStatus?: { readonly status: string; readonly description: string };
+  /** Set on a copy replication made: `<account>/<region>` of the registry it came from. Copies are not replicated again. */
+  readonly replicatedFrom?: string;
 }
 
 export function imageRecordId(repositoryName: string, digest: string): string {

@@ -31,6 +31,30 @@ export function parseRepositoryArn(arn: string): { partition: string; region: st
   return { partition: match[1]!, region: match[2]!, account: match[3]!, name: match[4]! };
 }
 
+/**
+ * The ARN of the AWS managed key `aws/ecr` of an account and region, which
+ * ECR fills in for KMS encryption without a key. Key ids are UUIDs; this one
+ * is derived from the account and region so it stays the same.
+ */
+export function awsManagedEcrKey(region: string, account: string): string {
+  return formatArn({ service: 'kms', region, account, resource: `key/${stableUuid(`aws/ecr|${account}|${region}`)}` });
+}
+
+function stableUuid(text: string): string {
+  const words = [0x811c9dc5, 0x01000193, 0x5bd1e995, 0x1b873593].map((seed, n) => {
+    let h = seed;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i) ^ n, 0x01000193) >>> 0;
+    return h.toString(16).padStart(8, '0');
+  });
+  const hex = words.join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The host AWS names a registry by: `<account>.dkr.ecr.<region>.amazonaws.com` (`.com.cn` in China). */
+export function awsRegistryHost(account: string, region: string): string {
+  return `${account}.dkr.ecr.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+}
+
 export function repositoryUri(registryHost: string, name: string): string {
   return `${registryHost}/${name}`;
 }
@@ -111,7 +135,10 @@ export function newRepository(input: NewRepositoryInput, context: { region: stri
     createdAt: context.now.getTime(),
     ...mutability,
     imageScanningConfiguration: { scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false },
-    encryptionConfiguration: { encryptionType: encryption.encryptionType, ...(encryption.kmsKey ? { kmsKey: encryption.kmsKey } : {}) },
+    encryptionConfiguration: {
+      encryptionType: encryption.encryptionType,
+      ...(encryption.kmsKey ? { kmsKey: encryption.kmsKey } : encryption.encryptionType !== 'AES256' ? { kmsKey: awsManagedEcrKey(context.region, context.account) } : {}),
+    },
     tags,
   };
 }

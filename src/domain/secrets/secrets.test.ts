@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AwsError } from '../errors.js';
 import type { SecretRecord } from './records.js';
-import { addVersion, deletionDate, describeSecret, isPurged, matchesFilters, moveStage, selectVersion } from './secrets.js';
+import { addVersion, deletionDate, describeSecret, isPurged, moveStage, selectVersion } from './secrets.js';
 
 const NOW = new Date('2026-01-10T12:00:00Z');
 const base: SecretRecord = {
@@ -94,15 +94,11 @@ describe('deletion', () => {
   });
 });
 
-describe('ListSecrets filters', () => {
-  test('prefix matches per key, every filter must hold, ! negates, all looks everywhere', () => {
-    assert.ok(matchesFilters(base, [{ Key: 'name', Values: ['d'] }]));
-    assert.ok(!matchesFilters(base, [{ Key: 'name', Values: ['b'] }]));
-    assert.ok(matchesFilters(base, [{ Key: 'description', Values: ['the'] }, { Key: 'tag-key', Values: ['env'] }]));
-    assert.ok(!matchesFilters(base, [{ Key: 'description', Values: ['the'] }, { Key: 'tag-value', Values: ['dev'] }]));
-    assert.ok(matchesFilters(base, [{ Key: 'tag-value', Values: ['!dev'] }]));
-    assert.ok(!matchesFilters(base, [{ Key: 'tag-value', Values: ['!prod'] }]));
-    assert.ok(matchesFilters(base, [{ Key: 'all', Values: ['prod'] }]));
-    assert.ok(!matchesFilters(base, [{ Key: 'name', Values: ['D'] }]), 'case-sensitive');
+describe('the first value', () => {
+  test('a secret first given a value labelled AWSPENDING gets AWSCURRENT too; later ones do not', () => {
+    let secret = addVersion(base, version('v1'), ['AWSPENDING'], NOW);
+    assert.deepEqual(stagesOf(secret), { v1: ['AWSPENDING', 'AWSCURRENT'] });
+    secret = addVersion(secret, version('v2'), ['AWSPENDING'], NOW);
+    assert.deepEqual(stagesOf(secret), { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] });
   });
 });

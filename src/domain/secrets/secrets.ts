@@ -1,5 +1,5 @@
 import { invalidParameter, invalidRequest, markedForDeletion, stageNotFound, versionNotFound } from './errors.js';
-import type { SecretRecord, SecretTag, SecretVersion } from './records.js';
+import type { ReplicaStatus, SecretRecord, SecretTag, SecretVersion } from './records.js';
 
 export const CURRENT = 'AWSCURRENT';
 export const PREVIOUS = 'AWSPREVIOUS';
@@ -18,7 +18,9 @@ export function requireNotDeleted(secret: SecretRecord): void {
 
 /** A version made by a value: `stages` (default AWSCURRENT) move to it; a moved AWSCURRENT leaves AWSPREVIOUS behind. */
 export function addVersion(secret: SecretRecord, version: Omit<SecretVersion, 'stages'>, stages: readonly string[] = [CURRENT], now: Date): SecretRecord {
-  const wanted = [...new Set(stages)];
+  // A secret's first value is its current one whatever labels it asks for (AWSPENDING alone included).
+  const hasCurrent = secret.versions.some((v) => v.stages.includes(CURRENT));
+  const wanted = [...new Set(hasCurrent ? stages : [...stages, CURRENT])];
   const previousCurrent = wanted.includes(CURRENT) ? secret.versions.find((v) => v.stages.includes(CURRENT)) : undefined;
   let versions = secret.versions.map((v) => ({ ...v, stages: v.stages.filter((stage) => !wanted.includes(stage)) }));
   if (previousCurrent) {
@@ -101,13 +103,18 @@ export function describeSecret(secret: SecretRecord) {
     Name: secret.name,
     ...(secret.description !== undefined ? { Description: secret.description } : {}),
     ...(secret.kmsKeyId !== undefined ? { KmsKeyId: secret.kmsKeyId } : {}),
-    RotationEnabled: false,
+    RotationEnabled: secret.rotation?.enabled ?? false,
+    ...(secret.rotation?.lambdaArn !== undefined ? { RotationLambdaARN: secret.rotation.lambdaArn } : {}),
+    ...(secret.rotation?.rules !== undefined ? { RotationRules: secret.rotation.rules } : {}),
+    ...(secret.rotation?.lastRotatedDate !== undefined ? { LastRotatedDate: secret.rotation.lastRotatedDate } : {}),
     LastChangedDate: secret.lastChangedDate,
     ...(secret.lastAccessedDate !== undefined ? { LastAccessedDate: secret.lastAccessedDate } : {}),
     ...(secret.deletionDate !== undefined ? { DeletedDate: secret.deletionDate } : {}),
     ...(secret.tags.length > 0 ? { Tags: secret.tags } : {}),
     VersionIdsToStages: versionIdsToStages(secret),
     CreatedDate: secret.createdDate,
+    ...(secret.primaryRegion !== undefined ? { PrimaryRegion: secret.primaryRegion } : {}),
+    ...(secret.replicationStatus !== undefined && secret.replicationStatus.length > 0 ? { ReplicationStatus: secret.replicationStatus.map(replicationStatusEntry) } : {}),
   };
 }
 
@@ -132,46 +139,6 @@ export function removeTags(tags: readonly SecretTag[], keys: readonly string[]):
   return tags.filter((tag) => !keys.includes(tag.Key));
 }
 
-export interface ListFilter {
-  readonly Key: string;
-  readonly Values?: string[];
-}
-
-/**
- * ListSecrets filters: every filter must match; within one, any value.
- * Values match as prefixes, case-sensitively; a leading `!` negates.
- * `all` looks at the name, description, tag keys and tag values.
- */
-export function matchesFilters(secret: SecretRecord, filters: readonly ListFilter[]): boolean {
-  return filters.every((filter) => {
-    const values = filter.Values ?? [];
-    const positive = values.filter((v) => !v.startsWith('!'));
-    const negative = values.filter((v) => v.startsWith('!')).map((v) => v.slice(1));
-    const fields = filterFields(secret, filter.Key);
-    const hit = (prefix: string) => fields.some((field) => field.startsWith(prefix));
-    if (negative.some(hit)) return false;
-    return positive.length === 0 || positive.some(hit);
-  });
-}
-
-function filterFields(secret: SecretRecord, key: string): string[] {
-  switch (key) {
-    case 'name':
-      return [secret.name];
-    case 'description':
-      return secret.description !== undefined ? [secret.description] : [];
-    case 'tag-key':
-      return secret.tags.map((tag) => tag.Key);
-    case 'tag-value':
-      return secret.tags.map((tag) => tag.Value);
-    case 'all':
-      return [secret.name, ...(secret.description !== undefined ? [secret.description] : []), ...secret.tags.flatMap((tag) => [tag.Key, tag.Value])];
-    default:
-      // primary-region and owning-service: no Wharf secret is replicated or owned by a service.
-      return [];
-  }
-}
-
 /** DeleteSecret's window: 7-30 days (default 30), or none with ForceDeleteWithoutRecovery. */
 export function deletionDate(input: { RecoveryWindowInDays?: number; ForceDeleteWithoutRecovery?: boolean }, now: Date): number | 'now' {
   if (input.ForceDeleteWithoutRecovery && input.RecoveryWindowInDays !== undefined) {
@@ -181,4 +148,14 @@ export function deletionDate(input: { RecoveryWindowInDays?: number; ForceDelete
   const days = input.RecoveryWindowInDays ?? 30;
   if (!Number.isInteger(days) || days < 7 || days > 30) throw invalidParameter('The recovery window must be between 7 and 30 days.'); // unverified wording
   return now.getTime() + days * 86_400_000;
+}
+
+/** A replica's state as DescribeSecret and the replication calls show it. */
+export function replicationStatusEntry(replica: ReplicaStatus) {
+  return {
+    Region: replica.region,
+    ...(replica.kmsKeyId !== undefined ? { KmsKeyId: replica.kmsKeyId } : {}),
+    Status: replica.status,
+    StatusMessage: replica.statusMessage,
+  };
 }

@@ -19,7 +19,7 @@ export const hierarchyTypeMismatch = () =>
   // unverified wording
   new AwsError('HierarchyTypeMismatchException', 'The parameter type cannot be changed from a hierarchy parameter to a non-hierarchy parameter, or the reverse.');
 
-export const invalidFilterKey = (key: string) => new AwsError('InvalidFilterKey', `The following filter key is not valid: ${key}. Valid filter keys include: [Path, Name, Type, KeyId, Tier, DataType, Label].`); // unverified wording
+export const invalidFilterKey = (message: string) => new AwsError('InvalidFilterKey', message);
 
 export const invalidFilterOption = (message: string) => new AwsError('InvalidFilterOption', message);
 
@@ -40,3 +40,9 @@ export const labelLimitExceeded = () =>
   new AwsError('ParameterVersionLabelLimitExceeded', 'A parameter version can have maximum 10 labels. Move one or more labels to another version and try again.');
 
 export const tooManyTags = () => new AwsError('TooManyTagsError', 'The parameter has more than 50 tags.'); // unverified wording
+
+export const maxVersionsWithLabel = (name: string, oldest: number) =>
+  new AwsError(
+    'ParameterMaxVersionLimitExceeded',
+    `You attempted to create a new version of ${name} by calling the PutParameter API with the overwrite flag. Version ${oldest}, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`,
+  );

@@ -45,9 +45,18 @@ export function normalizePath(path: string): string {
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
-/** Whether `name` is under `path`: directly, or at any depth when recursive. */
+/**
+ * Whether `name` is under `path`: directly, or at any depth when recursive.
+ * A top-level name is under `/` with or without its leading slash.
+ */
 export function isUnderPath(name: string, path: string, recursive: boolean): boolean {
+  const full = name.startsWith('/') ? name : `/${name}`;
   const prefix = path === '/' ? '/' : `${path}/`;
-  if (!name.startsWith(prefix)) return false;
-  return recursive || !name.slice(prefix.length).includes('/');
+  if (!full.startsWith(prefix)) return false;
+  return recursive || !full.slice(prefix.length).includes('/');
+}
+
+/** The id a parameter is stored under: a top-level name is one parameter with or without its leading slash (they share an ARN). */
+export function parameterKey(name: string): string {
+  return /^\/[^/]+$/.test(name) ? name.slice(1) : name;
 }

@@ -115,6 +115,14 @@ describe('parameter filters', () => {
     assert.ok(match(legacyFilters([{ Key: 'Name', Values: ['/app'] }])));
     assert.equal(errorName(() => checkFilters([{ Key: 'Name', Values: ['x'] }], 'by-path')), 'InvalidFilterKey');
     assert.equal(errorName(() => checkFilters([{ Key: 'Path', Option: 'Contains', Values: ['/x'] }], 'describe')), 'InvalidFilterOption');
-    assert.doesNotThrow(() => checkFilters([{ Key: 'Label', Values: ['x'] }, { Key: 'tag:x' }], 'describe'));
+    assert.doesNotThrow(() => checkFilters([{ Key: 'tag:x' }, { Key: 'tag:y', Option: 'BeginsWith', Values: ['a'] }], 'describe'));
+    assert.doesNotThrow(() => checkFilters([{ Key: 'Label', Values: ['x'] }], 'by-path'));
+    assert.equal(errorName(() => checkFilters([{ Key: 'Label', Values: ['x'] }], 'describe')), 'InvalidFilterKey');
+    assert.equal(errorName(() => checkFilters([{ Key: 'Type', Values: ['String'] }, { Key: 'Type', Values: ['String'] }], 'describe')), 'InvalidFilterKey');
+    assert.equal(errorName(() => checkFilters([{ Key: 'Name' }], 'describe')), 'InvalidFilterValue');
+    assert.equal(errorName(() => checkFilters([{ Key: 'Type', Values: ['Strung'] }], 'describe')), 'InvalidFilterValue');
+    assert.equal(errorName(() => checkFilters([{ Key: 'Path', Values: ['no-slash'] }], 'describe')), 'ValidationException');
+    assert.equal(errorName(() => checkFilters([{ Key: 'Path', Values: ['/aws/x'] }], 'describe')), 'ValidationException');
+    assert.equal(errorName(() => checkFilters([{ Key: 'Type', Option: 'Contains', Values: ['String'] }], 'describe')), 'InvalidFilterOption');
   });
 });

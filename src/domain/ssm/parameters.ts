@@ -1,6 +1,7 @@
 import {
   invalidAllowedPattern,
   labelLimitExceeded,
+  maxVersionsWithLabel,
   parameterAlreadyExists,
   parameterNotFound,
   patternMismatch,
@@ -48,6 +49,7 @@ export function putParameter(existing: ParameterRecord | undefined, input: PutPa
     );
   }
   if (existing && !input.Overwrite) throw parameterAlreadyExists();
+  if (input.Value === '') throw validation("1 validation error detected: Value '' at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1.");
   const previous = existing?.versions.at(-1);
   const type = input.Type ?? previous?.type;
   // unverified wording
@@ -78,9 +80,13 @@ export function putParameter(existing: ParameterRecord | undefined, input: PutPa
     lastModifiedUser: ctx.user,
   };
   let versions = [...(existing?.versions ?? []), entry];
-  // Parameter Store keeps 100 versions: the oldest goes (AWS refuses when it is labelled; Wharf drops it).
-  if (versions.length > MAX_VERSIONS) versions = versions.slice(versions.length - MAX_VERSIONS);
-  return { name: input.Name, arn: ctx.arn, versions, tags: existing?.tags ?? [...(input.Tags ?? [])] };
+  // Parameter Store keeps 100 versions: the oldest goes, unless a label holds it.
+  if (versions.length > MAX_VERSIONS) {
+    const oldest = versions[0]!;
+    if (oldest.labels.length > 0) throw maxVersionsWithLabel(input.Name, oldest.version);
+    versions = versions.slice(versions.length - MAX_VERSIONS);
+  }
+  return { name: existing?.name ?? input.Name, arn: ctx.arn, versions, tags: existing?.tags ?? [...(input.Tags ?? [])] };
 }
 
 function chooseTier(asked: PutParameterInput['Tier'], value: string, previous: ParameterTier | undefined): ParameterTier {
