@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { AwsError } from '../../domain/errors.js';
+import { logsInvalidParameter } from '../../domain/logs/errors.js';
+import { parseQuery } from '../../domain/logs/insights/query-parser.js';
+import { QueryRun, type ResultField } from '../../domain/logs/insights/query-run.js';
+import { checkLogGroupIdentifier, checkLogGroupName, parseLogGroupArn } from '../../domain/logs/names.js';
+import { retentionCutoff } from '../../domain/logs/retention.js';
+import type { LogStore } from '../../ports/log-store.js';
+import type { Scope } from '../../ports/store.js';
+import type { RequestContext } from '../service.js';
+import { decodeToken, encodeToken } from './lookup.js';
+
+/** StartQuery's default and largest result count. */
+const DEFAULT_LIMIT = 10_000;
+/** Concurrent queries per account and region, as CloudWatch Logs allows. */
+const MAX_CONCURRENT = 30;
+/** Log groups one query may name. */
+const MAX_GROUPS = 50;
+/** How long finished queries are kept for GetQueryResults and DescribeQueries. */
+const KEEP_MS = 7 * 86_400_000; // unverified: AWS keeps query results 7 days
+const SCAN_BATCH = 2_000;
+
+type Status = 'Scheduled' | 'Running' | 'Complete' | 'Failed' | 'Cancelled' | 'Timeout';
+
+interface QueryState {
+  readonly scope: Scope;
+  readonly queryId: string;
+  readonly queryString: string;
+  readonly groups: readonly string[];
+  readonly createTime: number;
+  status: Status;
+  endedAt?: number;
+  durationMs: number;
+  recordsScanned: number;
+  recordsMatched: number;
+  bytesScanned: number;
+  results: ResultField[][];
+}
+
+/** A pointer to one event for @ptr (GetLogRecord): which group and which event. */
+const pointerOf = (group: string, id: number) => Buffer.from(JSON.stringify([group, id]), 'utf8').toString('base64url');
+
+/**
+ * CloudWatch Logs Insights: StartQuery schedules a run over the stored events
+ * (domain/logs/insights parses and evaluates), GetQueryResults reads its
+ * status, statistics and rows, StopQuery cancels it, DescribeQueries lists
+ * recent ones. Runs happen in this process, batch by batch between requests,
+ * so a long query never holds up the API; queries are kept for a week.
+ */
+export function insightsHandlers(store: LogStore) {
+  const queries = new Map<string, QueryState>();
+
+  function prune(now: number): void {
+    for (const [id, query] of queries) if (query.endedAt !== undefined && now - query.endedAt > KEEP_MS) queries.delete(id);
+  }
+
+  async function run(query: QueryState, parsed: ReturnType<typeof parseQuery>, range: { start: number; end: number }, limit: number, now: number): Promise<void> {
+    const began = performance.now();
+    await new Promise((resolve) => setImmediate(resolve));
+    if (query.status !== 'Scheduled') return;
+    query.status = 'Running';
+    const evaluation = new QueryRun(parsed, limit);
+    try {
+      for (const group of query.groups) {
+        const record = await store.getGroup(query.scope, group);
+        if (!record) continue;
+        const cutoff = retentionCutoff(now, record.retentionInDays);
+        let after: { timestamp: number; id: number } | undefined;
+        while (true) {
+          const batch = await store.readGroup(query.scope, group, { startTime: Math.max(range.start, cutoff ?? range.start), endTime: range.end, ...(after ? { after } : {}), limit: SCAN_BATCH });
+          for (const event of batch) {
+            query.recordsScanned++;
+            query.bytesScanned += Buffer.byteLength(event.message, 'utf8');
+            evaluation.add({ account: query.scope.account, group, stream: event.stream, timestamp: event.timestamp, ingestionTime: event.ingestionTime, message: event.message, ptr: pointerOf(group, event.id) });
+          }
+          if (batch.length < SCAN_BATCH) break;
+          after = batch[batch.length - 1]!;
+          await new Promise((resolve) => setImmediate(resolve));
+          if ((query.status as Status) === 'Cancelled') return;
+        }
+      }
+      const outcome = evaluation.finish();
+      if ((query.status as Status) === 'Cancelled') return;
+      query.results = outcome.rows;
+      query.recordsMatched = outcome.recordsMatched;
+      query.status = 'Complete';
+    } catch {
+      query.status = 'Failed';
+    } finally {
+      query.durationMs = Math.round(performance.now() - began);
+      query.endedAt = now + query.durationMs;
+    }
+  }
+
+  function groupsOf(input: { logGroupName?: string; logGroupNames?: string[]; logGroupIdentifiers?: string[] }, ctx: RequestContext): string[] {
+    const given = [input.logGroupName !== undefined, input.logGroupNames !== undefined, input.logGroupIdentifiers !== undefined].filter(Boolean).length;
+    if (given !== 1) throw logsInvalidParameter('Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be specified.'); // unverified wording
+    if (input.logGroupName !== undefined) {
+      checkLogGroupName(input.logGroupName);
+      return [input.logGroupName];
+    }
+    const names = input.logGroupNames ?? [];
+    names.forEach((name, i) => checkLogGroupName(name, `logGroupNames.${i + 1}.member`));
+    const identifiers = input.logGroupIdentifiers ?? [];
+    const fromIdentifiers = identifiers.map((id, i) => {
+      checkLogGroupIdentifier(id, `logGroupIdentifiers.${i + 1}.member`);
+      if (!id.startsWith('arn:')) return id;
+      const arn = parseLogGroupArn(id);
+      if (!arn) throw logsInvalidParameter(`Invalid log group ARN: ${id}`);
+      return arn.account === ctx.scope.account && arn.region === ctx.scope.region ? arn.name : `\0${id}`;
+    });
+    const all = [...new Set([...names, ...fromIdentifiers])];
+    if (all.length === 0 || all.length > MAX_GROUPS) throw logsInvalidParameter(`A query names between 1 and ${MAX_GROUPS} log groups.`); // unverified wording
+    return all;
+  }
+
+  function requireQuery(ctx: RequestContext, queryId: string): QueryState {
+    const query = queries.get(queryId);
+    if (!query || query.scope.account !== ctx.scope.account || query.scope.region !== ctx.scope.region) {
+      throw new AwsError('ResourceNotFoundException', `Query ${queryId} does not exist.`); // unverified wording
+    }
+    return query;
+  }
+
+  return {
+    async StartQuery(
+      input: { logGroupName?: string; logGroupNames?: string[]; logGroupIdentifiers?: string[]; startTime: number; endTime: number; queryString: string; limit?: number; queryLanguage?: string },
+      ctx: RequestContext,
+    ) {
+      if (input.queryLanguage !== undefined && input.queryLanguage !== 'CWLI') {
+        throw logsInvalidParameter(`Wharf answers Logs Insights queries (queryLanguage CWLI) only; ${input.queryLanguage} is not supported.`);
+      }
+      const groups = groupsOf(input, ctx);
+      if (input.endTime < input.startTime) throw logsInvalidParameter('End time should not be before the start time.'); // unverified wording
+      const parsed = parseQuery(input.queryString);
+      for (const group of groups) {
+        const name = group.startsWith('\0') ? group.slice(1) : group;
+        if (group.startsWith('\0') || !(await store.getGroup(ctx.scope, name))) {
+          throw new AwsError('ResourceNotFoundException', `Log group '${name}' does not exist for account ID '${ctx.scope.account}'`); // unverified wording
+        }
+      }
+      const now = ctx.now.getTime();
+      prune(now);
+      const active = [...queries.values()].filter((q) => q.scope.account === ctx.scope.account && q.scope.region === ctx.scope.region && (q.status === 'Scheduled' || q.status === 'Running'));
+      if (active.length >= MAX_CONCURRENT) throw new AwsError('LimitExceededException', `Account maximum query concurrency limit of [${MAX_CONCURRENT}] reached.`); // unverified wording
+      const query: QueryState = {
+        scope: ctx.scope,
+        queryId: randomUUID(),
+        queryString: input.queryString,
+        groups,
+        createTime: now,
+        status: 'Scheduled',
+        durationMs: 0,
+        recordsScanned: 0,
+        recordsMatched: 0,
+        bytesScanned: 0,
+        results: [],
+      };
+      queries.set(query.queryId, query);
+      // startTime and endTime are epoch seconds, both inclusive.
+      void run(query, parsed, { start: input.startTime * 1000, end: input.endTime * 1000 + 1000 }, Math.min(input.limit ?? DEFAULT_LIMIT, DEFAULT_LIMIT), now);
+      return { queryId: query.queryId };
+    },
+
+    async GetQueryResults(input: { queryId: string; maxItems?: number; nextToken?: string }, ctx: RequestContext) {
+      const query = requireQuery(ctx, input.queryId);
+      const offset = decodeToken(input.nextToken, (v): v is { offset: number } => typeof v === 'object' && v !== null && Number.isSafeInteger((v as { offset?: unknown }).offset))?.offset ?? 0;
+      const size = input.maxItems ?? query.results.length;
+      const results = query.status === 'Complete' ? query.results.slice(offset, offset + size) : [];
+      return {
+        queryLanguage: 'CWLI',
+        results,
+        statistics: { recordsMatched: query.recordsMatched, recordsScanned: query.recordsScanned, bytesScanned: query.bytesScanned, logGroupsScanned: query.groups.length },
+        status: query.status,
+        ...(query.status === 'Complete' && offset + size < query.results.length ? { nextToken: encodeToken({ offset: offset + size }) } : {}),
+      };
+    },
+
+    async StopQuery(input: { queryId: string }, ctx: RequestContext) {
+      const query = requireQuery(ctx, input.queryId);
+      if (query.status !== 'Scheduled' && query.status !== 'Running') return { success: false };
+      query.status = 'Cancelled';
+      query.endedAt = ctx.now.getTime();
+      return { success: true };
+    },
+
+    async DescribeQueries(input: { logGroupName?: string; status?: Status; maxResults?: number; nextToken?: string; queryLanguage?: string }, ctx: RequestContext) {
+      prune(ctx.now.getTime());
+      const mine = [...queries.values()]
+        .filter((q) => q.scope.account === ctx.scope.account && q.scope.region === ctx.scope.region)
+        .filter((q) => input.logGroupName === undefined || q.groups.includes(input.logGroupName))
+        .filter((q) => input.status === undefined || q.status === input.status)
+        .sort((a, b) => b.createTime - a.createTime);
+      const offset = decodeToken(input.nextToken, (v): v is { offset: number } => typeof v === 'object' && v !== null && Number.isSafeInteger((v as { offset?: unknown }).offset))?.offset ?? 0;
+      const size = input.maxResults ?? 1000;
+      return {
+        queries: mine.slice(offset, offset + size).map((q) => ({
+          queryLanguage: 'CWLI',
+          queryId: q.queryId,
+          queryString: q.queryString,
+          status: q.status,
+          createTime: q.createTime,
+          ...(q.groups.length > 0 ? { logGroupName: q.groups[0] } : {}),
+          queryDuration: q.durationMs,
+          bytesScanned: q.bytesScanned,
+        })),
+        ...(offset + size < mine.length ? { nextToken: encodeToken({ offset: offset + size }) } : {}),
+      };
+    },
+  };
+}
