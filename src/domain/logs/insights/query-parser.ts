@@ -18,7 +18,7 @@ export const SCALAR_FUNCTIONS = ['bin', 'ispresent', 'isempty', 'isblank', 'strl
 export const MAX_LIMIT = 10_000;
 
 export function malformedQuery(message: string, start = 0, end = start): AwsError {
-  return new AwsError('MalformedQueryException', message, { extra: { queryCompileError: { location: { start, end }, message } } });
+  return new AwsError('MalformedQueryException', message, { extra: { queryCompileError: { location: { startCharOffset: start, endCharOffset: end }, message } } });
 }
 
 type TokenKind = 'ident' | 'num' | 'duration' | 'str' | 'regex' | 'op' | 'pipe' | 'eof';

@@ -35,8 +35,8 @@ const malformed = (query: string) => {
   try {
     parseQuery(query);
   } catch (error) {
-    const e = error as { code: string; message: string; extra: { queryCompileError: { location: { start: number; end: number } } } };
-    return { code: e.code, message: e.message, location: e.extra.queryCompileError.location };
+    const e = error as { code: string; message: string; extra: { queryCompileError: { location: { startCharOffset: number; endCharOffset: number } } } };
+    return { code: e.code, message: e.message, location: { start: e.extra.queryCompileError.location.startCharOffset, end: e.extra.queryCompileError.location.endCharOffset } };
   }
   return undefined;
 };
