@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { partitionOf } from '../domain/arn.js';
 import { AwsError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -7,8 +8,10 @@ import type { Logger } from '../ports/logger.js';
 import { AuthFailure, credentialScope, type AuthFailureKind, type Caller, type SigV4Verifier } from './auth/sigv4.js';
 import { toJsonWire } from './model/serialize-output.js';
 import { validateInput } from './model/validate-input.js';
-import { JSON_CONTENT_TYPE, jsonErrorBody, parseJsonBody } from './protocols/aws-json.js';
+import { JSON_CONTENT_TYPE, jsonContentType, jsonErrorBody, parseJsonBody } from './protocols/aws-json.js';
 import { decodeQueryParams, queryErrorXml, queryResultXml } from './protocols/aws-query.js';
+import { errorTypeName, isQueryCompatible, QUERY_ERROR_HEADER, queryErrorHeader } from './protocols/query-compatible.js';
+import { CBOR_CONTENT_TYPE, cborErrorBody, decodeCborBody, encodeCbor, parseRpcV2Path, SMITHY_PROTOCOL, speaksRpcV2Cbor, toCborWire } from './protocols/rpc-v2-cbor.js';
 import type { RequestContext, ServiceApi } from './service.js';
 
 /** A handler for paths that are not AWS API calls (admin, registry, websockets, console). */
@@ -24,24 +27,28 @@ export interface GatewayOptions {
   readonly maxBodyBytes?: number;
 }
 
-type Protocol = 'json' | 'query';
+type Protocol = 'json' | 'query' | 'cbor';
 
 class BodyTooLarge extends Error {}
 
 /**
  * The one front door: reads the body (bounded), routes by protocol (JSON by
- * X-Amz-Target, Query by the signing scope and Action), verifies SigV4,
+ * X-Amz-Target, RPC v2 CBOR by its `/service/<name>/operation/<op>` path,
+ * Query by the signing scope and Action), verifies SigV4,
  * validates against the model, calls the handler and encodes the answer or
  * an AWS-shaped error. Nothing that reaches a client is a stack trace.
  */
 export class Gateway {
   private readonly byTargetPrefix = new Map<string, ServiceApi>();
   private readonly bySigningName = new Map<string, ServiceApi>();
+  /** RPC v2 names a service by its Smithy shape name, which botocore models carry as targetPrefix. */
+  private readonly byRpcV2Name = new Map<string, ServiceApi>();
   private readonly maxBodyBytes: number;
 
   constructor(private readonly options: GatewayOptions) {
     for (const service of options.services) {
       if (service.model.metadata.targetPrefix) this.byTargetPrefix.set(service.model.metadata.targetPrefix, service);
+      if (service.model.metadata.targetPrefix && speaksRpcV2Cbor(service.model)) this.byRpcV2Name.set(service.model.metadata.targetPrefix, service);
       this.bySigningName.set(service.signingName, service);
     }
     this.maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
@@ -73,14 +80,15 @@ export class Gateway {
     const target = req.headers['x-amz-target'];
     const contentType = String(req.headers['content-type'] ?? '');
     const queryString = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
-    const isQuery = !target && ((req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) || (req.method === 'GET' && /(^|&)Action=/.test(queryString)));
-    const protocol: Protocol = isQuery ? 'query' : 'json';
+    const rpcV2 = !target && req.method === 'POST' ? parseRpcV2Path(url) : undefined;
+    const isQuery = !target && !rpcV2 && ((req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) || (req.method === 'GET' && /(^|&)Action=/.test(queryString)));
+    const protocol: Protocol = rpcV2 ? 'cbor' : isQuery ? 'query' : 'json';
     let service: ServiceApi | undefined;
 
     try {
-      let body: Buffer;
+      let signedBody: Buffer;
       try {
-        body = await this.readBody(req);
+        signedBody = await this.readBody(req);
       } catch (error) {
         if (error instanceof BodyTooLarge) {
           res.setHeader('connection', 'close');
@@ -88,10 +96,16 @@ export class Gateway {
         }
         throw error;
       }
+      // The signature covers the bytes as sent; the codecs read them uncompressed.
+      let body = this.decodeContent(req, signedBody);
 
       let operation: string;
       let params: URLSearchParams | undefined;
-      if (protocol === 'json') {
+      if (protocol === 'cbor') {
+        service = this.byRpcV2Name.get(rpcV2!.serviceName);
+        if (!service) throw new AwsError('UnknownOperationException', `Wharf does not serve the service '${rpcV2!.serviceName}'.`); // unverified wording
+        operation = rpcV2!.operation;
+      } else if (protocol === 'json') {
         if (typeof target !== 'string' || !target.includes('.')) {
           if (req.method === 'GET' && (url === '/' || url === '')) return sendWelcome(res);
           throw new AwsError('UnknownOperationException', 'Missing or malformed X-Amz-Target header.');
@@ -109,7 +123,7 @@ export class Gateway {
         if (!service) service = this.findQueryServiceByAction(operation);
       }
 
-      const caller = await this.authenticate(req, url, body, protocol);
+      const caller = await this.authenticate(req, url, req.method === 'GET' ? Buffer.alloc(0) : signedBody, protocol);
       if (!service) {
         const scope = credentialScope(req.headers);
         throw new AwsError('NotImplemented', `Wharf does not serve the '${scope?.service ?? 'unknown'}' API${operation ? ` (action ${operation})` : ''}.`, { status: 501 });
@@ -127,15 +141,20 @@ export class Gateway {
         throw new AwsError('NotImplemented', `Wharf does not support ${service.signingName}:${operation} yet.`, { status: 501 });
       }
 
-      const raw = protocol === 'json' ? parseJsonBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service.validationErrorCode);
+      const raw = protocol === 'json' ? parseJsonBody(body) : protocol === 'cbor' ? decodeCborBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service.validationErrorCode);
       const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode) : {};
       const ctx = contextFor(caller, requestId, this.options.clock.now());
       const output = await handler(input, ctx);
 
       if (protocol === 'json') {
         const wire = operationModel.output ? toJsonWire(model, operationModel.output.shape, output) : {};
-        res.writeHead(200, { 'content-type': JSON_CONTENT_TYPE });
+        res.writeHead(200, { 'content-type': jsonContentType(model) });
         res.end(JSON.stringify(wire));
+      } else if (protocol === 'cbor') {
+        // No output shape: an empty body, as Smithy's "no output" case has it.
+        const wire = operationModel.output ? encodeCbor(toCborWire(model, operationModel.output.shape, output)) : Buffer.alloc(0);
+        res.writeHead(200, { 'content-type': CBOR_CONTENT_TYPE, 'smithy-protocol': SMITHY_PROTOCOL });
+        res.end(wire);
       } else {
         res.writeHead(200, { 'content-type': 'text/xml' });
         res.end(queryResultXml(model, operation, operationModel.output?.shape, operationModel.output?.resultWrapper, output, requestId));
@@ -145,14 +164,32 @@ export class Gateway {
       if (protocol === 'query') {
         res.writeHead(awsError.status, { 'content-type': 'text/xml' });
         res.end(queryErrorXml(service?.model, awsError, requestId));
+      } else if (protocol === 'cbor') {
+        res.writeHead(awsError.status, { 'content-type': CBOR_CONTENT_TYPE, 'smithy-protocol': SMITHY_PROTOCOL, ...queryCompatHeaders(service, awsError) });
+        res.end(cborErrorBody(errorTypeName(service?.model, awsError.code), awsError));
       } else {
-        sendJsonError(res, awsError);
+        sendJsonError(res, awsError, service);
       }
     }
   }
 
+  /** `Content-Encoding: gzip` bodies (botocore and the SDK compress large PutMetricData calls). */
+  private decodeContent(req: IncomingMessage, body: Buffer): Buffer {
+    const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (!encoding || encoding === 'identity') return body;
+    if (encoding !== 'gzip') throw new AwsError('UnsupportedMediaType', `Content-Encoding '${encoding}' is not supported.`, { status: 415 }); // unverified wording
+    try {
+      return gunzipSync(body, { maxOutputLength: this.maxBodyBytes });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new AwsError('RequestEntityTooLargeException', `Request body exceeds the ${this.maxBodyBytes} byte limit.`, { status: 413 });
+      }
+      throw new AwsError('SerializationException', 'Unable to decompress the gzip request body.'); // unverified wording
+    }
+  }
+
   private findQueryServiceByAction(action: string): ServiceApi | undefined {
-    const matches = this.options.services.filter((service) => service.model.metadata.protocol === 'query' && Object.hasOwn(service.model.operations, action));
+    const matches = this.options.services.filter((service) => speaks(service, 'query') && Object.hasOwn(service.model.operations, action));
     return matches.length === 1 ? matches[0] : undefined;
   }
 
@@ -221,9 +258,9 @@ const QUERY_AUTH_CODES: Record<AuthFailureKind, [string, number]> = {
 };
 
 function authError(failure: AuthFailure, protocol: Protocol): AwsError {
-  const [code, status] = (protocol === 'json' ? JSON_AUTH_CODES : QUERY_AUTH_CODES)[failure.kind];
+  const [code, status] = (protocol === 'query' ? QUERY_AUTH_CODES : JSON_AUTH_CODES)[failure.kind];
   if (failure.kind === 'expired' && failure.message.startsWith('The security token')) {
-    return new AwsError(protocol === 'json' ? 'ExpiredTokenException' : 'ExpiredToken', failure.message, { status });
+    return new AwsError(protocol === 'query' ? 'ExpiredToken' : 'ExpiredTokenException', failure.message, { status });
   }
   return new AwsError(code, failure.message, { status });
 }
@@ -234,9 +271,18 @@ function toAwsError(error: unknown, logger: Logger, requestId: string): AwsError
   return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', { fault: 'server' });
 }
 
-function sendJsonError(res: ServerResponse, error: AwsError): void {
-  res.writeHead(error.status, { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-ErrorType': error.code });
-  res.end(jsonErrorBody(error));
+function sendJsonError(res: ServerResponse, error: AwsError, service?: ServiceApi): void {
+  const type = errorTypeName(service?.model, error.code);
+  res.writeHead(error.status, { 'content-type': service ? jsonContentType(service.model) : JSON_CONTENT_TYPE, 'x-amzn-ErrorType': type, ...queryCompatHeaders(service, error) });
+  res.end(jsonErrorBody(error, type));
+}
+
+function queryCompatHeaders(service: ServiceApi | undefined, error: AwsError): Record<string, string> {
+  return isQueryCompatible(service?.model) ? { [QUERY_ERROR_HEADER]: queryErrorHeader(error) } : {};
+}
+
+function speaks(service: ServiceApi, protocol: string): boolean {
+  return service.model.metadata.protocol === protocol || (service.model.metadata.protocols ?? []).includes(protocol);
 }
 
 function sendWelcome(res: ServerResponse): void {

@@ -55,12 +55,14 @@ function walk(model: ServiceModel, shape: Shape, value: unknown): unknown {
       const date = toTimestamp(value);
       return date && date.getTime() / 1000;
     }
+    case 'float':
+    case 'double':
+      // JSON has no NaN or infinities: the AWS JSON protocols send them as strings.
+      return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
     case 'string':
     case 'boolean':
     case 'integer':
     case 'long':
-    case 'float':
-    case 'double':
     case 'blob':
       return value;
   }

@@ -9,6 +9,8 @@ export interface ServiceModel {
     readonly apiVersion: string;
     readonly xmlNamespace?: string;
     readonly jsonVersion?: string;
+    /** Present (an empty object) on services that moved from Query to JSON/CBOR and keep the Query error codes. */
+    readonly awsQueryCompatible?: Readonly<Record<string, unknown>>;
   };
   readonly operations: Readonly<Record<string, OperationModel>>;
   readonly shapes: Readonly<Record<string, Shape>>;
@@ -29,7 +31,7 @@ export interface MemberRef {
 }
 
 export type Shape =
-  | { readonly type: 'structure'; readonly members: Readonly<Record<string, MemberRef>>; readonly required?: readonly string[]; readonly exception?: boolean; readonly union?: boolean }
+  | { readonly type: 'structure'; readonly members: Readonly<Record<string, MemberRef>>; readonly required?: readonly string[]; readonly exception?: boolean; readonly union?: boolean; readonly error?: { readonly code?: string; readonly httpStatusCode?: number; readonly senderFault?: boolean } }
   | { readonly type: 'list'; readonly member: MemberRef; readonly min?: number; readonly max?: number; readonly flattened?: boolean }
   | { readonly type: 'map'; readonly key: MemberRef; readonly value: MemberRef; readonly min?: number; readonly max?: number; readonly flattened?: boolean }
   | { readonly type: 'string'; readonly enum?: readonly string[]; readonly min?: number; readonly max?: number; readonly pattern?: string; readonly sensitive?: boolean }

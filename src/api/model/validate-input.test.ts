@@ -59,3 +59,23 @@ test('output keeps only modelled members and writes timestamps as epoch seconds'
   assert.deepEqual(toJsonWire(model, 'Input', { when: new Date(0) }), { when: 0 });
   assert.deepEqual(toJsonWire(model, 'Input', { when: '1970-01-01T00:00:01.000Z' }), { when: 1 });
 });
+
+test('CBOR values: Dates are timestamps, byte strings become base64, doubles may be NaN or infinite', () => {
+  const cborModel: ServiceModel = {
+    ...model,
+    shapes: { In: { type: 'structure', members: { at: { shape: 'When' }, data: { shape: 'Data' }, value: { shape: 'Value' } } }, When: { type: 'timestamp' }, Data: { type: 'blob' }, Value: { type: 'double', min: 0 } },
+  };
+  const out = validateInput(cborModel, 'In', { at: new Date(5000), data: new Uint8Array([104, 105]), value: Number.NaN }, 'ValidationException') as Record<string, unknown>;
+  assert.deepEqual(out, { at: new Date(5000), data: 'aGk=', value: Number.NaN });
+  for (const [text, number] of [['NaN', Number.NaN], ['Infinity', Number.POSITIVE_INFINITY], ['-Infinity', Number.NEGATIVE_INFINITY]] as const) {
+    assert.deepEqual(validateInput(cborModel, 'In', { value: text }, 'ValidationException'), { value: number });
+  }
+  assert.throws(() => validateInput(cborModel, 'In', { value: 'five' }, 'ValidationException'), { code: 'SerializationException' });
+  assert.throws(() => validateInput(cborModel, 'In', { at: new Date(Number.NaN) }, 'ValidationException'), { code: 'SerializationException' });
+  assert.throws(() => validateInput(cborModel, 'In', { value: -1 }, 'ValidationException'), { code: 'ValidationException' });
+});
+
+test('JSON output writes non-finite doubles as the strings AWS JSON uses', () => {
+  const jsonModel: ServiceModel = { ...model, shapes: { Out: { type: 'structure', members: { values: { shape: 'Values' } } }, Values: { type: 'list', member: { shape: 'Value' } }, Value: { type: 'double' } } };
+  assert.deepEqual(toJsonWire(jsonModel, 'Out', { values: [1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] }), { values: [1.5, 'NaN', 'Infinity', '-Infinity'] });
+});

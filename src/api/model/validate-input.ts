@@ -23,6 +23,8 @@ export function validateInput(model: ServiceModel, shapeName: string, input: unk
 
 const regexCache = new Map<string, RegExp | null>();
 
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+
 function compilePattern(pattern: string): RegExp | null {
   let regex = regexCache.get(pattern);
   if (regex === undefined) {
@@ -114,19 +116,26 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
     }
     case 'float':
     case 'double': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw serialization(path, 'a number');
-      checkRange(value, shape, path, problems);
-      return value;
+      // NaN and the infinities are doubles too: CBOR carries them as floats,
+      // JSON as the strings "NaN", "Infinity", "-Infinity". The service decides
+      // whether it takes them (CloudWatch refuses them as metric values).
+      const number = typeof value === 'string' && NON_FINITE.has(value) ? Number(value) : value;
+      if (typeof number !== 'number') throw serialization(path, 'a number');
+      if (Number.isFinite(number)) checkRange(number, shape, path, problems);
+      return number;
     }
     case 'boolean':
       if (typeof value !== 'boolean') throw serialization(path, 'a boolean');
       return value;
     case 'timestamp': {
-      const date = typeof value === 'number' ? new Date(value * 1000) : typeof value === 'string' ? new Date(value) : undefined;
+      // CBOR hands over Dates (tag 1); JSON epoch seconds; Query ISO text.
+      const date = value instanceof Date ? value : typeof value === 'number' ? new Date(value * 1000) : typeof value === 'string' ? new Date(value) : undefined;
       if (!date || Number.isNaN(date.getTime())) throw serialization(path, 'a timestamp');
       return date;
     }
     case 'blob': {
+      // Handlers see base64 text whatever the protocol: CBOR's byte strings are encoded here.
+      if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
       if (typeof value !== 'string') throw serialization(path, 'base64-encoded data');
       return value;
     }

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { runMetricStoreContract } from '../metric-store.contract.js';
+import { SqliteMetricStore } from './sqlite-metric-store.js';
+
+runMetricStoreContract({ name: 'sqlite (memory)', newStore: async () => new SqliteMetricStore(':memory:') });
+
+const scope = { account: '123456789012', region: 'us-east-1' };
+const T0 = Date.UTC(2026, 2, 1);
+
+test('sqlite metric store: a private file that keeps its data across a reopen', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-metrics-'));
+  try {
+    const file = join(dir, 'data', 'metrics.db');
+    const first = new SqliteMetricStore(file);
+    await first.put(scope, [{ namespace: 'N', metricName: 'M', dimensions: [], timestamp: T0, unit: 'Count', storageResolution: 60, values: [{ value: 2, count: 3 }] }]);
+    await first.close();
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const second = new SqliteMetricStore(file);
+    const [answer] = await second.query(scope, { namespace: 'N', metricName: 'M', dimensions: [], startTime: T0, endTime: T0 + 60_000, period: 60 });
+    assert.deepEqual(answer, { timestamp: T0, unit: 'Count', sampleCount: 3, sum: 6, minimum: 2, maximum: 2, distribution: [{ value: 2, count: 3 }] });
+    await second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sqlite metric store: a query reads one primary-key range per resolution', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-metrics-'));
+  try {
+    const file = join(dir, 'metrics.db');
+    const store = new SqliteMetricStore(file);
+    await store.put(scope, [{ namespace: 'N', metricName: 'M', dimensions: [], timestamp: T0, unit: 'Count', storageResolution: 60, values: [{ value: 1, count: 1 }] }]);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start >= ? AND start < ? ORDER BY start').all(1, 60, 0, 1) as { detail: string }[];
+    db.close();
+    assert.equal(plan.length, 1, JSON.stringify(plan));
+    assert.match(plan[0]!.detail, /SEARCH metric_buckets USING PRIMARY KEY \(sid=\? AND resolution=\? AND start>\? AND start<\?\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Speed is the benchmark's; this checks the answers at the size the design is for, a month of minutes.
+test('sqlite metric store: a month of per-minute data for 20 series, compacted, answers every series exactly', async () => {
+  const store = new SqliteMetricStore(':memory:');
+  const MINUTE = 60_000;
+  const minutes = 30 * 24 * 60;
+  const series = 20;
+  for (let day = 0; day < 30; day++) {
+    const points = [];
+    for (let s = 0; s < series; s++) {
+      for (let m = day * 1440; m < (day + 1) * 1440; m++) {
+        points.push({ namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: [{ name: 'ServiceName', value: `svc-${s}` }], timestamp: T0 + m * MINUTE, unit: 'Percent', storageResolution: 60 as const, values: [{ value: (m % 100) + s, count: 1 }] });
+      }
+    }
+    await store.put(scope, points);
+  }
+  assert.equal((await store.stats()).rows, series * minutes);
+  const expected = (s: number) => {
+    let sum = 0;
+    for (let m = 0; m < minutes; m++) sum += (m % 100) + s;
+    return sum;
+  };
+  const total = async (s: number) => (await store.query(scope, { namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: [{ name: 'ServiceName', value: `svc-${s}` }], startTime: T0, endTime: T0 + minutes * MINUTE, period: 86_400 })).reduce((sum, a) => sum + a.sum, 0);
+  assert.equal(await total(7), expected(7));
+  await store.compact(T0 + minutes * MINUTE);
+  // Days older than 15 are now 5-minute rows.
+  assert.ok((await store.stats()).rows < series * minutes * 0.65);
+  for (const s of [0, 7, 19]) assert.equal(await total(s), expected(s));
+  await store.close();
+});

@@ -1,0 +1,407 @@
+import type Database from 'better-sqlite3';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ListedMetric, ListMetricsQuery, MetricAggregate, MetricDimension, MetricKey, MetricPoint, MetricQuery, MetricStore } from '../../ports/metric-store.js';
+import type { Scope } from '../../ports/store.js';
+import { openDatabase } from '../sqlite-database.js';
+import { addValue, addValues, decodeSketch, emptySketch, encodeSketch, mergeSketch, sketchEntries, type Sketch } from './distribution.js';
+import { metricMigrations } from './migrations.js';
+
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+const DAY = 24 * HOUR;
+
+/** The stored resolutions (seconds), finest first. */
+const RESOLUTIONS = [1, 60, 300, 3600] as const;
+
+/** CloudWatch's retention: each resolution's data is rolled into the next once older than this; the last is deleted. */
+const ROLL_UPS: readonly { readonly from: number; readonly to: number | undefined; readonly afterMs: number }[] = [
+  { from: 1, to: 60, afterMs: 3 * HOUR },
+  { from: 60, to: 300, afterMs: 15 * DAY },
+  { from: 300, to: 3600, afterMs: 63 * DAY },
+  { from: 3600, to: undefined, afterMs: 455 * DAY },
+];
+
+/** Rows moved per transaction while compacting, so writers are never held up long. */
+const COMPACT_BATCH = 5000;
+
+interface Aggregate {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  /** Undefined once statistic sets are mixed in. */
+  sketch: Sketch | undefined;
+}
+
+interface BucketRow {
+  start: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  kind: number;
+  dist: Buffer | null;
+}
+
+interface SeriesRow {
+  sid: number;
+  unit: string;
+}
+
+interface ListRow {
+  namespace: string;
+  metric_name: string;
+  dims: string;
+}
+
+/**
+ * CloudWatch metric storage on its own SQLite file (WAL, mode 0600), apart
+ * from the document store. Points fold into per-second (high-resolution) or
+ * per-minute buckets as they arrive; compact() rolls them up as CloudWatch
+ * ages them. Every read is one index range per (series, resolution).
+ */
+export class SqliteMetricStore implements MetricStore {
+  private readonly db: Database.Database;
+  private readonly sql;
+  private readonly dynamic = new Map<string, Database.Statement>();
+  /** Series ids by scope, key and unit: every put looks them up. */
+  private readonly seriesIds = new Map<string, number>();
+
+  /** `file` is the database path (metrics.db in the data directory) or ':memory:'. */
+  constructor(file: string) {
+    if (file !== ':memory:') createPrivately(file);
+    this.db = openDatabase(file);
+    // Writers touch the newest page of every series at once (hundreds); SQLite's default 2 MB cache thrashes.
+    this.db.pragma('cache_size = -32768');
+    this.migrate();
+    const db = this.db;
+    this.sql = {
+      findSeries: db.prepare<[string, string, string, string, string, string], { sid: number }>(
+        'SELECT sid FROM metric_series WHERE account = ? AND region = ? AND namespace = ? AND metric_name = ? AND dims = ? AND unit = ?'),
+      insertSeries: db.prepare('INSERT INTO metric_series (account, region, namespace, metric_name, dims, unit, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      touchSeries: db.prepare('UPDATE metric_series SET last_ts = MAX(last_ts, ?) WHERE sid = ?'),
+      seriesOf: db.prepare<[string, string, string, string, string], SeriesRow>(
+        'SELECT sid, unit FROM metric_series WHERE account = ? AND region = ? AND namespace = ? AND metric_name = ? AND dims = ? ORDER BY unit'),
+      allSeries: db.prepare<[], { sid: number }>('SELECT sid FROM metric_series ORDER BY sid'),
+      bucket: db.prepare<[number, number, number], BucketRow>('SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start = ?'),
+      saveBucket: db.prepare('INSERT OR REPLACE INTO metric_buckets (sid, resolution, start, count, sum, min, max, kind, dist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      range: db.prepare<[number, number, number, number], BucketRow>(
+        'SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start >= ? AND start < ? ORDER BY start'),
+      oldest: db.prepare<[number, number, number, number], BucketRow>(
+        'SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start < ? ORDER BY start LIMIT ?'),
+      deleteRange: db.prepare('DELETE FROM metric_buckets WHERE sid = ? AND resolution = ? AND start >= ? AND start <= ?'),
+      deleteBefore: db.prepare('DELETE FROM metric_buckets WHERE sid = ? AND resolution = ? AND start < ?'),
+      hasBuckets: db.prepare<[number], { one: number }>('SELECT 1 AS one FROM metric_buckets WHERE sid = ? LIMIT 1'),
+      deleteSeries: db.prepare('DELETE FROM metric_series WHERE sid = ?'),
+      rows: db.prepare<[], { rows: number }>('SELECT COUNT(*) AS rows FROM metric_buckets'),
+    };
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > metricMigrations.length) {
+      throw new Error(`metrics.db was written by a newer Wharf (schema ${current}, this one knows ${metricMigrations.length}); upgrade Wharf or use another --data-dir`);
+    }
+    for (let version = current; version < metricMigrations.length; version++) {
+      this.db.transaction(() => {
+        this.db.exec(metricMigrations[version]!);
+        this.db.pragma(`user_version = ${version + 1}`);
+      })();
+    }
+  }
+
+  private prepared(sql: string): Database.Statement {
+    let statement = this.dynamic.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.dynamic.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** The series id for a point's metric and unit, created on first use; call inside a transaction. */
+  private seriesId(scope: Scope, key: MetricKey, unit: string, timestamp: number): number {
+    const dims = canonicalDimensions(key.dimensions);
+    const cacheKey = JSON.stringify([scope.account, scope.region, key.namespace, key.metricName, dims, unit]);
+    let sid = this.seriesIds.get(cacheKey);
+    if (sid === undefined) {
+      sid = this.sql.findSeries.get(scope.account, scope.region, key.namespace, key.metricName, dims, unit)?.sid;
+      if (sid === undefined) sid = Number(this.sql.insertSeries.run(scope.account, scope.region, key.namespace, key.metricName, dims, unit, timestamp).lastInsertRowid);
+      this.seriesIds.set(cacheKey, sid);
+    }
+    return sid;
+  }
+
+  async put(scope: Scope, points: readonly MetricPoint[]): Promise<void> {
+    try {
+      this.putAll(scope, points);
+    } catch (error) {
+      // The transaction rolled back: series ids cached during it may not exist.
+      this.seriesIds.clear();
+      throw error;
+    }
+  }
+
+  private putAll(scope: Scope, points: readonly MetricPoint[]): void {
+    this.db.transaction(() => {
+      // Fold the batch per bucket first: one read and one write per bucket touched.
+      const buckets = new Map<string, { sid: number; resolution: number; start: number; aggregate: Aggregate }>();
+      const latest = new Map<number, number>();
+      for (const point of points) {
+        const aggregate = pointAggregate(point);
+        if (!aggregate) continue;
+        const sid = this.seriesId(scope, point, point.unit, point.timestamp);
+        latest.set(sid, Math.max(latest.get(sid) ?? -Infinity, point.timestamp));
+        const resolution = point.storageResolution === 1 ? 1 : 60;
+        const start = alignDown(point.timestamp, resolution * SECOND);
+        const id = `${sid}/${resolution}/${start}`;
+        const existing = buckets.get(id);
+        if (existing) mergeAggregate(existing.aggregate, aggregate);
+        else buckets.set(id, { sid, resolution, start, aggregate });
+      }
+      for (const { sid, resolution, start, aggregate } of buckets.values()) {
+        const stored = this.sql.bucket.get(sid, resolution, start);
+        const merged = stored ? fromRow(stored) : aggregate;
+        if (stored) mergeAggregate(merged, aggregate);
+        this.saveBucket(sid, resolution, start, merged);
+      }
+      for (const [sid, timestamp] of latest) this.sql.touchSeries.run(timestamp, sid);
+    })();
+  }
+
+  private saveBucket(sid: number, resolution: number, start: number, aggregate: Aggregate): void {
+    const { count, sum, min, max, sketch } = aggregate;
+    // A bucket whose values are all one value (the usual sampler minute) needs no distribution blob.
+    const implicit = sketch !== undefined && sketch.level < 0 && sketch.entries.size === 1 && sketch.entries.has(min);
+    this.sql.saveBucket.run(sid, resolution, start, count, sum, min, max, sketch ? 1 : 0, sketch && !implicit ? encodeSketch(sketch) : null);
+  }
+
+  async query(scope: Scope, query: MetricQuery): Promise<MetricAggregate[]> {
+    const periodMs = query.period * SECOND;
+    if (!(periodMs > 0) || !(query.endTime > query.startTime)) return [];
+    const series = this.sql.seriesOf.all(scope.account, scope.region, query.namespace, query.metricName, canonicalDimensions(query.dimensions))
+      .filter((row) => query.unit === undefined || row.unit === query.unit);
+    // Every resolution that divides the period: recent data is fine, old data rolled up.
+    const resolutions = RESOLUTIONS.filter((resolution) => query.period % resolution === 0);
+    const answers: MetricAggregate[] = [];
+    for (const { sid, unit } of series) {
+      const periods = new Map<number, Aggregate>();
+      for (const resolution of resolutions) {
+        // The hot loop of every query: fold rows straight into the period, no per-row objects.
+        for (const row of this.sql.range.all(sid, resolution, query.startTime, query.endTime)) {
+          const periodStart = query.startTime + alignDown(row.start - query.startTime, periodMs);
+          let period = periods.get(periodStart);
+          if (!period) {
+            period = { count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: emptySketch() };
+            periods.set(periodStart, period);
+          }
+          foldRow(period, row);
+        }
+      }
+      for (const [timestamp, aggregate] of periods) answers.push(toAnswer(timestamp, unit, aggregate));
+    }
+    return answers.sort((a, b) => a.timestamp - b.timestamp || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+  }
+
+  async listMetrics(scope: Scope, query: ListMetricsQuery): Promise<ListedMetric[]> {
+    const where = ['account = ?', 'region = ?'];
+    const params: unknown[] = [scope.account, scope.region];
+    if (query.namespace !== undefined) {
+      where.push('namespace = ?');
+      params.push(query.namespace);
+    }
+    if (query.metricName !== undefined) {
+      where.push('metric_name = ?');
+      params.push(query.metricName);
+    }
+    const after = query.after === undefined ? undefined : decodeCursor(query.after);
+    if (after) {
+      where.push('(namespace, metric_name, dims) > (?, ?, ?)');
+      params.push(...after);
+    }
+    const having = query.activeSince === undefined ? '' : ' HAVING MAX(last_ts) >= ?';
+    if (query.activeSince !== undefined) params.push(query.activeSince);
+    const sql = `SELECT namespace, metric_name, dims FROM metric_series WHERE ${where.join(' AND ')}
+      GROUP BY namespace, metric_name, dims${having} ORDER BY namespace, metric_name, dims`;
+    const listed: ListedMetric[] = [];
+    if (query.limit <= 0) return listed;
+    for (const row of this.prepared(sql).iterate(...params) as IterableIterator<ListRow>) {
+      const dimensions = parseDimensions(row.dims);
+      if (!matchesFilters(dimensions, query.dimensions ?? [])) continue;
+      listed.push({ namespace: row.namespace, metricName: row.metric_name, dimensions, cursor: encodeCursor([row.namespace, row.metric_name, row.dims]) });
+      if (listed.length >= query.limit) break;
+    }
+    return listed;
+  }
+
+  async compact(now: number): Promise<void> {
+    for (const { sid } of this.sql.allSeries.all()) {
+      for (const { from, to, afterMs } of ROLL_UPS) {
+        if (to === undefined) {
+          this.sql.deleteBefore.run(sid, from, now - afterMs);
+          continue;
+        }
+        // Whole coarse buckets move at once: a coarse bucket is rolled only once it is entirely past the age.
+        const cutoff = alignDown(now - afterMs, to * SECOND);
+        // Yield between batches: the first pass over a month of data moves millions of rows,
+        // and API calls (and puts) must keep being served meanwhile.
+        while (this.rollUp(sid, from, to, cutoff)) await yieldToEventLoop();
+      }
+      if (!this.sql.hasBuckets.get(sid)) {
+        this.sql.deleteSeries.run(sid);
+        // At once, before the next yield: a put must not reuse the deleted id.
+        this.seriesIds.clear();
+      }
+      await yieldToEventLoop();
+    }
+  }
+
+  /** Moves up to COMPACT_BATCH buckets of `sid` older than `cutoff` from resolution `from` into `to`; true if there may be more. */
+  private rollUp(sid: number, from: number, to: number, cutoff: number): boolean {
+    return this.db.transaction(() => {
+      const rows = this.sql.oldest.all(sid, from, cutoff, COMPACT_BATCH);
+      if (rows.length === 0) return false;
+      const coarse = new Map<number, Aggregate>();
+      for (const row of rows) {
+        const start = alignDown(row.start, to * SECOND);
+        const existing = coarse.get(start);
+        if (existing) mergeAggregate(existing, fromRow(row));
+        else coarse.set(start, fromRow(row));
+      }
+      for (const [start, aggregate] of coarse) {
+        const stored = this.sql.bucket.get(sid, to, start);
+        if (stored) {
+          const merged = fromRow(stored);
+          mergeAggregate(merged, aggregate);
+          this.saveBucket(sid, to, start, merged);
+        } else {
+          this.saveBucket(sid, to, start, aggregate);
+        }
+      }
+      this.sql.deleteRange.run(sid, from, rows[0]!.start, rows[rows.length - 1]!.start);
+      return rows.length === COMPACT_BATCH;
+    })();
+  }
+
+  async stats(): Promise<{ readonly rows: number; readonly bytes: number }> {
+    // Pages in use: SQLite keeps freed pages (after compaction) for reuse rather than shrinking the file.
+    const pages = (this.db.pragma('page_count', { simple: true }) as number) - (this.db.pragma('freelist_count', { simple: true }) as number);
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    return { rows: this.sql.rows.get()!.rows, bytes: pages * pageSize };
+  }
+
+  async wipe(): Promise<void> {
+    this.db.exec('DELETE FROM metric_buckets; DELETE FROM metric_series;');
+    this.seriesIds.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * Creates the database file readable by its owner only before SQLite opens
+ * it: SQLite gives the -wal and -shm files the database file's permissions.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function alignDown(value: number, step: number): number {
+  return Math.floor(value / step) * step;
+}
+
+/** The exact dimension set as stored: sorted by name then value, so order never matters. */
+function canonicalDimensions(dimensions: readonly MetricDimension[]): string {
+  const pairs = dimensions.map((d) => [d.name, d.value] as const);
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return JSON.stringify(pairs);
+}
+
+function parseDimensions(dims: string): MetricDimension[] {
+  return (JSON.parse(dims) as [string, string][]).map(([name, value]) => ({ name, value }));
+}
+
+function matchesFilters(dimensions: readonly MetricDimension[], filters: readonly { readonly name: string; readonly value?: string }[]): boolean {
+  return filters.every((filter) => dimensions.some((d) => d.name === filter.name && (filter.value === undefined || d.value === filter.value)));
+}
+
+function encodeCursor(position: readonly [string, string, string]): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string, string] | undefined {
+  try {
+    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(position) && position.length === 3 && position.every((part) => typeof part === 'string')) return position as [string, string, string];
+  } catch {
+    // An unreadable cursor starts from the beginning rather than failing a listing.
+  }
+  return undefined;
+}
+
+function pointAggregate(point: MetricPoint): Aggregate | undefined {
+  if (point.statistics) {
+    const { sampleCount, sum, minimum, maximum } = point.statistics;
+    return { count: sampleCount, sum, min: minimum, max: maximum, sketch: undefined };
+  }
+  const values = (point.values ?? []).filter((entry) => entry.count > 0);
+  if (values.length === 0) return undefined;
+  const aggregate: Aggregate = { count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: emptySketch() };
+  for (const { value, count } of values) {
+    aggregate.count += count;
+    aggregate.sum += value * count;
+    if (value < aggregate.min) aggregate.min = value;
+    if (value > aggregate.max) aggregate.max = value;
+  }
+  addValues(aggregate.sketch!, values);
+  return aggregate;
+}
+
+/** Folds `other` into `into`, in place. */
+function mergeAggregate(into: Aggregate, other: Aggregate): void {
+  into.count += other.count;
+  into.sum += other.sum;
+  into.min = Math.min(into.min, other.min);
+  into.max = Math.max(into.max, other.max);
+  if (into.sketch && other.sketch) mergeSketch(into.sketch, other.sketch);
+  else into.sketch = undefined;
+}
+
+/** Folds a stored bucket into an aggregate in place (fromRow + mergeAggregate, without the copies). */
+function foldRow(into: Aggregate, row: BucketRow): void {
+  into.count += row.count;
+  into.sum += row.sum;
+  if (row.min < into.min) into.min = row.min;
+  if (row.max > into.max) into.max = row.max;
+  if (!into.sketch) return;
+  if (row.kind !== 1) into.sketch = undefined;
+  else if (row.dist) mergeSketch(into.sketch, decodeSketch(row.dist));
+  else addValue(into.sketch, row.min, row.count);
+}
+
+function fromRow(row: BucketRow): Aggregate {
+  let sketch: Sketch | undefined;
+  if (row.kind === 1) {
+    if (row.dist) {
+      sketch = decodeSketch(row.dist);
+    } else {
+      sketch = emptySketch();
+      sketch.entries.set(row.min, row.count);
+    }
+  }
+  return { count: row.count, sum: row.sum, min: row.min, max: row.max, sketch };
+}
+
+function toAnswer(timestamp: number, unit: string, aggregate: Aggregate): MetricAggregate {
+  const base = { timestamp, unit, sampleCount: aggregate.count, sum: aggregate.sum, minimum: aggregate.min, maximum: aggregate.max };
+  return aggregate.sketch ? { ...base, distribution: sketchEntries(aggregate.sketch) } : base;
+}
