@@ -19,6 +19,7 @@ import { unservedApi } from './api/unserved.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
 import { SqliteLogStore } from './adapters/log-store-sqlite/sqlite-log-store.js';
+import { SqliteMetricStore } from './adapters/metric-store-sqlite/sqlite-metric-store.js';
 import { FsBlobStore } from './adapters/blob-store-fs/fs-blob-store.js';
 import { HmacRegistryCredentials } from './adapters/registry-credentials-hmac/hmac-registry-credentials.js';
 import { AesGcmSecretCipher } from './adapters/secret-cipher-aes/aes-gcm-secret-cipher.js';
@@ -32,6 +33,7 @@ import { SandboxPool } from './controllers/sandbox-pool.js';
 import { ServiceScheduler } from './controllers/service-scheduler.js';
 import { TaskSupervisor } from './controllers/task-supervisor.js';
 import { SPOT_WARNING_SECONDS } from './domain/task/spot-interruption.js';
+import { withMetricFilters } from './dataplane/log-metric-filters.js';
 import { LogPump } from './dataplane/log-pump.js';
 import { LoadBalancerPlane } from './dataplane/load-balancer/load-balancer-plane.js';
 import { PortForwarder } from './dataplane/port-forwarder.js';
@@ -98,8 +100,11 @@ export interface RunningWharf {
  */
 export async function startWharf(config: WharfConfig, logger: Logger, clock: Clock = systemClock): Promise<RunningWharf> {
   const store = new SqliteStore(join(config.dataDir, 'wharf.db'));
-  // CloudWatch Logs: events in their own SQLite file (the Logs API and the log pump share it).
-  const logStore = new SqliteLogStore(join(config.dataDir, 'logs.db'));
+  // CloudWatch metrics: data points in their own SQLite file.
+  const metricStore = new SqliteMetricStore(join(config.dataDir, 'metrics.db'));
+  // CloudWatch Logs: events in their own SQLite file (the Logs API and the log pump share it);
+  // metric filters publish to the metric store from both write paths.
+  const logStore = withMetricFilters(new SqliteLogStore(join(config.dataDir, 'logs.db')), metricStore, logger, { storageResolution: config.timeScale > 1 ? 1 : 60 });
   const runtime = new DockerRuntime({ logger, ...(config.dockerSocket ? { socketPath: config.dockerSocket } : {}) });
   try {
     await runtime.ping();
@@ -198,6 +203,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             await store.wipe();
             await taskEndpoint.resync();
             await logStore.wipe();
+            await metricStore.wipe();
             await supervisor.start();
             logPump.start();
             scheduler.start();
@@ -248,6 +254,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       await logRetention.stop();
       await store.close();
       await logStore.close();
+      await metricStore.close();
     },
   };
 }

@@ -21,7 +21,12 @@ import {
   DescribeQueriesCommand,
   DescribeResourcePoliciesCommand,
   DescribeSubscriptionFiltersCommand,
+  DeleteQueryDefinitionCommand,
+  DescribeQueryDefinitionsCommand,
   GetDeliveryDestinationCommand,
+  GetLogGroupFieldsCommand,
+  GetLogRecordCommand,
+  PutQueryDefinitionCommand,
   GetLogEventsCommand,
   GetQueryResultsCommand,
   PutDeliveryDestinationCommand,
@@ -110,6 +115,22 @@ describe('CloudWatch Logs fidelity through the SDK v3', () => {
     assert.equal(r.statistics?.recordsScanned, 4);
     assert.equal(r.statistics?.recordsMatched, 2);
     assert.ok((r.statistics?.bytesScanned ?? 0) > 100);
+    const { logRecord } = await logs.send(new GetLogRecordCommand({ logRecordPointer: rows[0]!['@ptr'] }));
+    assert.equal(logRecord?.latency, '300');
+    assert.equal(logRecord?.['@logStream'], 'web/1');
+    assert.equal(logRecord?.['@log'], `123456789012:${GROUP}`);
+  });
+
+  test('Logs Insights: query definitions and the fields of a group', async () => {
+    const { queryDefinitionId } = await logs.send(new PutQueryDefinitionCommand({ name: 'errors/by-path', queryString: 'filter level = "error" | stats count(*) by path', logGroupNames: [GROUP] }));
+    assert.ok(queryDefinitionId);
+    const listed = await logs.send(new DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: 'errors/' }));
+    assert.deepEqual(listed.queryDefinitions?.map((d) => [d.queryDefinitionId, d.logGroupNames]), [[queryDefinitionId, [GROUP]]]);
+    assert.equal((await logs.send(new DeleteQueryDefinitionCommand({ queryDefinitionId }))).success, true);
+    assert.equal((await failure(logs.send(new DeleteQueryDefinitionCommand({ queryDefinitionId })))).name, 'ResourceNotFoundException');
+    const fields = await logs.send(new GetLogGroupFieldsCommand({ logGroupName: GROUP, time: Math.floor(now / 1000) }));
+    const names = fields.logGroupFields?.map((f) => f.name) ?? [];
+    assert.ok(names.includes('@message') && names.includes('latency'), names.join(','));
   });
 
   test('Logs Insights: stats by field and by bin(5m), parse, like', async () => {

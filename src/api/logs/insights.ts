@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { AwsError } from '../../domain/errors.js';
 import { logsInvalidParameter } from '../../domain/logs/errors.js';
 import { parseQuery } from '../../domain/logs/insights/query-parser.js';
-import { QueryRun, type ResultField } from '../../domain/logs/insights/query-run.js';
+import { QueryRun, recordOf, formatTimestamp, type ResultField } from '../../domain/logs/insights/query-run.js';
 import { checkLogGroupIdentifier, checkLogGroupName, parseLogGroupArn } from '../../domain/logs/names.js';
+import { LOG_RESOURCE } from '../../domain/logs/resource-kinds.js';
 import { retentionCutoff } from '../../domain/logs/retention.js';
 import type { LogStore } from '../../ports/log-store.js';
 import type { Scope } from '../../ports/store.js';
 import type { RequestContext } from '../service.js';
-import { decodeToken, encodeToken } from './lookup.js';
+import { decodeToken, encodeToken, groupNameOf, requireGroup } from './lookup.js';
 
 /** StartQuery's default and largest result count. */
 const DEFAULT_LIMIT = 10_000;
@@ -37,8 +38,31 @@ interface QueryState {
   results: ResultField[][];
 }
 
-/** A pointer to one event for @ptr (GetLogRecord): which group and which event. */
-const pointerOf = (group: string, id: number) => Buffer.from(JSON.stringify([group, id]), 'utf8').toString('base64url');
+/** A pointer to one event for @ptr (GetLogRecord): its group, timestamp and id. */
+const pointerOf = (group: string, timestamp: number, id: number) => Buffer.from(JSON.stringify([group, timestamp, id]), 'utf8').toString('base64url');
+
+function decodePointer(pointer: string): [string, number, number] | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(pointer, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 3 && typeof value[0] === 'string' && Number.isSafeInteger(value[1]) && Number.isSafeInteger(value[2])) return value as [string, number, number];
+  } catch {
+    // answered by the caller
+  }
+  return undefined;
+}
+
+/** GetLogGroupFields looks at the events of this window before the given time. */
+const FIELDS_WINDOW_MS = 15 * 60_000;
+const FIELDS_SAMPLE = 10_000;
+
+interface StoredQueryDefinition {
+  readonly queryDefinitionId: string;
+  readonly name: string;
+  readonly queryString: string;
+  readonly logGroupNames?: readonly string[];
+  readonly lastModified: number;
+  readonly queryLanguage: 'CWLI';
+}
 
 /**
  * CloudWatch Logs Insights: StartQuery schedules a run over the stored events
@@ -71,7 +95,7 @@ export function insightsHandlers(store: LogStore) {
           for (const event of batch) {
             query.recordsScanned++;
             query.bytesScanned += Buffer.byteLength(event.message, 'utf8');
-            evaluation.add({ account: query.scope.account, group, stream: event.stream, timestamp: event.timestamp, ingestionTime: event.ingestionTime, message: event.message, ptr: pointerOf(group, event.id) });
+            evaluation.add({ account: query.scope.account, group, stream: event.stream, timestamp: event.timestamp, ingestionTime: event.ingestionTime, message: event.message, ptr: pointerOf(group, event.timestamp, event.id) });
           }
           if (batch.length < SCAN_BATCH) break;
           after = batch[batch.length - 1]!;
@@ -206,6 +230,73 @@ export function insightsHandlers(store: LogStore) {
         })),
         ...(offset + size < mine.length ? { nextToken: encodeToken({ offset: offset + size }) } : {}),
       };
+    },
+
+    async GetLogRecord(input: { logRecordPointer: string }, ctx: RequestContext) {
+      const pointer = decodePointer(input.logRecordPointer);
+      if (!pointer) throw logsInvalidParameter('The specified logRecordPointer is invalid.'); // unverified wording
+      const [group, timestamp, id] = pointer;
+      const [event] = await store.readGroup(ctx.scope, group, { startTime: timestamp, endTime: timestamp + 1, after: { timestamp, id: id - 1 }, limit: 1 });
+      if (!event || event.id !== id) throw new AwsError('ResourceNotFoundException', 'The specified log record does not exist.'); // unverified wording
+      const record = recordOf({ account: ctx.scope.account, group, stream: event.stream, timestamp: event.timestamp, ingestionTime: event.ingestionTime, message: event.message, ptr: input.logRecordPointer });
+      const logRecord: Record<string, string> = {};
+      for (const [field, value] of record) {
+        if (field === '@ptr' || value === undefined || value === null) continue;
+        logRecord[field] = field === '@timestamp' || field === '@ingestionTime' ? formatTimestamp(value as number) : String(value);
+      }
+      return { logRecord };
+    },
+
+    async GetLogGroupFields(input: { logGroupName?: string; logGroupIdentifier?: string; time?: number }, ctx: RequestContext) {
+      const group = groupNameOf(input, ctx);
+      await requireGroup(store, ctx, group);
+      const end = (input.time ?? Math.floor(ctx.now.getTime() / 1000)) * 1000 + 1000;
+      const events = await store.readGroup(ctx.scope, group, { startTime: end - FIELDS_WINDOW_MS, endTime: end, limit: FIELDS_SAMPLE });
+      const seen = new Map<string, number>();
+      for (const event of events) {
+        for (const field of recordOf({ account: ctx.scope.account, group, stream: event.stream, timestamp: event.timestamp, ingestionTime: event.ingestionTime, message: event.message, ptr: '' }).keys()) {
+          if (field !== '@ptr') seen.set(field, (seen.get(field) ?? 0) + 1);
+        }
+      }
+      return { logGroupFields: [...seen].map(([name, count]) => ({ name, percent: Math.round((100 * count) / events.length) })) };
+    },
+
+    async PutQueryDefinition(input: { name: string; queryDefinitionId?: string; logGroupNames?: string[]; queryString: string; queryLanguage?: string }, ctx: RequestContext) {
+      if (input.queryLanguage !== undefined && input.queryLanguage !== 'CWLI') throw logsInvalidParameter(`Wharf keeps Logs Insights query definitions (CWLI) only; ${input.queryLanguage} is not supported.`);
+      input.logGroupNames?.forEach((name, i) => checkLogGroupName(name, `logGroupNames.${i + 1}.member`));
+      if (input.queryDefinitionId !== undefined && !(await store.getResource(ctx.scope, { kind: LOG_RESOURCE.queryDefinition, name: input.queryDefinitionId }))) {
+        throw new AwsError('ResourceNotFoundException', 'The specified query definition does not exist.'); // unverified wording
+      }
+      const definition: StoredQueryDefinition = {
+        queryDefinitionId: input.queryDefinitionId ?? randomUUID(),
+        name: input.name,
+        queryString: input.queryString,
+        ...(input.logGroupNames ? { logGroupNames: input.logGroupNames } : {}),
+        lastModified: ctx.now.getTime(),
+        queryLanguage: 'CWLI',
+      };
+      await store.putResource(ctx.scope, { kind: LOG_RESOURCE.queryDefinition, name: definition.queryDefinitionId }, definition);
+      return { queryDefinitionId: definition.queryDefinitionId };
+    },
+
+    async DescribeQueryDefinitions(input: { queryDefinitionNamePrefix?: string; maxResults?: number; nextToken?: string }, ctx: RequestContext) {
+      const all = (await store.listResources(ctx.scope, LOG_RESOURCE.queryDefinition))
+        .map((record) => record.body as StoredQueryDefinition)
+        .filter((definition) => input.queryDefinitionNamePrefix === undefined || definition.name.startsWith(input.queryDefinitionNamePrefix))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const offset = decodeToken(input.nextToken, (v): v is { offset: number } => typeof v === 'object' && v !== null && Number.isSafeInteger((v as { offset?: unknown }).offset))?.offset ?? 0;
+      const size = input.maxResults ?? 1000;
+      return {
+        queryDefinitions: all.slice(offset, offset + size),
+        ...(offset + size < all.length ? { nextToken: encodeToken({ offset: offset + size }) } : {}),
+      };
+    },
+
+    async DeleteQueryDefinition(input: { queryDefinitionId: string }, ctx: RequestContext) {
+      if (!(await store.deleteResource(ctx.scope, { kind: LOG_RESOURCE.queryDefinition, name: input.queryDefinitionId }))) {
+        throw new AwsError('ResourceNotFoundException', 'The specified query definition does not exist.'); // unverified wording
+      }
+      return { success: true };
     },
   };
 }

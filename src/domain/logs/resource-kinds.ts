@@ -7,4 +7,5 @@ export const LOG_RESOURCE = {
   deliverySource: 'deliverySource',
   deliveryDestination: 'deliveryDestination',
   delivery: 'delivery',
+  queryDefinition: 'queryDefinition',
 } as const;
