@@ -11,7 +11,7 @@ import type { Scope } from '../../ports/store.js';
 import type { RequestContext } from '../service.js';
 import { decodeToken, encodeToken, groupNameOf, requireGroup } from './lookup.js';
 
-/** StartQuery's default and largest result count. */
+/** StartQuery's default result count (its largest is the model's, 100,000). */
 const DEFAULT_LIMIT = 10_000;
 /** Concurrent queries per account and region, as CloudWatch Logs allows. */
 const MAX_CONCURRENT = 30;
@@ -182,7 +182,7 @@ export function insightsHandlers(store: LogStore) {
       };
       queries.set(query.queryId, query);
       // startTime and endTime are epoch seconds, both inclusive.
-      void run(query, parsed, { start: input.startTime * 1000, end: input.endTime * 1000 + 1000 }, Math.min(input.limit ?? DEFAULT_LIMIT, DEFAULT_LIMIT), now);
+      void run(query, parsed, { start: input.startTime * 1000, end: input.endTime * 1000 + 1000 }, input.limit ?? DEFAULT_LIMIT, now);
       return { queryId: query.queryId };
     },
 

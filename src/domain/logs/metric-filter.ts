@@ -89,9 +89,6 @@ export function compileMetricFilter(spec: MetricFilterSpec): CompiledMetricFilte
     return { name, path };
   });
   const value = valueSource(transformation.metricValue);
-  if (value.kind === 'json' && pattern.kind === 'terms') {
-    throw logsInvalidParameter(`Invalid metric value: ${transformation.metricValue} is a field selector, which needs a JSON filter pattern`); // unverified wording
-  }
   return { name: spec.filterName, pattern, transformation, value, dimensions };
 }
 

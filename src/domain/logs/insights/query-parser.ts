@@ -14,8 +14,8 @@ export const SUPPORTED_COMMANDS = ['fields', 'display', 'filter', 'stats', 'sort
 const KNOWN_UNSUPPORTED = ['dedup', 'unmask', 'pattern', 'diff', 'unnest', 'filterIndex', 'source', 'SOURCE', 'lookup', 'anomaly'];
 export const AGGREGATES = ['count', 'sum', 'avg', 'min', 'max'] as const;
 export const SCALAR_FUNCTIONS = ['bin', 'ispresent', 'isempty', 'isblank', 'strlen', 'tolower', 'toupper', 'trim', 'ltrim', 'rtrim', 'concat', 'strcontains', 'substr', 'replace', 'abs', 'ceil', 'floor', 'greatest', 'least', 'coalesce'] as const;
-/** The most rows `limit` may ask for (StartQuery's limit has the same ceiling in the model). */
-export const MAX_LIMIT = 10_000;
+/** The most rows `limit` may ask for, as StartQuery's limit in the model (the default is 10,000). */
+export const MAX_LIMIT = 100_000;
 
 export function malformedQuery(message: string, start = 0, end = start): AwsError {
   return new AwsError('MalformedQueryException', message, { extra: { queryCompileError: { location: { startCharOffset: start, endCharOffset: end }, message } } });

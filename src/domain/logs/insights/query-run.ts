@@ -286,18 +286,31 @@ function aggregateCalls(expr: Expr, into: Expr[] = []): Expr[] {
   return into;
 }
 
-function runStats(records: InsightsRecord[], aggregates: readonly Named[], by: readonly Named[]): InsightsRecord[] {
-  const calls = aggregates.flatMap((aggregate) => aggregateCalls(aggregate.expr)) as Extract<Expr, { k: 'call' }>[];
-  const groups = new Map<string, { keys: Value[]; accumulators: Accumulator[] }>();
-  for (const record of records) {
-    const keys = by.map((item) => evaluate(item.expr, record));
+/** One stats command's groups and accumulators, fed record by record so a large scan keeps only the groups. */
+class StatsRun {
+  private readonly calls: Extract<Expr, { k: 'call' }>[];
+  private readonly groups = new Map<string, { keys: Value[]; accumulators: Accumulator[] }>();
+
+  constructor(
+    private readonly aggregates: readonly Named[],
+    private readonly by: readonly Named[],
+  ) {
+    this.calls = aggregates.flatMap((aggregate) => aggregateCalls(aggregate.expr)) as Extract<Expr, { k: 'call' }>[];
+  }
+
+  private fresh(keys: Value[]) {
+    return { keys, accumulators: this.calls.map((): Accumulator => ({ count: 0, sum: 0, min: undefined, max: undefined })) };
+  }
+
+  add(record: InsightsRecord): void {
+    const keys = this.by.map((item) => evaluate(item.expr, record));
     const id = JSON.stringify(keys);
-    let group = groups.get(id);
+    let group = this.groups.get(id);
     if (!group) {
-      group = { keys, accumulators: calls.map(() => ({ count: 0, sum: 0, min: undefined, max: undefined })) };
-      groups.set(id, group);
+      group = this.fresh(keys);
+      this.groups.set(id, group);
     }
-    calls.forEach((call, index) => {
+    this.calls.forEach((call, index) => {
       const accumulator = group.accumulators[index]!;
       const arg = call.args[0];
       if (call.fn === 'count') {
@@ -312,30 +325,35 @@ function runStats(records: InsightsRecord[], aggregates: readonly Named[], by: r
       accumulator.max = accumulator.max === undefined ? n : Math.max(accumulator.max, n);
     });
   }
-  // A stats without `by` over no records still answers (count 0), as Insights does.
-  if (groups.size === 0 && by.length === 0) groups.set('[]', { keys: [], accumulators: calls.map(() => ({ count: 0, sum: 0, min: undefined, max: undefined })) });
-  const rows: InsightsRecord[] = [];
-  const ordered = [...groups.values()].sort((a, b) => {
-    for (let i = 0; i < a.keys.length; i++) {
-      const order = compare(a.keys[i], b.keys[i]);
-      if (order) return order;
-    }
-    return 0;
-  });
-  for (const group of ordered) {
-    const aggregated: Aggregated = new Map();
-    calls.forEach((call, index) => {
-      const accumulator = group.accumulators[index]!;
-      const value =
-        call.fn === 'count' ? accumulator.count : accumulator.count === 0 ? undefined : call.fn === 'sum' ? accumulator.sum : call.fn === 'avg' ? accumulator.sum / accumulator.count : call.fn === 'min' ? accumulator.min : accumulator.max;
-      aggregated.set(call, value);
+
+  rows(): InsightsRecord[] {
+    // A stats without `by` over no records still answers (count 0), as Insights does.
+    if (this.groups.size === 0 && this.by.length === 0) this.groups.set('[]', this.fresh([]));
+    const ordered = [...this.groups.values()].sort((a, b) => {
+      for (let i = 0; i < a.keys.length; i++) {
+        const order = compare(a.keys[i], b.keys[i]);
+        if (order) return order;
+      }
+      return 0;
     });
-    const row: InsightsRecord = new Map();
-    by.forEach((item, index) => row.set(item.name, group.keys[index]));
-    for (const aggregate of aggregates) row.set(aggregate.name, evaluate(aggregate.expr, new Map(), aggregated));
-    rows.push(row);
+    return ordered.map((group) => {
+      const aggregated: Aggregated = new Map();
+      this.calls.forEach((call, index) => {
+        const a = group.accumulators[index]!;
+        aggregated.set(call, call.fn === 'count' ? a.count : a.count === 0 ? undefined : call.fn === 'sum' ? a.sum : call.fn === 'avg' ? a.sum / a.count : call.fn === 'min' ? a.min : a.max);
+      });
+      const row: InsightsRecord = new Map();
+      this.by.forEach((item, index) => row.set(item.name, group.keys[index]));
+      for (const aggregate of this.aggregates) row.set(aggregate.name, evaluate(aggregate.expr, new Map(), aggregated));
+      return row;
+    });
   }
-  return rows;
+}
+
+function runStats(records: InsightsRecord[], aggregates: readonly Named[], by: readonly Named[]): InsightsRecord[] {
+  const stats = new StatsRun(aggregates, by);
+  for (const record of records) stats.add(record);
+  return stats.rows();
 }
 
 // --- the pipeline ---
@@ -350,8 +368,12 @@ export interface QueryOutcome {
 export class QueryRun {
   private readonly streaming: Command[] = [];
   private readonly rest: Command[];
-  private readonly kept: InsightsRecord[] = [];
+  private kept: InsightsRecord[] = [];
   private matched = 0;
+  /** When the pipeline starts with stats, records fold into it as they come. */
+  private readonly stats: StatsRun | undefined;
+  /** Without a sort, only the newest rows can survive a leading limit: how many to keep. */
+  private readonly keepNewest: number | undefined;
 
   constructor(
     private readonly query: Query,
@@ -360,7 +382,11 @@ export class QueryRun {
     const firstBlocking = query.commands.findIndex((command) => command.c === 'stats' || command.c === 'sort' || command.c === 'limit');
     const split = firstBlocking < 0 ? query.commands.length : firstBlocking;
     this.streaming = query.commands.slice(0, split);
-    this.rest = query.commands.slice(split);
+    const first = query.commands[split];
+    this.stats = first?.c === 'stats' ? new StatsRun(first.aggregates, first.by) : undefined;
+    this.rest = query.commands.slice(this.stats ? split + 1 : split);
+    const sorted = query.commands.some((command) => command.c === 'sort');
+    if (!this.stats && !sorted) this.keepNewest = first?.c === 'limit' ? Math.min(first.n, limit) : first === undefined ? limit : undefined;
   }
 
   /** Applies one command to one record; false when the record is dropped. */
@@ -392,7 +418,16 @@ export class QueryRun {
     const record = recordOf(event);
     for (const command of this.streaming) if (!QueryRun.apply(command, record)) return;
     this.matched++;
+    if (this.stats) {
+      this.stats.add(record);
+      return;
+    }
     this.kept.push(record);
+    if (this.keepNewest !== undefined && this.kept.length >= 4 * this.keepNewest + 1000) this.kept = QueryRun.newestFirst(this.kept).slice(0, this.keepNewest);
+  }
+
+  private static newestFirst(records: InsightsRecord[]): InsightsRecord[] {
+    return records.sort((a, b) => (b.get('@timestamp') as number) - (a.get('@timestamp') as number));
   }
 
   get recordsMatched(): number {
@@ -402,7 +437,7 @@ export class QueryRun {
   finish(): QueryOutcome {
     let records = this.kept.slice();
     const hasSort = this.query.commands.some((command) => command.c === 'sort');
-    if (!hasSort) records.sort((a, b) => (b.get('@timestamp') as number) - (a.get('@timestamp') as number));
+    if (!hasSort) QueryRun.newestFirst(records);
     let aggregated = false;
     const timeNames = new Set(TIME_FIELDS);
     let projection: string[] | undefined;
@@ -412,6 +447,14 @@ export class QueryRun {
       projection = replace || !projection ? names : [...projection, ...names.filter((name) => !projection!.includes(name))];
     };
     for (const command of this.streaming) if (command.c === 'fields' || command.c === 'display') project(command.items, command.c === 'display');
+    const foldedStats = this.stats;
+    const statsCommand = this.query.commands[this.streaming.length];
+    if (foldedStats && statsCommand?.c === 'stats') {
+      records = foldedStats.rows();
+      aggregated = true;
+      for (const item of statsCommand.by) if (isTimeExpr(item.expr)) timeNames.add(item.name);
+      projection = [...statsCommand.by, ...statsCommand.aggregates].map((item) => item.name);
+    }
     for (const command of this.rest) {
       switch (command.c) {
         case 'stats':
