@@ -3,11 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, FilterLogEventsCommand, PutLogEventsCommand, PutMetricFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateClusterCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { SqliteMetricStore } from '../adapters/metric-store-sqlite/sqlite-metric-store.js';
 import { DEFAULT_KEY, loadConfig } from '../cli/config.js';
 import { startWharf } from '../main.js';
 import { silentLogger } from '../ports/logger.js';
+import { ecsClientAt, waitFor } from './harness.js';
+import { ensureTestImage } from './test-images.js';
 
 const scope = { account: '123456789012', region: 'us-east-1' };
 
@@ -71,6 +74,50 @@ test('metric filters publish what PutLogEvents stores to the CloudWatch metric s
       await metrics.close();
     }
   } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('metric filters publish what the awslogs driver ingests from a task', async () => {
+  const image = await ensureTestImage();
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-e2e-'));
+  try {
+    const wharf = await startWharf(loadConfig({ port: '0', 'data-dir': dataDir }, {}), silentLogger);
+    const endpoint = `http://127.0.0.1:${wharf.port}`;
+    const logs = new CloudWatchLogsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey }, maxAttempts: 1 });
+    const ecs = ecsClientAt(endpoint);
+    const group = '/ecs/counted';
+    const started = Date.now();
+    try {
+      await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+      await logs.send(new PutMetricFilterCommand({ logGroupName: group, filterName: 'errors', filterPattern: 'ERROR', metricTransformations: [{ metricName: 'TaskErrors', metricNamespace: 'Fidelity/Awslogs', metricValue: '1', unit: 'Count' }] }));
+      await ecs.send(new CreateClusterCommand({ clusterName: 'metrics' }));
+      await ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: 'errors', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', executionRoleArn: 'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+          containerDefinitions: [{ name: 'app', image, command: ['sh', '-c', 'for i in 1 2 3; do echo "ERROR $i"; echo "INFO $i"; done; sleep 1'], logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-region': 'us-east-1', 'awslogs-group': group, 'awslogs-stream-prefix': 'app' } } }],
+        } as never),
+      );
+      const run = await ecs.send(new RunTaskCommand({ cluster: 'metrics', taskDefinition: 'errors', launchType: 'FARGATE', networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-aaa'], assignPublicIp: 'DISABLED' } } } as never));
+      assert.deepEqual(run.failures, []);
+      await waitFor(() => logs.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: 'ERROR' })), (r) => (r.events?.length ?? 0) >= 3, 60_000, 'three ERROR lines ingested');
+    } finally {
+      logs.destroy();
+      ecs.destroy();
+      await wharf.close();
+    }
+    const metrics = new SqliteMetricStore(join(dataDir, 'metrics.db'));
+    try {
+      const points = await metrics.query(scope, { namespace: 'Fidelity/Awslogs', metricName: 'TaskErrors', dimensions: [], startTime: started - 120_000, endTime: Date.now() + 60_000, period: 300 });
+      assert.equal(points.reduce((sum, p) => sum + p.sum, 0), 3);
+    } finally {
+      await metrics.close();
+    }
+  } finally {
+    // The reset of a Wharf on this data directory removes the task's container.
+    const again = await startWharf(loadConfig({ port: '0', 'data-dir': dataDir }, {}), silentLogger);
+    await fetch(`http://127.0.0.1:${again.port}/_wharf/reset`, { method: 'POST' });
+    await again.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -13,8 +13,8 @@ import { decodeToken, encodeToken, groupNameOf, requireGroup } from './lookup.js
 
 /** StartQuery's default result count (its largest is the model's, 100,000). */
 const DEFAULT_LIMIT = 10_000;
-/** Concurrent queries per account and region, as CloudWatch Logs allows. */
-const MAX_CONCURRENT = 30;
+/** Concurrent queries per account (the Insights user guide's quota; older API reference pages say 30). */
+const MAX_CONCURRENT = 100;
 /** Log groups one query may name. */
 const MAX_GROUPS = 50;
 /** How long finished queries are kept for GetQueryResults and DescribeQueries. */
