@@ -24,6 +24,8 @@ export interface Named {
 
 export interface SortKey {
   readonly expr: Expr;
+  /** The key as written: after stats, `sort count(*)` names the column `count(*)`. */
+  readonly text: string;
   readonly descending: boolean;
 }
 

@@ -354,13 +354,15 @@ export function parseQuery(query: string): Query {
       }
       case 'sort': {
         const keys = list((): SortKey => {
+          const from = pos;
           const expr = orExpr();
+          const text = textOf(from, pos);
           let descending = true;
           if (isWord(peek(), 'asc')) {
             next();
             descending = false;
           } else if (isWord(peek(), 'desc')) next();
-          return { expr, descending };
+          return { expr, text, descending };
         });
         return { c: 'sort', keys };
       }

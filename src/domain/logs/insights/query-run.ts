@@ -466,8 +466,8 @@ export class QueryRun {
         case 'sort':
           records.sort((a, b) => {
             for (const key of command.keys) {
-              const x = evaluate(key.expr, a);
-              const y = evaluate(key.expr, b);
+              const x = a.has(key.text) ? a.get(key.text) : evaluate(key.expr, a);
+              const y = b.has(key.text) ? b.get(key.text) : evaluate(key.expr, b);
               if (!present(x) || !present(y)) {
                 if (present(x) !== present(y)) return present(x) ? -1 : 1;
                 continue;

@@ -84,6 +84,11 @@ describe('Logs Insights commands', () => {
     assert.deepEqual(objects.find((o) => o.level === undefined), { n: '2', 'count(latency)': '0' });
   });
 
+  test('after stats, sort names an aggregate column by its text', () => {
+    const { objects } = run('filter ispresent(path) | stats count(*) by path | sort count(*) desc | limit 1');
+    assert.deepEqual(objects, [{ path: '/a', 'count(*)': '2' }]);
+  });
+
   test('stats by bin(5m): buckets of @timestamp, oldest first, shown as timestamps', () => {
     const { objects, rows } = run('filter ispresent(latency) | stats count(*) by bin(5m)');
     assert.deepEqual(objects, [
