@@ -41,6 +41,7 @@ import { Autoscaler } from './controllers/autoscaler.js';
 import { TaskSupervisor } from './controllers/task-supervisor.js';
 import { TaskMetricsSampler } from './controllers/task-metrics-sampler.js';
 import { SPOT_WARNING_SECONDS } from './domain/task/spot-interruption.js';
+import { withMetricFilters } from './dataplane/log-metric-filters.js';
 import { LogPump } from './dataplane/log-pump.js';
 import { LoadBalancerPlane } from './dataplane/load-balancer/load-balancer-plane.js';
 import { PortForwarder } from './dataplane/port-forwarder.js';
@@ -117,11 +118,12 @@ export interface WharfParts {
 
 export async function startWharf(config: WharfConfig, logger: Logger, clock: Clock = systemClock, parts: WharfParts = {}): Promise<RunningWharf> {
   const store = new SqliteStore(join(config.dataDir, 'wharf.db'));
-  // CloudWatch Logs: events in their own SQLite file (the Logs API and the log pump share it).
-  const logStore = new SqliteLogStore(join(config.dataDir, 'logs.db'));
-  // CloudWatch metrics: data points in their own SQLite file (Wharf's samplers write them).
+  // CloudWatch metrics: data points in their own SQLite file (Wharf's samplers, metric filters and PutMetricData write them).
   const metricStore = new SqliteMetricStore(join(config.dataDir, 'metrics.db'));
   const metricSink = parts.metrics ?? metricStore;
+  // CloudWatch Logs: events in their own SQLite file (the Logs API and the log pump share it);
+  // metric filters publish to the metric store from both write paths.
+  const logStore = withMetricFilters(new SqliteLogStore(join(config.dataDir, 'logs.db')), metricStore, logger, { storageResolution: config.timeScale > 1 ? 1 : 60 });
   const runtime = new DockerRuntime({ logger, ...(config.dockerSocket ? { socketPath: config.dockerSocket } : {}) });
   try {
     await runtime.ping();

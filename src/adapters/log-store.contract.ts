@@ -138,5 +138,29 @@ export function runLogStoreContract(name: string, newStore: () => Promise<LogSto
       assert.equal(await store.cursor('src'), undefined);
       await store.close();
     });
+
+    test('configuration resources: per group or per region, replaced in place, deleted with their group', async () => {
+      const store = await newStore();
+      assert.equal(await store.putResource(east, { kind: 'metricFilter', group: 'g', name: 'f' }, { a: 1 }), false, 'a group resource needs its group');
+      await store.createGroup(east, { name: 'g', createdAt: 0 });
+      assert.equal(await store.putResource(east, { kind: 'metricFilter', group: 'g', name: 'f2' }, { a: 2 }), true);
+      await store.putResource(east, { kind: 'metricFilter', group: 'g', name: 'f1' }, { a: 1 });
+      await store.putResource(east, { kind: 'metricFilter', group: 'g', name: 'f1' }, { a: 11 });
+      await store.putResource(east, { kind: 'policy', name: 'p' }, { doc: '{}' });
+      await store.putResource(west, { kind: 'policy', name: 'p' }, { doc: 'west' });
+      assert.deepEqual((await store.listResources(east, 'metricFilter', 'g')).map((r) => [r.name, r.body]), [['f1', { a: 11 }], ['f2', { a: 2 }]]);
+      assert.deepEqual(await store.listResources(east, 'metricFilter'), [], 'region resources are apart from group ones');
+      assert.deepEqual(await store.getResource(east, { kind: 'policy', name: 'p' }), { kind: 'policy', name: 'p', body: { doc: '{}' } });
+      assert.deepEqual((await store.getResource(east, { kind: 'metricFilter', group: 'g', name: 'f2' }))?.body, { a: 2 });
+      assert.equal(await store.deleteResource(east, { kind: 'metricFilter', group: 'g', name: 'f2' }), true);
+      assert.equal(await store.deleteResource(east, { kind: 'metricFilter', group: 'g', name: 'f2' }), false);
+      await store.deleteGroup(east, 'g');
+      await store.createGroup(east, { name: 'g', createdAt: 1 });
+      assert.deepEqual(await store.listResources(east, 'metricFilter', 'g'), [], 'deleted with the group');
+      assert.equal((await store.getResource(east, { kind: 'policy', name: 'p' }))?.name, 'p', 'region resources stay');
+      await store.wipe();
+      assert.equal(await store.getResource(west, { kind: 'policy', name: 'p' }), undefined);
+      await store.close();
+    });
   });
 }

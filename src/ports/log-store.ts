@@ -101,6 +101,27 @@ export interface GroupListQuery {
   readonly limit: number;
 }
 
+/**
+ * A small configuration resource of CloudWatch Logs (a metric filter, a
+ * subscription filter, a destination, a resource policy, a delivery ...),
+ * kept as a JSON document. Those named with a `group` belong to that log
+ * group and are deleted with it; the others belong to the region.
+ */
+export interface LogResourceKey {
+  /** What it is: 'metricFilter', 'subscriptionFilter', 'destination', ... */
+  readonly kind: string;
+  /** The log group it belongs to, if any. */
+  readonly group?: string;
+  readonly name: string;
+}
+
+export interface LogResourceRecord {
+  readonly kind: string;
+  readonly group?: string;
+  readonly name: string;
+  readonly body: unknown;
+}
+
 /** Everything the CloudWatch Logs API needs; the log pump uses only the LogSink part. */
 export interface LogStore extends LogSink {
   /** False when the group already exists. */
@@ -133,6 +154,14 @@ export interface LogStore extends LogSink {
   groupsWithRetention(): Promise<{ scope: Scope; name: string; retentionInDays: number }[]>;
   /** Deletes the group's events with a timestamp before `cutoff`; returns how many. */
   deleteEventsBefore(scope: Scope, group: string, cutoff: number): Promise<number>;
+
+  /** Creates or replaces a configuration resource (a group's resources require the group: false when it does not exist). */
+  putResource(scope: Scope, key: LogResourceKey, body: unknown): Promise<boolean>;
+  getResource(scope: Scope, key: LogResourceKey): Promise<LogResourceRecord | undefined>;
+  /** Resources of one kind, by name ascending: those of `group` when given, else those of the region (no group). */
+  listResources(scope: Scope, kind: string, group?: string): Promise<LogResourceRecord[]>;
+  /** False when it did not exist. */
+  deleteResource(scope: Scope, key: LogResourceKey): Promise<boolean>;
 
   /** Removes everything (the admin reset). */
   wipe(): Promise<void>;

@@ -43,4 +43,15 @@ export const logMigrations: readonly string[] = [
      source   TEXT PRIMARY KEY,
      position TEXT NOT NULL
    ) WITHOUT ROWID;`,
+  // Configuration resources (metric and subscription filters, destinations,
+  // policies, deliveries) as JSON documents; grp is '' for those of the region.
+  `CREATE TABLE log_resources (
+     account TEXT NOT NULL,
+     region  TEXT NOT NULL,
+     kind    TEXT NOT NULL,
+     grp     TEXT NOT NULL,
+     name    TEXT NOT NULL,
+     body    TEXT NOT NULL,
+     PRIMARY KEY (account, region, kind, grp, name)
+   ) WITHOUT ROWID;`,
 ];

@@ -6,6 +6,8 @@ import type {
   IngestCursor,
   InputLogEvent,
   LogGroupRecord,
+  LogResourceKey,
+  LogResourceRecord,
   LogStore,
   LogStreamRecord,
   StoredLogEvent,
@@ -96,6 +98,14 @@ export class SqliteLogStore implements LogStore {
       deleteBefore: db.prepare('DELETE FROM log_events WHERE gid = ? AND timestamp < ?'),
       lessBytes: db.prepare('UPDATE log_streams SET stored_bytes = MAX(0, stored_bytes - ?) WHERE sid = ?'),
       cursor: db.prepare<[string], { position: string }>('SELECT position FROM log_ingest_cursors WHERE source = ?'),
+      putResource: db.prepare(
+        'INSERT INTO log_resources (account, region, kind, grp, name, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account, region, kind, grp, name) DO UPDATE SET body = excluded.body'),
+      getResource: db.prepare<[string, string, string, string, string], { body: string }>(
+        'SELECT body FROM log_resources WHERE account = ? AND region = ? AND kind = ? AND grp = ? AND name = ?'),
+      listResources: db.prepare<[string, string, string, string], { name: string; body: string }>(
+        'SELECT name, body FROM log_resources WHERE account = ? AND region = ? AND kind = ? AND grp = ? ORDER BY name'),
+      deleteResource: db.prepare('DELETE FROM log_resources WHERE account = ? AND region = ? AND kind = ? AND grp = ? AND name = ?'),
+      deleteGroupResources: db.prepare("DELETE FROM log_resources WHERE account = ? AND region = ? AND grp = ? AND grp != ''"),
       saveCursor: db.prepare('INSERT INTO log_ingest_cursors (source, position) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET position = excluded.position'),
     };
   }
@@ -211,6 +221,7 @@ export class SqliteLogStore implements LogStore {
       this.sql.deleteGroupEvents.run(gid);
       this.sql.deleteGroupStreams.run(gid);
       this.sql.deleteGroup.run(gid);
+      this.sql.deleteGroupResources.run(scope.account, scope.region, name);
       return true;
     })();
   }
@@ -315,8 +326,33 @@ export class SqliteLogStore implements LogStore {
     })();
   }
 
+  // --- configuration resources ---
+
+  async putResource(scope: Scope, key: LogResourceKey, body: unknown): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (key.group !== undefined && this.gidOf(scope, key.group) === undefined) return false;
+      this.sql.putResource.run(scope.account, scope.region, key.kind, key.group ?? '', key.name, JSON.stringify(body));
+      return true;
+    })();
+  }
+
+  async getResource(scope: Scope, key: LogResourceKey): Promise<LogResourceRecord | undefined> {
+    const row = this.sql.getResource.get(scope.account, scope.region, key.kind, key.group ?? '', key.name);
+    return row && { kind: key.kind, ...(key.group !== undefined ? { group: key.group } : {}), name: key.name, body: JSON.parse(row.body) as unknown };
+  }
+
+  async listResources(scope: Scope, kind: string, group?: string): Promise<LogResourceRecord[]> {
+    return this.sql.listResources
+      .all(scope.account, scope.region, kind, group ?? '')
+      .map((row) => ({ kind, ...(group !== undefined ? { group } : {}), name: row.name, body: JSON.parse(row.body) as unknown }));
+  }
+
+  async deleteResource(scope: Scope, key: LogResourceKey): Promise<boolean> {
+    return this.sql.deleteResource.run(scope.account, scope.region, key.kind, key.group ?? '', key.name).changes === 1;
+  }
+
   async wipe(): Promise<void> {
-    this.db.exec('DELETE FROM log_events; DELETE FROM log_streams; DELETE FROM log_groups; DELETE FROM log_ingest_cursors;');
+    this.db.exec('DELETE FROM log_events; DELETE FROM log_streams; DELETE FROM log_groups; DELETE FROM log_ingest_cursors; DELETE FROM log_resources;');
   }
 
   async close(): Promise<void> {

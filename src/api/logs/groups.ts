@@ -1,5 +1,6 @@
 import { logGroupAlreadyExists, logGroupNotFound, logsInvalidParameter } from '../../domain/logs/errors.js';
-import { checkLogGroupName, checkNewLogGroupName, logGroupArn } from '../../domain/logs/names.js';
+import { checkLogGroupIdentifier, checkLogGroupName, checkNewLogGroupName, logGroupArn } from '../../domain/logs/names.js';
+import { LOG_RESOURCE } from '../../domain/logs/resource-kinds.js';
 import { checkRetentionInDays } from '../../domain/logs/retention.js';
 import type { LogGroupRecord, LogStore } from '../../ports/log-store.js';
 import type { RequestContext } from '../service.js';
@@ -7,17 +8,18 @@ import { decodeToken, encodeToken, groupByArn, requireGroup } from './lookup.js'
 
 const MAX_TAGS = 50;
 
+
 function checkTagCount(tags: Record<string, string>): void {
   if (Object.keys(tags).length > MAX_TAGS) throw logsInvalidParameter(`A log group can have at most ${MAX_TAGS} tags.`);
 }
 
-function describeGroup(group: LogGroupRecord, ctx: RequestContext) {
+function describeGroup(group: LogGroupRecord, ctx: RequestContext, metricFilterCount: number) {
   const arn = logGroupArn(ctx.partition, ctx.scope.region, ctx.scope.account, group.name);
   return {
     logGroupName: group.name,
     creationTime: group.createdAt,
     ...(group.retentionInDays !== undefined ? { retentionInDays: group.retentionInDays } : {}),
-    metricFilterCount: 0,
+    metricFilterCount,
     arn: `${arn}:*`,
     storedBytes: group.storedBytes,
     ...(group.kmsKeyId !== undefined ? { kmsKeyId: group.kmsKeyId } : {}),
@@ -67,6 +69,7 @@ export function groupHandlers(store: LogStore) {
       if (input.logGroupNamePrefix !== undefined) checkLogGroupName(input.logGroupNamePrefix, 'logGroupNamePrefix');
       const limit = input.limit ?? 50;
       const after = decodeToken(input.nextToken, isAfter)?.after;
+      input.logGroupIdentifiers?.forEach((id, i) => checkLogGroupIdentifier(id, `logGroupIdentifiers.${i + 1}.member`));
       const wanted = input.logGroupIdentifiers?.map((id) => (id.startsWith('arn:') ? id.replace(/^.*:log-group:/, '').replace(/:\*$/, '') : id));
       // One more than asked tells whether another page exists.
       const groups = await store.listGroups(ctx.scope, {
@@ -78,7 +81,7 @@ export function groupHandlers(store: LogStore) {
       const chosen = wanted ? groups.filter((group) => wanted.includes(group.name)) : groups;
       const pageItems = chosen.slice(0, limit);
       return {
-        logGroups: pageItems.map((group) => describeGroup(group, ctx)),
+        logGroups: await Promise.all(pageItems.map(async (group) => describeGroup(group, ctx, (await store.listResources(ctx.scope, LOG_RESOURCE.metricFilter, group.name)).length))),
         ...(chosen.length > limit ? { nextToken: encodeToken({ after: pageItems[pageItems.length - 1]!.name }) } : {}),
       };
     },

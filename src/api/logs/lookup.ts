@@ -1,6 +1,6 @@
 import { AwsError } from '../../domain/errors.js';
 import { logGroupNotFound, logsInvalidParameter } from '../../domain/logs/errors.js';
-import { checkLogGroupName, parseLogGroupArn } from '../../domain/logs/names.js';
+import { checkLogGroupIdentifier, checkLogGroupName, parseLogGroupArn } from '../../domain/logs/names.js';
 import type { LogGroupRecord, LogStore } from '../../ports/log-store.js';
 import type { RequestContext } from '../service.js';
 
@@ -11,6 +11,7 @@ export function groupNameOf(input: { logGroupName?: string; logGroupIdentifier?:
   }
   const given = input.logGroupName ?? input.logGroupIdentifier;
   if (given === undefined) throw logsInvalidParameter('Should provide either a LogGroup name or a LogGroup ARN.');
+  if (input.logGroupIdentifier !== undefined) checkLogGroupIdentifier(input.logGroupIdentifier);
   if (given.startsWith('arn:')) {
     const arn = parseLogGroupArn(given);
     if (!arn) throw logsInvalidParameter(`Invalid log group ARN: ${given}`);

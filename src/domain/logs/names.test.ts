@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkLogGroupName, checkLogStreamName, checkNewLogGroupName, logGroupArn, parseLogGroupArn } from './names.js';
+import { checkLogGroupIdentifier, checkLogGroupName, checkLogStreamName, checkNewLogGroupName, logGroupArn, parseLogGroupArn } from './names.js';
 
 const message = (fn: () => void) => {
   try {
@@ -41,4 +41,14 @@ test('log group ARNs with and without :*', () => {
   assert.deepEqual(parseLogGroupArn(`${arn}:*`), { partition: 'aws', region: 'us-east-1', account: '123456789012', name: '/ecs/app' });
   assert.equal(parseLogGroupArn(arn)?.name, '/ecs/app');
   assert.equal(parseLogGroupArn('arn:aws:ecs:us-east-1:123456789012:cluster/x'), undefined);
+});
+
+test('a logGroupIdentifier ARN ending in :* fails the model pattern with the validation wording', () => {
+  assert.equal(message(() => checkLogGroupIdentifier('arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app')), 'ok');
+  assert.equal(message(() => checkLogGroupIdentifier('/ecs/app')), 'ok');
+  assert.equal(
+    message(() => checkLogGroupIdentifier('arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*')),
+    "InvalidParameterException: 1 validation error detected: Value 'arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app:*' at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*",
+  );
+  assert.match(message(() => checkLogGroupIdentifier('a:*', 'logGroupIdentifiers.1.member')), /at 'logGroupIdentifiers.1.member'/);
 });

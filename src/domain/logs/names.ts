@@ -20,6 +20,17 @@ export function checkLogGroupName(name: string, field = 'logGroupName'): void {
   if (!GROUP_RE.test(name)) validationError(field, name, `Member must satisfy regular expression pattern: ${LOG_GROUP_NAME_PATTERN}`);
 }
 
+/** The model's pattern for logGroupIdentifier(s); unanchored there, so checked here (an ARN ending in `:*` fails it). */
+export const LOG_GROUP_IDENTIFIER_PATTERN = '[\\w#+=/:,.@-]*';
+const IDENTIFIER_RE = /^[\w#+=/:,.@-]*$/;
+
+/** A logGroupIdentifier: a name, or an ARN without the trailing `:*`, refused as AWS's validation refuses it. */
+export function checkLogGroupIdentifier(identifier: string, field = 'logGroupIdentifier'): void {
+  if (identifier.length < 1) validationError(field, identifier, 'Member must have length greater than or equal to 1');
+  if (identifier.length > 2048) validationError(field, identifier, 'Member must have length less than or equal to 2048');
+  if (!IDENTIFIER_RE.test(identifier)) validationError(field, identifier, `Member must satisfy regular expression pattern: ${LOG_GROUP_IDENTIFIER_PATTERN}`);
+}
+
 /** A new group's name: the pattern plus the prefix AWS keeps for itself. */
 export function checkNewLogGroupName(name: string): void {
   checkLogGroupName(name);
