@@ -1,0 +1,217 @@
+/**
+ * The console in a real browser: headless Chromium (Debian's `chromium`) driven by
+ * playwright-core (installed in console/node_modules), against a real Wharf and Docker.
+ * Every step is done on the page as a user would; the SDK only sets the scene (a cluster,
+ * a service, a bad revision) and reads what the page should then show.
+ *
+ * Screenshots of the main pages go to test-artifacts/console/ (git-ignored).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { DEFAULT_KEY } from '../cli/config.js';
+import { docker, serviceTasksOf, startTestWharf, type TestWharf } from './harness.js';
+import { ensureTestImage, TEST_IMAGE } from './test-images.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PLAYWRIGHT = join(ROOT, 'console', 'node_modules', 'playwright-core', 'index.mjs');
+export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'console');
+const CHROMIUM = process.env.WHARF_CHROMIUM ?? '/usr/bin/chromium';
+const CLUSTER = 'shop';
+const SERVICE = 'web';
+const LOG_GROUP = '/ecs/web';
+// The task prints a numbered tick each second, so the tail always has fresh lines.
+const TICKER = 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done';
+
+/* The slice of playwright-core's API this test uses (it is loaded from console/node_modules at run time). */
+interface Locator {
+  click(): Promise<void>;
+  fill(value: string): Promise<void>;
+  textContent(): Promise<string | null>;
+  count(): Promise<number>;
+  first(): Locator;
+  nth(index: number): Locator;
+  locator(selector: string): Locator;
+  getAttribute(name: string): Promise<string | null>;
+  waitFor(options?: { state?: string; timeout?: number }): Promise<void>;
+}
+interface Page {
+  goto(url: string): Promise<unknown>;
+  locator(selector: string): Locator;
+  getByTestId(id: string): Locator;
+  getByRole(role: string, options?: { name?: string | RegExp }): Locator;
+  waitForFunction(fn: string, arg?: unknown, options?: { timeout?: number; polling?: number }): Promise<unknown>;
+  screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown>;
+  keyboard: { type(text: string): Promise<void>; press(key: string): Promise<void> };
+  on(event: 'dialog', handler: (dialog: { accept(): Promise<void> }) => void): void;
+  on(event: 'pageerror', handler: (error: Error) => void): void;
+  close(): Promise<void>;
+}
+interface Browser {
+  newPage(options?: { viewport?: { width: number; height: number } }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+describe('the console in headless Chromium', { timeout: 240_000 }, () => {
+  let wharf: TestWharf;
+  let ecs: ECSClient;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  async function register(command: string, image = TEST_IMAGE): Promise<string> {
+    const out = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: SERVICE,
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        executionRoleArn: 'arn:aws:iam::000000000000:role/ecsTaskExecutionRole',
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [
+          {
+            name: 'app',
+            image,
+            command: ['sh', '-c', command],
+            stopTimeout: 2,
+            logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': LOG_GROUP, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'web', 'awslogs-create-group': 'true' } },
+          },
+        ],
+      }),
+    );
+    return out.taskDefinition!.taskDefinitionArn!;
+  }
+
+  /** Waits until `expression` (run in the page) is truthy. */
+  const until = (expression: string, timeout = 60_000) => page.waitForFunction(expression, undefined, { timeout, polling: 250 });
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  before(async () => {
+    assert.ok(existsSync(join(ROOT, 'console', 'dist', 'index.html')), 'the console is built (bash scripts/test.sh builds it; or npm ci && npx vite build in console/)');
+    assert.ok(existsSync(PLAYWRIGHT), 'playwright-core is installed in console/ (npm ci in console/)');
+    assert.ok(existsSync(CHROMIUM), `Chromium at ${CHROMIUM} (apt-get install chromium, or set WHARF_CHROMIUM)`);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await ensureTestImage();
+    // A second tag of the test image, for the page's "new image tag" action.
+    await docker(['tag', TEST_IMAGE, TEST_IMAGE.replace(':latest', ':v2')]);
+    wharf = await startTestWharf({ WHARF_TIME_SCALE: '20' });
+    ecs = wharf.ecs();
+    await ecs.send(new CreateClusterCommand({ clusterName: CLUSTER, capacityProviders: ['FARGATE', 'FARGATE_SPOT'] }));
+    await register(TICKER);
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: CLUSTER,
+        serviceName: SERVICE,
+        taskDefinition: SERVICE,
+        desiredCount: 1,
+        capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1, base: 1 }, { capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+        enableExecuteCommand: true,
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-aaa'] } },
+        deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: true, rollback: true } },
+      }),
+    );
+    const { chromium } = (await import(pathToFileURL(PLAYWRIGHT).href)) as { chromium: { launch(options: object): Promise<Browser> } };
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    page = await browser.newPage({ viewport: { width: 1366, height: 850 } });
+    page.on('dialog', (dialog) => void dialog.accept());
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await wharf?.stop();
+  });
+
+  test('a wrong key pair is refused at sign-in', async () => {
+    await page.goto(`${wharf.endpoint}/console/`);
+    await page.locator('input[name=accessKeyId]').fill(DEFAULT_KEY.accessKeyId);
+    await page.locator('input[name=secretAccessKey]').fill('not-the-secret');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('sign-in-error').waitFor({ timeout: 10_000 });
+    assert.match((await page.getByTestId('sign-in-error').textContent()) ?? '', /refused/i);
+    assert.equal(await page.locator('nav').count(), 0, 'still on the sign-in form');
+  });
+
+  test('sign in, and the cluster page lists the service with its counts', async () => {
+    await page.locator('input[name=secretAccessKey]').fill(DEFAULT_KEY.secretAccessKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await until(`document.querySelector('[data-service="${SERVICE}"] [data-testid=running]')?.textContent === '1'`);
+    assert.match((await page.getByTestId('identity').textContent()) ?? '', /arn:aws:|AKIA|[A-Z0-9]{16}/);
+    await shot('clusters');
+  });
+
+  test('scale the service from the page and see the new task appear', async () => {
+    await page.goto(`${wharf.endpoint}/console/#/clusters/${CLUSTER}/services/${SERVICE}`);
+    await until(`document.querySelectorAll('[data-testid=tasks-table] tr[data-last-status=RUNNING]').length === 1`);
+    await page.getByTestId('desired-input').fill('2');
+    await page.getByTestId('scale').click();
+    await until(`document.querySelectorAll('[data-testid=tasks-table] tr[data-last-status=RUNNING]').length === 2`);
+    assert.equal(await page.getByTestId('service-desired').textContent(), '2');
+  });
+
+  test('a rolling deployment (a new image tag, from the page) progresses to COMPLETED', async () => {
+    await page.getByTestId('image-tag').fill('v2');
+    await page.getByTestId('deploy-tag').click();
+    // First two deployments on the page (the new PRIMARY in progress, the old ACTIVE)...
+    await until(`document.querySelectorAll('[data-testid=deployment]').length === 2 && document.querySelector('[data-testid=deployment][data-status=PRIMARY]')?.dataset.rollout === 'IN_PROGRESS'`, 30_000);
+    // ...then one, COMPLETED, on revision 2.
+    await until(`(() => { const d = document.querySelectorAll('[data-testid=deployment]'); return d.length === 1 && d[0].dataset.rollout === 'COMPLETED' && d[0].textContent.includes('${SERVICE}:2'); })()`, 90_000);
+    const running = await serviceTasksOf(ecs, CLUSTER, SERVICE);
+    assert.ok(running.every((t) => t.containers![0]!.image!.endsWith(':v2')), 'the tasks run the new tag');
+    await shot('service');
+  });
+
+  test('a bad deployment rolls back, with the circuit-breaker count against its threshold', async () => {
+    const bad = await register('echo failing on purpose; exit 1');
+    await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: bad }));
+    await until(`[...document.querySelectorAll('[data-testid=service-deployments] tr')].some((r) => r.dataset.status === 'ROLLBACK_SUCCESSFUL' || r.dataset.status === 'ROLLBACK_IN_PROGRESS')`, 90_000);
+    const counts = await page.locator('[data-testid=service-deployments] tr[data-status^=ROLLBACK] [data-testid=failure-count]').first().textContent();
+    const [failures, threshold] = (counts ?? '').split('/').map((n) => Number(n.trim()));
+    assert.equal(threshold, 3, counts ?? '');
+    assert.ok(failures! >= 3, counts ?? '');
+    // The service settles back on revision 2.
+    await until(`(() => { const d = document.querySelectorAll('[data-testid=deployment]'); return d.length === 1 && d[0].dataset.rollout === 'COMPLETED' && d[0].textContent.includes('${SERVICE}:2'); })()`, 90_000);
+    await until(`document.querySelector('[data-testid=events]').textContent.includes('rolling back')`, 10_000);
+    await shot('service-rollback');
+  });
+
+  test("tail a task's logs and see a line printed after the page opened; run echo $((6*7)) in the terminal", async () => {
+    const [task] = await serviceTasksOf(ecs, CLUSTER, SERVICE);
+    const taskId = task!.taskArn!.split('/').pop()!;
+    await page.goto(`${wharf.endpoint}/console/#/clusters/${CLUSTER}/tasks/${taskId}`);
+    await until(`document.querySelector('[data-testid=log-lines]')?.textContent.includes('tick')`, 30_000);
+    const marker = `printed-after-the-page-opened-${Date.now()}`;
+    // Written to the container's own stdout, so it goes through the awslogs driver like any line.
+    await docker(['exec', task!.containers![0]!.runtimeId!, 'sh', '-c', `echo ${marker} > /proc/1/fd/1`]);
+    await until(`document.querySelector('[data-testid=log-lines]').textContent.includes('${marker}')`, 30_000);
+
+    await page.getByTestId('terminal-open').click();
+    await until(`document.querySelector('[data-testid=terminal-state]').textContent.startsWith('connected')`, 30_000);
+    await page.locator('[data-testid=terminal] .xterm').click();
+    await page.keyboard.type('echo $((6*7))');
+    await page.keyboard.press('Enter');
+    // The command line echoes without a 42; the answer is a row of its own.
+    await until(`[...document.querySelectorAll('[data-testid=terminal] .xterm-rows > div')].some((row) => row.textContent.trim() === '42')`, 30_000);
+    await shot('task');
+  });
+
+  test('the other pages render without errors (screenshots for the docs)', async () => {
+    for (const [path, name, ready] of [
+      ['load-balancers', 'load-balancers', 'h1'],
+      [`scaling/${CLUSTER}/${SERVICE}`, 'scaling', '[data-testid=scaling-chart]'],
+      ['log-groups/' + encodeURIComponent(LOG_GROUP), 'log-groups', 'table'],
+      ['repositories', 'repositories', 'h1'],
+      ['secrets', 'secrets', 'h1'],
+    ] as const) {
+      await page.goto(`${wharf.endpoint}/console/#/${path}`);
+      await page.locator(ready).first().waitFor({ timeout: 10_000 });
+      await until(`!document.body.textContent.includes('Loading')`, 10_000);
+      assert.equal(await page.locator('[role=alert].error').count(), 0, `${name}: ${await page.locator('main').first().textContent()}`);
+      await shot(name);
+    }
+    assert.deepEqual(pageErrors, []);
+  });
+});
