@@ -43,7 +43,7 @@ interface Page {
   locator(selector: string): Locator;
   getByTestId(id: string): Locator;
   getByRole(role: string, options?: { name?: string | RegExp }): Locator;
-  waitForFunction(fn: string, arg?: unknown, options?: { timeout?: number; polling?: number }): Promise<unknown>;
+  evaluate(expression: string): Promise<unknown>;
   screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown>;
   keyboard: { type(text: string): Promise<void>; press(key: string): Promise<void> };
   on(event: 'dialog', handler: (dialog: { accept(): Promise<void> }) => void): void;
@@ -85,8 +85,18 @@ describe('the console in headless Chromium', { timeout: 240_000 }, () => {
     return out.taskDefinition!.taskDefinitionArn!;
   }
 
-  /** Waits until `expression` (run in the page) is truthy. */
-  const until = (expression: string, timeout = 60_000) => page.waitForFunction(expression, undefined, { timeout, polling: 250 });
+  /**
+   * Waits until `expression`, evaluated in the page, is truthy. Polled from here: the page's CSP
+   * (script-src 'self') refuses the eval that Playwright's in-page waitForFunction would need.
+   */
+  async function until(expression: string, timeout = 60_000): Promise<void> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      if (await page.evaluate(expression).catch(() => false)) return;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting in the page for ${expression}; the page shows: ${(await page.locator('main').first().textContent())?.slice(0, 1500)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   before(async () => {
