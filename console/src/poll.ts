@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { isNetworkError } from './aws';
 import { onConnection } from './connection';
 
 export interface Polled<T> {
@@ -11,8 +12,9 @@ export interface Polled<T> {
 
 /**
  * Reads `read` now and every `intervalMs` while this page is shown. A hidden tab stops polling
- * (and reads once when it is shown again); failures back off (doubling, at most 30 s) so a
- * stopped Wharf is not hammered; when Wharf answers again every poll reads at once.
+ * (and reads once when it is shown again); refused calls back off (doubling, at most 30 s);
+ * while Wharf does not answer at all each poll tries every 3 s at most, and when any call gets
+ * an answer again every poll reads at once.
  */
 export function usePoll<T>(read: () => Promise<T>, intervalMs: number, deps: readonly unknown[]): Polled<T> {
   const [data, setData] = useState<T | undefined>(undefined);
@@ -26,6 +28,7 @@ export function usePoll<T>(read: () => Promise<T>, intervalMs: number, deps: rea
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
+    let unreachable = false;
     let running = false;
     setData(undefined);
     setError(undefined);
@@ -47,12 +50,14 @@ export function usePoll<T>(read: () => Promise<T>, intervalMs: number, deps: rea
       } catch (e) {
         if (stopped) return;
         failures += 1;
+        unreachable = isNetworkError(e);
         setError(e);
       } finally {
         running = false;
         if (!stopped) setLoading(false);
       }
-      schedule(failures === 0 ? intervalMs : Math.min(30_000, intervalMs * 2 ** Math.min(failures, 5)));
+      // Wharf not answering (a restart): try again every few seconds to reconnect soon after it is back.
+      schedule(failures === 0 ? intervalMs : unreachable ? Math.min(intervalMs, 3_000) : Math.min(30_000, intervalMs * 2 ** Math.min(failures, 5)));
     };
     kick.current = () => {
       clearTimeout(timer);

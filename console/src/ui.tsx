@@ -19,6 +19,7 @@ export function Loading({ what }: { what: string }) {
 const TONES: Record<string, string> = {
   ACTIVE: 'ok', RUNNING: 'ok', COMPLETED: 'ok', HEALTHY: 'ok', healthy: 'ok', OK: 'ok', PRIMARY: 'info', SUCCESSFUL: 'ok', Successful: 'ok', InService: 'ok',
   PENDING: 'warn', PROVISIONING: 'warn', ACTIVATING: 'warn', IN_PROGRESS: 'warn', initial: 'warn', draining: 'warn', UNKNOWN: 'muted', INSUFFICIENT_DATA: 'muted', InProgress: 'warn', DEPROVISIONING: 'warn', DEACTIVATING: 'warn', STOPPING: 'warn',
+  DEGRADED: 'warn', DEPLOYING: 'info',
   STOPPED: 'muted', INACTIVE: 'muted', unused: 'muted',
   FAILED: 'bad', UNHEALTHY: 'bad', unhealthy: 'bad', ALARM: 'bad', ROLLBACK_SUCCESSFUL: 'bad', ROLLBACK_IN_PROGRESS: 'bad', ROLLBACK_FAILED: 'bad', TRIGGERED: 'bad', Failed: 'bad', STOP_REQUESTED: 'warn',
 };

@@ -7,13 +7,16 @@
  * Screenshots of the main pages go to test-artifacts/console/ (git-ignored).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { DEFAULT_KEY } from '../cli/config.js';
-import { docker, serviceTasksOf, startTestWharf, type TestWharf } from './harness.js';
+import { DEFAULT_KEY, loadConfig } from '../cli/config.js';
+import { startWharf, type RunningWharf } from '../main.js';
+import { silentLogger } from '../ports/logger.js';
+import { docker, ecsClientAt, serviceTasksOf, startTestWharf, type TestWharf } from './harness.js';
 import { ensureTestImage, TEST_IMAGE } from './test-images.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -55,6 +58,32 @@ interface Browser {
   close(): Promise<void>;
 }
 
+async function launchChromium(): Promise<Browser> {
+  const { chromium } = (await import(pathToFileURL(PLAYWRIGHT).href)) as { chromium: { launch(options: object): Promise<Browser> } };
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+}
+
+/** A laptop-sized page that accepts confirmations and records script errors. */
+async function newPage(browser: Browser, pageErrors: string[]): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 850 } });
+  page.on('dialog', (dialog) => void dialog.accept());
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  return page;
+}
+
+/**
+ * Waits until `expression`, evaluated in the page, is truthy. Polled from here: the page's CSP
+ * (script-src 'self') refuses the eval that Playwright's in-page waitForFunction would need.
+ */
+async function untilIn(page: Page, expression: string, timeout = 60_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(expression).catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting in the page for ${expression}; the page shows: ${(await page.locator('main').first().textContent())?.slice(0, 1500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 describe('the console in headless Chromium', { timeout: 240_000 }, () => {
   let wharf: TestWharf;
   let ecs: ECSClient;
@@ -85,18 +114,7 @@ describe('the console in headless Chromium', { timeout: 240_000 }, () => {
     return out.taskDefinition!.taskDefinitionArn!;
   }
 
-  /**
-   * Waits until `expression`, evaluated in the page, is truthy. Polled from here: the page's CSP
-   * (script-src 'self') refuses the eval that Playwright's in-page waitForFunction would need.
-   */
-  async function until(expression: string, timeout = 60_000): Promise<void> {
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      if (await page.evaluate(expression).catch(() => false)) return;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting in the page for ${expression}; the page shows: ${(await page.locator('main').first().textContent())?.slice(0, 1500)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  const until = (expression: string, timeout?: number) => untilIn(page, expression, timeout);
   const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   before(async () => {
@@ -123,11 +141,8 @@ describe('the console in headless Chromium', { timeout: 240_000 }, () => {
         deploymentConfiguration: { maximumPercent: 200, minimumHealthyPercent: 100, deploymentCircuitBreaker: { enable: true, rollback: true } },
       }),
     );
-    const { chromium } = (await import(pathToFileURL(PLAYWRIGHT).href)) as { chromium: { launch(options: object): Promise<Browser> } };
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 850 } });
-    page.on('dialog', (dialog) => void dialog.accept());
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    browser = await launchChromium();
+    page = await newPage(browser, pageErrors);
   });
 
   after(async () => {
@@ -223,5 +238,43 @@ describe('the console in headless Chromium', { timeout: 240_000 }, () => {
       await shot(name);
     }
     assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('a Wharf restart while the console is open', { timeout: 90_000 }, () => {
+  test('the page says Wharf is not answering, then reconnects by itself and updates again', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wharf-console-'));
+    let running: RunningWharf = await startWharf(loadConfig({ port: '0', 'data-dir': dataDir }, {}), silentLogger);
+    const port = running.port;
+    const endpoint = `http://127.0.0.1:${port}`;
+    const browser = await launchChromium();
+    const pageErrors: string[] = [];
+    try {
+      const ecs = ecsClientAt(endpoint);
+      await ecs.send(new CreateClusterCommand({ clusterName: 'quiet' }));
+      await ecs.send(new RegisterTaskDefinitionCommand({ family: 'idle', requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512', containerDefinitions: [{ name: 'app', image: TEST_IMAGE }] }));
+      await ecs.send(new CreateServiceCommand({ cluster: 'quiet', serviceName: 'idle', taskDefinition: 'idle', desiredCount: 0, launchType: 'FARGATE', networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-aaa'] } } }));
+      const page = await newPage(browser, pageErrors);
+      await page.goto(`${endpoint}/console/#/clusters/quiet/services/idle`);
+      await page.locator('input[name=accessKeyId]').fill(DEFAULT_KEY.accessKeyId);
+      await page.locator('input[name=secretAccessKey]').fill(DEFAULT_KEY.secretAccessKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await untilIn(page, `document.querySelector('[data-testid=service-desired]')?.textContent === '0'`, 10_000);
+
+      await running.close();
+      await untilIn(page, `!!document.querySelector('[data-testid=connection-lost]')`, 15_000);
+      assert.match((await page.getByTestId('connection-lost').textContent()) ?? '', /not answering/);
+
+      running = await startWharf(loadConfig({ port: String(port), 'data-dir': dataDir }, {}), silentLogger);
+      await untilIn(page, `!document.querySelector('[data-testid=connection-lost]')`, 15_000);
+      // Still signed in, and live again: a change made now shows on the page.
+      await ecsClientAt(endpoint).send(new UpdateServiceCommand({ cluster: 'quiet', service: 'idle', desiredCount: 0, forceNewDeployment: true }));
+      await untilIn(page, `document.querySelectorAll('[data-testid=service-deployments] tr[data-status]').length === 2`, 15_000);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+      await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -98,7 +98,6 @@ function ClusterServices({ clients, cluster }: { clients: Clients; cluster: stri
           <tbody>
             {rows.data.services.map(({ service, fargate, spot, stopped }) => {
               const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
-              const healthy = service.runningCount === service.desiredCount && (service.deployments?.length ?? 0) === 1;
               return (
                 <tr data-service={service.serviceName}>
                   <td><a href={href('clusters', cluster, 'services', service.serviceName!)}>{service.serviceName}</a></td>
@@ -106,7 +105,7 @@ function ClusterServices({ clients, cluster }: { clients: Clients; cluster: stri
                   <td data-testid="desired">{service.desiredCount}</td>
                   <td data-testid="running">{service.runningCount}</td>
                   <td>{service.pendingCount}</td>
-                  <td>{healthy ? <Badge value="HEALTHY" /> : primary?.rolloutState === 'FAILED' ? <Badge value="FAILED" /> : <Badge value="IN_PROGRESS" />}</td>
+                  <td><Badge value={healthOf(service)} /></td>
                   <td>
                     <span title="Running tasks on FARGATE">{fargate}</span> / <span title="Running tasks on FARGATE_SPOT">{spot}</span>
                     <SplitBar fargate={fargate} spot={spot} />
@@ -150,4 +149,13 @@ function SplitBar({ fargate, spot }: { fargate: number; spot: number }) {
       <span class="split-spot" style={{ width: `${(100 * spot) / total}%` }} />
     </span>
   );
+}
+
+/** One word for a service's state: its rollout failed, it runs fewer tasks than it wants, it is deploying, or all is well. */
+function healthOf(service: Service): string {
+  const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
+  if (primary?.rolloutState === 'FAILED') return 'FAILED';
+  if ((service.runningCount ?? 0) < (service.desiredCount ?? 0)) return 'DEGRADED';
+  if ((service.deployments?.length ?? 0) > 1 || primary?.rolloutState === 'IN_PROGRESS') return 'DEPLOYING';
+  return 'HEALTHY';
 }
