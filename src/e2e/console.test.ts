@@ -12,6 +12,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { ApplicationAutoScalingClient, PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { DEFAULT_KEY, loadConfig } from '../cli/config.js';
 import { startWharf, type RunningWharf } from '../main.js';
@@ -206,8 +210,21 @@ describe('the console in headless Chromium', { timeout: 240_000 }, () => {
   test("tail a task's logs and see a line printed after the page opened; run echo $((6*7)) in the terminal", async () => {
     const [task] = await serviceTasksOf(ecs, CLUSTER, SERVICE);
     const taskId = task!.taskArn!.split('/').pop()!;
+    // Container Insights points for the service, as Wharf's sampler publishes them: the charts read
+    // them through GetMetricData (per-task figures first, then the service's).
+    const now = Date.now();
+    await new CloudWatchClient({ endpoint: wharf.endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey } }).send(
+      new PutMetricDataCommand({
+        Namespace: 'ECS/ContainerInsights',
+        MetricData: [0, 1, 2, 3, 4, 5].flatMap((i) => [
+          { MetricName: 'CpuUtilized', Dimensions: [{ Name: 'ClusterName', Value: CLUSTER }, { Name: 'ServiceName', Value: SERVICE }], Timestamp: new Date(now - (6 - i) * 10_000), Value: 40 + 20 * i, StorageResolution: 1 },
+          { MetricName: 'MemoryUtilized', Dimensions: [{ Name: 'ClusterName', Value: CLUSTER }, { Name: 'ServiceName', Value: SERVICE }], Timestamp: new Date(now - (6 - i) * 10_000), Value: 100 + 30 * i, Unit: 'Megabytes', StorageResolution: 1 },
+        ]),
+      }),
+    );
     await page.goto(`${wharf.endpoint}/console/#/clusters/${CLUSTER}/tasks/${taskId}`);
     await until(`document.querySelector('[data-testid=log-lines]')?.textContent.includes('tick')`, 30_000);
+    await until(`document.querySelector('[data-testid=cpu-chart] figcaption')?.textContent.includes('service, per-task average') && document.querySelector('[data-testid=memory-chart] figcaption')?.textContent.includes('service, per-task average')`, 20_000);
     const marker = `printed-after-the-page-opened-${Date.now()}`;
     // Written to the container's own stdout, so it goes through the awslogs driver like any line.
     await docker(['exec', task!.containers![0]!.runtimeId!, 'sh', '-c', `echo ${marker} > /proc/1/fd/1`]);
@@ -223,7 +240,14 @@ describe('the console in headless Chromium', { timeout: 240_000 }, () => {
     await shot('task');
   });
 
-  test('the other pages render without errors (screenshots for the docs)', async () => {
+  test('the other pages render without errors; a secret value shows only when asked for (screenshots for the docs)', async () => {
+    const config = { endpoint: wharf.endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey } };
+    await new ECRClient(config).send(new CreateRepositoryCommand({ repositoryName: 'web' }));
+    await new SecretsManagerClient(config).send(new CreateSecretCommand({ Name: 'db-password', SecretString: 'console-secret-value' }));
+    const scaling = new ApplicationAutoScalingClient(config);
+    const resource = { ServiceNamespace: 'ecs' as const, ResourceId: `service/${CLUSTER}/${SERVICE}`, ScalableDimension: 'ecs:service:DesiredCount' as const };
+    await scaling.send(new RegisterScalableTargetCommand({ ...resource, MinCapacity: 1, MaxCapacity: 4 }));
+    await scaling.send(new PutScalingPolicyCommand({ ...resource, PolicyName: 'cpu50', PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: { TargetValue: 50, PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' } } }));
     for (const [path, name, ready] of [
       ['load-balancers', 'load-balancers', 'h1'],
       [`scaling/${CLUSTER}/${SERVICE}`, 'scaling', '[data-testid=scaling-chart]'],
@@ -237,6 +261,12 @@ describe('the console in headless Chromium', { timeout: 240_000 }, () => {
       assert.equal(await page.locator('[role=alert].error').count(), 0, `${name}: ${await page.locator('main').first().textContent()}`);
       await shot(name);
     }
+    // The secrets page (open last) lists the name; the value only after "Show value" (GetSecretValue).
+    assert.ok(!((await page.locator('main').first().textContent()) ?? '').includes('console-secret-value'));
+    await page.getByRole('button', { name: 'Show value' }).first().click();
+    await until(`document.querySelector('main').textContent.includes('console-secret-value')`, 10_000);
+    await page.goto(`${wharf.endpoint}/console/#/scaling/${CLUSTER}/${SERVICE}`);
+    await until(`document.querySelector('main').textContent.includes('cpu50') && document.querySelector('main').textContent.includes('TargetTracking-service/${CLUSTER}/${SERVICE}')`, 10_000);
     assert.deepEqual(pageErrors, []);
   });
 });

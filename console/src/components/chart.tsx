@@ -17,7 +17,7 @@ export interface Marker {
 
 /**
  * A uPlot time chart: the series on one time axis (seconds), an optional horizontal limit line
- * (the task's reservation) and vertical markers. Times on the axis are the viewer's own zone.
+ * (the task's reservation, drawn across the plot) and vertical markers. Times on the axis are the viewer's own zone.
  */
 export function TimeChart({ title, series, limit, markers = [], range, unit, testId }: { title: string; series: Series[]; limit?: { value: number; label: string }; markers?: Marker[]; range: [number, number]; unit: string; testId?: string }) {
   const host = useRef<HTMLDivElement>(null);
@@ -31,7 +31,8 @@ export function TimeChart({ title, series, limit, markers = [], range, unit, tes
     return times.map((t) => byTime.get(t) ?? null);
   });
   const all: (number | null)[][] = [times, ...columns];
-  if (limit) all.push(times.map(() => limit.value));
+  const limitRef = useRef(limit);
+  limitRef.current = limit;
 
   useEffect(() => {
     if (!host.current) return;
@@ -45,12 +46,27 @@ export function TimeChart({ title, series, limit, markers = [], range, unit, tes
       series: [
         {},
         ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash, spanGaps: true })),
-        ...(limit ? [{ label: limit.label, stroke: '#f85149', width: 1, dash: [6, 4] }] : []),
       ],
       hooks: {
         draw: [
           (u: uPlot) => {
             const ctx = u.ctx;
+            const line = limitRef.current;
+            if (line) {
+              // The task's reservation, across the whole time axis.
+              const y = u.valToPos(line.value, 'y', true);
+              ctx.save();
+              ctx.strokeStyle = '#ff7b72';
+              ctx.setLineDash([6, 4]);
+              ctx.beginPath();
+              ctx.moveTo(u.bbox.left, y);
+              ctx.lineTo(u.bbox.left + u.bbox.width, y);
+              ctx.stroke();
+              ctx.fillStyle = '#ff7b72';
+              ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+              ctx.fillText(line.label, u.bbox.left + 4, y - 4 * devicePixelRatio);
+              ctx.restore();
+            }
             for (const marker of markersRef.current) {
               const x = u.valToPos(marker.t / 1000, 'x', true);
               if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;

@@ -49,7 +49,7 @@ function ServiceScaling({ clients, cluster, service }: { clients: Clients; clust
       const [policies, activities, metrics] = await Promise.all([
         clients.scaling.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'ecs', ResourceId: resourceId })),
         clients.scaling.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: 'ecs', ResourceId: resourceId, MaxResults: 50 })),
-        readMetrics(clients, [{ id: 'cpu', namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: { ClusterName: cluster, ServiceName: service } }, { id: 'mem', namespace: 'AWS/ECS', metricName: 'MemoryUtilization', dimensions: { ClusterName: cluster, ServiceName: service } }], minutes, 10),
+        readMetrics(clients, [{ id: 'cpu', namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: { ClusterName: cluster, ServiceName: service } }, { id: 'mem', namespace: 'AWS/ECS', metricName: 'MemoryUtilization', dimensions: { ClusterName: cluster, ServiceName: service } }], minutes, 60),
       ]);
       const alarmNames = (policies.ScalingPolicies ?? []).flatMap((p) => (p.Alarms ?? []).map((a) => a.AlarmName!));
       const alarms = alarmNames.length > 0 ? (await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: alarmNames.slice(0, 100) }))).MetricAlarms ?? [] : [];

@@ -164,7 +164,8 @@ function TaskCharts({ clients, cluster, taskId, family, service, cpu, memory }: 
             ]
           : [{ id: 'famCpu', namespace: 'ECS/ContainerInsights', metricName: 'CpuUtilized', dimensions: { ClusterName: cluster, TaskDefinitionFamily: family } }, { id: 'famMem', namespace: 'ECS/ContainerInsights', metricName: 'MemoryUtilized', dimensions: { ClusterName: cluster, TaskDefinitionFamily: family } }]),
       ];
-      return readMetrics(clients, requests, minutes, 10);
+      // A 60 s period: per-minute data at time scale 1; Wharf divides periods by its time scale, so scaled runs see finer points.
+      return readMetrics(clients, requests, minutes, 60);
     },
     10_000,
     [clients, cluster, taskId, family, service],
