@@ -240,6 +240,16 @@ describe('the console in headless Chromium', { timeout: 240_000 }, () => {
     await shot('task');
   });
 
+  test('interrupt a Spot task from its page (the signed admin call): it stops with SpotInterruption and is replaced', async () => {
+    const spot = (await serviceTasksOf(ecs, CLUSTER, SERVICE)).find((t) => t.capacityProviderName === 'FARGATE_SPOT');
+    assert.ok(spot, 'the service runs a FARGATE_SPOT task (strategy FARGATE base 1, then 1:1)');
+    await page.goto(`${wharf.endpoint}/console/#/clusters/${CLUSTER}/tasks/${spot.taskArn!.split('/').pop()}`);
+    await page.getByTestId('interrupt-spot').click();
+    await until(`document.querySelector('[data-testid=stopped-reason]')?.textContent.includes('SpotInterruption')`, 20_000);
+    await page.goto(`${wharf.endpoint}/console/#/clusters/${CLUSTER}/services/${SERVICE}`);
+    await until(`document.querySelectorAll('[data-testid=tasks-table] tr[data-last-status=RUNNING]').length === 2 && !document.querySelector('[data-testid=tasks-table] tr[data-task="${spot.taskArn!.split('/').pop()}"][data-last-status=RUNNING]')`, 30_000);
+  });
+
   test('the other pages render without errors; a secret value shows only when asked for (screenshots for the docs)', async () => {
     const config = { endpoint: wharf.endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey } };
     await new ECRClient(config).send(new CreateRepositoryCommand({ repositoryName: 'web' }));

@@ -164,7 +164,7 @@ function TaskCharts({ clients, cluster, taskId, family, service, cpu, memory }: 
             ]
           : [{ id: 'famCpu', namespace: 'ECS/ContainerInsights', metricName: 'CpuUtilized', dimensions: { ClusterName: cluster, TaskDefinitionFamily: family } }, { id: 'famMem', namespace: 'ECS/ContainerInsights', metricName: 'MemoryUtilized', dimensions: { ClusterName: cluster, TaskDefinitionFamily: family } }]),
       ];
-      // A 60 s period: per-minute data at time scale 1; Wharf divides periods by its time scale, so scaled runs see finer points.
+      // 60 s periods: the resolution Wharf's sampler publishes at (as ECS does) outside of scaled test runs.
       return readMetrics(clients, requests, minutes, 60);
     },
     10_000,

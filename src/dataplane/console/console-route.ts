@@ -31,7 +31,12 @@ export const CONSOLE_CSP =
 export function consoleRoute(distDir: string): RawRoute {
   const root = normalize(distDir).replace(/[\\/]+$/, '');
   return async (req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    let path: string;
+    try {
+      path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
+    } catch {
+      return notFound(res, req.url ?? '');
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
       res.end('The console is read with GET.\n');
