@@ -55,6 +55,7 @@ interface Page {
   keyboard: { type(text: string): Promise<void>; press(key: string): Promise<void> };
   on(event: 'dialog', handler: (dialog: { accept(): Promise<void> }) => void): void;
   on(event: 'pageerror', handler: (error: Error) => void): void;
+  on(event: 'console', handler: (message: { type(): string; text(): string }) => void): void;
   close(): Promise<void>;
 }
 interface Browser {
@@ -72,6 +73,10 @@ async function newPage(browser: Browser, pageErrors: string[]): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1366, height: 850 } });
   page.on('dialog', (dialog) => void dialog.accept());
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  // A style or script the page's CSP refused is a failure too.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+  });
   return page;
 }
 
@@ -237,6 +242,9 @@ describe('the console in headless Chromium', { timeout: 240_000 }, () => {
     await page.keyboard.press('Enter');
     // The command line echoes without a 42; the answer is a row of its own.
     await until(`[...document.querySelectorAll('[data-testid=terminal] .xterm-rows > div')].some((row) => row.textContent.trim() === '42')`, 30_000);
+    assert.deepEqual(pageErrors, [], 'no script error and nothing the CSP refused (xterm.js styles carry the nonce)');
+    const styles = (await page.evaluate(`[...document.querySelectorAll('[data-testid=terminal] style')].map((s) => s.sheet ? s.sheet.cssRules.length : -1)`)) as number[];
+    assert.ok(styles.length > 0 && styles.every((rules) => rules > 0), `xterm.js's style elements applied: ${JSON.stringify(styles)}`);
     await shot('task');
   });
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CONSOLE_CSP, consoleRoute } from './console-route.js';
+import { consoleRoute, NONCE_PLACEHOLDER } from './console-route.js';
 
 describe('the console route serves the built files', () => {
   let dir: string;
@@ -14,7 +14,7 @@ describe('the console route serves the built files', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wharf-console-dist-'));
     mkdirSync(join(dir, 'assets'));
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Wharf console</title>');
+    writeFileSync(join(dir, 'index.html'), `<!doctype html><meta name="csp-nonce" content="${NONCE_PLACEHOLDER}"><title>Wharf console</title>`);
     writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
     writeFileSync(join(dir, 'assets', 'index-abc123.css'), 'body{}');
     writeFileSync(join(tmpdir(), 'wharf-console-outside.txt'), 'outside');
@@ -29,15 +29,22 @@ describe('the console route serves the built files', () => {
     rmSync(join(tmpdir(), 'wharf-console-outside.txt'), { force: true });
   });
 
-  test('/console/ is index.html, revalidated every load, with the CSP', async () => {
+  test('/console/ is index.html, revalidated every load, with a CSP of this origin and a fresh style nonce', async () => {
     const response = await fetch(`${base}/console/`);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'text/html; charset=utf-8');
     assert.equal(response.headers.get('cache-control'), 'no-cache');
-    assert.equal(response.headers.get('content-security-policy'), CONSOLE_CSP);
-    assert.match(CONSOLE_CSP, /script-src 'self';/);
-    assert.match(CONSOLE_CSP, /connect-src 'self';/);
-    assert.match(await response.text(), /Wharf console/);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'self';/);
+    assert.match(csp, /script-src 'self';/);
+    assert.match(csp, /connect-src 'self';/);
+    assert.doesNotMatch(csp, /unsafe/);
+    const nonce = /style-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
+    assert.ok(nonce, csp);
+    const html = await response.text();
+    assert.ok(html.includes(`content="${nonce}"`), html);
+    const again = await fetch(`${base}/console/`);
+    assert.notEqual(again.headers.get('content-security-policy'), csp, 'a new nonce each load');
   });
 
   test('hashed assets are immutable, with their content types', async () => {

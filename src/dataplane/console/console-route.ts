@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { RawRoute } from '../../api/gateway.js';
@@ -15,12 +16,17 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** Where index.html carries the nonce of its response (the page gives it to the <style> elements xterm.js creates). */
+export const NONCE_PLACEHOLDER = '__WHARF_CSP_NONCE__';
+
 /**
- * Scripts, connections (the API calls and the exec WebSocket) and images come from this origin only.
- * Styles allow inline too: xterm.js writes its row and theme rules into <style> elements it creates.
+ * Everything from this origin only: scripts, styles, connections (the API calls and the exec
+ * WebSocket), images. The one addition is a per-response nonce for styles: xterm.js writes its
+ * row and theme rules into <style> elements it creates, and the page stamps them with it.
  */
-export const CONSOLE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
+export function consoleCsp(nonce: string): string {
+  return `default-src 'self'; script-src 'self'; style-src 'self' 'nonce-${nonce}'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'`;
+}
 
 /**
  * `/console/`: the console's built files (`console/dist`, made by `vite build`). Files under
@@ -63,11 +69,13 @@ export function consoleRoute(distDir: string): RawRoute {
       return notFound(res, path);
     }
     const hashed = relative.startsWith('assets/');
+    const nonce = randomBytes(16).toString('base64');
+    if (extname(file) === '.html') body = Buffer.from(body.toString('utf8').replaceAll(NONCE_PLACEHOLDER, nonce));
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': body.length,
       'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
-      'content-security-policy': CONSOLE_CSP,
+      'content-security-policy': consoleCsp(nonce),
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
     });
