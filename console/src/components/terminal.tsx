@@ -16,6 +16,15 @@ const sha256 = (data: Uint8Array): Uint8Array => {
   return (hash as unknown as { digestSync(): Uint8Array }).digestSync();
 };
 const decoder = new TextDecoder();
+
+/**
+ * The stream URL on this page's own origin: Wharf names itself 127.0.0.1 in it, while the page may
+ * have been opened as localhost or by another name; the CSP allows connections to 'self' only.
+ */
+function sameOrigin(streamUrl: string): string {
+  const url = new URL(streamUrl);
+  return `${window.location.protocol === 'https:' ? 'wss:' : 'ws:'}//${window.location.host}${url.pathname}${url.search}`;
+}
 const encoder = new TextEncoder();
 
 /**
@@ -92,7 +101,7 @@ export function ExecTerminal({ clients, cluster, taskArn, container }: { clients
       }
       if (closed) return;
       term.write(`Starting session with SessionId: ${session.sessionId}\r\n`);
-      ws = new WebSocket(session.streamUrl!);
+      ws = new WebSocket(sameOrigin(session.streamUrl!));
       ws.binaryType = 'arraybuffer';
       ws.onopen = () => {
         ws!.send(JSON.stringify({ MessageSchemaVersion: '1.0', RequestId: crypto.randomUUID(), TokenValue: session.tokenValue, ClientId: crypto.randomUUID(), ClientVersion: CLIENT_VERSION }));
