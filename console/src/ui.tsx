@@ -61,6 +61,7 @@ export function ActionButton({ label, run, confirm, testId, kind }: { label: str
           try {
             await run();
             setDone('Done.');
+            setTimeout(() => setDone(undefined), 4000);
           } catch (e) {
             setError(e);
           } finally {
