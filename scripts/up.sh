@@ -3,6 +3,7 @@
 source "$(dirname "$0")/lib/setup.sh"
 ensure_node_modules
 build
+build_console
 ensure_docker_engine
 ensure_busybox
 ensure_session_manager_plugin

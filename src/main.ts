@@ -48,7 +48,9 @@ import { PortForwarder } from './dataplane/port-forwarder.js';
 import { EndpointIds } from './dataplane/task-metadata/endpoint-ids.js';
 import { TaskMetadataServer } from './dataplane/task-metadata/task-metadata-server.js';
 import { IptablesTaskEndpoint } from './adapters/task-endpoint-iptables/iptables-task-endpoint.js';
+import { fileURLToPath } from 'node:url';
 import { Registry } from './dataplane/registry/registry.js';
+import { consoleRoute } from './dataplane/console/console-route.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
@@ -228,6 +230,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
 
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
+    // The console: static files only; the browser signs every API call it makes with the operator's key pair.
+    ['/console', consoleRoute(fileURLToPath(new URL('../console/dist/', import.meta.url)))],
     [
       '/_wharf',
       adminRoute(

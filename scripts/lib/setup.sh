@@ -33,6 +33,31 @@ build() {
   npx tsc -p tsconfig.json
 }
 
+# The console (console/, its own npm package): npm ci there when its node_modules is missing or
+# older than its lockfile, then `vite build` into console/dist unless nothing it is built from changed.
+build_console() {
+  if [ ! -d console/node_modules ] || [ console/package-lock.json -nt console/node_modules/.package-lock.json ]; then
+    say "installing the console's npm dependencies (npm ci in console/)"
+    (cd console && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  local stamp
+  stamp="$(find console/src console/index.html console/vite.config.ts console/package-lock.json src/domain/exec -type f ! -name '*.test.ts' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
+  if [ -f console/dist/index.html ] && [ "$(cat console/.build-stamp 2>/dev/null)" = "$stamp" ]; then return 0; fi
+  say "building the console (vite build into console/dist)"
+  (cd console && npx vite build --logLevel warn)
+  printf '%s\n' "$stamp" > console/.build-stamp
+}
+
+# The console's browser tests drive Debian's chromium (headless) through playwright-core.
+ensure_chromium() {
+  if command -v chromium >/dev/null; then return 0; fi
+  if ! is_debian_root; then
+    say "The console tests drive a headless Chromium; install Debian's chromium package (or put chromium on PATH)."
+    exit 1
+  fi
+  apt_install chromium
+}
+
 engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 ensure_docker_engine() {

@@ -21,6 +21,8 @@ function banner(endpoint: string, config: WharfConfig): string {
   return [
     `Wharf is listening on ${endpoint} (data in ${config.dataDir})`,
     '',
+    `Console: ${endpoint}/console/ (sign in with an access key pair, e.g. the one below)`,
+    '',
     'Point the AWS clients at it:',
     `  export AWS_ENDPOINT_URL=${endpoint} AWS_DEFAULT_REGION=us-east-1 \\`,
     `         AWS_ACCESS_KEY_ID=${DEFAULT_KEY.accessKeyId} AWS_SECRET_ACCESS_KEY=${DEFAULT_KEY.secretAccessKey}`,
