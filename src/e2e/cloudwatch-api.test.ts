@@ -92,9 +92,10 @@ describe('CloudWatch metrics and alarms through the aws CLI (Query)', () => {
     const ok = await waitFor(state, (alarm) => alarm.StateValue === 'OK', 30_000, 'the alarm to go OK');
     assert.match(ok.StateReason, /^Threshold Crossed: no datapoints were greater than the threshold \(70\.0\)\.$/);
 
-    // Points for the next 40 scaled periods (one second each) breach.
+    // Points for the next 600 scaled periods (one second each) breach: ten minutes, so the alarm stays in
+    // ALARM through the slow CLI calls below on a loaded machine (the data running out would send it back to OK).
     const now = Date.now();
-    const points = Array.from({ length: 40 }, (_, i) => ({ MetricName: 'Depth', Timestamp: iso(now - 3000 + i * 1000), Value: 90, StorageResolution: 1 }));
+    const points = Array.from({ length: 600 }, (_, i) => ({ MetricName: 'Depth', Timestamp: iso(now - 3000 + i * 1000), Value: 90, StorageResolution: 1 }));
     await wharf.aws(['cloudwatch', 'put-metric-data', '--namespace', 'Jobs', '--metric-data', JSON.stringify(points)]);
     const alarmed = await waitFor(state, (alarm) => alarm.StateValue === 'ALARM', 30_000, 'the alarm to go ALARM');
     assert.match(alarmed.StateReason, /^Threshold Crossed: 3 out of the last 3 datapoints \[90\.0 \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\), 90\.0 .*\] were greater than the threshold \(70\.0\) \(minimum 2 datapoints for OK -> ALARM transition\)\.$/);

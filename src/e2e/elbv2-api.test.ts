@@ -142,13 +142,13 @@ describe('ELBv2 API through the aws CLI and the SDK', () => {
     assert.deepEqual((await elb(['describe-target-groups', '--target-group-arns', tgArn])).TargetGroups[0].LoadBalancerArns, [lbArn]);
     assert.deepEqual((await elb(['describe-target-health', '--target-group-arn', tgArn])).TargetHealthDescriptions, []);
 
-    await elb(['register-targets', '--target-group-arn', tgArn, '--targets', 'Id=10.9.0.1', 'Id=10.9.0.2,Port=9090']);
+    await elb(['register-targets', '--target-group-arn', tgArn, '--targets', 'Id=127.0.90.1', 'Id=127.0.90.2,Port=9090']);
     const fresh = (await elb(['describe-target-health', '--target-group-arn', tgArn])).TargetHealthDescriptions;
     assert.deepEqual(
       fresh.map((d: { Target: { Id: string; Port: number }; HealthCheckPort: string; TargetHealth: { State: string } }) => [d.Target.Id, d.Target.Port, d.HealthCheckPort, d.TargetHealth.State]),
       [
-        ['10.9.0.1', 8080, '8080', 'initial'],
-        ['10.9.0.2', 9090, '9090', 'initial'],
+        ['127.0.90.1', 8080, '8080', 'initial'],
+        ['127.0.90.2', 9090, '9090', 'initial'],
       ],
     );
     for (const d of fresh) assert.match(d.TargetHealth.Reason, /^Elb\.(RegistrationInProgress|InitialHealthChecking)$/);
@@ -352,22 +352,22 @@ describe('ELBv2 API through the aws CLI and the SDK', () => {
 
   test('targets: ip checks, unused groups, draining after deregistration, unregistered targets', async () => {
     const idle = await groupNamed('idle', 8080);
-    await sdk.send(new RegisterTargetsCommand({ TargetGroupArn: idle, Targets: [{ Id: '10.9.1.1' }] }));
+    await sdk.send(new RegisterTargetsCommand({ TargetGroupArn: idle, Targets: [{ Id: '127.0.91.1' }] }));
     assert.deepEqual((await health(idle))[0]!.TargetHealth, { State: 'unused', Reason: 'Target.NotInUse', Description: 'Target group is not configured to receive traffic from the load balancer' });
     await rejects(sdk.send(new RegisterTargetsCommand({ TargetGroupArn: idle, Targets: [{ Id: 'i-0123456789abcdef0' }] })), 'ValidationError', /not a valid IPv4 address/);
-    await rejects(sdk.send(new RegisterTargetsCommand({ TargetGroupArn: `${ARN}:targetgroup/gone/0123456789abcdef`, Targets: [{ Id: '10.0.0.1' }] })), 'TargetGroupNotFound');
+    await rejects(sdk.send(new RegisterTargetsCommand({ TargetGroupArn: `${ARN}:targetgroup/gone/0123456789abcdef`, Targets: [{ Id: '127.0.90.3' }] })), 'TargetGroupNotFound');
 
-    await sdk.send(new DeregisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '10.9.0.1' }] }));
+    await sdk.send(new DeregisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '127.0.90.1' }] }));
     // Deregistering what is not registered changes nothing and is no error.
-    await sdk.send(new DeregisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '10.9.9.9' }] }));
-    const draining = (await health(tgArn)).find((d) => d.Target?.Id === '10.9.0.1')!;
+    await sdk.send(new DeregisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '127.0.99.9' }] }));
+    const draining = (await health(tgArn)).find((d) => d.Target?.Id === '127.0.90.1')!;
     assert.deepEqual(draining.TargetHealth, { State: 'draining', Reason: 'Target.DeregistrationInProgress', Description: 'Target deregistration is in progress' });
-    assert.deepEqual(await health(tgArn, [{ Id: '10.9.9.9', Port: 8080 }]), [
-      { Target: { Id: '10.9.9.9', Port: 8080 }, HealthCheckPort: '8080', TargetHealth: { State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' } },
+    assert.deepEqual(await health(tgArn, [{ Id: '127.0.99.9', Port: 8080 }]), [
+      { Target: { Id: '127.0.99.9', Port: 8080 }, HealthCheckPort: '8080', TargetHealth: { State: 'unused', Reason: 'Target.NotRegistered', Description: 'Target is not registered to the target group' } },
     ]);
     // Registering a draining target again cancels its deregistration.
-    await sdk.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '10.9.0.1' }] }));
-    assert.notEqual((await health(tgArn, [{ Id: '10.9.0.1' }]))[0]!.TargetHealth!.State, 'draining');
+    await sdk.send(new RegisterTargetsCommand({ TargetGroupArn: tgArn, Targets: [{ Id: '127.0.90.1' }] }));
+    assert.notEqual((await health(tgArn, [{ Id: '127.0.90.1' }]))[0]!.TargetHealth!.State, 'draining');
     await sdk.send(new DeleteTargetGroupCommand({ TargetGroupArn: idle }));
   });
 

@@ -94,7 +94,7 @@ describe('the guide’s CPU target tracking scales a service out under load and 
     let answered = 0;
     const loop = async () => {
       // Bounded: the loops stop when the test says so or after three minutes, whichever is first.
-      const end = Date.now() + 180_000;
+      const end = Date.now() + 200_000;
       while (loading && Date.now() < end) {
         try {
           const response = await fetch(`${listenerUrl}/cgi-bin/burn`, { signal: AbortSignal.timeout(20_000) });
@@ -108,7 +108,7 @@ describe('the guide’s CPU target tracking scales a service out under load and 
     const loops = Array.from({ length: LOAD_LOOPS }, loop);
     let scaledOut;
     try {
-      scaledOut = await waitFor(service, (s) => s.desiredCount! > 2, 150_000, 'the service scaled out');
+      scaledOut = await waitFor(service, (s) => s.desiredCount! > 2, 170_000, 'the service scaled out');
     } finally {
       loading = false;
       await Promise.all(loops);

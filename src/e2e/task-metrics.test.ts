@@ -133,10 +133,13 @@ describe('task metrics: published utilization against the cgroup counters, /stat
     await sink.dispose();
   });
 
-  /** The task's cgroup parent, from its pause container's label. */
+  /**
+   * The task's cgroup parent, from its app container (a pause container taken
+   * from the warm pool carries no task label, so it cannot be found by one).
+   */
   const parentOf = async (task: SdkTask): Promise<string> => {
-    const pause = (await docker(['ps', '-q', '--filter', `label=com.amazonaws.ecs.task-arn=${task.taskArn}`, '--filter', 'label=wharf.role=pause'])).trim();
-    return JSON.parse(await docker(['inspect', pause]))[0].HostConfig.CgroupParent;
+    const app = task.containers!.find((c) => c.name === 'app')!.runtimeId!;
+    return JSON.parse(await docker(['inspect', app]))[0].HostConfig.CgroupParent;
   };
   const inUse = async (parent: string) => {
     const usage = Number(await cgroupFile('memory', parent, 'memory.usage_in_bytes'));
@@ -166,7 +169,7 @@ describe('task metrics: published utilization against the cgroup counters, /stat
     const published = busyCpu.reduce((sum, a) => sum + average(a), 0) / busyCpu.length;
     assert.ok(Math.abs(published - expected) < 6, `published ${published} %, cpuacct says ${expected} %`);
     // Other work on this 2-core machine can take some of the quota; the agreement above is the measure.
-    assert.ok(published > 60 && published < 110, `a busy loop under a 0.25 vCPU quota: ${published} %`);
+    assert.ok(published > 40 && published < 110, `a busy loop under a 0.25 vCPU quota: ${published} %`);
     const rest = await since('CPUUtilization', 'rest');
     // The holder's shell may still be finishing its variable in the first second.
     assert.ok(rest.length >= 2 && rest.slice(-2).every((a) => average(a) < 5), `the idle task: ${rest.map(average)}`);
@@ -181,11 +184,20 @@ describe('task metrics: published utilization against the cgroup counters, /stat
   test('Container Insights for the cluster that has it on: CpuUtilized in CPU units, MemoryReserved, task counts; none for the other', async () => {
     const from = Date.now() - 120_000;
     const insights = (name: string, dims: Record<string, string>) => sink.series('ECS/ContainerInsights', name, dims, { from });
-    const cpu = await waitFor(() => insights('CpuUtilized', { ClusterName: 'burn', TaskDefinitionFamily: 'burn' }), (found) => found.length >= 2, 20_000, 'two Container Insights periods');
+    // CPU units used, judged against the task's own counter over the same stretch (a contended machine may
+    // give the busy loop less than its 256-unit quota; a percentage would read ~2.5x lower than units).
+    const busyParent = await parentOf(busy);
+    const t0 = Date.now();
+    const cpu0 = Number(await cgroupFile('cpuacct', busyParent, 'cpuacct.usage'));
+    const periodsSince = async () => (await insights('CpuUtilized', { ClusterName: 'burn', TaskDefinitionFamily: 'burn' })).filter((a) => a.timestamp >= t0);
+    const cpu = await waitFor(periodsSince, (found) => found.length >= 2, 30_000, 'two Container Insights periods');
+    const cpu1 = Number(await cgroupFile('cpuacct', busyParent, 'cpuacct.usage'));
+    const countedUnits = ((cpu1 - cpu0) / 1e9 / ((Date.now() - t0) / 1000)) * 1024;
     const last = cpu.at(-1)!;
     assert.equal(last.unit, 'None');
-    // At most the 256-unit quota, most of it (other work on the machine may take some).
-    assert.ok(average(last) > 150 && average(last) < 270, `a quarter vCPU busy: ${average(last)} units`);
+    const publishedUnits = cpu.reduce((sum, a) => sum + average(a), 0) / cpu.length;
+    assert.ok(publishedUnits < 270, `at most the quarter-vCPU quota: ${publishedUnits} units`);
+    assert.ok(Math.abs(publishedUnits - countedUnits) < countedUnits * 0.3 + 10, `published ${publishedUnits} units, cpuacct says ${countedUnits}`);
     assert.equal(average((await insights('MemoryReserved', { ClusterName: 'burn' })).at(-1)!), 512);
     assert.equal((await insights('MemoryReserved', { ClusterName: 'burn' })).at(-1)!.unit, 'Megabytes');
     assert.equal(average((await insights('TaskCount', { ClusterName: 'burn' })).at(-1)!), 1);
