@@ -9,6 +9,7 @@ import {
   DescribeServiceRevisionsCommand,
   DescribeTaskDefinitionCommand,
   ListServiceDeploymentsCommand,
+  ListServicesCommand,
   UpdateExpressGatewayServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { DEFAULT_KEY } from '../cli/config.js';
@@ -56,6 +57,20 @@ describe('ECS Express Mode through the SDK v3', () => {
     const response = await fetch(url).catch(() => undefined);
     return response ? { status: response.status, body: await response.text() } : { status: 0, body: '' };
   };
+
+  test('a refused create makes nothing; an unknown service is not found', async () => {
+    const image = await ensureTestImage();
+    const base = { executionRoleArn: 'arn:aws:iam::000000000000:role/exec', infrastructureRoleArn: 'arn:aws:iam::000000000000:role/infra', primaryContainer: container(image, 'v0') };
+    await assert.rejects(ecs().send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: 'bad', scalingTarget: { minTaskCount: 3, maxTaskCount: 2 } })), { name: 'InvalidParameterException' });
+    await assert.rejects(ecs().send(new CreateExpressGatewayServiceCommand({ ...base, serviceName: 'bad', cluster: 'no-such-cluster' })), { name: 'ClusterNotFoundException' });
+    await assert.rejects(ecs().send(new ListServicesCommand({ cluster: 'default' })), { name: 'ClusterNotFoundException' }, 'not even the default cluster was made');
+    const lbs = (await (await fetch(`${wharf.endpoint}/_wharf/load-balancers`)).json()) as { listeners: unknown[] };
+    assert.equal(lbs.listeners.length, 0);
+    await assert.rejects(
+      ecs().send(new DescribeExpressGatewayServiceCommand({ serviceArn: 'arn:aws:ecs:us-east-1:123456789012:service/default/nothing' })),
+      { name: 'ResourceNotFoundException' },
+    );
+  });
 
   test('create provisions a service, a load balancer, scaling and a log group, and the service answers at its URL', async () => {
     const image = await ensureTestImage();
