@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand, DescribeScalingPoliciesCommand } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateExpressGatewayServiceCommand,
   DeleteExpressGatewayServiceCommand,
@@ -106,6 +107,9 @@ describe('ECS Express Mode through the SDK v3', () => {
     const [task] = await serviceTasksOf(ecs(), 'default', 'web');
     const definition = (await ecs().send(new DescribeTaskDefinitionCommand({ taskDefinition: task!.taskDefinitionArn! }))).taskDefinition!;
     assert.equal(definition.containerDefinitions?.[0]?.logConfiguration?.options?.['awslogs-group'], '/aws/ecs/default/web');
+    const logs = new CloudWatchLogsClient(clientOptions());
+    const groups = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/ecs/default/web' }))).logGroups!;
+    assert.deepEqual(groups.map((g) => g.logGroupName), ['/aws/ecs/default/web'], 'the task made its log group');
 
     const scaling = new ApplicationAutoScalingClient(clientOptions());
     const targets = (await scaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['service/default/web'] }))).ScalableTargets!;
@@ -156,5 +160,7 @@ describe('ECS Express Mode through the SDK v3', () => {
     const alarms = await new CloudWatchClient(clientOptions()).send(new DescribeAlarmsCommand({ AlarmNames: alarmNames }));
     assert.equal(alarms.MetricAlarms!.length, 0);
     await assert.rejects(ecs().send(new DeleteExpressGatewayServiceCommand({ serviceArn })), { name: 'ServiceNotFoundException' });
+    const logs = new CloudWatchLogsClient(clientOptions());
+    assert.equal((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/ecs/default/web' }))).logGroups!.length, 1, 'the logs outlive the service');
   });
 });
