@@ -130,6 +130,7 @@ describe('ECS Express Mode through the SDK v3', () => {
     assert.equal(managed.autoScaling!.applicationAutoScalingPolicies![0]!.metric, 'ECSServiceAverageCPUUtilization');
     assert.equal(managed.metricAlarms!.length, 2);
     assert.equal(managed.logGroups![0]!.logGroupName, '/aws/ecs/default/web');
+    assert.equal(managed.ingressPaths![0]!.endpoint, `https://web.ecs.${region}.on.aws/`);
   });
 
   test('update to a new image rolls the service to it behind the same URL', async () => {
@@ -151,6 +152,9 @@ describe('ECS Express Mode through the SDK v3', () => {
     const alarmNames = (await new ApplicationAutoScalingClient(clientOptions()).send(new DescribeScalingPoliciesCommand({ ServiceNamespace: 'ecs', ResourceId: 'service/default/web' }))).ScalingPolicies![0]!.Alarms!.map((a) => a.AlarmName!);
     const deleted = (await ecs().send(new DeleteExpressGatewayServiceCommand({ serviceArn }))).service!;
     assert.equal(deleted.status?.statusCode, 'DRAINING');
+    const revisionArn = deleted.activeConfigurations![0]!.serviceRevisionArn!;
+    const revision = (await ecs().send(new DescribeServiceRevisionsCommand({ serviceRevisionArns: [revisionArn] }))).serviceRevisions![0]!;
+    assert.equal(revision.ecsManagedResources!.ingressPaths![0]!.loadBalancer!.status, 'DEPROVISIONING');
     await waitFor(describeExpress, (service) => service.status?.statusCode === 'INACTIVE', 60_000, 'the service INACTIVE');
     assert.equal((await get(url)).status, 0, 'nothing listens at the old URL');
     const lbs = (await (await fetch(`${wharf.endpoint}/_wharf/load-balancers`)).json()) as { listeners: { loadBalancerName: string }[] };

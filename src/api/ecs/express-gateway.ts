@@ -176,7 +176,7 @@ export function expressGatewayHandlers(store: Store, registryHost: () => string 
           resources: resourcesOf(ingress, scaling, family, { name: logGroup, arn: logGroupArn(at, logGroup) }),
           endpointHost: awsEndpointHost(serviceName, at.region),
         };
-        stampRevision(service, revisionId, ecsManagedResources(express, config, undefined));
+        stampRevision(service, revisionId, ecsManagedResources(express, config));
 
         const ops: WriteOp[] = [
           ...(clusterRecord ? [] : [{ op: 'put', kind: KIND.cluster, scope: ctx.scope, id: cluster.clusterName, doc: cluster, expect: 'absent' } as WriteOp]),
@@ -264,7 +264,7 @@ export function expressGatewayHandlers(store: Store, registryHost: () => string 
         if (service !== found.service.doc) {
           const revisionId = revisionArn.slice(revisionArn.lastIndexOf('/') + 1);
           service = structuredClone(service);
-          stampRevision(service, revisionId, ecsManagedResources(express, config, await binding(ctx, express)));
+          stampRevision(service, revisionId, ecsManagedResources(express, config));
           ops.push({ op: 'put', kind: KIND.service, scope: ctx.scope, id: found.service.id, doc: service, expect: found.service.version });
         }
         ops.push({ op: 'put', kind: EXPRESS_KIND, scope: ctx.scope, id: found.record.id, doc: express, expect: found.record.version });
@@ -280,8 +280,11 @@ export function expressGatewayHandlers(store: Store, registryHost: () => string 
         if (found.doc.status.statusCode !== 'ACTIVE') throw notActive();
         const r = found.doc.resources;
         const express: ExpressServiceRecord = { ...structuredClone(found.doc), status: { statusCode: 'DRAINING' }, updatedAt: ctx.now.getTime() };
+        const service = deleteService(found.service.doc, true);
+        // The revisions' managed resources now say DEPROVISIONING.
+        for (const config of express.configurations) stampRevision(service, config.serviceRevisionArn.slice(config.serviceRevisionArn.lastIndexOf('/') + 1), ecsManagedResources(express, config));
         const ops: WriteOp[] = [
-          { op: 'put', kind: KIND.service, scope: ctx.scope, id: found.service.id, doc: deleteService(found.service.doc, true), expect: found.service.version },
+          { op: 'put', kind: KIND.service, scope: ctx.scope, id: found.service.id, doc: service, expect: found.service.version },
           { op: 'put', kind: EXPRESS_KIND, scope: ctx.scope, id: found.record.id, doc: express, expect: found.record.version },
         ];
         // The listener, rule and load balancer go at once (no new requests); the target group too: the draining tasks are no longer registered anywhere.

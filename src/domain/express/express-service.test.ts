@@ -45,8 +45,8 @@ test('the ingress paths are AWS\'s HTTPS endpoint and, once bound, the local HTT
 });
 
 test('managed resources list every resource made, with the status following the service', () => {
-  const managed = ecsManagedResources(record(), config, { host: '127.0.0.1', port: 80 });
-  assert.equal(managed.ingressPaths[0]!.endpoint, 'http://127.0.0.1:80/');
+  const managed = ecsManagedResources(record(), config);
+  assert.equal(managed.ingressPaths[0]!.endpoint, 'https://web.ecs.us-east-1.on.aws/');
   assert.equal(managed.ingressPaths[0]!.loadBalancer.arn, 'arn:lb');
   assert.deepEqual(managed.ingressPaths[0]!.targetGroups[0], { arn: 'arn:tg', status: 'ACTIVE', updatedAt: 2, healthCheckPath: '/health', healthCheckPort: 8080, port: 8080 });
   assert.equal(managed.autoScaling.scalableTarget.arn, 'arn:target');
@@ -54,10 +54,10 @@ test('managed resources list every resource made, with the status following the 
   assert.deepEqual(managed.serviceSecurityGroups.map((g) => g.arn), ['sg-1']);
   assert.equal(managed.logGroups[0]!.logGroupName, '/aws/ecs/default/web');
 
-  const draining = ecsManagedResources(record('DRAINING'), config, undefined);
+  const draining = ecsManagedResources(record('DRAINING'), config);
   assert.equal(draining.ingressPaths[0]!.listener.status, 'DEPROVISIONING');
-  assert.equal(ecsManagedResources(record('INACTIVE'), config, undefined).autoScaling.scalableTarget.status, 'DELETED');
-  assert.equal(ecsManagedResources(record('INACTIVE'), config, undefined).logGroups[0]!.status, 'ACTIVE', 'the log group outlives the service');
+  assert.equal(ecsManagedResources(record('INACTIVE'), config).autoScaling.scalableTarget.status, 'DELETED');
+  assert.equal(ecsManagedResources(record('INACTIVE'), config).logGroups[0]!.status, 'ACTIVE', 'the log group outlives the service');
 });
 
 test('the service shows its current configuration (none once INACTIVE) and its tags only when asked', () => {

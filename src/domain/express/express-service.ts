@@ -73,17 +73,20 @@ export function managedStatus(record: ExpressServiceRecord): ManagedStatus {
   return 'ACTIVE';
 }
 
-/** ServiceRevision.ecsManagedResources for one configuration of the service. */
-export function ecsManagedResources(record: ExpressServiceRecord, config: ExpressConfiguration, binding: LocalBinding | undefined) {
+/**
+ * ServiceRevision.ecsManagedResources for one configuration of the service,
+ * a snapshot stored with the revision: its ingress path names the AWS-form
+ * endpoint (the local listener is on DescribeExpressGatewayService).
+ */
+export function ecsManagedResources(record: ExpressServiceRecord, config: ExpressConfiguration) {
   const status = managedStatus(record);
   const updatedAt = record.updatedAt;
   const r = record.resources;
-  const endpoints = ingressEndpoints(record, binding);
   return {
     ingressPaths: [
       {
         accessType: 'PUBLIC',
-        endpoint: endpoints[endpoints.length - 1]!.endpoint,
+        endpoint: ingressEndpoints(record, undefined)[0]!.endpoint,
         loadBalancer: { arn: r.loadBalancer.arn, status, updatedAt, scheme: 'internet-facing', subnetIds: [...config.networkConfiguration.subnets], securityGroupIds: [...config.networkConfiguration.securityGroups] },
         listener: { arn: r.listener.arn, status, updatedAt },
         rule: { arn: r.rule.arn, status, updatedAt },
