@@ -6,6 +6,7 @@ import { accountSettingHandlers } from './account-settings.js';
 import { capacityProviderHandlers } from './capacity-providers.js';
 import { clusterHandlers } from './clusters.js';
 import { executeCommandHandlers } from './execute-command.js';
+import { expressGatewayHandlers } from './express-gateway.js';
 import { containerInstanceHandlers } from './container-instances.js';
 import { serviceDeploymentHandlers } from './service-deployments.js';
 import { serviceHandlers } from './services.js';
@@ -36,6 +37,7 @@ export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacit
       ...executeCommandHandlers(deps),
       ...taskSetHandlers(deps.store),
       ...containerInstanceHandlers(deps.store, deps.registryHost),
+      ...expressGatewayHandlers(deps.store, deps.registryHost),
     },
   };
 }

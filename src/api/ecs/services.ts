@@ -58,7 +58,11 @@ export async function findService(store: Store, scope: Scope, clusterName: strin
 export async function resolveRevision(store: Store, ctx: RequestContext, cluster: Cluster, taskDefinition: string, launch: ResolvedRevision['launch']): Promise<ResolvedRevision> {
   const definition = await resolveTaskDefinition(store, ctx.scope, taskDefinition);
   if (!definition) throw invalidParameter('TaskDefinition not found.');
-  const runnable = definition.doc.taskDefinition as unknown as RunnableDefinition;
+  return revisionOfDefinition(definition.doc.taskDefinition as unknown as RunnableDefinition, cluster, launch);
+}
+
+/** resolveRevision's checks of a task definition already in hand (one being registered in the same write). */
+export function revisionOfDefinition(runnable: RunnableDefinition, cluster: Cluster, launch: ResolvedRevision['launch']): ResolvedRevision {
   if (runnable.status !== 'ACTIVE') throw invalidParameter(`TaskDefinition is inactive: ${runnable.taskDefinitionArn}`);
   // The same checks as RunTask; a launch on capacity Wharf lacks (EC2, an Auto Scaling group provider) is kept, and the scheduler reports it.
   const checked = checkLaunch({ ...launch, count: 1 } as never, runnable, cluster);

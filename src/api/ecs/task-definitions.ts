@@ -2,7 +2,7 @@ import { formatArn } from '../../domain/arn.js';
 import { checkTags, type Tag } from '../../domain/ecs/tags.js';
 import { AwsError, clientException } from '../../domain/errors.js';
 import { buildTaskDefinition } from '../../domain/task-definition/index.js';
-import { retryOnStale, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
+import { retryOnStale, type Scope, type Store, type StoredRecord, type WriteOp } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
 import { KIND, taskDefinitionId } from './records.js';
@@ -44,23 +44,40 @@ export async function resolveTaskDefinition(store: Store, scope: Scope, referenc
   return revisions.find((record) => record.doc.taskDefinition.status === 'ACTIVE');
 }
 
+/**
+ * The next revision of a family and the writes that store it, for
+ * RegisterTaskDefinition and for callers that register a revision inside a
+ * larger write (an Express service's).
+ */
+export async function taskDefinitionRegistration(
+  store: Store,
+  ctx: RequestContext,
+  input: { family: string; tags?: Tag[]; [field: string]: unknown },
+  registryHost: string | undefined,
+): Promise<{ ops: WriteOp[]; record: TaskDefinitionRecord }> {
+  const familyRecord = await store.get<FamilyRecord>(KIND.taskDefinitionFamily, ctx.scope, input.family);
+  const revision = (familyRecord?.doc.lastRevision ?? 0) + 1;
+  const arn = formatArn({ service: 'ecs', region: ctx.scope.region, account: ctx.scope.account, resource: `task-definition/${input.family}:${revision}` });
+  const { tags: _tags, ...definition } = input;
+  const taskDefinition = buildTaskDefinition(definition as never, { arn, revision, registeredAt: ctx.now, registeredBy: ctx.principalArn, ...(registryHost ? { registryHost } : {}) });
+  const record: TaskDefinitionRecord = { taskDefinition: taskDefinition as unknown as TaskDefinitionRecord['taskDefinition'], tags: input.tags ?? [] };
+  const family: FamilyRecord = { family: input.family, lastRevision: revision, activeRevisions: (familyRecord?.doc.activeRevisions ?? 0) + 1 };
+  return {
+    record,
+    ops: [
+      { op: 'put', kind: KIND.taskDefinitionFamily, scope: ctx.scope, id: input.family, doc: family, expect: familyRecord ? familyRecord.version : 'absent' },
+      { op: 'put', kind: KIND.taskDefinition, scope: ctx.scope, id: taskDefinitionId(input.family, revision), doc: record, expect: 'absent' },
+    ],
+  };
+}
+
 export function taskDefinitionHandlers(store: Store, registryHost: () => string | undefined = () => undefined) {
   return {
     async RegisterTaskDefinition(input: { family: string; tags?: Tag[]; [field: string]: unknown }, ctx: RequestContext) {
       checkTags(input.tags ?? []);
       return retryOnStale(async () => {
-        const familyRecord = await store.get<FamilyRecord>(KIND.taskDefinitionFamily, ctx.scope, input.family);
-        const revision = (familyRecord?.doc.lastRevision ?? 0) + 1;
-        const arn = formatArn({ service: 'ecs', region: ctx.scope.region, account: ctx.scope.account, resource: `task-definition/${input.family}:${revision}` });
-        const { tags: _tags, ...definition } = input;
-        const host = registryHost();
-        const taskDefinition = buildTaskDefinition(definition as never, { arn, revision, registeredAt: ctx.now, registeredBy: ctx.principalArn, ...(host ? { registryHost: host } : {}) });
-        const record: TaskDefinitionRecord = { taskDefinition: taskDefinition as unknown as TaskDefinitionRecord['taskDefinition'], tags: input.tags ?? [] };
-        const family: FamilyRecord = { family: input.family, lastRevision: revision, activeRevisions: (familyRecord?.doc.activeRevisions ?? 0) + 1 };
-        await store.write([
-          { op: 'put', kind: KIND.taskDefinitionFamily, scope: ctx.scope, id: input.family, doc: family, expect: familyRecord ? familyRecord.version : 'absent' },
-          { op: 'put', kind: KIND.taskDefinition, scope: ctx.scope, id: taskDefinitionId(input.family, revision), doc: record, expect: 'absent' },
-        ]);
+        const { ops, record } = await taskDefinitionRegistration(store, ctx, input, registryHost());
+        await store.write(ops);
         return { taskDefinition: record.taskDefinition, tags: record.tags };
       });
     },
