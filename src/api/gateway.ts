@@ -141,8 +141,8 @@ export class Gateway {
         throw new AwsError('NotImplemented', `Wharf does not support ${service.signingName}:${operation} yet.`, { status: 501 });
       }
 
-      const raw = protocol === 'json' ? parseJsonBody(body) : protocol === 'cbor' ? decodeCborBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service.validationErrorCode);
-      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode) : {};
+      const raw = protocol === 'json' ? parseJsonBody(body) : protocol === 'cbor' ? decodeCborBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service.validationErrorCode, { listLimits: service.queryListLimits });
+      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode, { lowerCamelPaths: protocol === 'query' }) : {};
       const ctx = contextFor(caller, requestId, this.options.clock.now());
       const output = await handler(input, ctx);
 
