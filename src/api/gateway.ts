@@ -10,6 +10,7 @@ import { toJsonWire } from './model/serialize-output.js';
 import { validateInput } from './model/validate-input.js';
 import { JSON_CONTENT_TYPE, jsonContentType, jsonErrorBody, parseJsonBody } from './protocols/aws-json.js';
 import { decodeQueryParams, queryErrorXml, queryResultXml } from './protocols/aws-query.js';
+import { checkFormUtf8, checkUtf8, checkWellFormed } from './protocols/unicode.js';
 import { errorTypeName, isQueryCompatible, QUERY_ERROR_HEADER, queryErrorHeader } from './protocols/query-compatible.js';
 import { CBOR_CONTENT_TYPE, cborErrorBody, decodeCborBody, encodeCbor, parseRpcV2Path, SMITHY_PROTOCOL, speaksRpcV2Cbor, toCborWire } from './protocols/rpc-v2-cbor.js';
 import type { RequestContext, ServiceApi } from './service.js';
@@ -115,7 +116,10 @@ export class Gateway {
         if (!service) throw new AwsError('UnknownOperationException', `Wharf does not serve the target prefix '${prefix}'.`);
         operation = op;
       } else {
-        params = new URLSearchParams(req.method === 'GET' ? queryString : body.toString('utf8'));
+        if (req.method !== 'GET') checkUtf8(body);
+        const form = req.method === 'GET' ? queryString : body.toString('utf8');
+        params = new URLSearchParams(form);
+        checkFormUtf8(form, params);
         if (req.method === 'GET') body = Buffer.alloc(0);
         const scope = credentialScope(req.headers);
         service = scope && this.bySigningName.get(scope.service);
@@ -145,8 +149,10 @@ export class Gateway {
         throw new AwsError('NotImplemented', `Wharf does not support ${service.signingName}:${operation} yet.`, { status: 501 });
       }
 
+      if (protocol === 'json') checkUtf8(body);
       const raw = protocol === 'json' ? parseJsonBody(body) : protocol === 'cbor' ? decodeCborBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service.validationErrorCode, { listLimits: service.queryListLimits });
-      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode, { lowerCamelPaths: protocol === 'query' }) : {};
+      if (protocol !== 'query') checkWellFormed(raw);
+      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode, { lowerCamelPaths: protocol === 'query', handlerCheckedPatterns: service.handlerCheckedPatterns }) : {};
       const ctx = contextFor(caller, requestId, this.options.clock.now());
       const output = await handler(input, ctx);
 

@@ -25,6 +25,8 @@ export interface ServiceApi {
   /** The code this service answers broken constraints with. */
   readonly validationErrorCode: string;
   /** Query services' per-call list limits beyond the model's, checked while decoding (by list shape name). */
+  /** String shapes whose pattern the handlers check with the service's own message (see ValidateOptions). */
+  readonly handlerCheckedPatterns?: ReadonlySet<string>;
   readonly queryListLimits?: ReadonlyMap<string, QueryListLimit>;
   readonly handlers: Readonly<Record<string, OperationHandler>>;
 }

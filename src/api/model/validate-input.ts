@@ -13,7 +13,7 @@ import type { MemberRef, ServiceModel, Shape } from './shapes.js';
  */
 export function validateInput(model: ServiceModel, shapeName: string, input: unknown, validationCode: string, options: ValidateOptions = {}): unknown {
   const problems: string[] = [];
-  const value = check(model, model.shapes[shapeName]!, input, '', problems, options.lowerCamelPaths ? lowerCamel : (name) => name);
+  const value = check(model, model.shapes[shapeName]!, input, '', problems, { name: options.lowerCamelPaths ? lowerCamel : (name) => name, skip: options.handlerCheckedPatterns ?? NONE });
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 validation error detected' : `${problems.length} validation errors detected`;
     throw new AwsError(validationCode, `${count}: ${problems.slice(0, 10).join('; ')}`);
@@ -27,9 +27,16 @@ export interface ValidateOptions {
    * (IAM, STS, ELBv2 say `at 'roleName'` for the model's `RoleName`).
    */
   readonly lowerCamelPaths?: boolean;
+  /** String shapes whose pattern the handler checks itself, because the service answers with its own message (IAM's paths). */
+  readonly handlerCheckedPatterns?: ReadonlySet<string>;
 }
 
-type PathName = (member: string) => string;
+interface Walk {
+  readonly name: (member: string) => string;
+  readonly skip: ReadonlySet<string>;
+}
+
+const NONE: ReadonlySet<string> = new Set();
 
 function lowerCamel(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);
@@ -75,7 +82,7 @@ function join(path: string, member: string): string {
   return path ? `${path}.${member}` : member;
 }
 
-function check(model: ServiceModel, shape: Shape, value: unknown, path: string, problems: string[], name: PathName): unknown {
+function check(model: ServiceModel, shape: Shape, value: unknown, path: string, problems: string[], walk: Walk, shapeName = ''): unknown {
   switch (shape.type) {
     case 'structure': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw serialization(path, 'an object');
@@ -83,14 +90,14 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
       const out: Record<string, unknown> = {};
       for (const required of shape.required ?? []) {
         if (input[required] === undefined || input[required] === null) {
-          problems.push(`Value null at '${join(path, name(required))}' failed to satisfy constraint: Member must not be null`);
+          problems.push(`Value null at '${join(path, walk.name(required))}' failed to satisfy constraint: Member must not be null`);
         }
       }
       for (const [memberName, raw] of Object.entries(input)) {
         // hasOwn: a member named like `constructor` must not find Object.prototype's.
         const member: MemberRef | undefined = Object.hasOwn(shape.members, memberName) ? shape.members[memberName] : undefined;
         if (!member || raw === null || raw === undefined) continue;
-        out[memberName] = check(model, model.shapes[member.shape]!, raw, join(path, name(memberName)), problems, name);
+        out[memberName] = check(model, model.shapes[member.shape]!, raw, join(path, walk.name(memberName)), problems, walk, member.shape);
       }
       return out;
     }
@@ -98,7 +105,7 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
       if (!Array.isArray(value)) throw serialization(path, 'a list');
       checkSize(value.length, shape, path, 'length', problems);
       const memberShape = model.shapes[shape.member.shape]!;
-      return value.map((item, index) => check(model, memberShape, item, `${path}.${index + 1}.member`, problems, name));
+      return value.map((item, index) => check(model, memberShape, item, `${path}.${index + 1}.member`, problems, walk, shape.member.shape));
     }
     case 'map': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw serialization(path, 'a map');
@@ -108,8 +115,8 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
       const valueShape = model.shapes[shape.value.shape]!;
       const out: Record<string, unknown> = {};
       for (const [key, item] of entries) {
-        check(model, keyShape, key, `${path}.key`, problems, name);
-        out[key] = check(model, valueShape, item, `${path}.${key}`, problems, name);
+        check(model, keyShape, key, `${path}.key`, problems, walk, shape.key.shape);
+        out[key] = check(model, valueShape, item, `${path}.${key}`, problems, walk, shape.value.shape);
       }
       return out;
     }
@@ -119,7 +126,7 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
         problems.push(`Value '${describe(value)}' at '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
       }
       checkSize(value.length, shape, path, 'length', problems, shape.sensitive ? undefined : value);
-      if (shape.pattern) {
+      if (shape.pattern && !walk.skip.has(shapeName)) {
         const regex = compilePattern(shape.pattern);
         if (regex && !regex.test(value)) {
           problems.push(`Value '${shape.sensitive ? '***' : describe(value)}' at '${path}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shape.pattern}`);
