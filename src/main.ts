@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -45,6 +45,8 @@ import { PortForwarder } from './dataplane/port-forwarder.js';
 import { EndpointIds } from './dataplane/task-metadata/endpoint-ids.js';
 import { TaskMetadataServer } from './dataplane/task-metadata/task-metadata-server.js';
 import { IptablesTaskEndpoint } from './adapters/task-endpoint-iptables/iptables-task-endpoint.js';
+import { sweepHostLeftovers } from './adapters/host-leftovers/sweep.js';
+import { securePrivateTree } from './adapters/private-files.js';
 import { Registry } from './dataplane/registry/registry.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -58,7 +60,6 @@ import type { ContainerRuntime, HostCapacity } from './ports/runtime.js';
 function instanceId(dataDir: string): string {
   const file = join(dataDir, 'instance-id');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
   const id = randomUUID();
   writeFileSync(file, `${id}\n`, { mode: 0o600 });
   return id;
@@ -104,6 +105,9 @@ export interface RunningWharf {
  * gateway -> HTTP server. The only module that picks adapters.
  */
 export async function startWharf(config: WharfConfig, logger: Logger, clock: Clock = systemClock): Promise<RunningWharf> {
+  // The data directory is the owner's alone (0700, files 0600), put back so if it was loosened.
+  const loosened = securePrivateTree(config.dataDir);
+  if (loosened > 0) logger.warn({ dataDir: config.dataDir, loosened }, 'tightened data directory entries readable by others');
   const store = new SqliteStore(join(config.dataDir, 'wharf.db'));
   // CloudWatch Logs: events in their own SQLite file (the Logs API and the log pump share it).
   const logStore = new SqliteLogStore(join(config.dataDir, 'logs.db'));
@@ -125,18 +129,21 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   let listening = false;
   // The task metadata and credentials endpoint at 169.254.170.2; the gateway (made below) answers its other paths.
   let gatewayHandle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const endpointNetwork = new IptablesTaskEndpoint({ instanceId: instance, logger });
   const taskEndpoint = new TaskMetadataServer({
     store,
     runtime,
     clock,
     logger,
-    network: new IptablesTaskEndpoint({ instanceId: instance, logger }),
+    network: endpointNetwork,
     ids: EndpointIds.inDataDir(config.dataDir),
     sessions: sessionCredentials,
     gateway: (req, res) => (gatewayHandle ? gatewayHandle(req, res) : res.writeHead(503).end()),
     endpointUrl: config.taskEndpointUrl,
   });
   await taskEndpoint.start();
+  // What dead Wharfs left on the host (their iptables rules, empty task cgroups); in the background.
+  void sweepHostLeftovers({ network: endpointNetwork, runtime, logger });
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
     stoppedRetentionMs: config.stoppedTaskRetentionMs / config.timeScale,
     instanceId: instance,
