@@ -52,8 +52,8 @@ test('32,000 RegisterTargets members are refused at once, without stalling the p
   const elapsed = Date.now() - started;
   assert.equal(response.status, 400, response.body);
   assert.match(response.body, /<Code>TooManyTargets<\/Code>/);
-  // The quadratic decoder took 27 s; signing and hashing 700 kB stays well under this bound.
-  assert.ok(elapsed < 3000, `${elapsed} ms`);
+  // The quadratic decoder took 27 s; signing, hashing and decoding 700 kB stays well under this (loaded-machine) bound.
+  assert.ok(elapsed < 10_000, `${elapsed} ms`);
 });
 
 test('a lone UTF-16 surrogate is refused at the codec with SerializationException (JSON escapes, form bytes)', async () => {

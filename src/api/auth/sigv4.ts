@@ -107,7 +107,9 @@ export class SigV4Verifier {
     if (!signedHeaders.includes('host')) throw new AuthFailure('incomplete', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
     // An unsigned X-Amz-Target would let a captured request be re-targeted (DescribeSecret -> DeleteSecret, same body);
     // an unsigned x-amz-* header (the security token, the content hash) could be swapped the same way.
-    for (const name of [...(expect.signedWhenPresent ?? []), ...Object.keys(request.headers).filter((header) => header.startsWith('x-amz-'))]) {
+    // The security token is the exception AWS documents (some services take it added after signing);
+    // it cannot be swapped anyway: it must belong to the access key that signed.
+    for (const name of [...(expect.signedWhenPresent ?? []), ...Object.keys(request.headers).filter((header) => header.startsWith('x-amz-') && header !== 'x-amz-security-token')]) {
       if (request.headers[name] !== undefined && !signedHeaders.includes(name)) {
         throw new AuthFailure('incomplete', `'${canonicalName(name)}' must be a 'SignedHeader' in the AWS Authorization.`); // unverified wording
       }

@@ -44,8 +44,9 @@ test('decoding is linear: 32,000 list members decode in well under a second', ()
   const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
   assert.equal(decoded.Targets.length, 32_000);
   assert.deepEqual(decoded.Targets[31_999], { Id: '10.0.0.0', Port: 32_000 });
-  // The quadratic decoder took 27 s here; a linear one takes tens of milliseconds.
-  assert.ok(elapsedMs < 1000, `decoding took ${elapsedMs} ms`);
+  // The quadratic decoder took 27 s here on an idle machine; the linear one takes tens of milliseconds
+  // (the bound is generous for a loaded test machine, and still fails the quadratic one by far).
+  assert.ok(elapsedMs < 8000, `decoding took ${elapsedMs} ms`);
 });
 
 test('a list longer than its limit is refused before its members are decoded', () => {

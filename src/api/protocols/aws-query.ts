@@ -34,8 +34,9 @@ export function decodeQueryParams(model: ServiceModel, shapeName: string | undef
 
 /** One dotted segment of the parameter names: `Targets.member.1.Id` is Targets -> member -> 1 -> Id. */
 class KeyNode {
-  value: string | undefined;
-  children: Map<string, KeyNode> | undefined;
+  value: string | undefined = undefined;
+  /** Null-prototype record: segments such as `__proto__` stay plain keys, and it is lighter than a Map. */
+  children: Record<string, KeyNode> | undefined = undefined;
 
   insert(key: string, value: string): void {
     let node: KeyNode = this;
@@ -43,13 +44,8 @@ class KeyNode {
     for (;;) {
       const dot = key.indexOf('.', from);
       const segment = dot < 0 ? key.slice(from) : key.slice(from, dot);
-      node.children ??= new Map();
-      let child = node.children.get(segment);
-      if (!child) {
-        child = new KeyNode();
-        node.children.set(segment, child);
-      }
-      node = child;
+      const children: Record<string, KeyNode> = (node.children ??= Object.create(null) as Record<string, KeyNode>);
+      node = children[segment] ??= new KeyNode();
       if (dot < 0) break;
       from = dot + 1;
     }
@@ -57,16 +53,17 @@ class KeyNode {
   }
 
   child(name: string): KeyNode | undefined {
-    return this.children?.get(name);
+    return this.children?.[name];
   }
 
   /** The children named by positive integers (`member.1`, `member.2`), in index order. */
   indexed(): KeyNode[] {
     if (!this.children) return [];
     const found: [number, KeyNode][] = [];
-    for (const [segment, node] of this.children) {
-      if (!/^[1-9]\d{0,8}$/.test(segment)) continue;
-      found.push([Number(segment), node]);
+    for (const segment in this.children) {
+      const index = Number(segment);
+      // Canonical positive integers only: `01`, `1e3` and `+1` are not indexes.
+      if (Number.isInteger(index) && index > 0 && String(index) === segment) found.push([index, this.children[segment]!]);
     }
     return found.sort((a, b) => a[0] - b[0]).map(([, node]) => node);
   }
