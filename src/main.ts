@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -49,6 +49,8 @@ import { EndpointIds } from './dataplane/task-metadata/endpoint-ids.js';
 import { TaskMetadataServer } from './dataplane/task-metadata/task-metadata-server.js';
 import { IptablesTaskEndpoint } from './adapters/task-endpoint-iptables/iptables-task-endpoint.js';
 import { fileURLToPath } from 'node:url';
+import { sweepHostLeftovers } from './adapters/host-leftovers/sweep.js';
+import { securePrivateTree } from './adapters/private-files.js';
 import { Registry } from './dataplane/registry/registry.js';
 import { consoleRoute } from './dataplane/console/console-route.js';
 import type { WharfConfig } from './cli/config.js';
@@ -64,7 +66,6 @@ import type { ContainerRuntime, HostCapacity } from './ports/runtime.js';
 function instanceId(dataDir: string): string {
   const file = join(dataDir, 'instance-id');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
   const id = randomUUID();
   writeFileSync(file, `${id}\n`, { mode: 0o600 });
   return id;
@@ -119,6 +120,9 @@ export interface WharfParts {
 }
 
 export async function startWharf(config: WharfConfig, logger: Logger, clock: Clock = systemClock, parts: WharfParts = {}): Promise<RunningWharf> {
+  // The data directory is the owner's alone (0700, files 0600), put back so if it was loosened.
+  const loosened = securePrivateTree(config.dataDir);
+  if (loosened > 0) logger.warn({ dataDir: config.dataDir, loosened }, 'tightened data directory entries readable by others');
   const store = new SqliteStore(join(config.dataDir, 'wharf.db'));
   // CloudWatch metrics: data points in their own SQLite file (Wharf's samplers, metric filters and PutMetricData write them).
   const metricStore = new SqliteMetricStore(join(config.dataDir, 'metrics.db'));
@@ -146,12 +150,13 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   let gatewayHandle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   // Task CPU, memory, network and storage every 10 s (scaled): AWS/ECS and Container Insights metrics, and /stats.
   const taskMetrics = new TaskMetricsSampler({ store, runtime, metrics: metricSink, clock, logger, timeScale: config.timeScale });
+  const endpointNetwork = new IptablesTaskEndpoint({ instanceId: instance, logger });
   const taskEndpoint = new TaskMetadataServer({
     store,
     runtime,
     clock,
     logger,
-    network: new IptablesTaskEndpoint({ instanceId: instance, logger }),
+    network: endpointNetwork,
     ids: EndpointIds.inDataDir(config.dataDir),
     sessions: sessionCredentials,
     gateway: (req, res) => (gatewayHandle ? gatewayHandle(req, res) : res.writeHead(503).end()),
@@ -159,6 +164,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     usage: taskMetrics,
   });
   await taskEndpoint.start();
+  // What dead Wharfs left on the host (their iptables rules, empty task cgroups); in the background.
+  void sweepHostLeftovers({ network: endpointNetwork, runtime, logger });
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
     stoppedRetentionMs: config.stoppedTaskRetentionMs / config.timeScale,
     instanceId: instance,

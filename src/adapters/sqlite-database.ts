@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { createPrivateFile } from './private-files.js';
 
 /**
  * Opens one of Wharf's SQLite files as every store wants it: WAL, NORMAL
@@ -9,7 +8,8 @@ import Database from 'better-sqlite3';
  * read the shared-memory locks.
  */
 export function openDatabase(file: string): Database.Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  // Owner-only before SQLite opens it: the -wal and -shm files take the database file's mode.
+  if (file !== ':memory:') createPrivateFile(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

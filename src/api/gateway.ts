@@ -5,11 +5,12 @@ import { partitionOf } from '../domain/arn.js';
 import { AwsError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import { AuthFailure, credentialScope, type AuthFailureKind, type Caller, type SigV4Verifier } from './auth/sigv4.js';
+import { AuthFailure, credentialScope, type AuthFailureKind, type Caller, type SigV4Verifier, type VerifyExpectations } from './auth/sigv4.js';
 import { toJsonWire } from './model/serialize-output.js';
 import { validateInput } from './model/validate-input.js';
 import { JSON_CONTENT_TYPE, jsonContentType, jsonErrorBody, parseJsonBody } from './protocols/aws-json.js';
 import { decodeQueryParams, queryErrorXml, queryResultXml } from './protocols/aws-query.js';
+import { checkFormUtf8, checkUtf8, checkWellFormed } from './protocols/unicode.js';
 import { errorTypeName, isQueryCompatible, QUERY_ERROR_HEADER, queryErrorHeader } from './protocols/query-compatible.js';
 import { CBOR_CONTENT_TYPE, cborErrorBody, decodeCborBody, encodeCbor, parseRpcV2Path, SMITHY_PROTOCOL, speaksRpcV2Cbor, toCborWire } from './protocols/rpc-v2-cbor.js';
 import type { RequestContext, ServiceApi } from './service.js';
@@ -115,7 +116,10 @@ export class Gateway {
         if (!service) throw new AwsError('UnknownOperationException', `Wharf does not serve the target prefix '${prefix}'.`);
         operation = op;
       } else {
-        params = new URLSearchParams(req.method === 'GET' ? queryString : body.toString('utf8'));
+        if (req.method !== 'GET') checkUtf8(body);
+        const form = req.method === 'GET' ? queryString : body.toString('utf8');
+        params = new URLSearchParams(form);
+        checkFormUtf8(form, params);
         if (req.method === 'GET') body = Buffer.alloc(0);
         const scope = credentialScope(req.headers);
         service = scope && this.bySigningName.get(scope.service);
@@ -123,7 +127,11 @@ export class Gateway {
         if (!service) service = this.findQueryServiceByAction(operation);
       }
 
-      const caller = await this.authenticate(req, url, req.method === 'GET' ? Buffer.alloc(0) : signedBody, protocol);
+      const caller = await this.authenticate(req, url, req.method === 'GET' ? Buffer.alloc(0) : signedBody, protocol, {
+        service: service?.signingName,
+        // The target names the operation in JSON; the content type selects the protocol: both are signed.
+        signedWhenPresent: protocol === 'json' ? ['x-amz-target', 'content-type'] : ['content-type'],
+      });
       if (!service) {
         const scope = credentialScope(req.headers);
         throw new AwsError('NotImplemented', `Wharf does not serve the '${scope?.service ?? 'unknown'}' API${operation ? ` (action ${operation})` : ''}.`, { status: 501 });
@@ -141,8 +149,10 @@ export class Gateway {
         throw new AwsError('NotImplemented', `Wharf does not support ${service.signingName}:${operation} yet.`, { status: 501 });
       }
 
-      const raw = protocol === 'json' ? parseJsonBody(body) : protocol === 'cbor' ? decodeCborBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service.validationErrorCode);
-      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode) : {};
+      if (protocol === 'json') checkUtf8(body);
+      const raw = protocol === 'json' ? parseJsonBody(body) : protocol === 'cbor' ? decodeCborBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service.validationErrorCode, { listLimits: service.queryListLimits });
+      if (protocol !== 'query') checkWellFormed(raw);
+      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode, { lowerCamelPaths: protocol === 'query', handlerCheckedPatterns: service.handlerCheckedPatterns }) : {};
       const ctx = contextFor(caller, requestId, this.options.clock.now());
       const output = await handler(input, ctx);
 
@@ -193,9 +203,9 @@ export class Gateway {
     return matches.length === 1 ? matches[0] : undefined;
   }
 
-  private async authenticate(req: IncomingMessage, url: string, body: Buffer, protocol: Protocol): Promise<Caller> {
+  private async authenticate(req: IncomingMessage, url: string, body: Buffer, protocol: Protocol, expect: VerifyExpectations): Promise<Caller> {
     try {
-      return await this.options.verifier.verify({ method: req.method ?? 'POST', url, headers: req.headers, body }, this.options.clock.now());
+      return await this.options.verifier.verify({ method: req.method ?? 'POST', url, headers: req.headers, body }, this.options.clock.now(), expect);
     } catch (error) {
       if (error instanceof AuthFailure) throw authError(error, protocol);
       throw error;
@@ -246,6 +256,7 @@ const JSON_AUTH_CODES: Record<AuthFailureKind, [string, number]> = {
   mismatch: ['InvalidSignatureException', 403],
   expired: ['InvalidSignatureException', 403],
   'body-hash': ['InvalidSignatureException', 400],
+  scope: ['InvalidSignatureException', 403],
 };
 
 const QUERY_AUTH_CODES: Record<AuthFailureKind, [string, number]> = {
@@ -255,6 +266,7 @@ const QUERY_AUTH_CODES: Record<AuthFailureKind, [string, number]> = {
   mismatch: ['SignatureDoesNotMatch', 403],
   expired: ['SignatureDoesNotMatch', 403],
   'body-hash': ['SignatureDoesNotMatch', 400],
+  scope: ['SignatureDoesNotMatch', 403], // unverified code for the Query services
 };
 
 function authError(failure: AuthFailure, protocol: Protocol): AwsError {

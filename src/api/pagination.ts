@@ -27,10 +27,24 @@ export function checkMaxResults(maxResults: number | undefined, limit: number, f
   return maxResults;
 }
 
-/** One page of already-sorted items with ids, and the token for the next. */
-export function page<T>(items: readonly T[], idOf: (item: T) => string, after: string | undefined, limit: number): { items: T[]; nextToken?: string } {
+/**
+ * One page of items with unique ids, in id order, and the token for the next.
+ * The token is the last id shown, so the items must be in id order for the
+ * next page to start where this one ended: a caller's list out of that order
+ * (a store's other collation, a newest-first array keyed by position) would
+ * skip or repeat items, so it is put in order here, once for every caller.
+ */
+export function page<T>(unordered: readonly T[], idOf: (item: T) => string, after: string | undefined, limit: number): { items: T[]; nextToken?: string } {
+  const items = inIdOrder(unordered, idOf);
   const start = after === undefined ? 0 : items.findIndex((item) => idOf(item) > after);
   const slice = start < 0 ? [] : items.slice(start, start + limit);
   const more = start >= 0 && start + limit < items.length;
   return { items: slice, ...(more ? { nextToken: encodePageToken(idOf(slice[slice.length - 1]!)) } : {}) };
+}
+
+function inIdOrder<T>(items: readonly T[], idOf: (item: T) => string): readonly T[] {
+  for (let i = 1; i < items.length; i++) {
+    if (idOf(items[i - 1]!) >= idOf(items[i]!)) return [...items].sort((a, b) => (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0));
+  }
+  return items;
 }

@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DIGEST } from '../../domain/ecr/records.js';
 import { DigestMismatchError, UploadUnknownError, type BlobInfo, type BlobStore } from '../../ports/blob-store.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-files.js';
 
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -43,7 +44,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   private prepare(): Promise<void> {
-    this.ready ??= Promise.all([mkdir(this.blobsDir, { recursive: true }), mkdir(this.uploadsDir, { recursive: true })]).then(() => undefined);
+    this.ready ??= Promise.all([mkdir(this.blobsDir, { recursive: true, mode: PRIVATE_DIR_MODE }), mkdir(this.uploadsDir, { recursive: true, mode: PRIVATE_DIR_MODE })]).then(() => undefined);
     return this.ready;
   }
 
@@ -76,7 +77,7 @@ export class FsBlobStore implements BlobStore {
   async startUpload(): Promise<string> {
     await this.prepare();
     const id = randomUUID();
-    await writeFile(join(this.uploadsDir, id), new Uint8Array(0), { flag: 'wx' });
+    await writeFile(join(this.uploadsDir, id), new Uint8Array(0), { flag: 'wx', mode: PRIVATE_FILE_MODE });
     this.sessions.set(id, { hash: createHash('sha256'), size: 0 });
     return id;
   }
@@ -91,7 +92,7 @@ export class FsBlobStore implements BlobStore {
         },
       });
       try {
-        await pipeline(chunk, hashing, createWriteStream(file, { flags: 'a', highWaterMark: 256 * 1024 }));
+        await pipeline(chunk, hashing, createWriteStream(file, { flags: 'a', mode: PRIVATE_FILE_MODE, highWaterMark: 256 * 1024 }));
       } catch (error) {
         // The file may hold bytes the hash never saw (or the reverse): rebuild both from the file next time.
         this.sessions.delete(uploadId);
@@ -138,7 +139,7 @@ export class FsBlobStore implements BlobStore {
     if (existing) return existing;
     await this.prepare();
     const temp = join(this.uploadsDir, randomUUID());
-    await writeFile(temp, bytes, { flag: 'wx' });
+    await writeFile(temp, bytes, { flag: 'wx', mode: PRIVATE_FILE_MODE });
     await this.publish(temp, digest);
     return { digest, size: bytes.length };
   }
@@ -175,7 +176,7 @@ export class FsBlobStore implements BlobStore {
       await rm(file, { force: true });
       return;
     }
-    await mkdir(join(target, '..'), { recursive: true });
+    await mkdir(join(target, '..'), { recursive: true, mode: PRIVATE_DIR_MODE });
     // rename(2) is atomic: readers see no blob or the whole blob. A concurrent
     // publish of the same digest replaces identical bytes with identical bytes.
     await rename(file, target);

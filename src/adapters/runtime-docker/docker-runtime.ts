@@ -204,6 +204,16 @@ export class DockerRuntime implements ContainerRuntime {
     return subscribeEvents(this.docker, onEvent, this.logger);
   }
 
+  /**
+   * Start-up sweep of task cgroup folders dead Wharfs left under this
+   * runtime's root (see TaskCgroups.sweepLeftovers for what counts as left).
+   */
+  async sweepLeftoverCgroups(minAgeMs = 10 * 60_000): Promise<string[]> {
+    const cgroups = await this.cgroups();
+    const names = new Set((await this.docker.listContainers({ all: true })).flatMap((summary) => summary.Names.map((name) => name.replace(/^\//, ''))));
+    return cgroups.sweepLeftovers(this.cgroupRoot, names, minAgeMs);
+  }
+
   /** The task cgroup manager in use (for diagnostics and tests). */
   taskCgroups(): Promise<TaskCgroups> {
     return this.cgroups();

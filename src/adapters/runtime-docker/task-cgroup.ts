@@ -87,6 +87,40 @@ export class TaskCgroups {
     return found;
   }
 
+  /**
+   * Removes the task folders under `/<root>` that a dead Wharf left (a -9
+   * between a task's end and its cleanup): a folder goes only when no
+   * process is in it or below it, no container of the engine bears its name
+   * (a stopped task of a live Wharf keeps its folder until that Wharf removes
+   * it), and it is older than `minAgeMs` (a live Wharf makes the folder just
+   * before the pause container that fills it). Returns the names removed.
+   */
+  async sweepLeftovers(root: string, containerNames: ReadonlySet<string>, minAgeMs: number, now = Date.now()): Promise<string[]> {
+    if (this.layout === 'unmanaged') return [];
+    const removed = new Set<string>();
+    for (const dir of await this.directoriesOf(`/${checkSegment(root)}`)) {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const entry of entries) {
+        if (!entry.isDirectory() || containerNames.has(entry.name)) continue;
+        const path = join(dir, entry.name);
+        const info = await stat(path).catch(() => undefined);
+        if (!info || now - info.mtimeMs < minAgeMs || (await hasProcesses(path))) continue;
+        try {
+          await removeTree(path, Date.now() + REMOVE_DEADLINE_MS);
+          removed.add(entry.name);
+        } catch (error) {
+          this.logger.warn({ err: error, path }, 'a leftover task cgroup could not be removed');
+        }
+      }
+    }
+    return [...removed];
+  }
+
   /** Removes the shared `/<root>` level once no task is left under it (tests use a root per run). */
   async removeRoot(root: string): Promise<void> {
     if (this.layout === 'unmanaged') return;
@@ -199,6 +233,15 @@ async function removeTree(dir: string, deadline: number): Promise<void> {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+/** Whether any process is in this cgroup or one below it. */
+async function hasProcesses(dir: string): Promise<boolean> {
+  const procs = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+  if (procs.trim() !== '') return true;
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) if (entry.isDirectory() && (await hasProcesses(join(dir, entry.name)))) return true;
+  return false;
 }
 
 async function writeOptional(file: string, value: string): Promise<void> {

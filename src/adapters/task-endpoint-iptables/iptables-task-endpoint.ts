@@ -26,6 +26,7 @@ interface Rule {
   readonly port: number;
   /** The rule as `iptables -S` prints it, minus `-A`, ready for `-D`. */
   readonly spec: string[];
+  readonly comment: string;
 }
 
 export class IptablesTaskEndpoint implements TaskEndpointNetwork {
@@ -80,22 +81,47 @@ export class IptablesTaskEndpoint implements TaskEndpointNetwork {
     });
   }
 
+  /**
+   * Deletes the rules of Wharf instances that are not live (see
+   * host-leftovers/live-instances.ts for the rule): a Wharf killed with -9
+   * never unroutes its tasks. Only rules whose comment is `wharf:<id>` are
+   * considered, this instance's and the live ones' are kept. Returns how many
+   * rules went.
+   */
+  sweepDeadInstances(live: ReadonlySet<string>): Promise<number> {
+    return this.serial(async () => {
+      let removed = 0;
+      for (const rule of await this.rules()) {
+        const id = /^wharf:([0-9a-f-]{36})$/.exec(rule.comment)?.[1];
+        if (!id || id === this.options.instanceId || live.has(id)) continue;
+        await iptables(['-D', ...rule.spec]);
+        removed++;
+      }
+      return removed;
+    });
+  }
+
   private ruleArgs(taskIp: string, port: number): string[] {
     return ['-s', `${taskIp}/32`, '-d', `${ADDRESS}/32`, '-p', 'tcp', '--dport', '80', '-m', 'comment', '--comment', this.comment, '-j', 'DNAT', '--to-destination', `${ADDRESS}:${port}`];
   }
 
-  /** This instance's rules, parsed from `iptables -S` (which quotes the comment). */
+  /** This instance's rules. */
   private async ownRules(): Promise<Rule[]> {
+    return (await this.rules()).filter((rule) => rule.comment === this.comment);
+  }
+
+  /** Every commented PREROUTING rule, parsed from `iptables -S` (which quotes the comment). */
+  private async rules(): Promise<Rule[]> {
     const listing = await iptables(['-S', 'PREROUTING']);
     const rules: Rule[] = [];
     for (const line of listing.split('\n')) {
       if (!line.startsWith('-A PREROUTING ')) continue;
       const spec = line.slice(3).split(/\s+/).map((word) => word.replace(/^"(.*)"$/, '$1'));
       const at = (flag: string) => spec[spec.indexOf(flag) + 1];
-      if (!spec.includes('--comment') || at('--comment') !== this.comment) continue;
+      if (!spec.includes('--comment')) continue;
       const taskIp = (at('-s') ?? '').replace(/\/32$/, '');
       const port = Number((at('--to-destination') ?? '').split(':')[1]);
-      rules.push({ taskIp, port, spec });
+      rules.push({ taskIp, port, spec, comment: at('--comment') ?? '' });
     }
     return rules;
   }

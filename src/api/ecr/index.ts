@@ -30,6 +30,8 @@ export function ecrApi(deps: EcrApiDeps): ServiceApi {
     signingName: 'ecr',
     model: loadModel('ecr'),
     validationErrorCode: 'InvalidParameterException',
+    // ECR answers a bad repository name in its own form (checkRepositoryName), not the model's.
+    handlerCheckedPatterns: new Set(['RepositoryName']),
     handlers: {
       ...repositoryHandlers(deps.store, repositoryHost),
       ...policyHandlers(deps.store),

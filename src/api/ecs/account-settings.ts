@@ -1,4 +1,5 @@
 import { AWS_DEFAULTS, checkSettingValue, effectiveSetting, rootPrincipal, type AccountSetting } from '../../domain/ecs/account-settings.js';
+import { checkSettingPrincipal } from '../../domain/ecs/principals.js';
 import type { Store } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
@@ -16,6 +17,7 @@ export function accountSettingHandlers(store: Store) {
 
   return {
     PutAccountSetting(input: { name: string; value: string; principalArn?: string }, ctx: RequestContext) {
+      if (input.principalArn !== undefined) checkSettingPrincipal(input.principalArn, ctx.partition, ctx.scope.account);
       return put(ctx, input.name, input.value, input.principalArn ?? ctx.principalArn);
     },
 
@@ -24,6 +26,7 @@ export function accountSettingHandlers(store: Store) {
     },
 
     async DeleteAccountSetting(input: { name: string; principalArn?: string }, ctx: RequestContext) {
+      if (input.principalArn !== undefined) checkSettingPrincipal(input.principalArn, ctx.partition, ctx.scope.account);
       const principalArn = input.principalArn ?? ctx.principalArn;
       const existing = await store.get<AccountSetting>(KIND.accountSetting, ctx.scope, settingId(principalArn, input.name));
       const setting = existing?.doc ?? { name: input.name, value: AWS_DEFAULTS[input.name] ?? '', principalArn, type: 'user' as const };

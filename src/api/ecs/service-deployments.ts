@@ -97,10 +97,11 @@ export function serviceDeploymentHandlers(store: Store) {
       const service = record.doc;
       const after = input.createdAt?.after?.getTime();
       const before = input.createdAt?.before?.getTime();
-      // Newest first; the page cursor is the position-independent id, so pages hold across new deployments.
+      // Newest first. The key is the creation time counted down, then the id: it does not move when a
+      // new deployment is added in front (an array position did, so pages skipped or repeated entries).
       const matching = service.wharf.serviceDeployments
         .filter((sd) => (input.status === undefined || input.status.includes(sd.status)) && (after === undefined || sd.createdAt >= after) && (before === undefined || sd.createdAt <= before))
-        .map((sd, index) => ({ sd, key: String(index).padStart(6, '0') }));
+        .map((sd) => ({ sd, key: `${String(Number.MAX_SAFE_INTEGER - sd.createdAt).padStart(16, '0')}:${sd.id}` }));
       const result = page(matching, (entry) => entry.key, decodePageToken(input.nextToken), limit);
       return { serviceDeployments: result.items.map((entry) => showBrief(service, entry.sd)), nextToken: result.nextToken };
     },

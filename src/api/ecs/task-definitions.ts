@@ -1,4 +1,5 @@
 import { formatArn } from '../../domain/arn.js';
+import { checkRoleArn } from '../../domain/ecs/principals.js';
 import { checkTags, type Tag } from '../../domain/ecs/tags.js';
 import { AwsError, clientException } from '../../domain/errors.js';
 import { buildTaskDefinition } from '../../domain/task-definition/index.js';
@@ -75,6 +76,8 @@ export function taskDefinitionHandlers(store: Store, registryHost: () => string 
   return {
     async RegisterTaskDefinition(input: { family: string; tags?: Tag[]; [field: string]: unknown }, ctx: RequestContext) {
       checkTags(input.tags ?? []);
+      checkRoleArn(input.taskRoleArn as string | undefined);
+      checkRoleArn(input.executionRoleArn as string | undefined);
       return retryOnStale(async () => {
         const { ops, record } = await taskDefinitionRegistration(store, ctx, input, registryHost());
         await store.write(ops);

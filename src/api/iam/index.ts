@@ -19,6 +19,8 @@ export function iamApi(deps: IamApiDeps): ServiceApi {
     signingName: 'iam',
     model: loadModel('iam'),
     validationErrorCode: 'ValidationError',
+    // IAM answers a bad path with its own sentence, not the pattern (checkPath).
+    handlerCheckedPatterns: new Set(['pathType']),
     handlers: {
       ...roleHandlers(deps.store),
       ...rolePolicyHandlers(deps.store),

@@ -1,3 +1,4 @@
+import { checkKmsKeyArn } from '../../domain/logs/kms-key.js';
 import { logGroupAlreadyExists, logGroupNotFound, logsInvalidParameter } from '../../domain/logs/errors.js';
 import { checkLogGroupIdentifier, checkLogGroupName, checkNewLogGroupName, logGroupArn } from '../../domain/logs/names.js';
 import { LOG_RESOURCE } from '../../domain/logs/resource-kinds.js';
@@ -41,6 +42,7 @@ export function groupHandlers(store: LogStore) {
 
   return {
     async CreateLogGroup(input: { logGroupName: string; kmsKeyId?: string; tags?: Record<string, string>; logGroupClass?: string }, ctx: RequestContext) {
+      checkKmsKeyArn(input.kmsKeyId);
       checkNewLogGroupName(input.logGroupName);
       if (input.logGroupClass !== undefined && input.logGroupClass !== 'STANDARD') {
         throw logsInvalidParameter(`Wharf keeps every log group in the STANDARD class; ${input.logGroupClass} is not supported.`);

@@ -3,6 +3,7 @@ import { checkTags, type Tag } from '../ecs/tags.js';
 import { AwsError, invalidParameter } from '../errors.js';
 import {
   applyLaunch,
+  MAX_SERVICE_DEPLOYMENTS,
   MAX_SERVICE_HISTORY,
   serviceDeploymentArn,
   type Deployment,
@@ -219,7 +220,7 @@ function addDeployment(service: Service, revision: ResolvedRevision, ctx: Change
   service.deployments.unshift(deployment);
   wharf.deployments[id] = { revisionId: revisionRecord.id, serviceDeploymentId: serviceDeployment.id, failedTaskIds: [], cpu: revision.cpu, memory: revision.memory };
   wharf.revisions = [revisionRecord, ...wharf.revisions].slice(0, MAX_SERVICE_HISTORY);
-  wharf.serviceDeployments = [serviceDeployment, ...wharf.serviceDeployments].slice(0, MAX_SERVICE_HISTORY);
+  wharf.serviceDeployments = [serviceDeployment, ...wharf.serviceDeployments].slice(0, MAX_SERVICE_DEPLOYMENTS);
   wharf.steady = false;
   wharf.launchFailures = 0;
   delete wharf.retryAfter;

@@ -210,8 +210,14 @@ export interface Service {
 
 /** ECS keeps the newest 100 events. */
 export const MAX_SERVICE_EVENTS = 100;
-/** Revisions and service deployments kept per service for the deployment APIs. */
+/** Revisions kept per service for the deployment APIs. */
 export const MAX_SERVICE_HISTORY = 50;
+/**
+ * Service deployments kept per service. AWS keeps 90 days of them; Wharf the
+ * newest 200, so ListServiceDeployments pages through every one a client made
+ * in any realistic session (at 50, the 101st deployment hid the first 51).
+ */
+export const MAX_SERVICE_DEPLOYMENTS = 200;
 
 /** Service deployments and revisions are named under their service. */
 export function serviceDeploymentArn(service: Pick<Service, 'serviceArn'>, id: string): string {

@@ -1,0 +1,54 @@
+import { isUtf8 } from 'node:buffer';
+import { AwsError } from '../../domain/errors.js';
+
+/**
+ * Invalid Unicode is refused at the codec, whatever the protocol: malformed
+ * UTF-8 bytes, or a lone UTF-16 surrogate (JSON's `"\ud800"` escape), would
+ * otherwise be stored and come back as text no client can decode.
+ */
+export function invalidUnicode(): AwsError {
+  return new AwsError('SerializationException', 'The request contains invalid Unicode: malformed UTF-8 or a lone UTF-16 surrogate.'); // unverified wording
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+export function checkUtf8(body: Uint8Array): void {
+  if (!isUtf8(body)) throw invalidUnicode();
+}
+
+/** Every string and map key of a decoded request, walked once. */
+export function checkWellFormed(value: unknown): void {
+  if (typeof value === 'string') {
+    if (!isWellFormedText(value)) throw invalidUnicode();
+  } else if (Array.isArray(value)) {
+    for (const item of value) checkWellFormed(item);
+  } else if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array) && !(value instanceof Date)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (!isWellFormedText(key)) throw invalidUnicode();
+      checkWellFormed(item);
+    }
+  }
+}
+
+/**
+ * Form decoding turns malformed percent-encoded UTF-8 into U+FFFD silently:
+ * more U+FFFD in the decoded values than the body spells out (as the
+ * character itself or `%EF%BF%BD`) means some came from bytes that were not UTF-8.
+ */
+export function checkFormUtf8(raw: string, params: URLSearchParams): void {
+  let decoded = 0;
+  for (const [key, value] of params) decoded += countReplacement(key) + countReplacement(value);
+  if (decoded === 0) return;
+  const spelled = countReplacement(raw) + (raw.match(/%EF%BF%BD/gi)?.length ?? 0);
+  if (decoded > spelled) throw invalidUnicode();
+}
+
+function countReplacement(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\uFFFD'); at >= 0; at = text.indexOf('\uFFFD', at + 1)) count++;
+  return count;
+}
