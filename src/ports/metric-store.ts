@@ -73,6 +73,13 @@ export interface MetricQuery extends MetricKey {
   readonly period: number;
   /** Only points stored with this unit (GetMetricStatistics' Unit); absent: every unit, each its own series. */
   readonly unit?: string;
+  /**
+   * Whether the answers carry their distributions (absent: yes). False when
+   * no percentile or trimmed statistic is asked for: the store then reads
+   * only the exact statistics, from summaries kept at write time where the
+   * period allows, and the answers have no `distribution`.
+   */
+  readonly withDistribution?: boolean;
 }
 
 export interface ListMetricsQuery {
@@ -108,7 +115,7 @@ export interface MetricStore {
    * and deletes what is past the last (called by a controller, with the clock's time).
    */
   compact(now: number): Promise<void>;
-  /** Rows and bytes held, for the benchmark and the README's disk figure. */
+  /** Buckets (data rows) and bytes held (summaries included), for the benchmark and the README's disk figure. */
   stats(): Promise<{ readonly rows: number; readonly bytes: number }>;
   wipe(): Promise<void>;
   close(): Promise<void>;
