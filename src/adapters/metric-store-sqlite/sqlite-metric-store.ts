@@ -55,6 +55,8 @@ interface BucketRow {
 
 /** start, count, sum, min, max: the summary columns, read as arrays (no per-row object). */
 type SummaryRow = [number, number, number, number, number];
+/** A bucket as a query reads it: BucketRow's columns in order, as an array. */
+type RangeRow = [start: number, count: number, sum: number, min: number, max: number, kind: number, dist: Buffer | null];
 
 interface SeriesRow {
   sid: number;
@@ -98,8 +100,8 @@ export class SqliteMetricStore implements MetricStore {
       allSeries: db.prepare<[], { sid: number }>('SELECT sid FROM metric_series ORDER BY sid'),
       bucket: db.prepare<[number, number, number], BucketRow>('SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start = ?'),
       saveBucket: db.prepare('INSERT OR REPLACE INTO metric_buckets (sid, resolution, start, count, sum, min, max, kind, dist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      range: db.prepare<[number, number, number, number], BucketRow>(
-        'SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start >= ? AND start < ? ORDER BY start'),
+      range: db.prepare<[number, number, number, number], RangeRow>(
+        'SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start >= ? AND start < ? ORDER BY start').raw(true),
       oldest: db.prepare<[number, number, number, number], BucketRow>(
         'SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start < ? ORDER BY start LIMIT ?'),
       deleteRange: db.prepare('DELETE FROM metric_buckets WHERE sid = ? AND resolution = ? AND start >= ? AND start <= ?'),
@@ -234,7 +236,7 @@ export class SqliteMetricStore implements MetricStore {
       for (const resolution of resolutions) {
         // The hot loop of every query: fold rows straight into the period, no per-row objects.
         for (const row of this.sql.range.all(sid, resolution, query.startTime, query.endTime)) {
-          const periodStart = query.startTime + alignDown(row.start - query.startTime, periodMs);
+          const periodStart = query.startTime + alignDown(row[0] - query.startTime, periodMs);
           let period = periods.get(periodStart);
           if (!period) {
             period = { count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: emptySketch() };
@@ -461,15 +463,15 @@ function mergeAggregate(into: Aggregate, other: Aggregate): void {
 }
 
 /** Folds a stored bucket into an aggregate in place (fromRow + mergeAggregate, without the copies). */
-function foldRow(into: Aggregate, row: BucketRow): void {
-  into.count += row.count;
-  into.sum += row.sum;
-  if (row.min < into.min) into.min = row.min;
-  if (row.max > into.max) into.max = row.max;
+function foldRow(into: Aggregate, [, count, sum, min, max, kind, dist]: RangeRow): void {
+  into.count += count;
+  into.sum += sum;
+  if (min < into.min) into.min = min;
+  if (max > into.max) into.max = max;
   if (!into.sketch) return;
-  if (row.kind !== 1) into.sketch = undefined;
-  else if (row.dist) mergeSketch(into.sketch, decodeSketch(row.dist));
-  else addValue(into.sketch, row.min, row.count);
+  if (kind !== 1) into.sketch = undefined;
+  else if (dist) mergeSketch(into.sketch, decodeSketch(dist));
+  else addValue(into.sketch, min, count);
 }
 
 function fromRow(row: BucketRow): Aggregate {
