@@ -144,10 +144,13 @@ export class SqliteMetricStore implements MetricStore {
 
   /** The series id for a point's metric and unit, created on first use; call inside a transaction. */
   private seriesId(scope: Scope, key: MetricKey, unit: string, timestamp: number): number {
-    const dims = canonicalDimensions(key.dimensions);
-    const cacheKey = JSON.stringify([scope.account, scope.region, key.namespace, key.metricName, dims, unit]);
+    // Keyed by the dimensions as given (every put pays for this key; sorting is left to a miss):
+    // another order of the same set is another key for the same sid.
+    let cacheKey = `${lengthPrefixed(scope.account)}${lengthPrefixed(scope.region)}${lengthPrefixed(key.namespace)}${lengthPrefixed(key.metricName)}${lengthPrefixed(unit)}`;
+    for (const dimension of key.dimensions) cacheKey += lengthPrefixed(dimension.name) + lengthPrefixed(dimension.value);
     let sid = this.seriesIds.get(cacheKey);
     if (sid === undefined) {
+      const dims = canonicalDimensions(key.dimensions);
       sid = this.sql.findSeries.get(scope.account, scope.region, key.namespace, key.metricName, dims, unit)?.sid;
       if (sid === undefined) sid = Number(this.sql.insertSeries.run(scope.account, scope.region, key.namespace, key.metricName, dims, unit, timestamp).lastInsertRowid);
       this.seriesIds.set(cacheKey, sid);
@@ -403,6 +406,11 @@ function yieldToEventLoop(): Promise<void> {
 
 function alignDown(value: number, step: number): number {
   return Math.floor(value / step) * step;
+}
+
+/** A string that cannot run into its neighbours in a concatenated key. */
+function lengthPrefixed(text: string): string {
+  return `${text.length}:${text}`;
 }
 
 /** The exact dimension set as stored: sorted by name then value, so order never matters. */
