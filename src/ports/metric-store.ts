@@ -105,7 +105,9 @@ export interface MetricStore {
   /**
    * The aggregates of one metric per period in [startTime, endTime), oldest
    * first, only for periods that have data; the rows read are those of the
-   * coarsest stored resolution that divides the period.
+   * coarsest stored resolution that divides the period (without
+   * distributions, of the coarsest write-time summary that does). Either way
+   * the exact statistics are the same.
    */
   query(scope: Scope, query: MetricQuery): Promise<MetricAggregate[]>;
   /** Metrics that have stored data, in a stable order (namespace, name, dimensions). */
