@@ -217,6 +217,51 @@ export function runMetricStoreContract(options: { name?: string; newStore: () =>
       await store.close();
     });
 
+    test('asked without distributions, a query answers the same exact statistics, before and after compaction', async () => {
+      const store = await newStore();
+      const now = T0 + 100 * DAY;
+      const from = now - 70 * DAY;
+      // Whole numbers, so sums are exact whatever order they are added in; written out of order, in three batches.
+      const points: MetricPoint[] = [];
+      for (let i = 0; from + i * 7 * MINUTE < now; i++) {
+        const at = from + i * 7 * MINUTE + (i % 5) * SECOND;
+        points.push(i % 11 === 0 ? { ...key, timestamp: at, unit: 'Percent', storageResolution: 60, statistics: { sampleCount: 3, sum: 30, minimum: 2, maximum: 20 } } : point(at, [{ value: i % 13, count: 1 }, { value: i % 17, count: 2 }]));
+      }
+      for (let i = 0; i < 400; i++) points.push(point(now - 2 * HOUR + i * 7 * SECOND, [i % 19], { storageResolution: 1 }));
+      for (const part of [0, 1, 2]) await store.put(east, points.filter((_, i) => i % 3 === (part + 1) % 3));
+      const ranges = [
+        [now - 70 * DAY, now],
+        [now - 3 * DAY + 7 * MINUTE, now - 13 * MINUTE],
+        [now - 3 * HOUR, now - 30 * SECOND],
+        [now - 64 * DAY, now - 62 * DAY + 5 * MINUTE],
+      ] as const;
+      const periods = [1, 30, 60, 120, 300, 900, 3600, 7200, 86_400];
+      const compare = async (when: string) => {
+        for (const [start, end] of ranges) {
+          for (const period of periods) {
+            if ((end - start) / (period * SECOND) > 20_000) continue;
+            // Periods start at the query's start, as every caller aligns them.
+            const startTime = Math.floor(start / (period * SECOND)) * period * SECOND;
+            const full = await store.query(east, query(startTime, end, period));
+            const summary = await store.query(east, query(startTime, end, period, { withDistribution: false }));
+            assert.deepEqual(summary, totals(full), `${when}: ${period} s over [${(start - now) / MINUTE}, ${(end - now) / MINUTE}) min`);
+          }
+        }
+        // Unaligned starts too (GetMetricStatistics-style callers align; the store must not rely on it).
+        const start = now - 3 * DAY + 7 * MINUTE;
+        assert.deepEqual(await store.query(east, query(start, now, 3600, { withDistribution: false })), totals(await store.query(east, query(start, now, 3600))));
+      };
+      await compare('before compaction');
+      const hourly = await store.query(east, query(now - 70 * DAY, now, 3600, { withDistribution: false }));
+      await store.compact(now);
+      await compare('after compaction');
+      assert.deepEqual(await store.query(east, query(now - 70 * DAY, now, 3600, { withDistribution: false })), hourly, 'hourly answers are unchanged by compaction');
+      // Past the last retention, both kinds of answer are gone.
+      await store.compact(now + 455 * DAY);
+      assert.deepEqual(await store.query(east, query(now - 70 * DAY, now, 3600, { withDistribution: false })), []);
+      await store.close();
+    });
+
     test('many values in one bucket keep a bounded, approximate distribution with exact statistics', async () => {
       const store = await newStore();
       const values = Array.from({ length: 5000 }, (_, i) => ({ value: 1 + i * 0.37, count: 1 }));

@@ -73,6 +73,13 @@ export interface MetricQuery extends MetricKey {
   readonly period: number;
   /** Only points stored with this unit (GetMetricStatistics' Unit); absent: every unit, each its own series. */
   readonly unit?: string;
+  /**
+   * Whether the answers carry their distributions (absent: yes). False when
+   * no percentile or trimmed statistic is asked for: the store then reads
+   * only the exact statistics, from summaries kept at write time where the
+   * period allows, and the answers have no `distribution`.
+   */
+  readonly withDistribution?: boolean;
 }
 
 export interface ListMetricsQuery {
@@ -98,7 +105,9 @@ export interface MetricStore {
   /**
    * The aggregates of one metric per period in [startTime, endTime), oldest
    * first, only for periods that have data; the rows read are those of the
-   * coarsest stored resolution that divides the period.
+   * coarsest stored resolution that divides the period (without
+   * distributions, of the coarsest write-time summary that does). Either way
+   * the exact statistics are the same.
    */
   query(scope: Scope, query: MetricQuery): Promise<MetricAggregate[]>;
   /** Metrics that have stored data, in a stable order (namespace, name, dimensions). */
@@ -108,7 +117,7 @@ export interface MetricStore {
    * and deletes what is past the last (called by a controller, with the clock's time).
    */
   compact(now: number): Promise<void>;
-  /** Rows and bytes held, for the benchmark and the README's disk figure. */
+  /** Buckets (data rows) and bytes held (summaries included), for the benchmark and the README's disk figure. */
   stats(): Promise<{ readonly rows: number; readonly bytes: number }>;
   wipe(): Promise<void>;
   close(): Promise<void>;

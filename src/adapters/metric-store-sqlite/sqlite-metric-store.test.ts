@@ -46,6 +46,31 @@ test('sqlite metric store: a query reads one primary-key range per resolution', 
   }
 });
 
+test('sqlite metric store: a database from before the write-time summaries gets them built on open', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-metrics-'));
+  try {
+    const file = join(dir, 'metrics.db');
+    const first = new SqliteMetricStore(file);
+    const points = Array.from({ length: 500 }, (_, i) => ({ namespace: 'N', metricName: 'M', dimensions: [], timestamp: T0 + i * 61_000, unit: 'Count', storageResolution: (i % 4 === 0 ? 1 : 60) as 1 | 60, values: [{ value: i % 9, count: 1 + (i % 3) }] }));
+    await first.put(scope, points);
+    await first.close();
+    // What schema 1 left: buckets only.
+    const db = new Database(file);
+    db.exec('DROP TABLE metric_rollups');
+    db.pragma('user_version = 1');
+    db.close();
+    const second = new SqliteMetricStore(file);
+    for (const period of [300, 3600, 86_400]) {
+      const query = { namespace: 'N', metricName: 'M', dimensions: [], startTime: T0, endTime: T0 + 500 * 61_000, period };
+      const full = (await second.query(scope, query)).map(({ distribution: _, ...rest }) => rest);
+      assert.deepEqual(await second.query(scope, { ...query, withDistribution: false }), full, `period ${period}`);
+    }
+    await second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // Speed is the benchmark's; this checks the answers at the size the design is for, a month of minutes.
 test('sqlite metric store: a month of per-minute data for 20 series, compacted, answers every series exactly', async () => {
   const store = new SqliteMetricStore(':memory:');

@@ -22,6 +22,15 @@ const ROLL_UPS: readonly { readonly from: number; readonly to: number | undefine
   { from: 3600, to: undefined, afterMs: 455 * DAY },
 ];
 
+/**
+ * The write-time rollups (seconds), coarsest first: the exact statistics of
+ * every bucket whose resolution divides theirs, kept as points arrive, so a
+ * long period that needs no distribution reads one row per rollup instead
+ * of one per minute. The 5-minute rollup covers what a 300 s query reads
+ * (resolutions 1, 60, 300); the hourly one covers everything.
+ */
+const ROLLUPS = [3600, 300] as const;
+
 /** Rows moved per transaction while compacting, so writers are never held up long. */
 const COMPACT_BATCH = 5000;
 
@@ -43,6 +52,11 @@ interface BucketRow {
   kind: number;
   dist: Buffer | null;
 }
+
+/** start, count, sum, min, max: the summary columns, read as arrays (no per-row object). */
+type SummaryRow = [number, number, number, number, number];
+/** A bucket as a query reads it: BucketRow's columns in order, as an array. */
+type RangeRow = [start: number, count: number, sum: number, min: number, max: number, kind: number, dist: Buffer | null];
 
 interface SeriesRow {
   sid: number;
@@ -86,8 +100,8 @@ export class SqliteMetricStore implements MetricStore {
       allSeries: db.prepare<[], { sid: number }>('SELECT sid FROM metric_series ORDER BY sid'),
       bucket: db.prepare<[number, number, number], BucketRow>('SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start = ?'),
       saveBucket: db.prepare('INSERT OR REPLACE INTO metric_buckets (sid, resolution, start, count, sum, min, max, kind, dist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      range: db.prepare<[number, number, number, number], BucketRow>(
-        'SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start >= ? AND start < ? ORDER BY start'),
+      range: db.prepare<[number, number, number, number], RangeRow>(
+        'SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start >= ? AND start < ? ORDER BY start').raw(true),
       oldest: db.prepare<[number, number, number, number], BucketRow>(
         'SELECT start, count, sum, min, max, kind, dist FROM metric_buckets WHERE sid = ? AND resolution = ? AND start < ? ORDER BY start LIMIT ?'),
       deleteRange: db.prepare('DELETE FROM metric_buckets WHERE sid = ? AND resolution = ? AND start >= ? AND start <= ?'),
@@ -95,6 +109,14 @@ export class SqliteMetricStore implements MetricStore {
       hasBuckets: db.prepare<[number], { one: number }>('SELECT 1 AS one FROM metric_buckets WHERE sid = ? LIMIT 1'),
       deleteSeries: db.prepare('DELETE FROM metric_series WHERE sid = ?'),
       rows: db.prepare<[], { rows: number }>('SELECT COUNT(*) AS rows FROM metric_buckets'),
+      summaryRange: db.prepare<[number, number, number, number], SummaryRow>(
+        'SELECT start, count, sum, min, max FROM metric_buckets WHERE sid = ? AND resolution = ? AND start >= ? AND start < ? ORDER BY start').raw(true),
+      rollupRange: db.prepare<[number, number, number, number], SummaryRow>(
+        'SELECT start, count, sum, min, max FROM metric_rollups WHERE sid = ? AND resolution = ? AND start >= ? AND start < ? ORDER BY start').raw(true),
+      addToRollup: db.prepare(`INSERT INTO metric_rollups (sid, resolution, start, count, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (sid, resolution, start) DO UPDATE SET count = count + excluded.count, sum = sum + excluded.sum, min = MIN(min, excluded.min), max = MAX(max, excluded.max)`),
+      deleteRollupsBefore: db.prepare('DELETE FROM metric_rollups WHERE sid = ? AND resolution = ? AND start < ?'),
+      deleteSeriesRollups: db.prepare('DELETE FROM metric_rollups WHERE sid = ?'),
     };
   }
 
@@ -122,10 +144,13 @@ export class SqliteMetricStore implements MetricStore {
 
   /** The series id for a point's metric and unit, created on first use; call inside a transaction. */
   private seriesId(scope: Scope, key: MetricKey, unit: string, timestamp: number): number {
-    const dims = canonicalDimensions(key.dimensions);
-    const cacheKey = JSON.stringify([scope.account, scope.region, key.namespace, key.metricName, dims, unit]);
+    // Keyed by the dimensions as given (every put pays for this key; sorting is left to a miss):
+    // another order of the same set is another key for the same sid.
+    let cacheKey = `${lengthPrefixed(scope.account)}${lengthPrefixed(scope.region)}${lengthPrefixed(key.namespace)}${lengthPrefixed(key.metricName)}${lengthPrefixed(unit)}`;
+    for (const dimension of key.dimensions) cacheKey += lengthPrefixed(dimension.name) + lengthPrefixed(dimension.value);
     let sid = this.seriesIds.get(cacheKey);
     if (sid === undefined) {
+      const dims = canonicalDimensions(key.dimensions);
       sid = this.sql.findSeries.get(scope.account, scope.region, key.namespace, key.metricName, dims, unit)?.sid;
       if (sid === undefined) sid = Number(this.sql.insertSeries.run(scope.account, scope.region, key.namespace, key.metricName, dims, unit, timestamp).lastInsertRowid);
       this.seriesIds.set(cacheKey, sid);
@@ -160,12 +185,30 @@ export class SqliteMetricStore implements MetricStore {
         if (existing) mergeAggregate(existing.aggregate, aggregate);
         else buckets.set(id, { sid, resolution, start, aggregate });
       }
+      // The batch's share of each rollup, folded before the buckets are merged with what is stored.
+      const rollups = new Map<string, { sid: number; resolution: number; start: number; count: number; sum: number; min: number; max: number }>();
+      for (const { sid, start, aggregate } of buckets.values()) {
+        for (const resolution of ROLLUPS) {
+          const rollupStart = alignDown(start, resolution * SECOND);
+          const id = `${sid}/${resolution}/${rollupStart}`;
+          const rollup = rollups.get(id);
+          if (rollup) {
+            rollup.count += aggregate.count;
+            rollup.sum += aggregate.sum;
+            if (aggregate.min < rollup.min) rollup.min = aggregate.min;
+            if (aggregate.max > rollup.max) rollup.max = aggregate.max;
+          } else {
+            rollups.set(id, { sid, resolution, start: rollupStart, count: aggregate.count, sum: aggregate.sum, min: aggregate.min, max: aggregate.max });
+          }
+        }
+      }
       for (const { sid, resolution, start, aggregate } of buckets.values()) {
         const stored = this.sql.bucket.get(sid, resolution, start);
         const merged = stored ? fromRow(stored) : aggregate;
         if (stored) mergeAggregate(merged, aggregate);
         this.saveBucket(sid, resolution, start, merged);
       }
+      for (const { sid, resolution, start, count, sum, min, max } of rollups.values()) this.sql.addToRollup.run(sid, resolution, start, count, sum, min, max);
       for (const [sid, timestamp] of latest) this.sql.touchSeries.run(timestamp, sid);
     })();
   }
@@ -185,12 +228,18 @@ export class SqliteMetricStore implements MetricStore {
     // Every resolution that divides the period: recent data is fine, old data rolled up.
     const resolutions = RESOLUTIONS.filter((resolution) => query.period % resolution === 0);
     const answers: MetricAggregate[] = [];
+    if (query.withDistribution === false) {
+      for (const { sid, unit } of series) {
+        for (const [timestamp, aggregate] of this.summaries(sid, query, resolutions)) answers.push(toAnswer(timestamp, unit, aggregate));
+      }
+      return answers.sort(byTimeThenUnit);
+    }
     for (const { sid, unit } of series) {
       const periods = new Map<number, Aggregate>();
       for (const resolution of resolutions) {
         // The hot loop of every query: fold rows straight into the period, no per-row objects.
         for (const row of this.sql.range.all(sid, resolution, query.startTime, query.endTime)) {
-          const periodStart = query.startTime + alignDown(row.start - query.startTime, periodMs);
+          const periodStart = query.startTime + alignDown(row[0] - query.startTime, periodMs);
           let period = periods.get(periodStart);
           if (!period) {
             period = { count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: emptySketch() };
@@ -201,7 +250,42 @@ export class SqliteMetricStore implements MetricStore {
       }
       for (const [timestamp, aggregate] of periods) answers.push(toAnswer(timestamp, unit, aggregate));
     }
-    return answers.sort((a, b) => a.timestamp - b.timestamp || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+    return answers.sort(byTimeThenUnit);
+  }
+
+  /**
+   * One series' per-period exact statistics, without distributions: from the
+   * coarsest rollup that divides the period (when the periods line up with
+   * it), then the buckets after the last whole rollup; else from the buckets.
+   */
+  private summaries(sid: number, query: MetricQuery, resolutions: readonly number[]): Map<number, Aggregate> {
+    const periodMs = query.period * SECOND;
+    const periods = new Map<number, Aggregate>();
+    let current: Aggregate | undefined;
+    let currentStart = NaN;
+    const fold = (rows: readonly SummaryRow[]) => {
+      for (const [start, count, sum, min, max] of rows) {
+        const periodStart = query.startTime + alignDown(start - query.startTime, periodMs);
+        if (periodStart !== currentStart) {
+          currentStart = periodStart;
+          current = periods.get(periodStart);
+          if (!current) {
+            current = { count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: undefined };
+            periods.set(periodStart, current);
+          }
+        }
+        current!.count += count;
+        current!.sum += sum;
+        if (min < current!.min) current!.min = min;
+        if (max > current!.max) current!.max = max;
+      }
+    };
+    const rollup = ROLLUPS.find((resolution) => query.period % resolution === 0 && query.startTime % (resolution * SECOND) === 0);
+    // Rollups are whole: only those ending by endTime; the buckets of the last, partial one are read as they are.
+    const rollupEnd = rollup === undefined ? query.startTime : Math.max(query.startTime, alignDown(query.endTime, rollup * SECOND));
+    if (rollup !== undefined && rollupEnd > query.startTime) fold(this.sql.rollupRange.all(sid, rollup, query.startTime, rollupEnd));
+    for (const resolution of resolutions) fold(this.sql.summaryRange.all(sid, resolution, rollupEnd, query.endTime));
+    return periods;
   }
 
   async listMetrics(scope: Scope, query: ListMetricsQuery): Promise<ListedMetric[]> {
@@ -240,6 +324,8 @@ export class SqliteMetricStore implements MetricStore {
       for (const { from, to, afterMs } of ROLL_UPS) {
         if (to === undefined) {
           this.sql.deleteBefore.run(sid, from, now - afterMs);
+          // The hourly rollup goes with the hourly buckets, at the same cutoff, so the answers agree.
+          this.sql.deleteRollupsBefore.run(sid, 3600, now - afterMs);
           continue;
         }
         // Whole coarse buckets move at once: a coarse bucket is rolled only once it is entirely past the age.
@@ -247,8 +333,11 @@ export class SqliteMetricStore implements MetricStore {
         // Yield between batches: the first pass over a month of data moves millions of rows,
         // and API calls (and puts) must keep being served meanwhile.
         while (this.rollUp(sid, from, to, cutoff)) await yieldToEventLoop();
+        // The 5-minute rollup covers resolutions up to 300: what just moved to hourly buckets leaves it.
+        if (to === 3600) this.sql.deleteRollupsBefore.run(sid, 300, cutoff);
       }
       if (!this.sql.hasBuckets.get(sid)) {
+        this.sql.deleteSeriesRollups.run(sid);
         this.sql.deleteSeries.run(sid);
         // At once, before the next yield: a put must not reuse the deleted id.
         this.seriesIds.clear();
@@ -292,7 +381,7 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   async wipe(): Promise<void> {
-    this.db.exec('DELETE FROM metric_buckets; DELETE FROM metric_series;');
+    this.db.exec('DELETE FROM metric_buckets; DELETE FROM metric_rollups; DELETE FROM metric_series;');
     this.seriesIds.clear();
   }
 
@@ -317,6 +406,11 @@ function yieldToEventLoop(): Promise<void> {
 
 function alignDown(value: number, step: number): number {
   return Math.floor(value / step) * step;
+}
+
+/** A string that cannot run into its neighbours in a concatenated key. */
+function lengthPrefixed(text: string): string {
+  return `${text.length}:${text}`;
 }
 
 /** The exact dimension set as stored: sorted by name then value, so order never matters. */
@@ -377,15 +471,15 @@ function mergeAggregate(into: Aggregate, other: Aggregate): void {
 }
 
 /** Folds a stored bucket into an aggregate in place (fromRow + mergeAggregate, without the copies). */
-function foldRow(into: Aggregate, row: BucketRow): void {
-  into.count += row.count;
-  into.sum += row.sum;
-  if (row.min < into.min) into.min = row.min;
-  if (row.max > into.max) into.max = row.max;
+function foldRow(into: Aggregate, [, count, sum, min, max, kind, dist]: RangeRow): void {
+  into.count += count;
+  into.sum += sum;
+  if (min < into.min) into.min = min;
+  if (max > into.max) into.max = max;
   if (!into.sketch) return;
-  if (row.kind !== 1) into.sketch = undefined;
-  else if (row.dist) mergeSketch(into.sketch, decodeSketch(row.dist));
-  else addValue(into.sketch, row.min, row.count);
+  if (kind !== 1) into.sketch = undefined;
+  else if (dist) mergeSketch(into.sketch, decodeSketch(dist));
+  else addValue(into.sketch, min, count);
 }
 
 function fromRow(row: BucketRow): Aggregate {
@@ -399,6 +493,10 @@ function fromRow(row: BucketRow): Aggregate {
     }
   }
   return { count: row.count, sum: row.sum, min: row.min, max: row.max, sketch };
+}
+
+function byTimeThenUnit(a: MetricAggregate, b: MetricAggregate): number {
+  return a.timestamp - b.timestamp || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
 }
 
 function toAnswer(timestamp: number, unit: string, aggregate: Aggregate): MetricAggregate {

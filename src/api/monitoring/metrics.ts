@@ -57,6 +57,7 @@ export function metricHandlers(metrics: MetricStore) {
         endTime: plan.endTime,
         period: storePeriodFor(plan.periodMs / 1000),
         ...(input.Unit ? { unit: input.Unit } : {}),
+        withDistribution: plan.extended.length > 0,
       });
       const buckets = bucketAggregates(aggregates, plan.periodMs, true);
       return { Label: input.MetricName, Datapoints: datapointsOf(plan, buckets, ctx.now.getTime()) };

@@ -35,6 +35,8 @@ export interface AggregateRequest {
   /** Seconds, a period the store serves. */
   readonly period: number;
   readonly unit?: string;
+  /** False when the statistic needs no values (the five simple ones), so the store can skip distributions. */
+  readonly withDistribution?: boolean;
 }
 
 export type FetchAggregates = (request: AggregateRequest) => Promise<readonly PeriodAggregate[]>;
@@ -126,6 +128,7 @@ export async function runMetricQueries(queries: readonly MetricQueryInput[], sta
     const ms = Math.max(1, Math.round(periodMs(stat.Period)));
     const start = Math.floor(startTime / ms) * ms;
     const seconds = Math.max(1, Math.round(ms / 1000));
+    const statistic = parseStatistic(stat.Stat)!;
     const aggregates = await fetch({
       namespace: stat.Metric.Namespace!,
       metricName: stat.Metric.MetricName!,
@@ -134,8 +137,8 @@ export async function runMetricQueries(queries: readonly MetricQueryInput[], sta
       endTime,
       period: storePeriodFor(seconds),
       ...(stat.Unit ? { unit: stat.Unit } : {}),
+      withDistribution: statistic.kind !== 'simple',
     });
-    const statistic = parseStatistic(stat.Stat)!;
     const points = new Map<number, number>();
     for (const bucket of bucketAggregates(aggregates, ms, false)) {
       const value = computeStatistic(bucket, statistic);

@@ -230,14 +230,19 @@ export function storePeriodFor(period: number): number {
  * (merging finer ones, and every unit into one unless `byUnit`).
  */
 export function bucketAggregates(aggregates: readonly PeriodAggregate[], periodMs: number, byUnit: boolean): PeriodAggregate[] {
-  const groups = new Map<string, { timestamp: number; unit: string; parts: PeriodAggregate[] }>();
+  const groups = new Map<string | number, { timestamp: number; unit: string; parts: PeriodAggregate[] }>();
   for (const aggregate of aggregates) {
     const timestamp = Math.floor(aggregate.timestamp / periodMs) * periodMs;
-    const unit = byUnit ? aggregate.unit : aggregate.unit;
-    const key = byUnit ? `${timestamp}/${unit}` : String(timestamp);
-    const group = groups.get(key) ?? { timestamp, unit, parts: [] };
-    group.parts.push(aggregate);
-    groups.set(key, group);
+    const key = byUnit ? `${timestamp}/${aggregate.unit}` : timestamp;
+    const group = groups.get(key);
+    if (group) group.parts.push(aggregate);
+    else groups.set(key, { timestamp, unit: aggregate.unit, parts: [aggregate] });
   }
-  return [...groups.values()].map((group) => mergeAggregates(group.timestamp, group.unit, group.parts)).sort((a, b) => a.timestamp - b.timestamp || a.unit.localeCompare(b.unit));
+  const buckets: PeriodAggregate[] = [];
+  for (const { timestamp, unit, parts } of groups.values()) {
+    // The usual case (the store already answered at this period): the aggregate is its own bucket, no copy.
+    const only = parts.length === 1 ? parts[0]! : undefined;
+    buckets.push(only && only.timestamp === timestamp ? only : mergeAggregates(timestamp, unit, parts));
+  }
+  return buckets.sort((a, b) => a.timestamp - b.timestamp || a.unit.localeCompare(b.unit));
 }
