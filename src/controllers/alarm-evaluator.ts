@@ -119,6 +119,7 @@ export class AlarmEvaluator {
       for (const [t, v] of results[0]?.points ?? []) values.set(t, { value: v });
     } else {
       const seconds = Math.max(1, Math.round(periodMs / 1000));
+      const statistic = parseStatistic(alarm.Statistic ?? alarm.ExtendedStatistic ?? 'Average')!;
       const aggregates = await this.options.metrics.query(scope, {
         namespace: alarm.Namespace!,
         metricName: alarm.MetricName!,
@@ -127,8 +128,9 @@ export class AlarmEvaluator {
         endTime: window.endTime,
         period: storePeriodFor(seconds),
         ...(alarm.Unit ? { unit: alarm.Unit } : {}),
+        // Simple statistics are served from the summaries; only percentiles and trimmed statistics need values.
+        withDistribution: statistic.kind !== 'simple',
       });
-      const statistic = parseStatistic(alarm.Statistic ?? alarm.ExtendedStatistic ?? 'Average')!;
       for (const bucket of bucketAggregates(aggregates, periodMs, false)) {
         const value = computeStatistic(bucket, statistic);
         if (value !== undefined) values.set(bucket.timestamp, { value, sampleCount: bucket.sampleCount });
