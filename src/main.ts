@@ -17,6 +17,8 @@ import { interruptSpotTasks, parseSpotInterruptionRequest } from './api/ecs/spot
 import { Gateway, type RawRoute } from './api/gateway.js';
 import { stsApi } from './api/sts/index.js';
 import { iamApi } from './api/iam/index.js';
+import { iamAuthorizer } from './api/authorization/authorizer.js';
+import { RolePermissions } from './api/authorization/role-permissions.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { DockerExec } from './adapters/runtime-docker/docker-exec.js';
 import { ExecEndpoint } from './dataplane/exec/exec-endpoint.js';
@@ -155,6 +157,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     usage: taskMetrics,
   });
   await taskEndpoint.start();
+  // IAM enforcement (--enforce-iam): role sessions and execution roles are held to their policies.
+  const rolePermissions = config.enforceIam ? new RolePermissions(store, logger) : undefined;
+  const executionRole = rolePermissions && { denial: (request: Parameters<RolePermissions['executionRoleDenial']>[0]) => rolePermissions.executionRoleDenial(request, clock.now()) };
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
     stoppedRetentionMs: config.stoppedTaskRetentionMs / config.timeScale,
     instanceId: instance,
@@ -165,7 +170,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     // The awslogs driver: missing groups fail the task, streams are made at container start.
     logs: logStore,
     // Container secrets, read from Secrets Manager and Parameter Store at start into that container's environment only.
-    secrets: new TaskSecrets(store, cipher, clock),
+    secrets: new TaskSecrets(store, cipher, clock, executionRole),
     // Metadata URIs, task-role credentials and AWS_ENDPOINT_URL in every container; each task's address routed to the endpoint.
     endpoint: taskEndpoint,
   });
@@ -268,7 +273,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     ],
   ]);
 
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost, uriStyle: config.ecrUriStyle }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes });
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost, uriStyle: config.ecrUriStyle }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes, ...(rolePermissions ? { authorize: iamAuthorizer(rolePermissions, logger) } : {}) });
   gatewayHandle = gateway.handle;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   server.on('upgrade', (req, socket, head) => {

@@ -347,7 +347,7 @@ export class TaskSupervisor {
       for (const [references, forEnvironment] of [[plan.secrets, true], [logSecrets, false]] as const) {
         if (references.length === 0) continue;
         const resolution = this.options.secrets
-          ? await this.options.secrets.resolve(scope, references)
+          ? await this.options.secrets.resolve(scope, references, { ...(task.wharf.executionRoleArn ? { executionRoleArn: task.wharf.executionRoleArn } : {}), taskId: task.wharf.taskId })
           : { failure: `execution resource retrieval failed: this Wharf resolves no secrets (container ${plan.name})` };
         if ('failure' in resolution) {
           await this.update(scope, id, (current) => failSecrets(current, resolution.failure, this.clock.now()));

@@ -102,6 +102,12 @@ describe('policy evaluation (the IAM User Guide examples)', () => {
     assert.equal(evaluate([other], request('secretsmanager:GetSecretValue', SECRET)).decision, 'implicitDeny');
   });
 
+  it('a resource policy allowing the account delegates to identity policies', () => {
+    const delegate: SourcePolicy = { id: 'repo', type: 'resource', document: { Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'ecr:*' }] } };
+    assert.equal(evaluate([delegate], request('ecr:BatchGetImage', '*')).decision, 'implicitDeny');
+    assert.equal(evaluate([delegate, identity('p', { Effect: 'Allow', Action: 'ecr:BatchGetImage', Resource: '*' })], request('ecr:BatchGetImage', '*')).decision, 'allowed');
+  });
+
   it('a resource policy Deny wins over the identity Allow', () => {
     const deny: SourcePolicy = { id: 'repo', type: 'resource', document: { Statement: [{ Effect: 'Deny', Principal: '*', Action: 'ecr:BatchGetImage' }] } };
     const result = evaluate([identity('p', { Effect: 'Allow', Action: 'ecr:*', Resource: '*' }), deny], request('ecr:BatchGetImage', `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/app`));

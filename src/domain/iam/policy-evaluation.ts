@@ -104,21 +104,28 @@ export function resourceMatches(pattern: unknown, resource: string, context: Con
   return resource === '*' ? substituted === '*' : arnMatch(substituted, resource) || substituted === resource;
 }
 
-/** Whether a Principal element (or NotPrincipal's complement) names the caller. */
-export function principalMatches(element: unknown, principal: RequestPrincipal): boolean {
-  if (element === '*') return true;
-  if (typeof element !== 'object' || element === null) return false;
+/**
+ * Whether a Principal element names the caller: `specific` (the caller's ARN,
+ * a service, or `*`), `account` (the caller's account or its root ARN), or not.
+ */
+export function principalMatch(element: unknown, principal: RequestPrincipal): 'specific' | 'account' | undefined {
+  if (element === '*') return 'specific';
+  if (typeof element !== 'object' || element === null) return undefined;
   const entry = element as Record<string, unknown>;
+  let found: 'account' | undefined;
   for (const value of list(entry.AWS)) {
     if (typeof value !== 'string') continue;
-    if (value === '*') return true;
-    if (principal.account && (value === principal.account || /^arn:[^:]+:iam::(\d{12}):root$/.exec(value)?.[1] === principal.account)) return true;
-    if ((principal.arns ?? []).some((arn) => arn === value)) return true;
+    if (value === '*' || (principal.arns ?? []).some((arn) => arn === value)) return 'specific';
+    if (principal.account && (value === principal.account || /^arn:[^:]+:iam::(\d{12}):root$/.exec(value)?.[1] === principal.account)) found = 'account';
   }
   for (const value of list(entry.Service)) {
-    if (typeof value === 'string' && principal.service !== undefined && value.toLowerCase() === principal.service.toLowerCase()) return true;
+    if (typeof value === 'string' && principal.service !== undefined && value.toLowerCase() === principal.service.toLowerCase()) return 'specific';
   }
-  return false;
+  return found;
+}
+
+export function principalMatches(element: unknown, principal: RequestPrincipal): boolean {
+  return principalMatch(element, principal) !== undefined;
 }
 
 function statementApplies(statement: Statement, request: AuthorizationRequest, type: SourcePolicy['type']): boolean {
@@ -137,9 +144,12 @@ function statementApplies(statement: Statement, request: AuthorizationRequest, t
     if (!resourceOk) return false;
   }
   if (type !== 'identity') {
-    const principalOk =
-      statement.Principal !== undefined ? principalMatches(statement.Principal, request.principal) : statement.NotPrincipal !== undefined && !principalMatches(statement.NotPrincipal, request.principal);
-    if (!principalOk) return false;
+    if (statement.Principal !== undefined) {
+      const match = principalMatch(statement.Principal, request.principal);
+      if (!match) return false;
+      // A resource policy that allows "the account" delegates to the account's identity policies: it grants nothing itself.
+      if (match === 'account' && type === 'resource' && statement.Effect === 'Allow') return false;
+    } else if (statement.NotPrincipal === undefined || principalMatches(statement.NotPrincipal, request.principal)) return false;
   }
   return conditionHolds(statement.Condition, request.context);
 }
