@@ -93,6 +93,38 @@ describe('IAM enforcement (--enforce-iam): the guide role pitfalls, in AWS words
     await wharf.ecs().send(new StopTaskCommand({ cluster: CLUSTER, task: arn }));
   });
 
+  test('an execution role that may not pull from ECR or write its awslogs group: the task fails as ECS reports it', async () => {
+    await iam.send(new CreateRoleCommand({ RoleName: 'execBare', AssumeRolePolicyDocument: ECS_TRUST }));
+    await iam.send(new CreateRoleCommand({ RoleName: 'execTokenOnly', AssumeRolePolicyDocument: ECS_TRUST }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'execTokenOnly', PolicyName: 'token', PolicyDocument: allow('ecr:GetAuthorizationToken', '*') }));
+    const ecrImage = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/app:latest`;
+    const register = (family: string, role: string, container: Record<string, unknown>) =>
+      wharf.ecs().send(
+        new RegisterTaskDefinitionCommand({
+          family, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/${role}`,
+          containerDefinitions: [{ name: 'app', image, command: ['sleep', '1'], ...container } as any],
+        }),
+      );
+    await register('ecr-bare', 'execBare', { image: ecrImage });
+    await register('ecr-token-only', 'execTokenOnly', { image: ecrImage });
+    await register('logs-bare', 'execBare', { logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/ecs/app', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs', 'awslogs-create-group': 'true' } } });
+    const stoppedTask = async (family: string) => {
+      const arn = await runTask(family);
+      return { task: await waitFor(() => describeTask(arn), (t) => t.lastStatus === 'STOPPED', 60_000, `${family} to stop`), taskId: arn.split('/').pop()! };
+    };
+    const [bare, tokenOnly, logs] = await Promise.all([stoppedTask('ecr-bare'), stoppedTask('ecr-token-only'), stoppedTask('logs-bare')]);
+    const user = (role: string, taskId: string) => `User: arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${taskId}`;
+    assert.equal(
+      bare.task.stoppedReason,
+      `ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): AccessDeniedException: ${user('execBare', bare.taskId)} is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`.slice(0, 255),
+    );
+    assert.match(tokenOnly.task.stoppedReason!, /^CannotPullContainerError: pull image manifest has been retried 5 time\(s\): failed to resolve ref .*403 Forbidden/);
+    assert.equal(
+      logs.task.stoppedReason,
+      `ResourceInitializationError: failed to validate logger args: create log group has been retried 1 times: failed to create Cloudwatch log group: AccessDeniedException: ${user('execBare', logs.taskId)} is not authorized to perform: logs:CreateLogGroup on resource: arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/ecs/app because no identity-based policy allows the logs:CreateLogGroup action : exit status 1`.slice(0, 255),
+    );
+  });
+
   test('simulate-principal-policy answers what Wharf decides', async () => {
     const out = await wharf.aws([
       'iam', 'simulate-principal-policy', '--policy-source-arn', `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`,
@@ -122,6 +154,23 @@ describe('IAM enforcement (--enforce-iam): the guide role pitfalls, in AWS words
     await iam.send(new PutRolePolicyCommand({ RoleName: 'ecsTaskRole', PolicyName: 'assume-reader', PolicyDocument: allow('sts:AssumeRole', `arn:aws:iam::${ACCOUNT}:role/reader`) }));
     const allowed = await callerOutput();
     assert.equal(allowed.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/reader/from-task`, JSON.stringify(allowed));
+  });
+
+  test('a task role that does not trust ecs-tasks.amazonaws.com, or does not exist: RunTask fails as ECS says', async () => {
+    for (const role of ['lambda-only', 'no-such-role']) {
+      const roleArn = `arn:aws:iam::${ACCOUNT}:role/${role}`;
+      await wharf.ecs().send(
+        new RegisterTaskDefinitionCommand({
+          family: `untrusted-${role}`, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', taskRoleArn: roleArn,
+          containerDefinitions: [{ name: 'app', image, command: ['sleep', '1'] }],
+        }),
+      );
+      await assert.rejects(runTask(`untrusted-${role}`), (err: any) => {
+        assert.equal(err.name, 'ClientException');
+        assert.equal(err.message, `ECS was unable to assume the role '${roleArn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role.`);
+        return true;
+      });
+    }
   });
 
   test('AssumeRole of a role whose trust policy does not name the caller is refused; the root keys stay admin otherwise', async () => {

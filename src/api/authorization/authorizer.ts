@@ -1,3 +1,4 @@
+import { AwsError } from '../../domain/errors.js';
 import { actionTarget } from '../../domain/iam/action-map.js';
 import { parseAssumedRoleArn, parseRoleArn } from '../../domain/iam/names.js';
 import { evaluate, accessDeniedMessage, type Evaluation } from '../../domain/iam/policy-evaluation.js';
@@ -29,7 +30,12 @@ const QUERY_CODE_SERVICES = new Set(['iam', 'sts', 'elasticloadbalancing', 'moni
  * configured root keys stay allowed everything, as the account root is.
  * sts:AssumeRole is also held to the target role's trust policy, whoever calls.
  */
-export function iamAuthorizer(permissions: RolePermissions, logger: Logger): Authorize {
+/** The task role and execution role a task definition names (main.ts reads them through the ECS API's resolver). */
+export type TaskDefinitionRoles = (scope: { account: string; region: string }, reference: string) => Promise<{ taskRoleArn?: string; executionRoleArn?: string } | undefined>;
+
+const ECS_TASKS = 'ecs-tasks.amazonaws.com';
+
+export function iamAuthorizer(permissions: RolePermissions, logger: Logger, taskDefinitionRoles?: TaskDefinitionRoles): Authorize {
   return async (call) => {
     const input = (typeof call.input === 'object' && call.input !== null ? call.input : {}) as Record<string, unknown>;
     const scope = { partition: call.ctx.partition, account: call.ctx.scope.account, region: call.ctx.scope.region };
@@ -41,10 +47,28 @@ export function iamAuthorizer(permissions: RolePermissions, logger: Logger): Aut
       await checkTrust(permissions, logger, call.ctx.principalArn, call.ctx.scope.account, input.RoleArn, query);
       return;
     }
+    if ((target.action === 'ecs:RunTask' || target.action === 'ecs:StartTask') && taskDefinitionRoles && typeof input.taskDefinition === 'string') {
+      await checkEcsTrust(permissions, logger, input, await taskDefinitionRoles(call.ctx.scope, input.taskDefinition).catch(() => undefined));
+    }
     if (!parseAssumedRoleArn(call.ctx.principalArn)) return;
     const answer = await permissions.check({ sessionArn: call.ctx.principalArn, action: target.action, resources: target.resources, scope, facts });
     if (!answer.allowed) throw accessDenied(answer.message, query);
   };
+}
+
+/**
+ * ECS assumes a task's roles as ecs-tasks.amazonaws.com: each must exist and
+ * trust that service, or RunTask fails as ECS words it.
+ */
+async function checkEcsTrust(permissions: RolePermissions, logger: Logger, input: Record<string, unknown>, definition: { taskRoleArn?: string; executionRoleArn?: string } | undefined): Promise<void> {
+  const overrides = (typeof input.overrides === 'object' && input.overrides !== null ? input.overrides : {}) as Record<string, unknown>;
+  const roles = [overrides.taskRoleArn ?? definition?.taskRoleArn, overrides.executionRoleArn ?? definition?.executionRoleArn].filter((arn): arn is string => typeof arn === 'string' && arn !== '');
+  for (const roleArn of roles) {
+    if (await permissions.trustsService(roleArn, ECS_TASKS)) continue;
+    logger.info({ role: roleArn, service: ECS_TASKS }, 'IAM: the role does not trust ECS tasks');
+    // unverified wording (the error code; the sentence is what ECS reports)
+    throw new AwsError('ClientException', `ECS was unable to assume the role '${roleArn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role.`);
+  }
 }
 
 /**

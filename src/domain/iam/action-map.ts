@@ -78,7 +78,7 @@ const REPOSITORY_OPS = [
 
 const LOG_GROUP_OPS = [
   'CreateLogGroup', 'DeleteLogGroup', 'DescribeLogStreams', 'PutRetentionPolicy', 'DeleteRetentionPolicy', 'FilterLogEvents', 'PutMetricFilter',
-  'DeleteMetricFilter', 'PutSubscriptionFilter', 'DeleteSubscriptionFilter', 'TagLogGroup', 'UntagLogGroup', 'ListTagsLogGroup', 'CreateLogStream',
+  'DeleteMetricFilter', 'PutSubscriptionFilter', 'DeleteSubscriptionFilter', 'TagLogGroup', 'UntagLogGroup', 'ListTagsLogGroup',
 ];
 
 const RULES: Readonly<Record<string, ResourceRule>> = {
@@ -95,6 +95,8 @@ const RULES: Readonly<Record<string, ResourceRule>> = {
   ...Object.fromEntries(REPOSITORY_OPS.map((op) => [`ecr:${op}`, (input: Input, s: ActionScope) => (text(input.repositoryName) ? [{ arn: repositoryArn(s, text(input.repositoryName)!, text(input.registryId)) }] : [])])),
   ...Object.fromEntries(LOG_GROUP_OPS.map((op) => [`logs:${op}`, (input: Input, s: ActionScope) => (text(input.logGroupName) ? [{ arn: logGroupArn(s, text(input.logGroupName)!) }] : [])])),
   'logs:PutLogEvents': (input, s) => (text(input.logGroupName) && text(input.logStreamName) ? [{ arn: logStreamArn(s, text(input.logGroupName)!, text(input.logStreamName)!) }] : []),
+  // The ARN ECS users see in awslogs denials: the stream's, under its group.
+  'logs:CreateLogStream': (input, s) => (text(input.logGroupName) && text(input.logStreamName) ? [{ arn: logStreamArn(s, text(input.logGroupName)!, text(input.logStreamName)!) }] : []),
   'logs:GetLogEvents': (input, s) => (text(input.logGroupName) && text(input.logStreamName) ? [{ arn: logStreamArn(s, text(input.logGroupName)!, text(input.logStreamName)!) }] : []),
   'logs:DeleteLogStream': (input, s) => (text(input.logGroupName) && text(input.logStreamName) ? [{ arn: logStreamArn(s, text(input.logGroupName)!, text(input.logStreamName)!) }] : []),
   'sts:AssumeRole': (input) => (text(input.RoleArn) ? [{ arn: text(input.RoleArn)! }] : []),
