@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CreateClusterCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
-import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand, SimulateCustomPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DEFAULT_KEY } from '../cli/config.js';
@@ -134,6 +134,15 @@ describe('IAM enforcement (--enforce-iam): the guide role pitfalls, in AWS words
     assert.deepEqual(decisions, { 'secretsmanager:GetSecretValue': 'allowed', 'ecr:BatchGetImage': 'allowed', 'logs:CreateLogGroup': 'implicitDeny' });
     const matched = out.EvaluationResults.find((r: any) => r.EvalActionName === 'secretsmanager:GetSecretValue').MatchedStatements;
     assert.deepEqual(matched.map((m: any) => [m.SourcePolicyId, m.SourcePolicyType]), [['read-db', 'role']]);
+
+    // SimulateCustomPolicy: the documents given, deny over allow.
+    const custom = await iam.send(
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [allow('ssm:*', '*'), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'ssm:PutParameter', Resource: '*' }] })],
+        ActionNames: ['ssm:GetParameters', 'ssm:PutParameter', 'ecs:RunTask'],
+      }),
+    );
+    assert.deepEqual(custom.EvaluationResults!.map((r) => [r.EvalActionName, r.EvalDecision]), [['ssm:GetParameters', 'allowed'], ['ssm:PutParameter', 'explicitDeny'], ['ecs:RunTask', 'implicitDeny']]);
   });
 
   test("an SDK call from inside a task with its task role: refused with AWS's message, allowed once a policy allows it", async () => {

@@ -2,7 +2,7 @@ import { AwsError } from '../../domain/errors.js';
 import { actionTarget } from '../../domain/iam/action-map.js';
 import { parseAssumedRoleArn, parseRoleArn } from '../../domain/iam/names.js';
 import { evaluate, accessDeniedMessage, type Evaluation } from '../../domain/iam/policy-evaluation.js';
-import { rolePolicies, roleSessionPrincipal } from '../../domain/iam/role-authorization.js';
+import { roleAntiPatterns, rolePolicies, roleSessionPrincipal } from '../../domain/iam/role-authorization.js';
 import type { Logger } from '../../ports/logger.js';
 import type { RequestContext } from '../service.js';
 import { accessDenied, RolePermissions } from './role-permissions.js';
@@ -47,13 +47,28 @@ export function iamAuthorizer(permissions: RolePermissions, logger: Logger, task
       await checkTrust(permissions, logger, call.ctx.principalArn, call.ctx.scope.account, input.RoleArn, query);
       return;
     }
-    if ((target.action === 'ecs:RunTask' || target.action === 'ecs:StartTask') && taskDefinitionRoles && typeof input.taskDefinition === 'string') {
-      await checkEcsTrust(permissions, logger, input, await taskDefinitionRoles(call.ctx.scope, input.taskDefinition).catch(() => undefined));
+    const launches = target.action === 'ecs:RunTask' || target.action === 'ecs:StartTask' || target.action === 'ecs:CreateService';
+    if (launches && taskDefinitionRoles && typeof input.taskDefinition === 'string') {
+      const definition = await taskDefinitionRoles(call.ctx.scope, input.taskDefinition).catch(() => undefined);
+      await reportAntiPatterns(permissions, logger, input, definition);
+      if (target.action !== 'ecs:CreateService') await checkEcsTrust(permissions, logger, input, definition);
     }
     if (!parseAssumedRoleArn(call.ctx.principalArn)) return;
     const answer = await permissions.check({ sessionArn: call.ctx.principalArn, action: target.action, resources: target.resources, scope, facts });
     if (!answer.allowed) throw accessDenied(answer.message, query);
   };
+}
+
+/** The seed's role anti-patterns, named in Wharf's log when a task or service starts with them. */
+async function reportAntiPatterns(permissions: RolePermissions, logger: Logger, input: Record<string, unknown>, definition: { taskRoleArn?: string; executionRoleArn?: string } | undefined): Promise<void> {
+  const overrides = (typeof input.overrides === 'object' && input.overrides !== null ? input.overrides : {}) as Record<string, unknown>;
+  const taskRoleArn = (overrides.taskRoleArn as string | undefined) ?? definition?.taskRoleArn;
+  const executionRoleArn = (overrides.executionRoleArn as string | undefined) ?? definition?.executionRoleArn;
+  const target = taskRoleArn ? parseRoleArn(taskRoleArn) : undefined;
+  const taskRole = target && (await permissions.findRole(target.account, target.name));
+  for (const finding of roleAntiPatterns(taskRole, executionRoleArn)) {
+    logger.warn({ taskDefinition: input.taskDefinition, ...(typeof input.serviceName === 'string' ? { service: input.serviceName } : {}) }, `IAM anti-pattern: ${finding}`);
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { actionTarget, parameterArn } from './action-map.js';
 import { awsManagedPolicy } from './managed-policies.js';
 import { accessDeniedMessage, evaluate, type AuthorizationRequest, type SourcePolicy } from './policy-evaluation.js';
-import { authorizeRoleSession, roleSessionContext, trustAllows } from './role-authorization.js';
+import { authorizeRoleSession, roleAntiPatterns, roleSessionContext, trustAllows } from './role-authorization.js';
 import type { RoleRecord } from './roles.js';
 
 const ACCOUNT = '123456789012';
@@ -184,6 +184,17 @@ describe('roles: managed policies, trust, context', () => {
     const accountTrust = role({ AssumeRolePolicyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] }) });
     assert.equal(trustAllows(accountTrust, { arns: [SESSION], account: ACCOUNT }).decision, 'allowed');
     assert.equal(trustAllows(accountTrust, { arns: ['arn:aws:iam::210987654321:root'], account: '210987654321' }).decision, 'implicitDeny');
+  });
+});
+
+describe('role anti-patterns', () => {
+  it('one role as both execution and task role; a task role allowing *:*', () => {
+    assert.deepEqual(roleAntiPatterns(role(), `arn:aws:iam::${ACCOUNT}:role/other`), []);
+    assert.equal(roleAntiPatterns(role(), ROLE_ARN).length, 1);
+    const admin = role({ attachedPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'] });
+    assert.match(roleAntiPatterns(admin, undefined)[0]!, /allows every action on every resource \(arn:aws:iam::aws:policy\/AdministratorAccess\)/);
+    const scoped = role({ attachedPolicies: ['arn:aws:iam::aws:policy/SecretsManagerReadWrite'] });
+    assert.deepEqual(roleAntiPatterns(scoped, undefined), []);
   });
 });
 

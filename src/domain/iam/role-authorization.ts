@@ -69,3 +69,19 @@ export function trustAllows(role: RoleRecord, principal: RequestPrincipal, conte
 }
 
 export const ECS_TASKS_SERVICE = 'ecs-tasks.amazonaws.com';
+
+/**
+ * The seed's role anti-patterns, in words for Wharf's log: one role used as
+ * both execution and task role, and a task role whose policies allow `*` on `*`.
+ */
+export function roleAntiPatterns(taskRole: RoleRecord | undefined, executionRoleArn: string | undefined): string[] {
+  const found: string[] = [];
+  if (taskRole && executionRoleArn === taskRole.Arn) {
+    found.push(`the role ${taskRole.Arn} is both the execution role and the task role: the application gets the pull, log and secret permissions meant for ECS`);
+  }
+  if (taskRole) {
+    const probe = evaluate(rolePolicies(taskRole), { action: 'wharf:AnyAction', resource: 'arn:aws:wharf:::any', principal: {}, context: {} });
+    if (probe.decision === 'allowed') found.push(`the task role ${taskRole.Arn} allows every action on every resource (${probe.matched.map((m) => m.sourcePolicyId).join(', ')})`);
+  }
+  return found;
+}
