@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { CreateClusterCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand, SimulateCustomPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DEFAULT_KEY } from '../cli/config.js';
 import { docker, startTestWharf, waitFor, type TestWharf } from './harness.js';
 import { ensureNodeSdkImage, ensureTestImage } from './test-images.js';
@@ -197,6 +197,9 @@ describe('IAM enforcement (--enforce-iam): the guide role pitfalls, in AWS words
       assert.match(err.message, new RegExp(`^User: arn:aws:sts::${ACCOUNT}:assumed-role/reader/cli is not authorized to perform: secretsmanager:GetSecretValue on resource: ${secretArn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} because no identity-based policy allows`));
       return true;
     });
+    const readerCredentials = { accessKeyId: session.AccessKeyId!, secretAccessKey: session.SecretAccessKey!, sessionToken: session.SessionToken! };
+    const whoAmI = await new STSClient({ endpoint: wharf.endpoint, region: 'us-east-1', maxAttempts: 1, credentials: readerCredentials }).send(new GetCallerIdentityCommand({}));
+    assert.equal(whoAmI.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/reader/cli`, 'GetCallerIdentity needs no permission');
     await iam.send(new AttachRolePolicyCommand({ RoleName: 'reader', PolicyArn: 'arn:aws:iam::aws:policy/SecretsManagerReadWrite' }));
     assert.equal((await asReader.send(new GetSecretValueCommand({ SecretId: 'db' }))).SecretString, 's3cr3t');
   });

@@ -53,7 +53,8 @@ export function iamAuthorizer(permissions: RolePermissions, logger: Logger, task
       await reportAntiPatterns(permissions, logger, input, definition);
       if (target.action !== 'ecs:CreateService') await checkEcsTrust(permissions, logger, input, definition);
     }
-    if (!parseAssumedRoleArn(call.ctx.principalArn)) return;
+    // GetCallerIdentity needs no permission: AWS answers it even when an explicit deny covers it.
+    if (!parseAssumedRoleArn(call.ctx.principalArn) || target.action === 'sts:GetCallerIdentity') return;
     const answer = await permissions.check({ sessionArn: call.ctx.principalArn, action: target.action, resources: target.resources, scope, facts });
     if (!answer.allowed) throw accessDenied(answer.message, query);
   };
