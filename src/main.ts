@@ -17,6 +17,9 @@ import { interruptSpotTasks, parseSpotInterruptionRequest } from './api/ecs/spot
 import { Gateway, type RawRoute } from './api/gateway.js';
 import { stsApi } from './api/sts/index.js';
 import { iamApi } from './api/iam/index.js';
+import { iamAuthorizer } from './api/authorization/authorizer.js';
+import { RolePermissions } from './api/authorization/role-permissions.js';
+import { resolveTaskDefinition } from './api/ecs/task-definitions.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { DockerExec } from './adapters/runtime-docker/docker-exec.js';
 import { ExecEndpoint } from './dataplane/exec/exec-endpoint.js';
@@ -166,6 +169,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   await taskEndpoint.start();
   // What dead Wharfs left on the host (their iptables rules, empty task cgroups); in the background.
   void sweepHostLeftovers({ network: endpointNetwork, runtime, logger });
+  // IAM enforcement (--enforce-iam): role sessions and execution roles are held to their policies.
+  const rolePermissions = config.enforceIam ? new RolePermissions(store, logger) : undefined;
+  const executionRole = rolePermissions && { denial: (request: Parameters<RolePermissions['executionRoleDenial']>[0]) => rolePermissions.executionRoleDenial(request, clock.now()) };
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
     stoppedRetentionMs: config.stoppedTaskRetentionMs / config.timeScale,
     instanceId: instance,
@@ -176,9 +182,10 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     // The awslogs driver: missing groups fail the task, streams are made at container start.
     logs: logStore,
     // Container secrets, read from Secrets Manager and Parameter Store at start into that container's environment only.
-    secrets: new TaskSecrets(store, cipher, clock),
+    secrets: new TaskSecrets(store, cipher, clock, executionRole),
     // Metadata URIs, task-role credentials and AWS_ENDPOINT_URL in every container; each task's address routed to the endpoint.
     endpoint: taskEndpoint,
+    ...(executionRole ? { executionRole } : {}),
   });
   await supervisor.start();
   // The awslogs driver: containers' stdout and stderr into CloudWatch Logs, resumed from saved cursors.
@@ -281,7 +288,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     ],
   ]);
 
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost, uriStyle: config.ecrUriStyle }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes });
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost, uriStyle: config.ecrUriStyle }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes, ...(rolePermissions ? { authorize: iamAuthorizer(rolePermissions, logger, taskDefinitionRoles(store)) } : {}) });
   gatewayHandle = gateway.handle;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   server.on('upgrade', (req, socket, head) => {
@@ -323,5 +330,15 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       await metricStore.close();
       await logStore.close();
     },
+  };
+}
+
+/** The roles a task definition names, for IAM enforcement's ECS trust check. */
+function taskDefinitionRoles(store: SqliteStore): (scope: { account: string; region: string }, reference: string) => Promise<{ taskRoleArn?: string; executionRoleArn?: string } | undefined> {
+  return async (scope, reference) => {
+    const definition = (await resolveTaskDefinition(store, scope, reference))?.doc.taskDefinition;
+    if (!definition) return undefined;
+    const { taskRoleArn, executionRoleArn } = definition as { taskRoleArn?: unknown; executionRoleArn?: unknown };
+    return { ...(typeof taskRoleArn === 'string' ? { taskRoleArn } : {}), ...(typeof executionRoleArn === 'string' ? { executionRoleArn } : {}) };
   };
 }

@@ -14,6 +14,7 @@ import { checkFormUtf8, checkUtf8, checkWellFormed } from './protocols/unicode.j
 import { errorTypeName, isQueryCompatible, QUERY_ERROR_HEADER, queryErrorHeader } from './protocols/query-compatible.js';
 import { CBOR_CONTENT_TYPE, cborErrorBody, decodeCborBody, encodeCbor, parseRpcV2Path, SMITHY_PROTOCOL, speaksRpcV2Cbor, toCborWire } from './protocols/rpc-v2-cbor.js';
 import type { RequestContext, ServiceApi } from './service.js';
+import type { Authorize } from './authorization/authorizer.js';
 
 /** A handler for paths that are not AWS API calls (admin, registry, websockets, console). */
 export type RawRoute = (req: IncomingMessage, res: ServerResponse, body: () => Promise<Buffer>) => Promise<void>;
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   /** Path prefix -> handler, tried before the API routes. */
   readonly rawRoutes?: ReadonlyMap<string, RawRoute>;
   readonly maxBodyBytes?: number;
+  /** IAM enforcement (`--enforce-iam`): refuses a call its caller's policies do not allow. */
+  readonly authorize?: Authorize;
 }
 
 type Protocol = 'json' | 'query' | 'cbor';
@@ -154,6 +157,7 @@ export class Gateway {
       if (protocol !== 'query') checkWellFormed(raw);
       const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode, { lowerCamelPaths: protocol === 'query', handlerCheckedPatterns: service.handlerCheckedPatterns }) : {};
       const ctx = contextFor(caller, requestId, this.options.clock.now());
+      await this.options.authorize?.({ signingName: service.signingName, operation, input, ctx, query: protocol === 'query', sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') });
       const output = await handler(input, ctx);
 
       if (protocol === 'json') {

@@ -91,3 +91,18 @@ test('ecrUriStyle: wharf unless --ecr-uri-style, WHARF_ECR_URI_STYLE or the file
   assert.equal(loadConfig({ config: file }, {}).ecrUriStyle, 'aws');
   assert.throws(() => loadConfig({ 'ecr-uri-style': 'amazon' }, {}), (error: unknown) => error instanceof ConfigError && /--ecr-uri-style must be 'wharf'/.test(error.message));
 });
+
+test('enforceIam: off unless --enforce-iam, WHARF_ENFORCE_IAM or the file turns it on', (t) => {
+  assert.equal(loadConfig({}, {}).enforceIam, false);
+  assert.equal(loadConfig({}, { WHARF_ENFORCE_IAM: '1' }).enforceIam, true);
+  assert.equal(loadConfig({}, { WHARF_ENFORCE_IAM: 'off' }).enforceIam, false);
+  assert.equal(loadConfig({ 'enforce-iam': true } as unknown as Record<string, string>, { WHARF_ENFORCE_IAM: '0' }).enforceIam, true);
+  assert.throws(() => loadConfig({}, { WHARF_ENFORCE_IAM: 'maybe' }), ConfigError);
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'wharf.json');
+  writeFileSync(file, JSON.stringify({ enforceIam: true }));
+  assert.equal(loadConfig({ config: file }, {}).enforceIam, true);
+  writeFileSync(file, JSON.stringify({ enforceIam: 'yes' }));
+  assert.throws(() => loadConfig({ config: file }, {}), ConfigError);
+});

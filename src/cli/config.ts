@@ -47,6 +47,12 @@ export interface WharfConfig {
    * that assert on it (the registry answers to both names). --ecr-uri-style / WHARF_ECR_URI_STYLE / `ecrUriStyle`.
    */
   readonly ecrUriStyle: 'wharf' | 'aws';
+  /**
+   * Whether IAM policies are enforced: role sessions (task roles, AssumeRole) are held to their roles'
+   * policies, trust policies to AssumeRole and ECS, execution roles to what a task start does.
+   * Off by default. --enforce-iam / WHARF_ENFORCE_IAM=1 / `enforceIam: true`.
+   */
+  readonly enforceIam: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -59,6 +65,7 @@ interface ConfigFile {
   timeScale?: number;
   secretsKeyFile?: string;
   ecrUriStyle?: string;
+  enforceIam?: boolean;
   accessKeys?: { accessKeyId: string; secretAccessKey: string; account?: string; admin?: boolean }[];
 }
 
@@ -93,7 +100,20 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     taskEndpointUrl: !/^(off|false|0|no)$/i.test(env.WHARF_TASK_ENDPOINT_URL ?? ''),
     ...secretsKey(flags['secrets-key-file'] ?? env.WHARF_SECRETS_KEY_FILE ?? file.secretsKeyFile, env.WHARF_SECRETS_KEY, dataDir),
     ecrUriStyle: parseEcrUriStyle(flags['ecr-uri-style'] ?? (env.WHARF_ECR_URI_STYLE || undefined) ?? file.ecrUriStyle),
+    enforceIam: parseEnforceIam(flags['enforce-iam'], env.WHARF_ENFORCE_IAM, file.enforceIam),
   };
+}
+
+/** `--enforce-iam` (a boolean flag) > WHARF_ENFORCE_IAM (1/true/on/yes or 0/false/off/no) > the file's `enforceIam` > off. */
+function parseEnforceIam(flag: unknown, envText: string | undefined, fileValue: unknown): boolean {
+  if (flag !== undefined) return flag === true || /^(1|true|on|yes)$/i.test(String(flag));
+  if (envText !== undefined && envText !== '') {
+    if (/^(1|true|on|yes)$/i.test(envText)) return true;
+    if (/^(0|false|off|no)$/i.test(envText)) return false;
+    throw new ConfigError(`WHARF_ENFORCE_IAM must be 1 or 0, got '${envText}'.`);
+  }
+  if (fileValue !== undefined && typeof fileValue !== 'boolean') throw new ConfigError('enforceIam in the config file must be true or false.');
+  return fileValue === true;
 }
 
 /** The operator's secrets key, read now so a wrong path fails at start-up, not at the first secret. */

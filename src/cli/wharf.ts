@@ -9,8 +9,9 @@ const USAGE = `Usage: wharf up [--host H] [--port P] [--data-dir DIR] [--config 
 Starts Wharf, the local ECS + Fargate, in the foreground. Ctrl-C stops it.
 --time-scale N divides every wait ECS imposes by N (default 1; for development and tests).
 --secrets-key-file FILE: the 32-byte key that seals secret values at rest (default: <data dir>/secrets.key, made on first start).
+--enforce-iam: evaluate IAM policies (task roles, execution roles, AssumeRole trust); the configured keys stay the account's root.
 --ecr-uri-style aws: repositoryUri in AWS's form (<account>.dkr.ecr.<region>.amazonaws.com/<name>) instead of one docker can push to as is.
-Environment: WHARF_HOST, WHARF_PORT, WHARF_DATA_DIR, WHARF_CONFIG, WHARF_LOG_LEVEL, WHARF_TIME_SCALE, WHARF_ECR_URI_STYLE,
+Environment: WHARF_HOST, WHARF_PORT, WHARF_DATA_DIR, WHARF_CONFIG, WHARF_LOG_LEVEL, WHARF_TIME_SCALE, WHARF_ECR_URI_STYLE, WHARF_ENFORCE_IAM,
 WHARF_ACCESS_KEYS="KEY:SECRET[:ACCOUNT],..." (more key pairs beside the default one).
 
        wharf spot-interrupt [--endpoint URL] [--region R] [--cluster C] (--task T | --service S [--percent P])
@@ -31,6 +32,7 @@ function banner(endpoint: string, config: WharfConfig): string {
     `  alias aws='aws --endpoint-url ${endpoint}'`,
     '',
     ...(config.timeScale !== 1 ? [`Time scale ${config.timeScale}: every ECS wait is divided by ${config.timeScale} (development and tests only).`, ''] : []),
+    ...(config.enforceIam ? ['IAM enforcement is on: role sessions are held to their policies; denials are logged with the decision.', ''] : []),
     'Ctrl-C stops Wharf.',
   ].join('\n');
 }
@@ -51,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
         'time-scale': { type: 'string' },
         'secrets-key-file': { type: 'string' },
         'ecr-uri-style': { type: 'string' },
+        'enforce-iam': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });

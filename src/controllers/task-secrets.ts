@@ -8,14 +8,23 @@ import { SSM_KIND, parameterValueContext, type ParameterRecord } from '../domain
 import type { Clock } from '../ports/clock.js';
 import type { SecretCipher } from '../ports/secret-cipher.js';
 import type { Scope, Store } from '../ports/store.js';
+import type { ExecutionRoleCheck } from './execution-role.js';
+
+/** Who reads the secrets: the task's execution role, in a session named after the task. */
+export interface SecretReader {
+  readonly executionRoleArn?: string;
+  readonly taskId: string;
+}
 
 export type SecretResolution = { readonly environment: Record<string, string> } | { readonly failure: string };
 
 /**
  * Resolves a container's `secrets` (and log `secretOptions`) at task start,
  * as the execution role would: from Secrets Manager and Parameter Store in
- * the store, opened through the cipher. IAM policies are not evaluated: any
- * secret of the task's own account may be read. The values live only in the
+ * the store, opened through the cipher. With IAM enforcement on (an
+ * ExecutionRoleCheck), the execution role must be allowed
+ * secretsmanager:GetSecretValue / ssm:GetParameters on each one; otherwise
+ * any secret of the task's own account may be read. The values live only in the
  * answer (which the supervisor puts into the container's environment) and
  * are never written or logged; a failure names the reference, never a value.
  */
@@ -24,14 +33,17 @@ export class TaskSecrets {
     private readonly store: Store,
     private readonly cipher: SecretCipher,
     private readonly clock: Clock,
+    private readonly executionRole?: ExecutionRoleCheck,
   ) {}
 
-  async resolve(scope: Scope, secrets: readonly { name: string; valueFrom: string }[]): Promise<SecretResolution> {
+  async resolve(scope: Scope, secrets: readonly { name: string; valueFrom: string }[], reader?: SecretReader): Promise<SecretResolution> {
     const environment: Record<string, string> = {};
     const missingParameters: string[] = [];
     for (const secret of secrets) {
       const reference = parseValueFrom(secret.valueFrom);
       if (!reference) return { failure: secretFailure.malformed(secret.valueFrom) };
+      const denied = await this.denial(scope, reference, reader);
+      if (denied) return { failure: denied };
       if (reference.source === 'asm') {
         const result = await this.fromSecretsManager(scope, reference);
         if ('failure' in result) return result;
@@ -52,6 +64,20 @@ export class TaskSecrets {
     // The agent asks SSM for every parameter at once and reports all it could not find.
     if (missingParameters.length > 0) return { failure: secretFailure.ssmMissing(missingParameters) };
     return { environment };
+  }
+
+  /** The execution role's refusal, in the agent's words, when enforcement is on and its policies do not allow the read. */
+  private async denial(scope: Scope, reference: SecretReference, reader: SecretReader | undefined): Promise<string | undefined> {
+    if (!this.executionRole || !reader?.executionRoleArn) return undefined;
+    if (reference.source === 'asm') {
+      const message = await this.executionRole.denial({ roleArn: reader.executionRoleArn, sessionName: reader.taskId, scope: { account: reference.account, region: reference.region }, action: 'secretsmanager:GetSecretValue', resource: { secretId: reference.secretId } });
+      return message && secretFailure.asmError(reference.secretId, 'AccessDeniedException', message);
+    }
+    const at = { account: reference.account ?? scope.account, region: reference.region ?? scope.region };
+    const name = reference.name.startsWith('/') ? reference.name.slice(1) : reference.name;
+    const message = await this.executionRole.denial({ roleArn: reader.executionRoleArn, sessionName: reader.taskId, scope: at, action: 'ssm:GetParameters', resource: { arn: `arn:aws:ssm:${at.region}:${at.account}:parameter/${name}` } });
+    // unverified wording
+    return message && `execution resource retrieval failed: unable to retrieve secrets from ssm: service call has been retried 1 time(s): AccessDeniedException: ${message}`;
   }
 
   private async fromSecretsManager(scope: Scope, reference: Extract<SecretReference, { source: 'asm' }>): Promise<{ value: string } | { failure: string }> {

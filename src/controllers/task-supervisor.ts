@@ -31,6 +31,8 @@ import type { Logger } from '../ports/logger.js';
 import { ImagePullError, WHARF_LABELS, type ContainerRuntime, type ContainerState, type RegistryAuth } from '../ports/runtime.js';
 import { StaleWriteError, type Scope, type Store } from '../ports/store.js';
 import type { SandboxPool } from './sandbox-pool.js';
+import type { ExecutionRoleCheck } from './execution-role.js';
+import { logGroupArn, logStreamArn, repositoryArn } from '../domain/iam/action-map.js';
 import type { TaskSecrets } from './task-secrets.js';
 import { againAfter, done, WorkQueue, type ReconcileResult } from './work-queue.js';
 
@@ -65,6 +67,11 @@ export interface TaskSupervisorOptions {
   readonly secrets?: TaskSecrets;
   /** The task metadata and credentials endpoint (169.254.170.2): its variables and per-task routing. */
   readonly endpoint?: TaskEndpoint;
+  /**
+   * IAM enforcement (--enforce-iam): the execution role must be allowed the
+   * ECR pulls and awslogs writes a task start makes. Without it nothing is checked.
+   */
+  readonly executionRole?: ExecutionRoleCheck;
 }
 
 /** Where the engine gets one task-definition image from. */
@@ -280,6 +287,11 @@ export class TaskSupervisor {
       const runImages: Record<string, string> = {};
       for (const image of new Set(task.wharf.containerPlans.map((plan) => plan.image))) {
         const source = this.imageSource(image, scope);
+        const denied = await this.pullDenial(scope, task, image, source);
+        if (denied) {
+          await this.update(scope, id, (current) => (denied.kind === 'auth' ? failSecrets(current, denied.detail, this.clock.now()) : failPull(current, image, denied.detail, this.clock.now())));
+          return againAfter(0);
+        }
         try {
           const ensured = await this.runtime.ensureImage(source.reference, source.auth);
           // ECS reports the manifest digest; an image only built locally has none, so its id stands in.
@@ -347,7 +359,7 @@ export class TaskSupervisor {
       for (const [references, forEnvironment] of [[plan.secrets, true], [logSecrets, false]] as const) {
         if (references.length === 0) continue;
         const resolution = this.options.secrets
-          ? await this.options.secrets.resolve(scope, references)
+          ? await this.options.secrets.resolve(scope, references, { ...(task.wharf.executionRoleArn ? { executionRoleArn: task.wharf.executionRoleArn } : {}), taskId: task.wharf.taskId })
           : { failure: `execution resource retrieval failed: this Wharf resolves no secrets (container ${plan.name})` };
         if ('failure' in resolution) {
           await this.update(scope, id, (current) => failSecrets(current, resolution.failure, this.clock.now()));
@@ -371,6 +383,11 @@ export class TaskSupervisor {
       const logs = awslogsConfig(plan.logConfiguration, scope.region);
       if (!logs) continue;
       const logScope = { account: scope.account, region: logs.region };
+      const denied = await this.logDenial(logScope, task, logs.group, awslogsStreamName(logs, plan.name, task.wharf.taskId, task.wharf.taskId), logs.createGroup);
+      if (denied) {
+        await this.update(scope, id, (current) => requestStop(current, 'TaskFailedToStart', denied, this.clock.now()));
+        return false;
+      }
       if (logs.createGroup) await sink.createGroupIfMissing(logScope, logs.group, this.clock.now().getTime());
       else if (!(await sink.groupExists(logScope, logs.group))) {
         await this.update(scope, id, (current) => requestStop(current, 'TaskFailedToStart', MISSING_LOG_GROUP_REASON, this.clock.now()));
@@ -378,6 +395,54 @@ export class TaskSupervisor {
       }
     }
     return true;
+  }
+
+  /**
+   * With enforcement on, the awslogs driver needs the execution role to be
+   * allowed logs:CreateLogStream (and logs:CreateLogGroup with
+   * awslogs-create-group), as the driver's own calls would.
+   */
+  private async logDenial(at: Scope, task: Task, group: string, stream: string, createGroup: boolean): Promise<string | undefined> {
+    const check = this.options.executionRole;
+    const roleArn = task.wharf.executionRoleArn;
+    if (!check || !roleArn) return undefined;
+    const iamScope = { partition: roleArn.split(':')[1] ?? 'aws', ...at };
+    const groupArn = logGroupArn(iamScope, group);
+    if (createGroup) {
+      const denied = await check.denial({ roleArn, sessionName: task.wharf.taskId, scope: at, action: 'logs:CreateLogGroup', resource: { arn: groupArn } });
+      // unverified wording
+      if (denied) return `ResourceInitializationError: failed to validate logger args: create log group has been retried 1 times: failed to create Cloudwatch log group: AccessDeniedException: ${denied} : exit status 1`;
+    }
+    const denied = await check.denial({ roleArn, sessionName: task.wharf.taskId, scope: at, action: 'logs:CreateLogStream', resource: { arn: logStreamArn(iamScope, group, stream) } });
+    // unverified wording (the shape of MISSING_LOG_GROUP_REASON with the access denial)
+    return denied && `ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: AccessDeniedException: ${denied} : exit status 1`;
+  }
+
+  /**
+   * With enforcement on, an ECR pull needs the execution role to be allowed
+   * ecr:GetAuthorizationToken (else the agent cannot get registry auth) and
+   * ecr:BatchGetImage / ecr:GetDownloadUrlForLayer on the repository (else
+   * the registry answers 403).
+   */
+  private async pullDenial(scope: Scope, task: Task, image: string, source: ImageSource): Promise<{ kind: 'auth' | 'pull'; detail: string } | undefined> {
+    const check = this.options.executionRole;
+    const roleArn = task.wharf.executionRoleArn;
+    if (!check || !roleArn || !source.repository) return undefined;
+    const host = this.options.registry?.host();
+    const ecr = host ? parseEcrImage(image, host) : undefined;
+    if (!ecr) return undefined;
+    const at = { account: ecr.account ?? scope.account, region: ecr.region ?? scope.region };
+    const ask = (action: string, arn: string) => check.denial({ roleArn, sessionName: task.wharf.taskId, scope: at, action, resource: { arn } });
+    const token = await ask('ecr:GetAuthorizationToken', '*');
+    // unverified wording
+    if (token) return { kind: 'auth', detail: `execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): AccessDeniedException: ${token}` };
+    const repository = repositoryArn({ partition: roleArn.split(':')[1] ?? 'aws', ...at }, ecr.repository);
+    for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']) {
+      const denied = await ask(action, repository);
+      // unverified wording: the registry's 403 as the agent reports a manifest it may not read
+      if (denied) return { kind: 'pull', detail: `pull image manifest has been retried 5 time(s): failed to resolve ref ${resolvedRefName(image)}: unexpected status from HEAD request: 403 Forbidden (${denied})` };
+    }
+    return undefined;
   }
 
   /**

@@ -4,6 +4,7 @@ import type { ServiceApi } from '../service.js';
 import { rolePolicyHandlers } from './role-policies.js';
 import { roleTagHandlers } from './role-tags.js';
 import { roleHandlers } from './roles.js';
+import { simulateHandlers } from './simulate.js';
 
 export interface IamApiDeps {
   readonly store: Store;
@@ -12,7 +13,8 @@ export interface IamApiDeps {
 /**
  * AWS IAM over the Query protocol: roles, enough to hold the ARNs of task
  * roles and execution roles honestly and to assume them through STS. Policies
- * (trust, inline, managed) are stored and listed, never evaluated.
+ * (trust, inline, managed) are stored and listed; the simulator evaluates
+ * them, and so does the authorizer when enforcement is on.
  */
 export function iamApi(deps: IamApiDeps): ServiceApi {
   return {
@@ -25,6 +27,7 @@ export function iamApi(deps: IamApiDeps): ServiceApi {
       ...roleHandlers(deps.store),
       ...rolePolicyHandlers(deps.store),
       ...roleTagHandlers(deps.store),
+      ...simulateHandlers(deps.store),
     },
   };
 }

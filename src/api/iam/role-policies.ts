@@ -8,7 +8,7 @@ import { encodePolicy } from './role-view.js';
 
 type Paged = { RoleName: string; Marker?: string; MaxItems?: number };
 
-/** Inline policies (Put/Get/Delete/ListRolePolicies) and managed ones (Attach/Detach/ListAttachedRolePolicies): stored, not evaluated. */
+/** Inline policies (Put/Get/Delete/ListRolePolicies) and managed ones (Attach/Detach/ListAttachedRolePolicies); evaluated by the simulator and, with --enforce-iam, on every role session's call. */
 export function rolePolicyHandlers(store: Store): Record<string, OperationHandler> {
   return {
     async PutRolePolicy(input: { RoleName: string; PolicyName: string; PolicyDocument: string }, ctx: RequestContext) {

@@ -24,9 +24,10 @@ interface AssumeRoleInput {
 
 /**
  * AWS STS over the Query protocol. AssumeRole hands out temporary
- * credentials for a role that exists in Wharf's IAM; its trust policy is
- * stored, not evaluated, so any caller of the account may assume it. Session
- * policies and tags are accepted and ignored (nothing is evaluated).
+ * credentials for a role that exists in Wharf's IAM. Its trust policy is
+ * evaluated only with --enforce-iam (by the gateway's authorizer); otherwise
+ * any caller of the account may assume it. Session policies and tags are
+ * accepted and ignored.
  */
 export function stsApi(deps: StsApiDeps): ServiceApi {
   const findRole = async (account: string, name: string) => (await deps.store.get<RoleRecord>(IAM_KIND.role, iamScope(account), roleRecordId(name)))?.doc;

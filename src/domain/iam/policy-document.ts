@@ -1,7 +1,7 @@
 import { AwsError } from '../errors.js';
 
 /**
- * Policy documents are stored, not evaluated: these checks refuse what IAM
+ * Policy documents as stored (policy-evaluation.ts evaluates them): these checks refuse what IAM
  * itself refuses to store (bad JSON, a missing Statement, a trust policy with
  * a Resource), in IAM's words, so scripts that work against Wharf work on AWS.
  */

@@ -35,7 +35,7 @@ export interface RoleRecord {
   readonly Path: string;
   /** Epoch milliseconds. */
   readonly CreateDate: number;
-  /** The trust policy as the client sent it (stored, not evaluated). */
+  /** The trust policy as the client sent it (evaluated for AssumeRole and ECS with --enforce-iam). */
   readonly AssumeRolePolicyDocument: string;
   readonly Description?: string;
   readonly MaxSessionDuration: number;
@@ -132,7 +132,7 @@ export const noSuchRolePolicy = (name: string) => new AwsError('NoSuchEntity', `
 
 const POLICY_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy\/(?:[\u0021-\u007E]*\/)?[\w+=,.@-]{1,128}$/;
 
-/** Any well-formed policy ARN is accepted (AWS managed or customer): policies are stored, not evaluated. */
+/** Any well-formed policy ARN is accepted (AWS managed or customer); only the AWS managed ones in managed-policies.ts grant anything. */
 export function attachPolicy(role: RoleRecord, policyArn: string): RoleRecord {
   if (!POLICY_ARN.test(policyArn)) throw new AwsError('InvalidInput', `ARN ${policyArn} is not valid.`);
   if (role.attachedPolicies.includes(policyArn)) return role;
