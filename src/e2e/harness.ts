@@ -184,8 +184,12 @@ export async function signedRequest(
     signingDate?: Date;
     keys?: { id: string; secret: string };
     unsigned?: boolean;
+    /** The request path (RPC v2 CBOR's `/service/<name>/operation/<op>`); `/` when absent. */
+    path?: string;
+    /** More headers to sign and send (`smithy-protocol`, `accept`, ...). */
+    headers?: Record<string, string>;
   },
-): Promise<{ status: number; body: string; headers: Headers }> {
+): Promise<{ status: number; body: string; headers: Headers; bytes: Buffer }> {
   const { SignatureV4 } = await import('@smithy/signature-v4');
   const { Hash } = await import('@smithy/hash-node');
   const url = new URL(endpoint);
@@ -193,7 +197,9 @@ export async function signedRequest(
     host: url.host,
     'content-type': options.contentType ?? 'application/x-amz-json-1.1',
     ...(options.target ? { 'x-amz-target': options.target } : {}),
+    ...options.headers,
   };
+  const path = options.path ?? '/';
   const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
   if (!options.unsigned) {
     const signer = new SignatureV4({
@@ -203,14 +209,15 @@ export async function signedRequest(
       sha256: Hash.bind(null, 'sha256'),
     });
     const signed = await signer.sign(
-      { method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {}, headers, body },
+      { method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, query: {}, headers, body },
       { signingDate: options.signingDate ?? new Date() },
     );
     Object.assign(headers, signed.headers);
   }
   delete headers.host;
-  const response = await fetch(endpoint + '/', { method: 'POST', headers, body: new Uint8Array(body) });
-  return { status: response.status, body: await response.text(), headers: response.headers };
+  const response = await fetch(endpoint + path, { method: 'POST', headers, body: new Uint8Array(body) });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return { status: response.status, body: bytes.toString('utf8'), headers: response.headers, bytes };
 }
 
 /** Polls `read` until `done` holds, failing with the last value after `timeoutMs`. */
