@@ -5,7 +5,7 @@ import { partitionOf } from '../domain/arn.js';
 import { AwsError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import { AuthFailure, credentialScope, type AuthFailureKind, type Caller, type SigV4Verifier } from './auth/sigv4.js';
+import { AuthFailure, credentialScope, type AuthFailureKind, type Caller, type SigV4Verifier, type VerifyExpectations } from './auth/sigv4.js';
 import { toJsonWire } from './model/serialize-output.js';
 import { validateInput } from './model/validate-input.js';
 import { JSON_CONTENT_TYPE, jsonContentType, jsonErrorBody, parseJsonBody } from './protocols/aws-json.js';
@@ -123,7 +123,11 @@ export class Gateway {
         if (!service) service = this.findQueryServiceByAction(operation);
       }
 
-      const caller = await this.authenticate(req, url, req.method === 'GET' ? Buffer.alloc(0) : signedBody, protocol);
+      const caller = await this.authenticate(req, url, req.method === 'GET' ? Buffer.alloc(0) : signedBody, protocol, {
+        service: service?.signingName,
+        // The target names the operation in JSON; the content type selects the protocol: both are signed.
+        signedWhenPresent: protocol === 'json' ? ['x-amz-target', 'content-type'] : ['content-type'],
+      });
       if (!service) {
         const scope = credentialScope(req.headers);
         throw new AwsError('NotImplemented', `Wharf does not serve the '${scope?.service ?? 'unknown'}' API${operation ? ` (action ${operation})` : ''}.`, { status: 501 });
@@ -141,8 +145,8 @@ export class Gateway {
         throw new AwsError('NotImplemented', `Wharf does not support ${service.signingName}:${operation} yet.`, { status: 501 });
       }
 
-      const raw = protocol === 'json' ? parseJsonBody(body) : protocol === 'cbor' ? decodeCborBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service.validationErrorCode);
-      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode) : {};
+      const raw = protocol === 'json' ? parseJsonBody(body) : protocol === 'cbor' ? decodeCborBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service.validationErrorCode, { listLimits: service.queryListLimits });
+      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode, { lowerCamelPaths: protocol === 'query' }) : {};
       const ctx = contextFor(caller, requestId, this.options.clock.now());
       const output = await handler(input, ctx);
 
@@ -193,9 +197,9 @@ export class Gateway {
     return matches.length === 1 ? matches[0] : undefined;
   }
 
-  private async authenticate(req: IncomingMessage, url: string, body: Buffer, protocol: Protocol): Promise<Caller> {
+  private async authenticate(req: IncomingMessage, url: string, body: Buffer, protocol: Protocol, expect: VerifyExpectations): Promise<Caller> {
     try {
-      return await this.options.verifier.verify({ method: req.method ?? 'POST', url, headers: req.headers, body }, this.options.clock.now());
+      return await this.options.verifier.verify({ method: req.method ?? 'POST', url, headers: req.headers, body }, this.options.clock.now(), expect);
     } catch (error) {
       if (error instanceof AuthFailure) throw authError(error, protocol);
       throw error;
@@ -246,6 +250,7 @@ const JSON_AUTH_CODES: Record<AuthFailureKind, [string, number]> = {
   mismatch: ['InvalidSignatureException', 403],
   expired: ['InvalidSignatureException', 403],
   'body-hash': ['InvalidSignatureException', 400],
+  scope: ['InvalidSignatureException', 403],
 };
 
 const QUERY_AUTH_CODES: Record<AuthFailureKind, [string, number]> = {
@@ -255,6 +260,7 @@ const QUERY_AUTH_CODES: Record<AuthFailureKind, [string, number]> = {
   mismatch: ['SignatureDoesNotMatch', 403],
   expired: ['SignatureDoesNotMatch', 403],
   'body-hash': ['SignatureDoesNotMatch', 400],
+  scope: ['SignatureDoesNotMatch', 403], // unverified code for the Query services
 };
 
 function authError(failure: AuthFailure, protocol: Protocol): AwsError {

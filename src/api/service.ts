@@ -1,6 +1,7 @@
 import type { Partition } from '../domain/arn.js';
 import type { Scope } from '../ports/store.js';
 import type { ServiceModel } from './model/shapes.js';
+import type { QueryListLimit } from './protocols/aws-query.js';
 
 /** Who is calling and where: every handler works inside one account and region, as AWS does. */
 export interface RequestContext {
@@ -23,5 +24,7 @@ export interface ServiceApi {
   readonly model: ServiceModel;
   /** The code this service answers broken constraints with. */
   readonly validationErrorCode: string;
+  /** Query services' per-call list limits beyond the model's, checked while decoding (by list shape name). */
+  readonly queryListLimits?: ReadonlyMap<string, QueryListLimit>;
   readonly handlers: Readonly<Record<string, OperationHandler>>;
 }

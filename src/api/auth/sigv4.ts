@@ -2,6 +2,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { isKnownRegion } from '../../domain/regions.js';
 
 /**
  * SigV4 verification: re-sign the request with the AWS SDK's own signer and
@@ -41,7 +42,17 @@ export interface Caller {
   readonly service: string;
 }
 
-export type AuthFailureKind = 'missing' | 'incomplete' | 'unknown-key' | 'mismatch' | 'expired' | 'body-hash';
+export type AuthFailureKind = 'missing' | 'incomplete' | 'unknown-key' | 'mismatch' | 'expired' | 'body-hash' | 'scope';
+
+/** What the addressed service demands of a signature beyond its validity. */
+export interface VerifyExpectations {
+  /** The signing name of the service the request addresses: the scope must name it. */
+  readonly service?: string;
+  /** Headers that must be signed when present (X-Amz-Target, Content-Type), lower case. */
+  readonly signedWhenPresent?: readonly string[];
+  /** Only S3 takes `x-amz-content-sha256: UNSIGNED-PAYLOAD`; everywhere else the body is signed. */
+  readonly allowUnsignedPayload?: boolean;
+}
 
 export class AuthFailure extends Error {
   constructor(readonly kind: AuthFailureKind, message: string) {
@@ -69,7 +80,7 @@ export class SigV4Verifier {
 
   constructor(private readonly keys: KeyRing) {}
 
-  async verify(request: SignedRequest, now: Date): Promise<Caller> {
+  async verify(request: SignedRequest, now: Date, expect: VerifyExpectations = {}): Promise<Caller> {
     const authorization = request.headers.authorization;
     if (authorization === undefined) throw new AuthFailure('missing', 'Missing Authentication Token');
     const match = AUTH_PATTERN.exec(String(authorization));
@@ -87,8 +98,20 @@ export class SigV4Verifier {
     if (amzDate.slice(0, 8) !== scopeDate) {
       throw new AuthFailure('mismatch', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
     }
+    // AWS checks the scope before the key: a scope for another service or a made-up region is refused outright.
+    if (expect.service !== undefined && service !== expect.service) {
+      throw new AuthFailure('scope', `Credential should be scoped to correct service: '${expect.service}'. `);
+    }
+    if (!isKnownRegion(region)) throw new AuthFailure('scope', 'Credential should be scoped to a valid region. ');
     const signedHeaders = signedHeaderList.split(';');
     if (!signedHeaders.includes('host')) throw new AuthFailure('incomplete', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+    // An unsigned X-Amz-Target would let a captured request be re-targeted (DescribeSecret -> DeleteSecret, same body);
+    // an unsigned x-amz-* header (the security token, the content hash) could be swapped the same way.
+    for (const name of [...(expect.signedWhenPresent ?? []), ...Object.keys(request.headers).filter((header) => header.startsWith('x-amz-'))]) {
+      if (request.headers[name] !== undefined && !signedHeaders.includes(name)) {
+        throw new AuthFailure('incomplete', `'${canonicalName(name)}' must be a 'SignedHeader' in the AWS Authorization.`); // unverified wording
+      }
+    }
 
     const sessionToken = securityToken(request);
     const key = this.keys.lookup(accessKeyId, sessionToken);
@@ -110,6 +133,10 @@ export class SigV4Verifier {
     }
 
     const declaredHash = request.headers['x-amz-content-sha256'];
+    if (declaredHash === 'UNSIGNED-PAYLOAD' && !expect.allowUnsignedPayload) {
+      // Outside S3 the service hashes the body itself, so a signature over UNSIGNED-PAYLOAD never matches.
+      throw new AuthFailure('mismatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
+    }
     if (typeof declaredHash === 'string' && declaredHash !== 'UNSIGNED-PAYLOAD' && /^[0-9a-f]{64}$/.test(declaredHash)) {
       const actual = createHash('sha256').update(request.body).digest('hex');
       if (actual !== declaredHash) throw new AuthFailure('body-hash', 'The provided x-amz-content-sha256 header does not match what was computed.');
@@ -171,6 +198,11 @@ function splitUrl(url: string): { path: string; query: Record<string, string | s
     query[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   return { path: url.slice(0, mark), query };
+}
+
+/** `x-amz-target` -> `X-Amz-Target`, as AWS names headers in its messages. */
+function canonicalName(header: string): string {
+  return header.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
 function compactDate(date: Date): string {

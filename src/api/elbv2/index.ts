@@ -6,7 +6,8 @@ import { loadBalancerHandlers } from './load-balancers.js';
 import { ruleHandlers } from './rules.js';
 import { tagHandlers } from './tags.js';
 import { targetGroupHandlers } from './target-groups.js';
-import { targetHandlers } from './targets.js';
+import { tooManyTargets } from '../../domain/elbv2/errors.js';
+import { MAX_TARGETS, targetHandlers } from './targets.js';
 
 export interface Elbv2ApiDeps {
   readonly store: Store;
@@ -33,6 +34,8 @@ export function elbv2Api(deps: Elbv2ApiDeps): ServiceApi {
     signingName: model.metadata.signingName ?? model.metadata.endpointPrefix,
     model,
     validationErrorCode: 'ValidationError',
+    // A group holds at most MAX_TARGETS, so a longer list is refused before it is decoded.
+    queryListLimits: new Map([['TargetDescriptions', { max: MAX_TARGETS, error: tooManyTargets }]]),
     handlers: {
       ...loadBalancerHandlers(deps.store),
       ...targetGroupHandlers(deps.store),

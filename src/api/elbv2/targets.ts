@@ -13,7 +13,7 @@ interface TargetInput {
   AvailabilityZone?: string;
 }
 
-const MAX_TARGETS = 1000;
+export const MAX_TARGETS = 1000;
 
 /** ip targets must be addresses of the group's family; Wharf has no EC2 instances to register. unverified wording. */
 function checkTargets(group: TargetGroupRecord, targets: readonly TargetInput[]): { id: string; port: number; availabilityZone?: string }[] {

@@ -88,3 +88,23 @@ test('JSON output writes non-finite doubles as the strings AWS JSON uses', () =>
   const jsonModel: ServiceModel = { ...model, shapes: { Out: { type: 'structure', members: { values: { shape: 'Values' } } }, Values: { type: 'list', member: { shape: 'Value' } }, Value: { type: 'double' } } };
   assert.deepEqual(toJsonWire(jsonModel, 'Out', { values: [1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] }), { values: [1.5, 'NaN', 'Infinity', '-Infinity'] });
 });
+
+test('a pattern must match the whole value, as Java matches() does', () => {
+  const patterned: ServiceModel = {
+    metadata: { protocol: 'json', endpointPrefix: 'x', apiVersion: '1' },
+    operations: {},
+    shapes: {
+      Input: { type: 'structure', members: { Description: { shape: 'Description' }, Choice: { shape: 'Choice' } } },
+      Description: { type: 'string', pattern: '[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*' },
+      Choice: { type: 'string', pattern: 'ab|cd' },
+    },
+  };
+  assert.deepEqual(validateInput(patterned, 'Input', { Description: 'plain text', Choice: 'cd' }, 'ValidationError'), { Description: 'plain text', Choice: 'cd' });
+  assert.throws(() => validateInput(patterned, 'Input', { Description: 'a\u0001b' }, 'ValidationError', { lowerCamelPaths: true }), {
+    code: 'ValidationError',
+    message: "1 validation error detected: Value 'a\u0001b' at 'description' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
+  });
+  // The alternation is anchored as a whole: neither 'abx' nor 'xcd' passes.
+  assert.throws(() => validateInput(patterned, 'Input', { Choice: 'abx' }, 'ValidationError'), { code: 'ValidationError' });
+  assert.throws(() => validateInput(patterned, 'Input', { Choice: 'xcd' }, 'ValidationError'), { code: 'ValidationError' });
+});

@@ -11,14 +11,28 @@ import type { MemberRef, ServiceModel, Shape } from './shapes.js';
  * Unknown members are ignored, as AWS does, so newer clients keep working.
  * Returns the input with timestamps turned into Dates.
  */
-export function validateInput(model: ServiceModel, shapeName: string, input: unknown, validationCode: string): unknown {
+export function validateInput(model: ServiceModel, shapeName: string, input: unknown, validationCode: string, options: ValidateOptions = {}): unknown {
   const problems: string[] = [];
-  const value = check(model, model.shapes[shapeName]!, input, '', problems);
+  const value = check(model, model.shapes[shapeName]!, input, '', problems, options.lowerCamelPaths ? lowerCamel : (name) => name);
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 validation error detected' : `${problems.length} validation errors detected`;
     throw new AwsError(validationCode, `${count}: ${problems.slice(0, 10).join('; ')}`);
   }
   return value;
+}
+
+export interface ValidateOptions {
+  /**
+   * Name members in messages in lower camel case, as the Query services do
+   * (IAM, STS, ELBv2 say `at 'roleName'` for the model's `RoleName`).
+   */
+  readonly lowerCamelPaths?: boolean;
+}
+
+type PathName = (member: string) => string;
+
+function lowerCamel(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
 }
 
 const regexCache = new Map<string, RegExp | null>();
@@ -31,12 +45,14 @@ function compilePattern(pattern: string): RegExp | null {
   let regex = regexCache.get(pattern);
   if (regex === undefined) {
     const source = pattern.replace(/\\p\{(Print|Graph|Alnum|Alpha|Digit)\}/g, (_, name: string) => `[${JAVA_POSIX_CLASSES[name]}]`);
-    // Smithy patterns are not implicitly anchored; most models anchor their own.
+    // AWS checks patterns as Java's `matches()` does: the whole value must match,
+    // whether or not the model anchors its own. The group keeps an alternation
+    // (`a|b`) from anchoring only its first and last branch.
     try {
-      regex = new RegExp(source, 'u');
+      regex = new RegExp(`^(?:${source})$`, 'u');
     } catch {
       try {
-        regex = new RegExp(source);
+        regex = new RegExp(`^(?:${source})$`);
       } catch {
         regex = null; // A Java-only construct: skip rather than refuse valid input.
       }
@@ -59,22 +75,22 @@ function join(path: string, member: string): string {
   return path ? `${path}.${member}` : member;
 }
 
-function check(model: ServiceModel, shape: Shape, value: unknown, path: string, problems: string[]): unknown {
+function check(model: ServiceModel, shape: Shape, value: unknown, path: string, problems: string[], name: PathName): unknown {
   switch (shape.type) {
     case 'structure': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw serialization(path, 'an object');
       const input = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const name of shape.required ?? []) {
-        if (input[name] === undefined || input[name] === null) {
-          problems.push(`Value null at '${join(path, name)}' failed to satisfy constraint: Member must not be null`);
+      for (const required of shape.required ?? []) {
+        if (input[required] === undefined || input[required] === null) {
+          problems.push(`Value null at '${join(path, name(required))}' failed to satisfy constraint: Member must not be null`);
         }
       }
-      for (const [name, raw] of Object.entries(input)) {
+      for (const [memberName, raw] of Object.entries(input)) {
         // hasOwn: a member named like `constructor` must not find Object.prototype's.
-        const member: MemberRef | undefined = Object.hasOwn(shape.members, name) ? shape.members[name] : undefined;
+        const member: MemberRef | undefined = Object.hasOwn(shape.members, memberName) ? shape.members[memberName] : undefined;
         if (!member || raw === null || raw === undefined) continue;
-        out[name] = check(model, model.shapes[member.shape]!, raw, join(path, name), problems);
+        out[memberName] = check(model, model.shapes[member.shape]!, raw, join(path, name(memberName)), problems, name);
       }
       return out;
     }
@@ -82,7 +98,7 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
       if (!Array.isArray(value)) throw serialization(path, 'a list');
       checkSize(value.length, shape, path, 'length', problems);
       const memberShape = model.shapes[shape.member.shape]!;
-      return value.map((item, index) => check(model, memberShape, item, `${path}.${index + 1}.member`, problems));
+      return value.map((item, index) => check(model, memberShape, item, `${path}.${index + 1}.member`, problems, name));
     }
     case 'map': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw serialization(path, 'a map');
@@ -92,8 +108,8 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
       const valueShape = model.shapes[shape.value.shape]!;
       const out: Record<string, unknown> = {};
       for (const [key, item] of entries) {
-        check(model, keyShape, key, `${path}.key`, problems);
-        out[key] = check(model, valueShape, item, `${path}.${key}`, problems);
+        check(model, keyShape, key, `${path}.key`, problems, name);
+        out[key] = check(model, valueShape, item, `${path}.${key}`, problems, name);
       }
       return out;
     }

@@ -8,66 +8,137 @@ import { toTimestamp } from '../model/serialize-output.js';
  * XML out. Decoding turns the flattened keys (`Names.member.1`,
  * `Attributes.entry.1.key`) back into the JSON shape the handlers and the
  * validator share with the JSON protocols.
+ *
+ * The keys are read once into a tree of their dotted segments, so decoding
+ * costs one pass over the parameters whatever their number (scanning every
+ * key for every member was quadratic: 32,000 targets took 27 s). A list's
+ * member count is checked against its limit before any member is decoded.
  */
-export function decodeQueryParams(model: ServiceModel, shapeName: string | undefined, params: URLSearchParams, validationCode: string): Record<string, unknown> {
+export interface QueryDecodeOptions {
+  /** Limits AWS applies to lists beyond the model's own `max`, by list shape name (ELBv2's targets per call). */
+  readonly listLimits?: ReadonlyMap<string, QueryListLimit>;
+}
+
+export interface QueryListLimit {
+  readonly max: number;
+  readonly error: () => AwsError;
+}
+
+export function decodeQueryParams(model: ServiceModel, shapeName: string | undefined, params: URLSearchParams, validationCode: string, options: QueryDecodeOptions = {}): Record<string, unknown> {
   if (!shapeName) return {};
-  const flat = new Map<string, string>();
-  for (const [key, value] of params) if (key !== 'Action' && key !== 'Version') flat.set(key, value);
-  return (decodeShape(model, model.shapes[shapeName]!, '', flat, validationCode) as Record<string, unknown>) ?? {};
+  const root = new KeyNode();
+  for (const [key, value] of params) if (key !== 'Action' && key !== 'Version') root.insert(key, value);
+  const decoder = new Decoder(model, validationCode, options.listLimits ?? new Map());
+  return (decoder.shape(model.shapes[shapeName]!, shapeName, '', root) as Record<string, unknown>) ?? {};
 }
 
-function hasPrefix(flat: Map<string, string>, prefix: string): boolean {
-  for (const key of flat.keys()) if (key === prefix || key.startsWith(prefix + '.')) return true;
-  return false;
-}
+/** One dotted segment of the parameter names: `Targets.member.1.Id` is Targets -> member -> 1 -> Id. */
+class KeyNode {
+  value: string | undefined;
+  children: Map<string, KeyNode> | undefined;
 
-function indexesUnder(flat: Map<string, string>, prefix: string): number[] {
-  const found = new Set<number>();
-  const start = prefix + '.';
-  for (const key of flat.keys()) {
-    if (!key.startsWith(start)) continue;
-    const index = Number.parseInt(key.slice(start.length).split('.')[0]!, 10);
-    if (Number.isInteger(index) && index > 0) found.add(index);
+  insert(key: string, value: string): void {
+    let node: KeyNode = this;
+    let from = 0;
+    for (;;) {
+      const dot = key.indexOf('.', from);
+      const segment = dot < 0 ? key.slice(from) : key.slice(from, dot);
+      node.children ??= new Map();
+      let child = node.children.get(segment);
+      if (!child) {
+        child = new KeyNode();
+        node.children.set(segment, child);
+      }
+      node = child;
+      if (dot < 0) break;
+      from = dot + 1;
+    }
+    node.value = value;
   }
-  return [...found].sort((a, b) => a - b);
+
+  child(name: string): KeyNode | undefined {
+    return this.children?.get(name);
+  }
+
+  /** The children named by positive integers (`member.1`, `member.2`), in index order. */
+  indexed(): KeyNode[] {
+    if (!this.children) return [];
+    const found: [number, KeyNode][] = [];
+    for (const [segment, node] of this.children) {
+      if (!/^[1-9]\d{0,8}$/.test(segment)) continue;
+      found.push([Number(segment), node]);
+    }
+    return found.sort((a, b) => a[0] - b[0]).map(([, node]) => node);
+  }
 }
 
 function memberName(name: string, ref: MemberRef): string {
   return ref.locationName ?? name;
 }
 
-function decodeShape(model: ServiceModel, shape: Shape, prefix: string, flat: Map<string, string>, validationCode: string): unknown {
-  switch (shape.type) {
-    case 'structure': {
-      const out: Record<string, unknown> = {};
-      for (const [name, ref] of Object.entries(shape.members)) {
-        const key = prefix ? `${prefix}.${memberName(name, ref)}` : memberName(name, ref);
-        if (!hasPrefix(flat, key)) continue;
-        const value = decodeShape(model, model.shapes[ref.shape]!, key, flat, validationCode);
-        if (value !== undefined) out[name] = value;
+function lowerCamel(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+class Decoder {
+  constructor(
+    private readonly model: ServiceModel,
+    private readonly validationCode: string,
+    private readonly listLimits: ReadonlyMap<string, QueryListLimit>,
+  ) {}
+
+  shape(shape: Shape, shapeName: string, path: string, node: KeyNode): unknown {
+    switch (shape.type) {
+      case 'structure': {
+        const out: Record<string, unknown> = {};
+        for (const [name, ref] of Object.entries(shape.members)) {
+          const child = node.child(memberName(name, ref));
+          if (!child) continue;
+          const value = this.shape(this.model.shapes[ref.shape]!, ref.shape, path ? `${path}.${lowerCamel(name)}` : lowerCamel(name), child);
+          if (value !== undefined) out[name] = value;
+        }
+        return out;
       }
-      return out;
-    }
-    case 'list': {
-      if (flat.get(prefix) === '') return [];
-      const base = shape.flattened ? prefix : `${prefix}.${shape.member.locationName ?? 'member'}`;
-      const memberShape = model.shapes[shape.member.shape]!;
-      return indexesUnder(flat, base).map((index) => decodeShape(model, memberShape, `${base}.${index}`, flat, validationCode));
-    }
-    case 'map': {
-      const base = shape.flattened ? prefix : `${prefix}.entry`;
-      const keyName = shape.key.locationName ?? 'key';
-      const valueName = shape.value.locationName ?? 'value';
-      const out: Record<string, unknown> = {};
-      for (const index of indexesUnder(flat, base)) {
-        const key = flat.get(`${base}.${index}.${keyName}`);
-        if (key === undefined) continue;
-        out[key] = decodeShape(model, model.shapes[shape.value.shape]!, `${base}.${index}.${valueName}`, flat, validationCode);
+      case 'list': {
+        const base = shape.flattened ? node : node.child(shape.member.locationName ?? 'member');
+        if (node.value !== undefined) {
+          if (node.value === '' && !node.children) return [];
+          // `Targets=x`: a scalar where a list belongs is not an empty list.
+          throw new AwsError(this.validationCode, `1 validation error detected: Value '${node.value}' at '${path}' failed to satisfy constraint: Member must be a list`); // unverified wording
+        }
+        const items = base ? base.indexed() : [];
+        this.checkCount(shape, shapeName, path, items.length);
+        const memberShape = this.model.shapes[shape.member.shape]!;
+        return items.map((item, index) => this.shape(memberShape, shape.member.shape, `${path}.${index + 1}.member`, item));
       }
-      return out;
+      case 'map': {
+        const base = shape.flattened ? node : node.child('entry');
+        const entries = base ? base.indexed() : [];
+        this.checkCount(shape, shapeName, path, entries.length);
+        const keyName = shape.key.locationName ?? 'key';
+        const valueName = shape.value.locationName ?? 'value';
+        const valueShape = this.model.shapes[shape.value.shape]!;
+        const out: Record<string, unknown> = {};
+        for (const entry of entries) {
+          const key = entry.child(keyName)?.value;
+          if (key === undefined) continue;
+          const valueNode = entry.child(valueName);
+          Object.defineProperty(out, key, { value: valueNode ? this.shape(valueShape, shape.value.shape, `${path}.${key}`, valueNode) : undefined, enumerable: true, writable: true, configurable: true });
+        }
+        return out;
+      }
+      default:
+        return decodeScalar(shape, path, node.value, this.validationCode);
     }
-    default:
-      return decodeScalar(shape, prefix, flat.get(prefix), validationCode);
+  }
+
+  /** Refuses an oversized list before its members are decoded, as AWS does. */
+  private checkCount(shape: { max?: number }, shapeName: string, path: string, count: number): void {
+    const limit = this.listLimits.get(shapeName);
+    if (limit && count > limit.max) throw limit.error();
+    if (shape.max !== undefined && count > shape.max) {
+      throw new AwsError(this.validationCode, `1 validation error detected: Value at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
+    }
   }
 }
 
@@ -97,23 +168,35 @@ function decodeScalar(shape: Shape, key: string, raw: string | undefined, valida
   }
 }
 
+/**
+ * Characters XML 1.0 forbids (C0 controls but tab, CR, LF; lone surrogates;
+ * U+FFFE/U+FFFF) cannot be written even as references, so they become U+FFFD:
+ * a stored value or an echoed bad input must never make the whole answer
+ * unreadable to the client's XML parser.
+ */
+const XML_FORBIDDEN = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+export function xmlSafe(text: string): string {
+  return text.replace(XML_FORBIDDEN, '\uFFFD');
+}
+
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: false, processEntities: true });
 
 export function queryResultXml(model: ServiceModel, operation: string, outputShape: string | undefined, resultWrapper: string | undefined, value: unknown, requestId: string): string {
   const body: Record<string, unknown> = { '@_xmlns': model.metadata.xmlNamespace };
   if (outputShape) body[resultWrapper ?? `${operation}Result`] = toXmlTree(model, model.shapes[outputShape]!, value) ?? '';
   body.ResponseMetadata = { RequestId: requestId };
-  return builder.build({ [`${operation}Response`]: body }) as string;
+  return xmlSafe(builder.build({ [`${operation}Response`]: body }) as string);
 }
 
 export function queryErrorXml(model: ServiceModel | undefined, error: AwsError, requestId: string): string {
-  return builder.build({
+  return xmlSafe(builder.build({
     ErrorResponse: {
       ...(model?.metadata.xmlNamespace ? { '@_xmlns': model.metadata.xmlNamespace } : {}),
       Error: { Type: error.fault === 'server' ? 'Receiver' : 'Sender', Code: error.code, Message: error.message },
       RequestId: requestId,
     },
-  }) as string;
+  }) as string);
 }
 
 function toXmlTree(model: ServiceModel, shape: Shape, value: unknown): unknown {
