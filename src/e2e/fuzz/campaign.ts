@@ -161,7 +161,17 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       const request = buildRequest(op, protocol, value, mutation);
       const before = watch.version();
       
-      const answer = await send(options.endpoint, request);
+      let answer: Awaited<ReturnType<typeof send>>;
+      try {
+        answer = await send(options.endpoint, request);
+      } catch (error) {
+        // A header value HTTP forbids (a NUL in X-Amz-Target): no client can send it, so there is nothing to judge.
+        if (error instanceof TypeError && /header/i.test(error.message)) {
+          byMutation.unsendable = (byMutation.unsendable ?? 0) + 1;
+          continue;
+        }
+        throw error;
+      }
       durations.push(answer.ms);
       byStatus[answer.status] = (byStatus[answer.status] ?? 0) + 1;
       const problems = problemsWith(answer, protocol, mutation?.kind !== 'envelope');
