@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AwsError } from '../errors.js';
-import type { SecretRecord } from './records.js';
+import type { SecretRecord, SecretTag } from './records.js';
 import { addVersion, deletionDate, describeSecret, isPurged, matchesFilters, moveStage, selectVersion } from './secrets.js';
 
 const NOW = new Date('2026-01-10T12:00:00Z');
@@ -104,5 +104,13 @@ describe('ListSecrets filters', () => {
     assert.ok(!matchesFilters(base, [{ Key: 'tag-value', Values: ['!prod'] }]));
     assert.ok(matchesFilters(base, [{ Key: 'all', Values: ['prod'] }]));
     assert.ok(!matchesFilters(base, [{ Key: 'name', Values: ['D'] }]), 'case-sensitive');
+  });
+
+  test('a tag stored without a Value or a Key (the model makes both optional) matches nothing and breaks nothing', () => {
+    const partial = { ...base, tags: [{ Key: 'env' } as unknown as SecretTag, { Value: 'prod' } as unknown as SecretTag] };
+    assert.ok(!matchesFilters(partial, [{ Key: 'tag-value', Values: ['dev'] }]));
+    assert.ok(matchesFilters(partial, [{ Key: 'tag-value', Values: ['prod'] }]));
+    assert.ok(matchesFilters(partial, [{ Key: 'tag-key', Values: ['env'] }]));
+    assert.ok(matchesFilters(partial, [{ Key: 'all', Values: ['!x'] }]));
   });
 });

@@ -147,14 +147,15 @@ export function matchesFilters(secret: SecretRecord, filters: readonly ListFilte
     const values = filter.Values ?? [];
     const positive = values.filter((v) => !v.startsWith('!'));
     const negative = values.filter((v) => v.startsWith('!')).map((v) => v.slice(1));
-    const fields = filterFields(secret, filter.Key);
+    // The model makes a tag's Key and Value optional, so a stored tag may lack either: it matches nothing then.
+    const fields = filterFields(secret, filter.Key).filter((field): field is string => typeof field === 'string');
     const hit = (prefix: string) => fields.some((field) => field.startsWith(prefix));
     if (negative.some(hit)) return false;
     return positive.length === 0 || positive.some(hit);
   });
 }
 
-function filterFields(secret: SecretRecord, key: string): string[] {
+function filterFields(secret: SecretRecord, key: string): (string | undefined)[] {
   switch (key) {
     case 'name':
       return [secret.name];

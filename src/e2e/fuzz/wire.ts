@@ -112,7 +112,7 @@ function queryParams(model: ServiceModel, shape: Shape | undefined, prefix: stri
     }
     return;
   }
-  if (shape?.type === 'timestamp' && typeof value === 'number') {
+  if (shape?.type === 'timestamp' && typeof value === 'number' && Number.isFinite(new Date(value * 1000).getTime())) {
     out.push([prefix, new Date(value * 1000).toISOString()]);
     return;
   }
