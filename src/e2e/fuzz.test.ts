@@ -16,9 +16,10 @@ test(`model-driven fuzzing of every served operation (${REQUESTS} requests): onl
   const wharf = await startTestWharf();
   try {
     const result = await runCampaign({ endpoint: wharf.endpoint, dataDir: wharf.dataDir, seed, requests: REQUESTS, maxMs: MAX_MS, msPerMiB: MS_PER_MIB, log: (line) => console.log(line) });
-    console.log(`fuzz: ${result.sent} requests over ${result.operations} operations; statuses ${JSON.stringify(result.byStatus)}; p99 ${result.p99Ms} ms, max ${result.maxMs} ms`);
+    console.log(`fuzz: ${result.sent} requests over ${result.operations} operations; statuses ${JSON.stringify(result.byStatus)}; p99 ${result.p99Ms} ms, max ${result.maxMs} ms; ${result.writesSeen} accepted requests wrote`);
     console.log(`fuzz: mutations ${JSON.stringify(result.byMutation)}`);
     assert.ok(result.operations > 100, `only ${result.operations} operations are served`);
+    assert.ok(result.writesSeen > 0, 'the store watch saw no accepted request write: it would not see a rejected one either');
     assert.equal(result.failures.length, 0, `seed ${seed}: ${result.failures.length} bad answers, the first ones:\n${result.failures.slice(0, 15).join('\n')}`);
     // Wharf still answers after the campaign.
     const alive = await fetch(wharf.endpoint + '/');

@@ -43,6 +43,8 @@ export interface CampaignResult {
   readonly byStatus: Record<string, number>;
   readonly byMutation: Record<string, number>;
   readonly failures: string[];
+  /** Accepted requests the store watch saw write: proof that it sees writes at all. */
+  readonly writesSeen: number;
   readonly p99Ms: number;
   readonly maxMs: number;
 }
@@ -137,6 +139,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const byMutation: Record<string, number> = {};
   const failures: string[] = [];
   const durations: number[] = [];
+  let writesSeen = 0;
   const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).length;
   try {
     for (let i = 0; i < options.requests; i++) {
@@ -178,7 +181,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       const problems = problemsWith(answer, protocol, mutation?.kind !== 'envelope');
       const bound = options.maxMs + (options.msPerMiB * request.body.length) / (1 << 20);
       if (answer.ms > bound) problems.push(`took ${Math.round(answer.ms)} ms (bound ${Math.round(bound)} ms)`);
-      if (answer.status >= 400 && watch.version() !== before) problems.push(`a rejected request wrote to the store`);
+      const wrote = watch.version() !== before;
+      if (answer.status >= 400 && wrote) problems.push('a rejected request wrote to the store');
+      if (answer.status < 300 && wrote) writesSeen++;
       if (op.contained && answer.status < 400) problems.push('a request without its required members was accepted');
       if (Object.getOwnPropertyNames(Object.prototype).length !== prototypeKeys || ({} as Record<string, unknown>).polluted !== undefined) problems.push('Object.prototype was polluted');
       if (problems.length) {
@@ -198,6 +203,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     byStatus,
     byMutation,
     failures,
+    writesSeen,
     p99Ms: Math.round(durations[Math.floor(durations.length * 0.99)] ?? 0),
     maxMs: Math.round(durations[durations.length - 1] ?? 0),
   };
