@@ -125,7 +125,8 @@ test(`${CLIENTS} concurrent clients for ${SECONDS} s, reads and writes over ECS,
       Array.from({ length: CLIENTS }, async (_, client) => {
         // Its parameter exists before it reads it.
         await call('ssm', 'AmazonSSM.PutParameter', { Name: `/load/${client}`, Value: 'start', Type: 'String', Overwrite: true });
-        for (let n = client; Date.now() < deadline; n++) {
+        // At least one measured call each, however loaded the machine: every client must be answered.
+        for (let n = client; n === client || Date.now() < deadline; n++) {
           const started = performance.now();
           try {
             const answer = await mix(client, n);
@@ -142,6 +143,6 @@ test(`${CLIENTS} concurrent clients for ${SECONDS} s, reads and writes over ECS,
       `load: ${CLIENTS} clients, ${SECONDS} s: ${durations.length} requests (${Math.round(durations.length / SECONDS)}/s), p50 ${percentile(durations, 0.5).toFixed(1)} ms, p99 ${percentile(durations, 0.99).toFixed(1)} ms, max ${(durations.at(-1) ?? 0).toFixed(1)} ms, ${errors.length} errors`,
     );
     assert.equal(errors.length, 0, `errors under load: ${errors.slice(0, 5).join('; ')}`);
-    assert.ok(durations.length > CLIENTS, 'every client got answers');
+    assert.ok(durations.length >= CLIENTS, 'every client got answers');
   });
 });
