@@ -184,22 +184,29 @@ export async function signedRequest(
     signingDate?: Date;
     keys?: { id: string; secret: string };
     unsigned?: boolean;
-    /** The request path (RPC v2 CBOR's `/service/<name>/operation/<op>`); `/` when absent. */
+    /** The request path (default `/`): RPC v2 CBOR names the operation there. */
     path?: string;
-    /** More headers to sign and send (`smithy-protocol`, `accept`, ...). */
+    /** More headers, signed unless named in `unsignedHeaders`. */
     headers?: Record<string, string>;
+    /** Temporary credentials' token, sent (and signed) as x-amz-security-token. */
+    sessionToken?: string;
+    /** Headers present on the request but left out of SignedHeaders. */
+    unsignedHeaders?: readonly string[];
+    /** Changes made after signing, as an attacker replaying a captured request would. */
+    tamper?: { body?: string | Buffer; host?: string };
   },
-): Promise<{ status: number; body: string; headers: Headers; bytes: Buffer }> {
+): Promise<{ status: number; body: string; bytes: Buffer; headers: Headers }> {
   const { SignatureV4 } = await import('@smithy/signature-v4');
   const { Hash } = await import('@smithy/hash-node');
   const url = new URL(endpoint);
+  const path = options.path ?? '/';
   const headers: Record<string, string> = {
     host: url.host,
     'content-type': options.contentType ?? 'application/x-amz-json-1.1',
     ...(options.target ? { 'x-amz-target': options.target } : {}),
+    ...(options.sessionToken ? { 'x-amz-security-token': options.sessionToken } : {}),
     ...options.headers,
   };
-  const path = options.path ?? '/';
   const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
   if (!options.unsigned) {
     const signer = new SignatureV4({
@@ -210,14 +217,35 @@ export async function signedRequest(
     });
     const signed = await signer.sign(
       { method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, query: {}, headers, body },
-      { signingDate: options.signingDate ?? new Date() },
+      { signingDate: options.signingDate ?? new Date(), ...(options.unsignedHeaders ? { unsignableHeaders: new Set(options.unsignedHeaders) } : {}) },
     );
     Object.assign(headers, signed.headers);
   }
+  // fetch sets Host from the URL; a changed host is sent over a raw request instead.
+  const sentBody = options.tamper?.body === undefined ? body : typeof options.tamper.body === 'string' ? Buffer.from(options.tamper.body) : options.tamper.body;
+  if (options.tamper?.host !== undefined) return rawPost(url, path, { ...headers, host: options.tamper.host }, sentBody);
   delete headers.host;
-  const response = await fetch(endpoint + path, { method: 'POST', headers, body: new Uint8Array(body) });
+  const response = await fetch(endpoint + path, { method: 'POST', headers, body: new Uint8Array(sentBody) });
   const bytes = Buffer.from(await response.arrayBuffer());
-  return { status: response.status, body: bytes.toString('utf8'), headers: response.headers, bytes };
+  return { status: response.status, body: bytes.toString('utf8'), bytes, headers: response.headers };
+}
+
+async function rawPost(url: URL, path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: string; bytes: Buffer; headers: Headers }> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: Number(url.port), path, method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        const out = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') out.set(name, value);
+        resolve({ status: res.statusCode ?? 0, body: bytes.toString('utf8'), bytes, headers: out });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Polls `read` until `done` holds, failing with the last value after `timeoutMs`. */
