@@ -10,7 +10,7 @@ const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 3000);
 const MAX_MS = Number(process.env.FUZZ_MAX_MS ?? 2000);
 const MS_PER_MIB = Number(process.env.FUZZ_MS_PER_MIB ?? 5000);
 
-test(`model-driven fuzzing of every served operation (${REQUESTS} requests): only well-formed AWS answers, no 5xx, no slow answer, no write for a rejected request`, { timeout: Math.max(600_000, REQUESTS * 60) }, async () => {
+test(`model-driven fuzzing of every served operation (${REQUESTS} requests): only well-formed AWS answers, no 5xx, no slow answer, no write for a rejected request`, { timeout: Math.max(600_000, REQUESTS * 150) }, async () => {
   const seed = seedFromEnv();
   console.log(`fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`);
   const wharf = await startTestWharf();
