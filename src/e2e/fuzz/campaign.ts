@@ -174,7 +174,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
           byMutation.unsendable = (byMutation.unsendable ?? 0) + 1;
           continue;
         }
-        throw error;
+        // No answer at all (the connection closed or reset): the worst answer there is.
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        failures.push(`#${i} ${op.service}:${op.name} over ${protocol}, ${mutationName}: no answer (${String(error)}${cause ? `: ${cause.code ?? ''} ${cause.message ?? ''}` : ''})\n  request: ${request.target ?? request.path} ${request.contentType} ${describeValue(request.body)}`);
+        options.log?.(failures[failures.length - 1]!);
+        continue;
       }
       durations.push(answer.ms);
       byStatus[answer.status] = (byStatus[answer.status] ?? 0) + 1;
