@@ -11,6 +11,12 @@ test('lone surrogates are refused in values and keys, pairs are kept', () => {
   assert.throws(() => checkWellFormed({ ['k\uD83D']: 'v' }), refused);
 });
 
+test('a body nested far deeper than the call stack is walked, not overflowed', () => {
+  const deep = JSON.parse(`{"name":${'['.repeat(50_000)}"a\\ud800"${']'.repeat(50_000)}}`);
+  assert.throws(() => checkWellFormed(deep), refused);
+  checkWellFormed(JSON.parse(`{"name":${'['.repeat(50_000)}"fine"${']'.repeat(50_000)}}`));
+});
+
 test('malformed UTF-8 bodies are refused', () => {
   checkUtf8(Buffer.from('{"a":"é"}'));
   assert.throws(() => checkUtf8(Buffer.from([0x7b, 0xed, 0xa0, 0x80, 0x7d])), refused);

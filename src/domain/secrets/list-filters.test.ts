@@ -62,4 +62,12 @@ describe('ListSecrets filters', () => {
     assert.match(refusal([{ Key: 'name', Values: [] }]), /^InvalidParameterException/);
     assert.equal(refusal([]), 'accepted');
   });
+
+  test('a tag stored without a Value or a Key (the model makes both optional) matches nothing and breaks nothing', () => {
+    const partial = secret('db', { tags: [{ Key: 'env' } as unknown as SecretRecord['tags'][number], { Value: 'prod' } as unknown as SecretRecord['tags'][number]] });
+    assert.ok(!matches(partial, [{ Key: 'tag-value', Values: ['dev'] }]));
+    assert.ok(matches(partial, [{ Key: 'tag-value', Values: ['prod'] }]));
+    assert.ok(matches(partial, [{ Key: 'tag-key', Values: ['env'] }]));
+    assert.ok(matches(partial, [{ Key: 'all', Values: ['prod'] }]));
+  });
 });

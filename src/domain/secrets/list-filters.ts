@@ -28,7 +28,10 @@ function wordsMatch(value: string, field: string): boolean {
 
 type Matcher = (secret: SecretRecord, value: string) => boolean;
 
-const prefixOf = (fields: (secret: SecretRecord) => readonly string[]): Matcher => (secret, value) => fields(secret).some((field) => field.startsWith(value));
+/** Strings only: the model makes a tag's Key and Value optional, so a stored tag may lack either (and then matches nothing). */
+const present = (fields: readonly (string | undefined)[]): string[] => fields.filter((field): field is string => typeof field === 'string');
+
+const prefixOf = (fields: (secret: SecretRecord) => readonly (string | undefined)[]): Matcher => (secret, value) => present(fields(secret)).some((field) => field.startsWith(value));
 
 const MATCHERS: Readonly<Record<string, Matcher>> = {
   // The name matches from its start, case-sensitively ("Data" finds DatabaseSecret, not MyData).
@@ -44,12 +47,12 @@ const MATCHERS: Readonly<Record<string, Matcher>> = {
 };
 
 function allFields(secret: SecretRecord): string[] {
-  return [
+  return present([
     secret.name,
     ...(secret.description !== undefined ? [secret.description] : []),
     ...secret.tags.flatMap((tag) => [tag.Key, tag.Value]),
     ...(secret.primaryRegion !== undefined ? [secret.primaryRegion] : []),
-  ];
+  ]);
 }
 
 /**
