@@ -8,6 +8,7 @@ import { clusterHandlers } from './clusters.js';
 import { executeCommandHandlers } from './execute-command.js';
 import { containerInstanceHandlers } from './container-instances.js';
 import { serviceDeploymentHandlers } from './service-deployments.js';
+import { continueServiceDeploymentHandlers } from './continue-service-deployment.js';
 import { serviceHandlers } from './services.js';
 import { tagHandlers } from './tags.js';
 import { taskSetHandlers } from './task-sets.js';
@@ -33,6 +34,7 @@ export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacit
       ...taskHandlers(deps),
       ...serviceHandlers(deps.store),
       ...serviceDeploymentHandlers(deps.store),
+      ...continueServiceDeploymentHandlers(deps.store),
       ...executeCommandHandlers(deps),
       ...taskSetHandlers(deps.store),
       ...containerInstanceHandlers(deps.store, deps.registryHost),
