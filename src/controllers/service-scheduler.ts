@@ -1,7 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Cluster } from '../domain/ecs/cluster.js';
 import { inCluster, KIND, taskDefinitionIdOfArn, taskRecordId } from '../domain/ecs/record-keys.js';
-import { ELBV2_KIND, type TargetGroupRecord, type TargetHealthRecord } from '../domain/elbv2/records.js';
+import { ELBV2_KIND, type ListenerRecord, type RuleRecord, type TargetGroupRecord, type TargetHealthRecord } from '../domain/elbv2/records.js';
+import { isDefaultRuleId, parentId, parseElbArn } from '../domain/elbv2/arns.js';
+import { sameActions, withForwardWeights } from '../domain/elbv2/forward-weights.js';
+import { ALARM_KIND, type AlarmRecord } from '../domain/cloudwatch/alarm-record.js';
+import type { RuleForward } from '../domain/service/traffic-shift.js';
 import { loadBalancerHealth, targetGroupIdOf, type ServiceLoadBalancer } from '../domain/service/load-balancing.js';
 import { scheduleService, type SchedulerIds, type ServiceTaskView, type TaskStart } from '../domain/service/scheduler.js';
 import { serviceGroup, serviceRecordId, type Service } from '../domain/service/service.js';
@@ -108,6 +112,8 @@ export class ServiceScheduler {
     // Health-check results decide deployments and replacements; a changed target group (attributes, deletion) may too.
     this.unsubscribers.push(this.store.watch(ELBV2_KIND.targetHealth, (change) => void this.wakeBalanced(change.scope, change.id)));
     this.unsubscribers.push(this.store.watch(ELBV2_KIND.targetGroup, (change) => void this.wakeBalanced(change.scope, change.id)));
+    // An alarm a deployment watches (deploymentConfiguration.alarms) may roll it back.
+    this.unsubscribers.push(this.store.watch(ALARM_KIND, (change) => void this.wakeWatching(change.scope, change.id)));
     this.queue.start();
   }
 
@@ -137,6 +143,47 @@ export class ServiceScheduler {
     } catch (error) {
       this.logger.warn({ err: error }, 'could not find the services of a changed target group');
     }
+  }
+
+  /** An alarm changed: the services whose deployments watch it reconcile. */
+  private async wakeWatching(scope: Scope, alarmName: string): Promise<void> {
+    try {
+      for (const record of await this.store.list<Service>(KIND.service, scope)) {
+        if (record.doc.status !== 'INACTIVE' && watchedAlarms(record.doc).includes(alarmName)) this.queue.add(serviceKey(scope, record.id));
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not find the services watching a changed alarm');
+    }
+  }
+
+  private async readAlarmStates(scope: Scope, service: Service): Promise<Map<string, AlarmRecord['StateValue']>> {
+    const states = new Map<string, AlarmRecord['StateValue']>();
+    for (const name of watchedAlarms(service)) {
+      const alarm = await this.store.get<AlarmRecord>(ALARM_KIND, scope, name);
+      if (alarm) states.set(name, alarm.doc.StateValue);
+    }
+    return states;
+  }
+
+  /** The writes that make each listener rule forward as the plan says (unchanged rules are left alone). */
+  private async ruleWrites(scope: Scope, forwards: readonly RuleForward[]): Promise<WriteOp[]> {
+    const ops: WriteOp[] = [];
+    for (const forward of forwards) {
+      const arn = parseElbArn(forward.ruleArn);
+      if (!arn || arn.type !== 'listener-rule' || arn.account !== scope.account || arn.region !== scope.region) continue;
+      if (isDefaultRuleId(arn.id)) {
+        const listener = await this.store.get<ListenerRecord>(ELBV2_KIND.listener, scope, parentId(arn.id));
+        if (!listener) continue;
+        const next = withForwardWeights(listener.doc.defaultActions, forward.targetGroups);
+        if (!sameActions(next, listener.doc.defaultActions)) ops.push({ op: 'put', kind: ELBV2_KIND.listener, scope, id: listener.id, doc: { ...listener.doc, defaultActions: next }, expect: listener.version });
+      } else {
+        const rule = await this.store.get<RuleRecord>(ELBV2_KIND.rule, scope, arn.id);
+        if (!rule) continue;
+        const next = withForwardWeights(rule.doc.actions, forward.targetGroups);
+        if (!sameActions(next, rule.doc.actions)) ops.push({ op: 'put', kind: ELBV2_KIND.rule, scope, id: rule.id, doc: { ...rule.doc, actions: next }, expect: rule.version });
+      }
+    }
+    return ops;
   }
 
   /** The service's target groups (those that still exist) and their health records. */
@@ -178,6 +225,8 @@ export class ServiceScheduler {
       ids,
       free: await this.freeCapacity(),
       ...(balancing ? { targetGroups: new Map([...balancing.groups].map(([arn, record]) => [arn, record.doc])) } : {}),
+      alarmStates: await this.readAlarmStates(scope, service),
+      hookId: () => randomUUID(),
     });
 
     const ops: WriteOp[] = [];
@@ -204,6 +253,8 @@ export class ServiceScheduler {
       const group = balancing?.groups.get(arn);
       if (group) ops.push({ op: 'put', kind: ELBV2_KIND.targetGroup, scope, id: group.id, doc: { ...group.doc, targets }, expect: group.version });
     }
+    // The listener rules move with the deployment's stage, in the same write: the load balancer's data plane follows the records.
+    ops.push(...(await this.ruleWrites(scope, plan.listenerRules)));
     if (plan.service !== service) ops.push({ op: 'put', kind: KIND.service, scope, id, doc: plan.service, expect: record.version });
     if (ops.length > 0) {
       try {
@@ -246,6 +297,16 @@ export class ServiceScheduler {
     );
     return task!;
   }
+}
+
+/** The alarms the service's deployments watch: its own configuration's and those of a deployment in progress. */
+function watchedAlarms(service: Service): string[] {
+  const names = new Set<string>(service.deploymentConfiguration.alarms?.enable ? service.deploymentConfiguration.alarms.alarmNames : []);
+  for (const record of service.wharf.serviceDeployments) {
+    const alarms = record.deploymentConfiguration.alarms;
+    if (alarms?.enable && (record.status === 'IN_PROGRESS' || record.status === 'PENDING')) for (const name of alarms.alarmNames) names.add(name);
+  }
+  return [...names];
 }
 
 /** The target groups a service's tasks may be registered in: its load balancers and those UpdateService took away. */

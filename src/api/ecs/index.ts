@@ -9,6 +9,7 @@ import { executeCommandHandlers } from './execute-command.js';
 import { expressGatewayHandlers } from './express-gateway.js';
 import { containerInstanceHandlers } from './container-instances.js';
 import { serviceDeploymentHandlers } from './service-deployments.js';
+import { continueServiceDeploymentHandlers } from './continue-service-deployment.js';
 import { serviceHandlers } from './services.js';
 import { tagHandlers } from './tags.js';
 import { taskSetHandlers } from './task-sets.js';
@@ -34,6 +35,7 @@ export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacit
       ...taskHandlers(deps),
       ...serviceHandlers(deps.store),
       ...serviceDeploymentHandlers(deps.store),
+      ...continueServiceDeploymentHandlers(deps.store),
       ...executeCommandHandlers(deps),
       ...taskSetHandlers(deps.store),
       ...containerInstanceHandlers(deps.store, deps.registryHost),

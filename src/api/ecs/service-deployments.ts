@@ -2,6 +2,7 @@ import { parseArn } from '../../domain/arn.js';
 import { AwsError, invalidParameter } from '../../domain/errors.js';
 import { circuitBreakerThreshold } from '../../domain/service/rolling-update.js';
 import { requestStopOfDeployment } from '../../domain/service/service-changes.js';
+import { alarmsStatus } from '../../domain/service/deployment-alarms.js';
 import { serviceDeploymentArn, serviceRecordId, serviceRevisionArn, type Service, type ServiceDeploymentRecord, type ServiceDeploymentStatus } from '../../domain/service/service.js';
 import { retryOnStale, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
@@ -16,6 +17,10 @@ import { findService, serviceNotFound } from './services.js';
  */
 
 /** `arn:...:service-deployment/<cluster>/<service>/<id>` (or service-revision) -> where it lives. */
+export function locateServiceDeployment(arn: string, scope: Scope): { recordId: string; id: string } | undefined {
+  return locate(arn, 'service-deployment', scope);
+}
+
 function locate(arn: string, type: 'service-deployment' | 'service-revision', scope: Scope): { recordId: string; id: string } | undefined {
   const parts = parseArn(arn);
   if (!parts || parts.service !== 'ecs' || parts.region !== scope.region || parts.account !== scope.account) return undefined;
@@ -58,7 +63,23 @@ function showDeployment(service: Service, record: ServiceDeploymentRecord) {
     deploymentConfiguration: record.deploymentConfiguration,
     ...(record.rollback ? { rollback: { reason: record.rollback.reason, startedAt: record.rollback.startedAt, serviceRevisionArn: serviceRevisionArn(service, record.rollback.revisionId) } } : {}),
     deploymentCircuitBreaker: { status: record.circuitBreakerStatus, failureCount: record.failureCount, threshold: circuitBreakerThreshold(service.desiredCount) },
-    alarms: { status: 'DISABLED' },
+    alarms: {
+      status: alarmsStatus(record),
+      ...(record.deploymentConfiguration.alarms?.enable ? { alarmNames: record.deploymentConfiguration.alarms.alarmNames } : {}),
+      ...(record.triggeredAlarmNames?.length ? { triggeredAlarmNames: record.triggeredAlarmNames } : {}),
+    },
+    ...(record.shift
+      ? {
+          lifecycleStage: record.shift.stage,
+          lifecycleHookDetails: record.shift.hooks.map((run) => ({
+            hookId: run.hookId,
+            targetType: run.targetType,
+            status: run.status,
+            expiresAt: run.expiresAt,
+            timeoutAction: run.timeoutAction,
+          })),
+        }
+      : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArn } from '../../domain/arn.js';
 import type { Cluster } from '../../domain/ecs/cluster.js';
 import { ELBV2_KIND, type TargetGroupRecord } from '../../domain/elbv2/records.js';
+import { isDefaultRuleId, parentId, parseElbArn } from '../../domain/elbv2/arns.js';
 import { AwsError, invalidParameter } from '../../domain/errors.js';
 import { checkLoadBalancers, targetGroupIdOf, type LoadBalancerInput, type ServiceLoadBalancer } from '../../domain/service/load-balancing.js';
 import { serviceRecordId, type Service } from '../../domain/service/service.js';
@@ -85,12 +86,26 @@ export async function checkedLoadBalancers(store: Store, ctx: RequestContext, in
   if (inputs.length === 0) return [];
   const definition = (await resolveTaskDefinition(store, ctx.scope, taskDefinition))?.doc.taskDefinition as unknown as RunnableDefinition | undefined;
   const targetGroups = new Map<string, TargetGroupRecord>();
+  const listenerRules = new Set<string>();
   for (const input of inputs) {
-    const id = input.targetGroupArn ? targetGroupIdOf(input.targetGroupArn, ctx.scope) : undefined;
-    const record = id ? await store.get<TargetGroupRecord>(ELBV2_KIND.targetGroup, ctx.scope, id) : undefined;
-    if (record && record.doc.targetGroupArn === input.targetGroupArn) targetGroups.set(input.targetGroupArn, record.doc);
+    for (const arn of [input.targetGroupArn, input.advancedConfiguration?.alternateTargetGroupArn]) {
+      const id = arn ? targetGroupIdOf(arn, ctx.scope) : undefined;
+      const record = id ? await store.get<TargetGroupRecord>(ELBV2_KIND.targetGroup, ctx.scope, id) : undefined;
+      if (record && record.doc.targetGroupArn === arn) targetGroups.set(arn, record.doc);
+    }
+    for (const arn of [input.advancedConfiguration?.productionListenerRule, input.advancedConfiguration?.testListenerRule]) {
+      if (arn && (await listenerRuleExists(store, ctx.scope, arn))) listenerRules.add(arn);
+    }
   }
-  return checkLoadBalancers(inputs, { targetGroups, networkMode: definition?.networkMode, containerDefinitions: definition?.containerDefinitions ?? [] });
+  return checkLoadBalancers(inputs, { targetGroups, listenerRules, networkMode: definition?.networkMode, containerDefinitions: definition?.containerDefinitions ?? [] });
+}
+
+/** A stored rule, or a listener's default rule (not stored: its listener is). */
+async function listenerRuleExists(store: Store, scope: Scope, arn: string): Promise<boolean> {
+  const parsed = parseElbArn(arn);
+  if (!parsed || parsed.type !== 'listener-rule' || parsed.account !== scope.account || parsed.region !== scope.region) return false;
+  if (isDefaultRuleId(parsed.id)) return (await store.get(ELBV2_KIND.listener, scope, parentId(parsed.id))) !== undefined;
+  return (await store.get(ELBV2_KIND.rule, scope, parsed.id)) !== undefined;
 }
 
 export function serviceHandlers(store: Store) {

@@ -5,6 +5,7 @@ import { isTargetHealthy, targetHealthOf } from '../elbv2/target-health.js';
 import { drainEndsAt, withDeregistered, withRegistered } from '../elbv2/targets.js';
 import type { TaskStatus } from '../task/task-status.js';
 import { serviceEvents } from './service-events.js';
+import type { AdvancedConfiguration } from './deployment-strategy.js';
 
 /**
  * A service behind Elastic Load Balancing: which of its CreateService
@@ -18,6 +19,8 @@ export interface ServiceLoadBalancer {
   readonly targetGroupArn: string;
   readonly containerName: string;
   readonly containerPort: number;
+  /** For BLUE_GREEN, LINEAR and CANARY: the second target group and the listener rules ECS rewrites. */
+  readonly advancedConfiguration?: AdvancedConfiguration;
 }
 
 export interface LoadBalancerInput {
@@ -25,6 +28,7 @@ export interface LoadBalancerInput {
   readonly loadBalancerName?: string;
   readonly containerName?: string;
   readonly containerPort?: number;
+  readonly advancedConfiguration?: AdvancedConfiguration;
 }
 
 /** ECS attaches at most five target groups to a service. */
@@ -69,25 +73,35 @@ export interface LoadBalancerCheckContext {
   readonly targetGroups: ReadonlyMap<string, TargetGroupRecord>;
   readonly networkMode: string | undefined;
   readonly containerDefinitions: readonly { readonly name?: unknown; readonly portMappings?: readonly { readonly containerPort?: unknown }[] }[];
+  /** The listener rule ARNs (stored and default rules) found in the caller's account and region, for advancedConfiguration. */
+  readonly listenerRules?: ReadonlySet<string>;
 }
 
 /** ECS's checks of `loadBalancers` against the target groups and the task definition; returns them as stored. */
 export function checkLoadBalancers(inputs: readonly LoadBalancerInput[] | undefined, ctx: LoadBalancerCheckContext): ServiceLoadBalancer[] {
   checkLoadBalancerInputs(inputs);
-  return (inputs ?? []).map((input) => {
-    const arn = input.targetGroupArn!;
+  const checkGroup = (arn: string) => {
     const group = ctx.targetGroups.get(arn);
     if (!group) throw invalidParameter(`Unable to find target group ${arn}.`); // unverified wording
     if (group.loadBalancerArns.length === 0) throw invalidParameter(`The target group with targetGroupArn ${arn} does not have an associated load balancer.`);
     if ((ctx.networkMode ?? 'awsvpc') === 'awsvpc' && group.targetType !== 'ip') {
       throw invalidParameter(`The provided target group ${arn} has target type ${group.targetType}, which is incompatible with the awsvpc network mode specified in the task definition.`);
     }
+  };
+  return (inputs ?? []).map((input) => {
+    const arn = input.targetGroupArn!;
+    checkGroup(arn);
     const container = ctx.containerDefinitions.find((definition) => definition.name === input.containerName);
     if (!container) throw invalidParameter(`The container ${input.containerName} does not exist in the task definition.`);
     if (!(container.portMappings ?? []).some((mapping) => Number(mapping.containerPort) === input.containerPort)) {
       throw invalidParameter(`The container ${input.containerName} did not have a container port ${input.containerPort} defined.`);
     }
-    return { targetGroupArn: arn, containerName: input.containerName!, containerPort: input.containerPort! };
+    const advanced = input.advancedConfiguration;
+    if (advanced?.alternateTargetGroupArn) checkGroup(advanced.alternateTargetGroupArn);
+    for (const rule of [advanced?.productionListenerRule, advanced?.testListenerRule]) {
+      if (rule !== undefined && ctx.listenerRules && !ctx.listenerRules.has(rule)) throw invalidParameter(`Unable to find listener rule ${rule}.`); // unverified wording
+    }
+    return { targetGroupArn: arn, containerName: input.containerName!, containerPort: input.containerPort!, ...(advanced ? { advancedConfiguration: advanced } : {}) };
   });
 }
 

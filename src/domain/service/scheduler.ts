@@ -5,7 +5,10 @@ import { unplaceableReason } from '../task/launch-capacity.js';
 import { ELB_HEALTH_STOP_PREFIX, elbHealthStopReason, planTargets, type LoadBalancerHealth } from './load-balancing.js';
 import { circuitBreakerThreshold, planRolloutStep } from './rolling-update.js';
 import { applyLaunch, MAX_SERVICE_EVENTS, type Deployment, type Service, type ServiceDeploymentRecord, type TaskSet } from './service.js';
-import { computedDesiredCount, usesTaskSets } from './task-sets.js';
+import { computedDesiredCount, loadBalancersOfSide, usesTaskSets } from './task-sets.js';
+import { ruleForwards, stepTrafficShift, type RuleForward } from './traffic-shift.js';
+import { alarmRollbackReason, triggeredAlarms, type AlarmStates } from './deployment-alarms.js';
+import type { TargetGroupSide } from './service.js';
 import { deploymentId, rolloutReasons, serviceEvents } from './service-events.js';
 
 /**
@@ -56,6 +59,10 @@ export interface SchedulerContext {
   readonly free: { readonly cpuUnits: number; readonly memoryMiB: number };
   /** The service's target groups by ARN (those that still exist), for registering its tasks. */
   readonly targetGroups?: ReadonlyMap<string, TargetGroupRecord>;
+  /** The states of the alarms the service's deploymentConfiguration.alarms names (missing alarms are left out). */
+  readonly alarmStates?: AlarmStates;
+  /** Lifecycle hook ids (a UUID each). */
+  readonly hookId?: () => string;
 }
 
 export interface TaskStart {
@@ -81,6 +88,8 @@ export interface SchedulerPlan {
   readonly drainUntil: ReadonlyMap<string, number>;
   /** When time alone will change a decision (a task becoming healthy, a back-off ending). */
   readonly recheckAfterMs?: number;
+  /** Listener rules a BLUE_GREEN, LINEAR or CANARY deployment rewrites, written with the service. */
+  readonly listenerRules: readonly RuleForward[];
 }
 
 /** Without a health check, a new task counts as healthy this long after RUNNING. */
@@ -108,7 +117,7 @@ export function launchBackoffMs(failures: number, timeScale: number): number {
 
 export function scheduleService(current: Service, tasks: readonly ServiceTaskView[], ctx: SchedulerContext): SchedulerPlan {
   const service = structuredClone(current) as Service;
-  if (service.status === 'INACTIVE') return { service: current, start: [], stop: [], targets: new Map(), drainUntil: new Map() };
+  if (service.status === 'INACTIVE') return { service: current, start: [], stop: [], targets: new Map(), drainUntil: new Map(), listenerRules: [] };
   const run = new Round(service, tasks, ctx);
   if (service.status === 'DRAINING') run.drain();
   else if (usesTaskSets(service)) run.scheduleTaskSets();
@@ -126,6 +135,7 @@ class Round {
   private recheck = Infinity;
   private targets: ReadonlyMap<string, TargetRegistration[]> = new Map();
   private drainUntil: ReadonlyMap<string, number> = new Map();
+  private listenerRules: RuleForward[] = [];
   private readonly healthyWindow: number;
 
   constructor(
@@ -196,6 +206,9 @@ class Round {
 
   schedule() {
     this.countFailures();
+    const shifting = this.shiftingRecord();
+    if (shifting) return this.shiftTraffic(shifting);
+    this.watchAlarms();
     this.honourStopRequest();
     this.tripCircuitBreaker();
     this.replaceUnhealthy();
@@ -204,6 +217,140 @@ class Round {
     this.retireDrainedDeployments();
     this.completeRollout();
     this.noteSteadyState();
+  }
+
+  /** The service deployment a BLUE_GREEN, LINEAR or CANARY strategy is moving along (or rolling back), if any. */
+  private shiftingRecord(): ServiceDeploymentRecord | undefined {
+    const active: readonly string[] = ['IN_PROGRESS', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS'];
+    return this.service.wharf.serviceDeployments.find(
+      (sd) => sd.shift !== undefined && active.includes(sd.status) && this.service.deployments.some((d) => d.id === sd.deploymentIds[0]),
+    );
+  }
+
+  /**
+   * Alarm monitoring for a rolling deployment: a named alarm in ALARM fails
+   * the primary and, with rollback, returns to the last completed revision.
+   */
+  private watchAlarms() {
+    const primary = this.primary();
+    const record = primary ? this.serviceDeploymentOf(primary) : undefined;
+    if (!primary || !record || record.status !== 'IN_PROGRESS' || primary.rolloutState !== 'IN_PROGRESS') return;
+    const names = triggeredAlarms(record.deploymentConfiguration, this.ctx.alarmStates);
+    if (names.length === 0) return;
+    const reason = alarmRollbackReason(names);
+    record.triggeredAlarmNames = names;
+    record.updatedAt = this.now;
+    primary.rolloutState = 'FAILED';
+    primary.rolloutStateReason = reason;
+    primary.updatedAt = this.now;
+    this.messages.push(serviceEvents.deploymentFailedByAlarms(this.service.serviceName, primary.id, names));
+    if (record.deploymentConfiguration.alarms?.rollback && this.rollBack(primary, record, reason)) return;
+    record.status = 'STOPPED';
+    record.statusReason = reason;
+    record.stoppedAt = this.now;
+    record.finishedAt = this.now;
+  }
+
+  /**
+   * One step of a BLUE_GREEN, LINEAR or CANARY deployment (traffic-shift.ts
+   * decides): green is kept at the desired count once the stage says so,
+   * blue until the clean-up; the listener rules follow the traffic shares.
+   */
+  private shiftTraffic(record: ServiceDeploymentRecord) {
+    const wharf = this.service.wharf;
+    const green = this.service.deployments.find((d) => d.id === record.deploymentIds[0])!;
+    const blues = this.service.deployments.filter((d) => d !== green);
+    const desired = this.service.desiredCount;
+    if (record.status === 'IN_PROGRESS' && green.status === 'PRIMARY') this.replaceUnhealthy();
+    const remaining = this.tasks.filter((t) => t.lastStatus !== 'STOPPED' && !this.stopped.has(t.taskId));
+    const greenLive = this.live().filter((t) => t.deploymentId === green.id);
+    const greenReady = greenLive.length === desired && greenLive.every((t) => this.healthy(t));
+    let rollbackReason: string | undefined;
+    if (record.status === 'ROLLBACK_REQUESTED') rollbackReason = rolloutReasons.stopRequested(green.id);
+    const breaker = this.service.deploymentConfiguration.deploymentCircuitBreaker;
+    if (!rollbackReason && breaker.enable && green.failedTasks >= circuitBreakerThreshold(desired) && !record.shift!.rollback) {
+      record.circuitBreakerStatus = 'TRIGGERED';
+      rollbackReason = rolloutReasons.circuitBreakerFailed();
+    }
+    const alarmed = record.shift!.rollback || record.shift!.stage === 'CLEAN_UP' ? [] : triggeredAlarms(record.deploymentConfiguration, this.ctx.alarmStates);
+    if (!rollbackReason && alarmed.length > 0) {
+      record.triggeredAlarmNames = alarmed;
+      if (record.deploymentConfiguration.alarms?.rollback) rollbackReason = alarmRollbackReason(alarmed);
+    }
+    const step = stepTrafficShift({
+      settings: record.deploymentConfiguration,
+      state: record.shift!,
+      now: this.now,
+      timeScale: this.ctx.timeScale,
+      greenReady,
+      blueGone: !remaining.some((t) => t.deploymentId !== green.id),
+      greenGone: !this.tasks.some((t) => t.lastStatus !== 'STOPPED' && t.deploymentId === green.id),
+      ...(rollbackReason ? { rollbackReason } : {}),
+      hookId: this.ctx.hookId ?? (() => this.ctx.ids.eventId()),
+    });
+    if (JSON.stringify(step.state) !== JSON.stringify(record.shift)) {
+      record.shift = step.state;
+      record.updatedAt = this.now;
+    }
+    if (step.wakeAfterMs !== undefined) this.wake(step.wakeAfterMs);
+    const blue = blues[0];
+    if (step.rolledBackBecause) this.startShiftRollback(record, green, blue, step.rolledBackBecause);
+
+    const started: string[] = [];
+    const stopped: string[] = [];
+    this.keepAt(green, step.greenUp ? desired : 0, started, stopped);
+    blues.forEach((deployment, index) => this.keepAt(deployment, index === 0 && step.blueUp ? desired : 0, started, stopped));
+    if (stopped.length > 0) this.messages.push(serviceEvents.stoppedTasks(this.service.serviceName, stopped));
+    if (started.length > 0) this.messages.push(serviceEvents.startedTasks(this.service.serviceName, started));
+
+    const greenSide: TargetGroupSide = wharf.deployments[green.id]?.side ?? 'alternate';
+    this.listenerRules = ruleForwards(this.service.loadBalancers, greenSide, step.state);
+    this.updateCounts();
+    this.retireDrainedDeployments();
+    if (step.outcome === 'SUCCESSFUL') this.finishShift(record, green, greenSide);
+    if (step.outcome === 'ROLLBACK_SUCCESSFUL') {
+      record.status = 'ROLLBACK_SUCCESSFUL';
+      record.finishedAt = this.now;
+      record.updatedAt = this.now;
+    }
+    this.noteSteadyState();
+  }
+
+  /** Blue is PRIMARY again (its traffic is back, see ruleForwards); green fails and scales in. */
+  private startShiftRollback(record: ServiceDeploymentRecord, green: Deployment, blue: Deployment | undefined, reason: string) {
+    record.status = 'ROLLBACK_IN_PROGRESS';
+    record.statusReason = reason;
+    green.rolloutState = 'FAILED';
+    green.rolloutStateReason = reason;
+    green.updatedAt = this.now;
+    this.messages.push(serviceEvents.deploymentFailed(this.service.serviceName, green.id));
+    if (!blue) return;
+    const revisionId = this.service.wharf.deployments[blue.id]?.revisionId;
+    if (revisionId) record.rollback = { reason, startedAt: this.now, revisionId };
+    green.status = 'ACTIVE';
+    blue.status = 'PRIMARY';
+    blue.updatedAt = this.now;
+    this.service.taskDefinition = blue.taskDefinition;
+    applyLaunch(this.service, blue);
+    this.messages.push(serviceEvents.rollingBack(this.service.serviceName, blue.id));
+  }
+
+  /** Blue is gone: green's target groups are production from now on, and the next deployment shifts away from them. */
+  private finishShift(record: ServiceDeploymentRecord, green: Deployment, greenSide: TargetGroupSide) {
+    const wharf = this.service.wharf;
+    green.rolloutState = 'COMPLETED';
+    green.rolloutStateReason = rolloutReasons.completed(green.id);
+    green.updatedAt = this.now;
+    this.messages.push(serviceEvents.deploymentCompleted(this.service.serviceName, green.id));
+    const internals = wharf.deployments[green.id];
+    if (internals) wharf.lastCompleted = { deploymentId: green.id, revisionId: internals.revisionId, cpu: internals.cpu, memory: internals.memory };
+    wharf.productionSide = greenSide;
+    wharf.launchFailures = 0;
+    delete wharf.retryAfter;
+    record.status = 'SUCCESSFUL';
+    record.finishedAt = this.now;
+    record.updatedAt = this.now;
+    if (record.circuitBreakerStatus === 'MONITORING') record.circuitBreakerStatus = 'MONITORING_COMPLETE';
   }
 
   /**
@@ -260,10 +407,15 @@ class Round {
       taskSet.computedDesiredCount = desired;
       taskSet.updatedAt = this.now;
     }
-    const mine = this.live().filter((t) => t.deploymentId === taskSet.id);
+    this.keepAt(taskSet, desired, started, stopped);
+  }
+
+  /** Starts or stops tasks of one deployment or task set until it has `desired`, within the back-off and the room left. */
+  private keepAt(unit: Deployment | TaskSet, desired: number, started: string[], stopped: string[]) {
+    const mine = this.live().filter((t) => t.deploymentId === unit.id);
     const byReadiness = (a: ServiceTaskView, b: ServiceTaskView) => Number(this.healthy(a)) - Number(this.healthy(b)) || b.createdAt - a.createdAt;
     for (const task of [...mine].sort(byReadiness).slice(0, Math.max(0, mine.length - desired))) {
-      this.stop(task, 'ServiceSchedulerInitiated', scalingReason(taskSet.id));
+      this.stop(task, 'ServiceSchedulerInitiated', scalingReason(unit.id));
       stopped.push(task.taskId);
     }
     let allowed = Math.max(0, desired - mine.length);
@@ -272,13 +424,13 @@ class Round {
       this.wake(wharf.retryAfter - this.now);
       return;
     }
-    const unplaceable = unplaceableReason(taskSet);
+    const unplaceable = unplaceableReason(unit);
     if (allowed > 0 && unplaceable) {
       this.warnOnce(serviceEvents.noContainerInstance(this.service.serviceName, unplaceable));
       this.wake(PLACEMENT_RETRY_MS / this.ctx.timeScale);
       return;
     }
-    const internals = wharf.deployments[taskSet.id];
+    const internals = wharf.deployments[unit.id];
     if (allowed > 0 && internals) {
       // What this round already started takes room too.
       const used = this.starts.reduce((sum, start) => {
@@ -297,11 +449,11 @@ class Round {
     if (allowed === 0) return;
     const already: Record<string, number> = {};
     for (const task of mine) if (task.capacityProviderName) already[task.capacityProviderName] = (already[task.capacityProviderName] ?? 0) + 1;
-    const providers = taskSet.capacityProviderStrategy?.length ? spreadByStrategy(taskSet.capacityProviderStrategy, allowed, already) : [];
+    const providers = unit.capacityProviderStrategy?.length ? spreadByStrategy(unit.capacityProviderStrategy, allowed, already) : [];
     for (let i = 0; i < allowed; i++) {
       const provider = providers[i];
       const taskId = this.ctx.ids.taskId();
-      this.starts.push({ deploymentId: taskSet.id, taskId, ...(provider ? { capacityProvider: provider } : {}) });
+      this.starts.push({ deploymentId: unit.id, taskId, ...(provider ? { capacityProvider: provider } : {}) });
       started.push(taskId);
     }
   }
@@ -670,10 +822,31 @@ class Round {
       stopping: task.desiredStatus === 'STOPPED' || this.stopped.has(task.taskId),
       ...(task.drainUntil !== undefined ? { drainUntil: task.drainUntil } : {}),
     }));
-    const plan = planTargets(this.service.serviceName, loadBalancers, balanced, this.ctx.targetGroups, this.now, retired);
-    this.messages.push(...plan.messages);
-    this.targets = plan.targets;
-    this.drainUntil = plan.drainUntil;
+    if (!loadBalancers.some((lb) => lb.advancedConfiguration?.alternateTargetGroupArn)) {
+      const plan = planTargets(this.service.serviceName, loadBalancers, balanced, this.ctx.targetGroups, this.now, retired);
+      this.messages.push(...plan.messages);
+      this.targets = plan.targets;
+      this.drainUntil = plan.drainUntil;
+      return;
+    }
+    // Blue/green pairs: each deployment's tasks go in its side's target groups; each side's plan starts from the other's targets.
+    const wharf = this.service.wharf;
+    const sideOf = (deploymentId: string | undefined): TargetGroupSide => (deploymentId ? wharf.deployments[deploymentId]?.side : undefined) ?? wharf.productionSide ?? 'main';
+    const groups = new Map(this.ctx.targetGroups);
+    const targets = new Map<string, TargetRegistration[]>();
+    const drainUntil = new Map<string, number>();
+    for (const side of ['main', 'alternate'] as const) {
+      const mine = balanced.filter((_, index) => sideOf(this.tasks[index]!.deploymentId) === side);
+      const plan = planTargets(this.service.serviceName, loadBalancersOfSide(loadBalancers, side), mine, groups, this.now, side === 'main' ? retired : []);
+      this.messages.push(...plan.messages);
+      for (const [arn, next] of plan.targets) {
+        targets.set(arn, next);
+        groups.set(arn, { ...groups.get(arn)!, targets: next });
+      }
+      for (const [taskId, until] of plan.drainUntil) drainUntil.set(taskId, until);
+    }
+    this.targets = targets;
+    this.drainUntil = drainUntil;
   }
 
   /**
@@ -721,6 +894,7 @@ class Round {
       stop: this.stops,
       targets: this.targets,
       drainUntil: this.drainUntil,
+      listenerRules: this.listenerRules,
       ...(this.recheck !== Infinity ? { recheckAfterMs: Math.ceil(this.recheck) } : {}),
     };
   }

@@ -18,6 +18,9 @@ import { checkLoadBalancerInputs, type LoadBalancerInput, type ServiceLoadBalanc
 import { deploymentId, rolloutReasons } from './service-events.js';
 import { isFargateLaunch } from '../task/launch-capacity.js';
 import { addTaskSet, checkUpdateOfTaskSetService } from './task-sets.js';
+import { checkAdvancedConfiguration, checkStrategySettings, shiftsTraffic, type DeploymentStrategy, type StrategySettings } from './deployment-strategy.js';
+import { initialShiftState } from './traffic-shift.js';
+import { answerHook } from './lifecycle-hooks.js';
 
 /**
  * CreateService, UpdateService and DeleteService as pure changes to the
@@ -32,6 +35,9 @@ export interface DeploymentConfigurationInput {
   readonly alarms?: { alarmNames: string[]; enable: boolean; rollback: boolean };
   readonly strategy?: string;
   readonly bakeTimeInMinutes?: number;
+  readonly linearConfiguration?: StrategySettings['linearConfiguration'];
+  readonly canaryConfiguration?: StrategySettings['canaryConfiguration'];
+  readonly lifecycleHooks?: StrategySettings['lifecycleHooks'];
 }
 
 
@@ -129,9 +135,11 @@ function checkCommon(input: UpdateServiceInput | CreateServiceInput): void {
     throw invalidParameter('The deployment circuit breaker can only be used for services using the rolling update (ECS) deployment controller type.');
   }
   const strategy = input.deploymentConfiguration?.strategy;
-  if (strategy !== undefined && strategy !== 'ROLLING') {
-    throw new AwsError('UnsupportedFeatureException', `The ${strategy} deployment strategy is not supported by Wharf: use ROLLING.`);
+  if (controller !== 'ECS' && strategy !== undefined && strategy !== 'ROLLING') {
+    // unverified wording
+    throw invalidParameter(`The ${strategy} deployment strategy can only be used for services using the ECS deployment controller.`);
   }
+  checkStrategySettings(input.deploymentConfiguration as StrategySettings | undefined);
   if (input.launchType && input.capacityProviderStrategy && input.capacityProviderStrategy.length > 0) {
     throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.');
   }
@@ -151,7 +159,7 @@ function checkDeploymentConfiguration(config: DeploymentConfigurationInput | und
   if (config.minimumHealthyPercent !== undefined && (config.minimumHealthyPercent < 0 || config.minimumHealthyPercent > 100)) {
     throw invalidParameter('The minimumHealthyPercent value must be between 0 and 100 for services using the rolling update (ECS) deployment controller.');
   }
-  if (config.alarms?.enable) throw new AwsError('UnsupportedFeatureException', 'CloudWatch alarm-based deployment rollback is not supported by Wharf yet; use the deployment circuit breaker.');
+  if (config.alarms?.enable && (config.alarms.alarmNames ?? []).length === 0) throw invalidParameter('alarmNames must contain at least one alarm when alarms are enabled.'); // unverified wording
 }
 
 function mergeDeploymentConfiguration(base: DeploymentConfiguration | undefined, change: DeploymentConfigurationInput | undefined): DeploymentConfiguration {
@@ -160,11 +168,27 @@ function mergeDeploymentConfiguration(base: DeploymentConfiguration | undefined,
     minimumHealthyPercent: change?.minimumHealthyPercent ?? base?.minimumHealthyPercent ?? 100,
     deploymentCircuitBreaker: change?.deploymentCircuitBreaker ?? base?.deploymentCircuitBreaker ?? { enable: false, rollback: false },
     ...(change?.alarms ?? base?.alarms ? { alarms: change?.alarms ?? base!.alarms! } : {}),
+    ...strategyMembers(base, change),
   };
   if (merged.maximumPercent < merged.minimumHealthyPercent) {
     throw invalidParameter('The maximumPercent value must be greater than or equal to the minimumHealthyPercent value.');
   }
   return merged;
+}
+
+/** The strategy members: a change of strategy drops the old strategy's own settings. */
+function strategyMembers(base: DeploymentConfiguration | undefined, change: DeploymentConfigurationInput | undefined): StrategySettings {
+  const strategy = (change?.strategy ?? base?.strategy) as DeploymentStrategy | undefined;
+  const same = change?.strategy === undefined || change.strategy === base?.strategy;
+  const pick = <K extends keyof StrategySettings>(key: K): StrategySettings[K] => (change?.[key] as StrategySettings[K]) ?? (same ? base?.[key] : undefined);
+  const out: Record<string, unknown> = {};
+  if (strategy !== undefined) out.strategy = strategy;
+  for (const key of ['bakeTimeInMinutes', 'linearConfiguration', 'canaryConfiguration', 'lifecycleHooks'] as const) {
+    const value = pick(key);
+    if (value !== undefined) out[key] = value;
+  }
+  if (shiftsTraffic(out as StrategySettings) && out.bakeTimeInMinutes === undefined) out.bakeTimeInMinutes = 0; // unverified default
+  return out as StrategySettings;
 }
 
 /** A new PRIMARY deployment, its revision and its service deployment record, added to `service`. */
@@ -201,6 +225,11 @@ function addDeployment(service: Service, revision: ResolvedRevision, ctx: Change
     circuitBreakerStatus: service.deploymentConfiguration.deploymentCircuitBreaker.enable ? 'MONITORING' : 'DISABLED',
     deploymentIds: [id],
   };
+  // A traffic-shifting strategy needs a blue to shift from: the first deployment of a service just starts.
+  const shifting = shiftsTraffic(service.deploymentConfiguration) && service.deployments.length > 0;
+  if (shifting) serviceDeployment.shift = initialShiftState(ctx.now);
+  const productionSide = wharf.productionSide ?? 'main';
+  const side = shifting ? (productionSide === 'main' ? 'alternate' : 'main') : productionSide;
   for (const deployment of service.deployments) deployment.status = 'ACTIVE';
   const deployment: Deployment = {
     id,
@@ -218,7 +247,7 @@ function addDeployment(service: Service, revision: ResolvedRevision, ctx: Change
     rolloutStateReason: rolloutReasons.inProgress(id),
   };
   service.deployments.unshift(deployment);
-  wharf.deployments[id] = { revisionId: revisionRecord.id, serviceDeploymentId: serviceDeployment.id, failedTaskIds: [], cpu: revision.cpu, memory: revision.memory };
+  wharf.deployments[id] = { revisionId: revisionRecord.id, serviceDeploymentId: serviceDeployment.id, failedTaskIds: [], cpu: revision.cpu, memory: revision.memory, side };
   wharf.revisions = [revisionRecord, ...wharf.revisions].slice(0, MAX_SERVICE_HISTORY);
   wharf.serviceDeployments = [serviceDeployment, ...wharf.serviceDeployments].slice(0, MAX_SERVICE_DEPLOYMENTS);
   wharf.steady = false;
@@ -262,6 +291,7 @@ export function newService(input: CreateServiceInput, revision: ResolvedRevision
     availabilityZoneRebalancing: input.availabilityZoneRebalancing ?? 'ENABLED',
     wharf: { clusterName: ctx.clusterName, deployments: {}, revisions: [], serviceDeployments: [], steady: false, launchFailures: 0 },
   };
+  checkAdvancedConfiguration(service.deploymentConfiguration.strategy, service.loadBalancers);
   if (service.deploymentController.type === 'ECS') addDeployment(service, revision!, ctx);
   else if (service.deploymentController.type === 'CODE_DEPLOY') {
     // The service starts with one PRIMARY task set; CodeDeploy would add the replacement ones.
@@ -318,6 +348,7 @@ export function updateService(current: Service, input: UpdateServiceInput, revis
   if (input.placementConstraints !== undefined) service.placementConstraints = input.placementConstraints;
   if (input.placementStrategy !== undefined) service.placementStrategy = input.placementStrategy;
   if (input.availabilityZoneRebalancing !== undefined) service.availabilityZoneRebalancing = input.availabilityZoneRebalancing;
+  checkAdvancedConfiguration(service.deploymentConfiguration.strategy, service.loadBalancers);
   if (revision) addDeployment(service, revision, ctx);
   return service;
 }
@@ -346,6 +377,21 @@ export function requestStopOfDeployment(current: Service, serviceDeploymentId: s
   const service = structuredClone(current) as Service;
   const record = service.wharf.serviceDeployments.find((sd) => sd.id === serviceDeploymentId)!;
   record.status = stopType === 'ROLLBACK' ? 'ROLLBACK_REQUESTED' : 'STOP_REQUESTED';
+  record.updatedAt = now;
+  return service;
+}
+
+/** ContinueServiceDeployment: the hook's answer is recorded; a ROLLBACK asks the scheduler to roll the deployment back. */
+export function continueServiceDeployment(current: Service, serviceDeploymentId: string, hookId: string, action: 'CONTINUE' | 'ROLLBACK' | undefined, now: number): Service {
+  const existing = current.wharf.serviceDeployments.find((sd) => sd.id === serviceDeploymentId)!;
+  if (!existing.shift || existing.status !== 'IN_PROGRESS') {
+    // unverified wording
+    throw new AwsError('ClientException', `The service deployment is ${existing.status}${existing.shift ? '' : ' and has no lifecycle hooks'}: only a service deployment in progress with a hook awaiting action can be continued.`);
+  }
+  const service = structuredClone(current) as Service;
+  const record = service.wharf.serviceDeployments.find((sd) => sd.id === serviceDeploymentId)!;
+  const run = answerHook(record.shift!.hooks, hookId, action);
+  if (run.action === 'ROLLBACK') record.status = 'ROLLBACK_REQUESTED';
   record.updatedAt = now;
   return service;
 }

@@ -12,6 +12,8 @@ export const serviceEvents = {
   deploymentCompleted: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment completed.`,
   deploymentFailed: (service: string, deploymentId: string) => `(service ${service}) (deployment ${deploymentId}) deployment failed: tasks failed to start.`,
   rollingBack: (service: string, deploymentId: string) => `(service ${service}) rolling back to deployment ${deploymentId}.`,
+  // unverified wording
+  deploymentFailedByAlarms: (service: string, deploymentId: string, alarms: readonly string[]) => `(service ${service}) (deployment ${deploymentId}) deployment failed: alarm detected. Alarms: ${alarms.join(', ')}.`,
   registeredTargets: (service: string, count: number, targetGroupArn: string) => `(service ${service}) registered ${count} targets in (target-group ${targetGroupArn})`,
   drainingTasks: (service: string, count: number) => `(service ${service}) has begun draining connections on ${count} tasks.`,
   deregisteredTargets: (service: string, count: number, targetGroupArn: string) => `(service ${service}) deregistered ${count} targets in (target-group ${targetGroupArn})`,

@@ -2,6 +2,8 @@ import type { CapacityProviderStrategyItem } from '../ecs/capacity-provider-stra
 import type { Tag } from '../ecs/tags.js';
 import type { ServiceLoadBalancer } from './load-balancing.js';
 import { isFargateLaunch } from '../task/launch-capacity.js';
+import type { StrategySettings } from './deployment-strategy.js';
+import type { ShiftState } from './traffic-shift.js';
 
 /**
  * A service as stored: the ECS Service shape (the serializer sends only
@@ -18,7 +20,7 @@ export interface LaunchSettings {
   readonly networkConfiguration?: NetworkConfiguration;
 }
 
-export interface DeploymentConfiguration {
+export interface DeploymentConfiguration extends StrategySettings {
   readonly maximumPercent: number;
   readonly minimumHealthyPercent: number;
   readonly deploymentCircuitBreaker: { readonly enable: boolean; readonly rollback: boolean };
@@ -95,6 +97,10 @@ export interface ServiceDeploymentRecord {
   circuitBreakerStatus: 'TRIGGERED' | 'MONITORING' | 'MONITORING_COMPLETE' | 'DISABLED';
   /** The `deployments[]` entries this service deployment made (the target, then a rollback). */
   readonly deploymentIds: string[];
+  /** BLUE_GREEN, LINEAR and CANARY: the lifecycle stage, traffic shares and hook runs (traffic-shift.ts). */
+  shift?: ShiftState;
+  /** The alarms of `deploymentConfiguration.alarms` that went to ALARM during this deployment. */
+  triggeredAlarmNames?: string[];
 }
 
 /** Per-deployment bookkeeping the API does not show. */
@@ -106,7 +112,15 @@ export interface DeploymentInternals {
   /** Task size, for placement. */
   readonly cpu: number;
   readonly memory: number;
+  /**
+   * With advanced load balancer configurations: which target group of each
+   * load balancer this deployment's tasks go in (`main` = targetGroupArn,
+   * `alternate` = alternateTargetGroupArn).
+   */
+  side?: TargetGroupSide;
 }
+
+export type TargetGroupSide = 'main' | 'alternate';
 
 export interface ServiceInternals {
   readonly clusterName: string;
@@ -131,6 +145,8 @@ export interface ServiceInternals {
    * is registered there again.
    */
   retiredLoadBalancers?: ServiceLoadBalancer[];
+  /** Which target group of each load balancer takes production traffic (after blue/green deployments swap them); `main` when absent. */
+  productionSide?: TargetGroupSide;
 }
 
 /**

@@ -3,7 +3,7 @@ import { checkTags } from '../ecs/tags.js';
 import { AwsError, invalidParameter } from '../errors.js';
 import { isFargateLaunch } from '../task/launch-capacity.js';
 import type { ServiceLoadBalancer } from './load-balancing.js';
-import { applyLaunch, type DeploymentControllerType, type LaunchSettings, type Service, type TaskSet } from './service.js';
+import { applyLaunch, type DeploymentControllerType, type LaunchSettings, type Service, type TargetGroupSide, type TaskSet } from './service.js';
 import { deploymentId } from './service-events.js';
 
 /**
@@ -195,11 +195,22 @@ export function checkUpdateOfTaskSetService(
  * task set's for a service with task sets, else the service's.
  */
 export function loadBalancersOfTask(service: Service, deploymentId: string | undefined): ServiceLoadBalancer[] {
-  if (!usesTaskSets(service)) return service.loadBalancers;
+  if (!usesTaskSets(service)) return loadBalancersOfSide(service.loadBalancers, (deploymentId ? service.wharf.deployments[deploymentId]?.side : undefined) ?? service.wharf.productionSide ?? 'main');
   return (service.taskSets ?? []).find((ts) => ts.id === deploymentId)?.loadBalancers ?? [];
 }
 
 /** Every target group the service's tasks may be registered in: its own, retired ones and its task sets'. */
 export function allLoadBalancers(service: Service): ServiceLoadBalancer[] {
-  return [...service.loadBalancers, ...(service.wharf.retiredLoadBalancers ?? []), ...(service.taskSets ?? []).flatMap((ts) => ts.loadBalancers)];
+  return [
+    ...service.loadBalancers,
+    ...loadBalancersOfSide(service.loadBalancers.filter((lb) => lb.advancedConfiguration?.alternateTargetGroupArn), 'alternate'),
+    ...(service.wharf.retiredLoadBalancers ?? []),
+    ...(service.taskSets ?? []).flatMap((ts) => ts.loadBalancers),
+  ];
+}
+
+/** The load balancers as one side of a blue/green pair sees them: `alternate` swaps in each alternateTargetGroupArn. */
+export function loadBalancersOfSide(loadBalancers: readonly ServiceLoadBalancer[], side: TargetGroupSide): ServiceLoadBalancer[] {
+  if (side === 'main') return [...loadBalancers];
+  return loadBalancers.map((lb) => (lb.advancedConfiguration?.alternateTargetGroupArn ? { ...lb, targetGroupArn: lb.advancedConfiguration.alternateTargetGroupArn } : lb));
 }
