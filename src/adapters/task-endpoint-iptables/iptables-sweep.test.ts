@@ -32,9 +32,14 @@ test('the sweep removes the rules of instances that are not live and keeps every
   const before = await commentsInNat();
   const endpoint = new IptablesTaskEndpoint({ instanceId: self, logger: silent });
   try {
-    // The real live set (other Wharfs running on this host now) plus the pretend one.
-    const live = await liveInstances();
-    assert.ok(live.complete);
+    // The real live set (other Wharfs running on this host now) plus the pretend one. Other tests running
+    // beside this one may, for a moment, delete a data directory under a Wharf that still holds it open,
+    // which makes the answer incomplete (nothing would be swept): wait for a complete one.
+    let live = await liveInstances();
+    for (const deadline = Date.now() + 60_000; !live.complete && Date.now() < deadline; live = await liveInstances()) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.ok(live.complete, 'a complete view of the live Wharfs on this host within a minute');
     const removed = await endpoint.sweepDeadInstances(new Set([...live.ids, liveElsewhere]));
     const after = await commentsInNat();
     assert.ok(!after.includes(`wharf:${dead}`));
