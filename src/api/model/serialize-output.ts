@@ -1,14 +1,44 @@
 import type { ServiceModel, Shape } from './shapes.js';
 
 /**
- * Shapes a handler's result for the JSON wire by the output shape: only members
- * the model declares leave (internal fields never leak), timestamps become
- * epoch seconds with a fraction, empty values are dropped.
- * Handlers hand timestamps over as Date, epoch milliseconds or ISO strings.
+ * How one wire writes the leaves of a modelled value (timestamps, blobs,
+ * numbers, strings): the walk over structures, lists and maps is the same
+ * for every protocol, so only modelled members ever leave, whatever the wire.
+ */
+export type LeafEncoder = (shape: Shape, value: unknown) => unknown;
+
+/**
+ * Shapes a handler's result by the output shape: only members the model
+ * declares leave (internal fields never leak), empty values are dropped, and
+ * each leaf is written by the wire's encoder.
+ */
+export function toWire(model: ServiceModel, shapeName: string, value: unknown, leaf: LeafEncoder): unknown {
+  return walk(model, model.shapes[shapeName]!, value, leaf) ?? {};
+}
+
+/**
+ * The JSON wire: timestamps become epoch seconds with a fraction; non-finite
+ * doubles the strings AWS JSON uses. Handlers hand timestamps over as Date,
+ * epoch milliseconds or ISO strings.
  */
 export function toJsonWire(model: ServiceModel, shapeName: string, value: unknown): unknown {
-  return walk(model, model.shapes[shapeName]!, value) ?? {};
+  return toWire(model, shapeName, value, jsonLeaf);
 }
+
+const jsonLeaf: LeafEncoder = (shape, value) => {
+  switch (shape.type) {
+    case 'timestamp': {
+      const date = toTimestamp(value);
+      return date && date.getTime() / 1000;
+    }
+    case 'float':
+    case 'double':
+      // JSON has no NaN or infinities: the AWS JSON protocols send them as strings.
+      return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+    default:
+      return value;
+  }
+};
 
 export function toTimestamp(value: unknown): Date | undefined {
   if (value instanceof Date) return value;
@@ -20,7 +50,7 @@ export function toTimestamp(value: unknown): Date | undefined {
   return undefined;
 }
 
-function walk(model: ServiceModel, shape: Shape, value: unknown): unknown {
+function walk(model: ServiceModel, shape: Shape, value: unknown, leaf: LeafEncoder): unknown {
   if (value === undefined || value === null) return undefined;
   switch (shape.type) {
     case 'structure': {
@@ -31,7 +61,7 @@ function walk(model: ServiceModel, shape: Shape, value: unknown): unknown {
       for (const name in value as Record<string, unknown>) {
         const member = Object.hasOwn(shape.members, name) ? shape.members[name] : undefined;
         if (!member) continue;
-        const item = walk(model, model.shapes[member.shape]!, (value as Record<string, unknown>)[name]);
+        const item = walk(model, model.shapes[member.shape]!, (value as Record<string, unknown>)[name], leaf);
         if (item !== undefined) out[name] = item;
       }
       return out;
@@ -39,31 +69,19 @@ function walk(model: ServiceModel, shape: Shape, value: unknown): unknown {
     case 'list': {
       if (!Array.isArray(value)) return undefined;
       const memberShape = model.shapes[shape.member.shape]!;
-      return value.map((item) => walk(model, memberShape, item)).filter((item) => item !== undefined);
+      return value.map((item) => walk(model, memberShape, item, leaf)).filter((item) => item !== undefined);
     }
     case 'map': {
       if (typeof value !== 'object') return undefined;
       const valueShape = model.shapes[shape.value.shape]!;
       const out: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-        const shaped = walk(model, valueShape, item);
+        const shaped = walk(model, valueShape, item, leaf);
         if (shaped !== undefined) out[key] = shaped;
       }
       return out;
     }
-    case 'timestamp': {
-      const date = toTimestamp(value);
-      return date && date.getTime() / 1000;
-    }
-    case 'float':
-    case 'double':
-      // JSON has no NaN or infinities: the AWS JSON protocols send them as strings.
-      return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
-    case 'string':
-    case 'boolean':
-    case 'integer':
-    case 'long':
-    case 'blob':
-      return value;
+    default:
+      return leaf(shape, value);
   }
 }

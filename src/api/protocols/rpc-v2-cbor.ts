@@ -1,7 +1,7 @@
 import { cbor, tag } from '@smithy/core/cbor';
 import { AwsError } from '../../domain/errors.js';
-import type { ServiceModel, Shape } from '../model/shapes.js';
-import { toTimestamp } from '../model/serialize-output.js';
+import type { ServiceModel } from '../model/shapes.js';
+import { toTimestamp, toWire, type LeafEncoder } from '../model/serialize-output.js';
 
 /**
  * Smithy RPC v2 CBOR (what boto3 and the pip aws CLI speak to CloudWatch):
@@ -77,43 +77,16 @@ function untag(value: unknown): unknown {
 
 /**
  * Shapes a handler's result for the CBOR wire by the output shape, the twin
- * of toJsonWire: only modelled members leave, timestamps become tag 1 with
- * epoch seconds, blobs become byte strings, doubles stay numbers (NaN and
- * the infinities included: CBOR floats carry them).
+ * of toJsonWire (the same model walk): timestamps become tag 1 with epoch
+ * seconds, blobs become byte strings, doubles stay numbers (NaN and the
+ * infinities included: CBOR floats carry them).
  */
 export function toCborWire(model: ServiceModel, shapeName: string, value: unknown): unknown {
-  return walk(model, model.shapes[shapeName]!, value) ?? {};
+  return toWire(model, shapeName, value, cborLeaf);
 }
 
-function walk(model: ServiceModel, shape: Shape, value: unknown): unknown {
-  if (value === undefined || value === null) return undefined;
+const cborLeaf: LeafEncoder = (shape, value) => {
   switch (shape.type) {
-    case 'structure': {
-      if (typeof value !== 'object') return undefined;
-      const out: Record<string, unknown> = {};
-      for (const name in value as Record<string, unknown>) {
-        const member = Object.hasOwn(shape.members, name) ? shape.members[name] : undefined;
-        if (!member) continue;
-        const item = walk(model, model.shapes[member.shape]!, (value as Record<string, unknown>)[name]);
-        if (item !== undefined) out[name] = item;
-      }
-      return out;
-    }
-    case 'list': {
-      if (!Array.isArray(value)) return undefined;
-      const memberShape = model.shapes[shape.member.shape]!;
-      return value.map((item) => walk(model, memberShape, item)).filter((item) => item !== undefined);
-    }
-    case 'map': {
-      if (typeof value !== 'object') return undefined;
-      const valueShape = model.shapes[shape.value.shape]!;
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-        const shaped = walk(model, valueShape, item);
-        if (shaped !== undefined) out[key] = shaped;
-      }
-      return out;
-    }
     case 'timestamp': {
       const date = toTimestamp(value);
       return date && tag({ tag: 1, value: date.getTime() / 1000 });
@@ -127,11 +100,10 @@ function walk(model: ServiceModel, shape: Shape, value: unknown): unknown {
     case 'float':
     case 'double':
       return typeof value === 'number' ? value : undefined;
-    case 'string':
-    case 'boolean':
+    default:
       return value;
   }
-}
+};
 
 export function encodeCbor(value: unknown): Buffer {
   return Buffer.from(cbor.serialize(value));
