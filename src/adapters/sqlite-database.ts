@@ -17,3 +17,22 @@ export function openDatabase(file: string): Database.Database {
   if (file !== ':memory:') db.pragma('locking_mode = EXCLUSIVE');
   return db;
 }
+
+/**
+ * Brings a database up to the newest of `migrations` (statements in order;
+ * PRAGMA user_version counts how many have run), each in its own
+ * transaction, and refuses a file a newer Wharf wrote. `what` names the file
+ * in that error ("the data directory", "logs.db").
+ */
+export function migrateDatabase(db: Database.Database, migrations: readonly string[], what: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(`${what} was written by a newer Wharf (schema ${current}, this one knows ${migrations.length}); upgrade Wharf or use another --data-dir`);
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

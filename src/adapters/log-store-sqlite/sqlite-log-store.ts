@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { openDatabase } from '../sqlite-database.js';
+import { openDatabase, migrateDatabase } from '../sqlite-database.js';
 import type {
   GroupListQuery,
   GroupReadQuery,
@@ -63,7 +63,7 @@ export class SqliteLogStore implements LogStore {
 
   constructor(file: string) {
     this.db = openDatabase(file);
-    this.migrate();
+    migrateDatabase(this.db, logMigrations, 'logs.db');
     const db = this.db;
     this.sql = {
       gid: db.prepare<[string, string, string], { gid: number; retention_days: number | null }>('SELECT gid, retention_days FROM log_groups WHERE account = ? AND region = ? AND name = ?'),
@@ -110,18 +110,6 @@ export class SqliteLogStore implements LogStore {
     };
   }
 
-  private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    if (current > logMigrations.length) {
-      throw new Error(`logs.db was written by a newer Wharf (schema ${current}, this one knows ${logMigrations.length}); upgrade Wharf or use another --data-dir`);
-    }
-    for (let version = current; version < logMigrations.length; version++) {
-      this.db.transaction(() => {
-        this.db.exec(logMigrations[version]!);
-        this.db.pragma(`user_version = ${version + 1}`);
-      })();
-    }
-  }
 
   private gidOf(scope: Scope, group: string): number | undefined {
     return this.sql.gid.get(scope.account, scope.region, group)?.gid;

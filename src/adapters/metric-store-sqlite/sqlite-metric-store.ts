@@ -1,9 +1,7 @@
 import type Database from 'better-sqlite3';
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ListedMetric, ListMetricsQuery, MetricAggregate, MetricDimension, MetricKey, MetricPoint, MetricQuery, MetricStore } from '../../ports/metric-store.js';
 import type { Scope } from '../../ports/store.js';
-import { openDatabase } from '../sqlite-database.js';
+import { openDatabase, migrateDatabase } from '../sqlite-database.js';
 import { addValue, addValues, decodeSketch, emptySketch, encodeSketch, mergeSketch, sketchEntries, type Sketch } from './distribution.js';
 import { metricMigrations } from './migrations.js';
 
@@ -84,11 +82,10 @@ export class SqliteMetricStore implements MetricStore {
 
   /** `file` is the database path (metrics.db in the data directory) or ':memory:'. */
   constructor(file: string) {
-    if (file !== ':memory:') createPrivately(file);
     this.db = openDatabase(file);
     // Writers touch the newest page of every series at once (hundreds); SQLite's default 2 MB cache thrashes.
     this.db.pragma('cache_size = -32768');
-    this.migrate();
+    migrateDatabase(this.db, metricMigrations, 'metrics.db');
     const db = this.db;
     this.sql = {
       findSeries: db.prepare<[string, string, string, string, string, string], { sid: number }>(
@@ -120,18 +117,6 @@ export class SqliteMetricStore implements MetricStore {
     };
   }
 
-  private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    if (current > metricMigrations.length) {
-      throw new Error(`metrics.db was written by a newer Wharf (schema ${current}, this one knows ${metricMigrations.length}); upgrade Wharf or use another --data-dir`);
-    }
-    for (let version = current; version < metricMigrations.length; version++) {
-      this.db.transaction(() => {
-        this.db.exec(metricMigrations[version]!);
-        this.db.pragma(`user_version = ${version + 1}`);
-      })();
-    }
-  }
 
   private prepared(sql: string): Database.Statement {
     let statement = this.dynamic.get(sql);
@@ -394,11 +379,6 @@ export class SqliteMetricStore implements MetricStore {
  * Creates the database file readable by its owner only before SQLite opens
  * it: SQLite gives the -wal and -shm files the database file's permissions.
  */
-function createPrivately(file: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  closeSync(openSync(file, 'a', 0o600));
-  chmodSync(file, 0o600);
-}
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { openDatabase } from '../sqlite-database.js';
+import { openDatabase, migrateDatabase } from '../sqlite-database.js';
 import { StaleWriteError, type ListQuery, type Scope, type ScopedRecord, type Store, type StoredRecord, type WriteOp } from '../../ports/store.js';
 import { migrations } from './migrations.js';
 
@@ -24,7 +24,7 @@ export class SqliteStore implements Store {
 
   constructor(file: string) {
     this.db = openDatabase(file);
-    this.migrate();
+    migrateDatabase(this.db, migrations, 'the data directory');
     this.statements = {
       get: this.db.prepare<[string, string, string, string], Row>(
         'SELECT account, region, id, version, doc FROM records WHERE kind = ? AND account = ? AND region = ? AND id = ?'),
@@ -37,18 +37,6 @@ export class SqliteStore implements Store {
     };
   }
 
-  private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    if (current > migrations.length) {
-      throw new Error(`the data directory was written by a newer Wharf (schema ${current}, this one knows ${migrations.length}); upgrade Wharf or use another --data-dir`);
-    }
-    for (let version = current; version < migrations.length; version++) {
-      this.db.transaction(() => {
-        this.db.exec(migrations[version]!);
-        this.db.pragma(`user_version = ${version + 1}`);
-      })();
-    }
-  }
 
   async get<T>(kind: string, scope: Scope, id: string): Promise<StoredRecord<T> | undefined> {
     const row = this.statements.get.get(kind, scope.account, scope.region, id);
