@@ -159,6 +159,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   await taskEndpoint.start();
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
     stoppedRetentionMs: config.stoppedTaskRetentionMs / config.timeScale,
+    timeScale: config.timeScale,
     instanceId: instance,
     publisher: new PortForwarder(logger),
     ...(pool ? { pool } : {}),
