@@ -38,7 +38,9 @@ const ECS_TASKS_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Ef
  * stands in for the guide's migration.
  */
 const APP_FILES: Record<string, string> = {
-  'app/start.sh': '#!/bin/sh\necho "my-app build $(cat /app/build-id) starting on $(hostname) (NODE_ENV=$NODE_ENV)"\nexec httpd -f -v -p 8080 -h /www\n',
+  // httpd as PID 1 would ignore SIGTERM (PID 1 has no default handlers) and wait out the stop
+  // timeout; the guide's apps shut down cleanly on SIGTERM, so the shell forwards it.
+  'app/start.sh': '#!/bin/sh\necho "my-app build $(cat /app/build-id) starting on $(hostname) (NODE_ENV=$NODE_ENV)"\nhttpd -f -v -p 8080 -h /www &\ntrap \'kill $!; exit 0\' TERM\nwait\n',
   'www/health': 'ok\n',
   'www/cgi-bin/whoami': '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s %s\\n" "$(cat /app/build-id)" "$(hostname)"\n',
   'www/cgi-bin/burn': '#!/bin/sh\ntimeout 1 yes > /dev/null\nprintf "Content-Type: text/plain\\r\\n\\r\\nburnt\\n"\n',
