@@ -174,6 +174,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const executionRole = rolePermissions && { denial: (request: Parameters<RolePermissions['executionRoleDenial']>[0]) => rolePermissions.executionRoleDenial(request, clock.now()) };
   const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
     stoppedRetentionMs: config.stoppedTaskRetentionMs / config.timeScale,
+    timeScale: config.timeScale,
     instanceId: instance,
     publisher: new PortForwarder(logger),
     ...(pool ? { pool } : {}),

@@ -33,10 +33,10 @@ export function appContainerOptions(spec: ContainerSpec): Docker.ContainerCreate
       ? {
           Healthcheck: {
             Test: [...spec.healthCheck.command],
-            Interval: spec.healthCheck.intervalSeconds * NS_PER_SECOND,
-            Timeout: spec.healthCheck.timeoutSeconds * NS_PER_SECOND,
+            Interval: Math.round(spec.healthCheck.intervalSeconds * NS_PER_SECOND),
+            Timeout: Math.round(spec.healthCheck.timeoutSeconds * NS_PER_SECOND),
             Retries: spec.healthCheck.retries,
-            ...(spec.healthCheck.startPeriodSeconds ? { StartPeriod: spec.healthCheck.startPeriodSeconds * NS_PER_SECOND } : {}),
+            ...(spec.healthCheck.startPeriodSeconds ? { StartPeriod: Math.round(spec.healthCheck.startPeriodSeconds * NS_PER_SECOND) } : {}),
           },
         }
       : {}),
