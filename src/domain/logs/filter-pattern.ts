@@ -210,9 +210,11 @@ function parseJsonPattern(source: string): JsonExpr {
 
 // --- matching ---
 
-const MISSING = Symbol('missing');
+/** What `resolveJsonPath` answers for a path the document does not have. */
+export const MISSING = Symbol('missing');
 
-function resolve(doc: unknown, path: readonly (string | number)[]): unknown {
+/** The value at a JSON selector's path (`$.a.b[0]`), or MISSING; own members only. */
+export function resolveJsonPath(doc: unknown, path: readonly (string | number)[]): unknown {
   let at: unknown = doc;
   for (const step of path) {
     if (at === null || typeof at !== 'object') return MISSING;
@@ -248,13 +250,13 @@ function evaluate(expr: JsonExpr, doc: unknown): boolean {
     case 'or':
       return evaluate(expr.left, doc) || evaluate(expr.right, doc);
     case 'exists':
-      return (resolve(doc, expr.path) !== MISSING) !== expr.negated;
+      return (resolveJsonPath(doc, expr.path) !== MISSING) !== expr.negated;
     case 'is': {
-      const actual = resolve(doc, expr.path);
+      const actual = resolveJsonPath(doc, expr.path);
       return expr.value === 'null' ? actual === null : actual === (expr.value === 'true');
     }
     case 'compare': {
-      const actual = resolve(doc, expr.path);
+      const actual = resolveJsonPath(doc, expr.path);
       if (actual === MISSING) return false;
       switch (expr.op) {
         case '=':

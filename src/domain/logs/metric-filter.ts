@@ -1,5 +1,5 @@
 import { logsInvalidParameter } from './errors.js';
-import { matchesFilter, parseFilterPattern, type FilterPattern, type JsonExpr } from './filter-pattern.js';
+import { matchesFilter, MISSING, parseFilterPattern, resolveJsonPath, type FilterPattern, type JsonExpr } from './filter-pattern.js';
 
 /**
  * Metric filters: which events a filter matches (the filter pattern rules of
@@ -92,22 +92,6 @@ export function compileMetricFilter(spec: MetricFilterSpec): CompiledMetricFilte
   return { name: spec.filterName, pattern, transformation, value, dimensions };
 }
 
-const MISSING = Symbol('missing');
-
-function resolve(doc: unknown, path: Path): unknown {
-  let at: unknown = doc;
-  for (const step of path) {
-    if (at === null || typeof at !== 'object') return MISSING;
-    if (typeof step === 'number') {
-      if (!Array.isArray(at) || step >= at.length) return MISSING;
-      at = at[step];
-    } else {
-      if (Array.isArray(at) || !Object.prototype.hasOwnProperty.call(at, step)) return MISSING;
-      at = (at as Record<string, unknown>)[step];
-    }
-  }
-  return at;
-}
 
 function parseJson(message: string): unknown {
   try {
@@ -151,11 +135,11 @@ export function metricDataFor(filters: readonly CompiledMetricFilter[], events: 
       if (!minutes.get(minute)) minutes.set(minute, matched);
       if (!matched) continue;
       const doc = needsDoc ? parseJson(event.message) : undefined;
-      const value = filter.value.kind === 'literal' ? filter.value.value : asNumber(resolve(doc, filter.value.path));
+      const value = filter.value.kind === 'literal' ? filter.value.value : asNumber(resolveJsonPath(doc, filter.value.path));
       if (value === undefined) continue;
       const dimensions: { name: string; value: string }[] = [];
       for (const dimension of filter.dimensions) {
-        const dimensionValue = asDimensionValue(resolve(doc, dimension.path));
+        const dimensionValue = asDimensionValue(resolveJsonPath(doc, dimension.path));
         if (dimensionValue === undefined) break;
         dimensions.push({ name: dimension.name, value: dimensionValue });
       }
@@ -194,7 +178,7 @@ export function testMetricFilter(filterPattern: string, messages: readonly strin
     if (selectors.length > 0) {
       const doc = parseJson(message);
       for (const selector of selectors) {
-        const value = resolve(doc, parseJsonSelector(selector) ?? []);
+        const value = resolveJsonPath(doc, parseJsonSelector(selector) ?? []);
         if (value !== MISSING) extractedValues[selector] = typeof value === 'string' ? value : JSON.stringify(value);
       }
     }
