@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { scheduleService, type SchedulerContext, type SchedulerPlan, type ServiceTaskView } from './scheduler.js';
-import { continueServiceDeployment, newService, requestStopOfDeployment, updateService, type ResolvedRevision } from './service-changes.js';
+import { continueServiceDeployment, newService, requestStopOfDeployment, updateService } from './service-changes.js';
 import type { Service } from './service.js';
+import { T0, ids, revision, changeCtx } from './scheduler-fixtures.js';
+
+let hooks = 0;
 
 /** The scheduler driving BLUE_GREEN, LINEAR and CANARY deployments, with simulated time and tasks that start as told. */
 
-const T0 = 1_700_000_000_000;
-let counter = 0;
-const ids = {
-  taskId: () => `t${++counter}`,
-  eventId: () => `e${++counter}`,
-  deploymentDigits: () => String(++counter).padStart(19, '1'),
-  revisionDigits: () => String(++counter).padStart(19, '2'),
-  serviceDeploymentId: () => `sd${++counter}`,
-};
-const revision = (n: number): ResolvedRevision => ({
-  taskDefinitionArn: `arn:aws:ecs:us-east-1:1:task-definition/web:${n}`,
-  containerImages: [{ containerName: 'app', image: 'busybox' }],
-  cpu: 256,
-  memory: 512,
-  launch: { launchType: 'FARGATE', platformVersion: 'LATEST' },
-});
-const changeCtx = (now: number) => ({ region: 'us-east-1', account: '1', clusterName: 'c', clusterArn: 'arn:aws:ecs:us-east-1:1:cluster/c', now, principalArn: 'arn:aws:iam::1:root', ids });
 const LB = { targetGroupArn: 'blue-tg', containerName: 'app', containerPort: 8080, advancedConfiguration: { alternateTargetGroupArn: 'green-tg', productionListenerRule: 'prod-rule', testListenerRule: 'test-rule', roleArn: 'arn:aws:iam::1:role/ecs' } };
 
 class World {
@@ -32,7 +18,7 @@ class World {
   constructor(public service: Service, public now = T0) {}
 
   step() {
-    const ctx: SchedulerContext = { now: this.now, timeScale: 60, ids, free: { cpuUnits: Infinity, memoryMiB: Infinity }, alarmStates: this.alarms, hookId: () => `hook${++counter}` };
+    const ctx: SchedulerContext = { now: this.now, timeScale: 60, ids, free: { cpuUnits: Infinity, memoryMiB: Infinity }, alarmStates: this.alarms, hookId: () => `hook${++hooks}` };
     this.last = scheduleService(this.service, this.tasks, ctx);
     this.service = this.last.service;
     for (const stop of this.last.stop) {

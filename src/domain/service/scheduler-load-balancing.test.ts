@@ -3,29 +3,13 @@ import { describe, test } from 'node:test';
 import type { TargetGroupRecord } from '../elbv2/records.js';
 import type { LoadBalancerHealth } from './load-balancing.js';
 import { scheduleService, type SchedulerContext, type ServiceTaskView } from './scheduler.js';
-import { needsNewDeployment, newService, updateService, type ResolvedRevision } from './service-changes.js';
+import { needsNewDeployment, newService, updateService } from './service-changes.js';
 import type { Service } from './service.js';
+import { T0, ids, revision, changeCtx } from './scheduler-fixtures.js';
 
 /** The scheduler's decisions for a service behind a target group, with the target health handed in as the controller reads it. */
 
-const T0 = 1_700_000_000_000;
 const TG = 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/web-tg/0123456789abcdef';
-let counter = 0;
-const ids = {
-  taskId: () => `t${++counter}`,
-  eventId: () => `e${++counter}`,
-  deploymentDigits: () => String(++counter).padStart(19, '1'),
-  revisionDigits: () => String(++counter).padStart(19, '2'),
-  serviceDeploymentId: () => `sd${++counter}`,
-};
-const revision = (n: number): ResolvedRevision => ({
-  taskDefinitionArn: `arn:aws:ecs:us-east-1:1:task-definition/web:${n}`,
-  containerImages: [{ containerName: 'app', image: 'busybox' }],
-  cpu: 256,
-  memory: 512,
-  launch: { launchType: 'FARGATE', platformVersion: 'LATEST' },
-});
-const changeCtx = (now: number) => ({ region: 'us-east-1', account: '1', clusterName: 'c', clusterArn: 'arn:aws:ecs:us-east-1:1:cluster/c', now, principalArn: 'arn:aws:iam::1:root', ids });
 
 function balancedService(desiredCount: number, extra: Record<string, unknown> = {}): Service {
   return newService(

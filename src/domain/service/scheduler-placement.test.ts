@@ -3,16 +3,8 @@ import { describe, test } from 'node:test';
 import { PLACEMENT_RETRY_MS, scheduleService, WARNING_REPEAT_MS, type SchedulerContext } from './scheduler.js';
 import { newService, type ResolvedRevision } from './service-changes.js';
 import type { Service } from './service.js';
+import { T0, ids } from './scheduler-fixtures.js';
 
-const T0 = 1_700_000_000_000;
-let counter = 0;
-const ids = {
-  taskId: () => `t${++counter}`,
-  eventId: () => `e${++counter}`,
-  deploymentDigits: () => String(++counter).padStart(19, '1'),
-  revisionDigits: () => String(++counter).padStart(19, '2'),
-  serviceDeploymentId: () => `sd${++counter}`,
-};
 
 function create(launch: ResolvedRevision['launch']): Service {
   const revision: ResolvedRevision = { taskDefinitionArn: 'arn:aws:ecs:us-east-1:1:task-definition/web:1', containerImages: [], cpu: 0, memory: 0, launch };

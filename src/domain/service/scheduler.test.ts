@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HEALTH_CHECK_STOP_REASON, launchBackoffMs, scheduleService, type SchedulerContext, type ServiceTaskView } from './scheduler.js';
-import { newService, requestStopOfDeployment, updateService, type ResolvedRevision } from './service-changes.js';
+import { newService, requestStopOfDeployment, updateService } from './service-changes.js';
 import type { Service } from './service.js';
+import { T0, ids, revision, changeCtx } from './scheduler-fixtures.js';
 
-const T0 = 1_700_000_000_000;
-let counter = 0;
-const ids = {
-  taskId: () => `t${++counter}`,
-  eventId: () => `e${++counter}`,
-  deploymentDigits: () => String(++counter).padStart(19, '1'),
-  revisionDigits: () => String(++counter).padStart(19, '2'),
-  serviceDeploymentId: () => `sd${++counter}`,
-};
 
-const revision = (n: number): ResolvedRevision => ({
-  taskDefinitionArn: `arn:aws:ecs:us-east-1:1:task-definition/web:${n}`,
-  containerImages: [{ containerName: 'app', image: 'busybox' }],
-  cpu: 256,
-  memory: 512,
-  launch: { launchType: 'FARGATE', platformVersion: 'LATEST' },
-});
 
-const changeCtx = (now = T0) => ({ region: 'us-east-1', account: '1', clusterName: 'c', clusterArn: 'arn:aws:ecs:us-east-1:1:cluster/c', now, principalArn: 'arn:aws:iam::1:root', ids });
 
 function create(desiredCount: number, extra: Record<string, unknown> = {}): Service {
   return newService({ serviceName: 'web', taskDefinition: 'web:1', desiredCount, ...extra }, revision(1), changeCtx());

@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { scheduleService, type SchedulerContext, type ServiceTaskView } from './scheduler.js';
-import { newService, updateService, type ResolvedRevision } from './service-changes.js';
+import { newService, updateService } from './service-changes.js';
 import type { Service } from './service.js';
 import { addTaskSet, computedDesiredCount, deleteTaskSet, makePrimary, scaleTaskSet } from './task-sets.js';
+import { T0, ids, revision, changeCtx as changeCtxAt } from './scheduler-fixtures.js';
 
-const T0 = 1_700_000_000_000;
-let counter = 0;
-const ids = {
-  taskId: () => `t${++counter}`,
-  eventId: () => `e${++counter}`,
-  deploymentDigits: () => String(++counter).padStart(19, '1'),
-  revisionDigits: () => String(++counter).padStart(19, '2'),
-  serviceDeploymentId: () => `sd${++counter}`,
-};
-const revision = (n: number): ResolvedRevision => ({
-  taskDefinitionArn: `arn:aws:ecs:us-east-1:1:task-definition/web:${n}`,
-  containerImages: [],
-  cpu: 256,
-  memory: 512,
-  launch: { launchType: 'FARGATE', platformVersion: 'LATEST' },
-});
-const changeCtx = { region: 'us-east-1', account: '1', clusterName: 'c', clusterArn: 'arn:aws:ecs:us-east-1:1:cluster/c', now: T0, principalArn: 'arn:aws:iam::1:root', ids };
+const changeCtx = changeCtxAt(T0);
 const ctx = (now: number): SchedulerContext => ({ now, timeScale: 1, ids, free: { cpuUnits: Infinity, memoryMiB: Infinity } });
 
 /** Applies plans to tasks that start at once (RUNNING on the next step) and stop at once. */
