@@ -1,3 +1,4 @@
+import { WriteAttribution, STORE_READS, LOG_STORE_READS, METRIC_STORE_READS, type AttributedWrite } from './adapters/write-attribution.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -120,19 +121,30 @@ export interface WharfParts {
    * then query while Wharf holds its files.
    */
   readonly metrics?: Pick<MetricStore, 'put'>;
+  /**
+   * Told of every call that changes the store, the log store or the metric
+   * store, with the API request it happened in: the fuzz suite's proof that
+   * rejected requests write nothing.
+   */
+  readonly onWrite?: (write: AttributedWrite) => void;
+}
+
+function attributed<T extends object>(attribution: WriteAttribution | undefined, name: string, port: T, reads: ReadonlySet<string>): T {
+  return attribution ? attribution.wrap(name, port, reads) : port;
 }
 
 export async function startWharf(config: WharfConfig, logger: Logger, clock: Clock = systemClock, parts: WharfParts = {}): Promise<RunningWharf> {
   // The data directory is the owner's alone (0700, files 0600), put back so if it was loosened.
   const loosened = securePrivateTree(config.dataDir);
   if (loosened > 0) logger.warn({ dataDir: config.dataDir, loosened }, 'tightened data directory entries readable by others');
-  const store = new SqliteStore(join(config.dataDir, 'wharf.db'));
+  const attribution = parts.onWrite ? new WriteAttribution(parts.onWrite) : undefined;
+  const store = attributed(attribution, 'store', new SqliteStore(join(config.dataDir, 'wharf.db')), STORE_READS);
   // CloudWatch metrics: data points in their own SQLite file (Wharf's samplers, metric filters and PutMetricData write them).
-  const metricStore = new SqliteMetricStore(join(config.dataDir, 'metrics.db'));
+  const metricStore = attributed(attribution, 'metrics', new SqliteMetricStore(join(config.dataDir, 'metrics.db')), METRIC_STORE_READS);
   const metricSink = parts.metrics ?? metricStore;
   // CloudWatch Logs: events in their own SQLite file (the Logs API and the log pump share it);
   // metric filters publish to the metric store from both write paths.
-  const logStore = withMetricFilters(new SqliteLogStore(join(config.dataDir, 'logs.db')), metricStore, logger, { storageResolution: config.timeScale > 1 ? 1 : 60 });
+  const logStore = attributed(attribution, 'logs', withMetricFilters(new SqliteLogStore(join(config.dataDir, 'logs.db')), metricStore, logger, { storageResolution: config.timeScale > 1 ? 1 : 60 }), LOG_STORE_READS);
   const runtime = new DockerRuntime({ logger, ...(config.dockerSocket ? { socketPath: config.dockerSocket } : {}) });
   try {
     await runtime.ping();
@@ -289,7 +301,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     ],
   ]);
 
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost, uriStyle: config.ecrUriStyle }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes, ...(rolePermissions ? { authorize: iamAuthorizer(rolePermissions, logger, taskDefinitionRoles(store)) } : {}) });
+  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost, uriStyle: config.ecrUriStyle }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes, ...(rolePermissions ? { authorize: iamAuthorizer(rolePermissions, logger, taskDefinitionRoles(store)) } : {}), ...(attribution ? { aroundRequest: attribution.aroundRequest } : {}) });
   gatewayHandle = gateway.handle;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   server.on('upgrade', (req, socket, head) => {

@@ -29,6 +29,11 @@ export interface GatewayOptions {
   readonly maxBodyBytes?: number;
   /** IAM enforcement (`--enforce-iam`): refuses a call its caller's policies do not allow. */
   readonly authorize?: Authorize;
+  /**
+   * Runs around every request with its id, e.g. to attribute what the
+   * request does (a test that proves rejected requests write nothing).
+   */
+  readonly aroundRequest?: (requestId: string, handle: () => Promise<void>) => Promise<void>;
 }
 
 type Protocol = 'json' | 'query' | 'cbor';
@@ -61,6 +66,11 @@ export class Gateway {
   readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
     res.setHeader('x-amzn-RequestId', requestId);
+    const around = this.options.aroundRequest;
+    await (around ? around(requestId, () => this.route(req, res, requestId)) : this.route(req, res, requestId));
+  };
+
+  private async route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = req.url ?? '/';
     try {
       for (const [prefix, route] of this.options.rawRoutes ?? []) {
@@ -78,7 +88,7 @@ export class Gateway {
         res.destroy();
       }
     }
-  };
+  }
 
   private async handleApi(req: IncomingMessage, res: ServerResponse, url: string, requestId: string): Promise<void> {
     const target = req.headers['x-amz-target'];

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, type Service, type Task } from '@aws-sdk/client-ecs';
 import { DEFAULT_KEY, loadConfig } from '../cli/config.js';
-import { startWharf, type RunningWharf } from '../main.js';
+import { startWharf, type RunningWharf, type WharfParts } from '../main.js';
 import { silentLogger } from '../ports/logger.js';
 
 const run = promisify(execFile);
@@ -83,10 +83,10 @@ export function isSteady(service: Service): boolean {
 }
 
 /** Starts a real Wharf on an ephemeral loopback port with its own data directory. */
-export async function startTestWharf(wharfEnv: NodeJS.ProcessEnv = {}): Promise<TestWharf> {
+export async function startTestWharf(wharfEnv: NodeJS.ProcessEnv = {}, parts: WharfParts = {}): Promise<TestWharf> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wharf-e2e-'));
   const config = loadConfig({ port: '0', 'data-dir': dataDir }, wharfEnv);
-  let wharf: RunningWharf = await startWharf(config, silentLogger);
+  let wharf: RunningWharf = await startWharf(config, silentLogger, undefined, parts);
   let port = wharf.port;
 
   const endpoint = () => `http://127.0.0.1:${port}`;
@@ -110,7 +110,7 @@ export async function startTestWharf(wharfEnv: NodeJS.ProcessEnv = {}): Promise<
     ecs: (region, keys) => ecsClientAt(endpoint(), region, keys),
     async restart() {
       await wharf.close();
-      wharf = await startWharf(loadConfig({ port: String(port), 'data-dir': dataDir }, wharfEnv), silentLogger);
+      wharf = await startWharf(loadConfig({ port: String(port), 'data-dir': dataDir }, wharfEnv), silentLogger, undefined, parts);
       port = wharf.port;
     },
     async stop() {

@@ -8,7 +8,7 @@ import { signedRequest } from '../harness.js';
 import { problemsWith } from './answers.js';
 import { mutate, type Mutation } from './mutations.js';
 import { Random } from './random.js';
-import { StoreWatch } from './store-watch.js';
+import type { StoreWatch } from './store-watch.js';
 import { validValue } from './values.js';
 import { encodeCborValue, encodeJson, encodeQuery, protocolsOf, signingServiceOf, type WireProtocol, type WireRequest } from './wire.js';
 
@@ -27,7 +27,8 @@ export interface Operation {
 
 export interface CampaignOptions {
   readonly endpoint: string;
-  readonly dataDir: string;
+  /** Which requests wrote: the Wharf under test reports its writes to it. */
+  readonly watch: StoreWatch;
   readonly seed: number;
   readonly requests: number;
   /** No answer may take longer than maxMs plus msPerMiB for each MiB of request body (a 1 MB body is read, hashed and decoded). */
@@ -103,7 +104,7 @@ async function send(endpoint: string, request: WireRequest) {
     body: request.body,
     service: request.signingService,
   });
-  return { status: answer.status, contentType: answer.headers.get('content-type') ?? '', bytes: answer.bytes, ms: performance.now() - started };
+  return { status: answer.status, requestId: answer.headers.get('x-amzn-requestid') ?? '', contentType: answer.headers.get('content-type') ?? '', bytes: answer.bytes, ms: performance.now() - started };
 }
 
 /** The operations Wharf serves: every model operation but those its gateway answers with "does not support ... yet". */
@@ -134,70 +135,64 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const random = new Random(options.seed);
   const { served, unserved } = await servedOperations(options.endpoint);
   options.log?.(`fuzz: seed ${options.seed}, ${served.length} served operations (${unserved} unserved skipped), ${options.requests} requests`);
-  const watch = new StoreWatch(options.dataDir);
+  const watch = options.watch;
   const byStatus: Record<string, number> = {};
   const byMutation: Record<string, number> = {};
   const failures: string[] = [];
   const durations: number[] = [];
   let writesSeen = 0;
   const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).length;
-  try {
-    for (let i = 0; i < options.requests; i++) {
-      const op = served[i < served.length * 2 ? i % served.length : random.int(served.length)]!;
-      const protocols = protocolsOf(op.model);
-      const protocol = random.pick(protocols);
-      const valid = (op.inputShape ? validValue(op.model, op.inputShape, random) : {}) as Record<string, unknown>;
-      let mutation: Mutation | undefined;
-      let value: unknown = valid;
-      if (op.contained) {
-        // Never started: every required member is left out.
-        const shape = op.inputShape ? op.model.shapes[op.inputShape] : undefined;
-        const stripped = { ...valid };
-        if (shape?.type === 'structure') for (const name of shape.required ?? []) delete stripped[name];
-        mutation = { kind: 'tree', name: 'contained-missing-required', value: stripped };
-        value = stripped;
-      } else if (random.chance(0.8)) {
-        mutation = mutate(op.model, op.inputShape, valid, random);
-        if (mutation.kind === 'tree') value = mutation.value;
-      }
-      const mutationName = mutation?.name ?? 'valid';
-      byMutation[mutationName] = (byMutation[mutationName] ?? 0) + 1;
-      const request = buildRequest(op, protocol, value, mutation);
-      const before = watch.version();
-      
-      let answer: Awaited<ReturnType<typeof send>>;
-      try {
-        answer = await send(options.endpoint, request);
-      } catch (error) {
-        // A header value HTTP forbids (a NUL in X-Amz-Target): no client can send it, so there is nothing to judge.
-        if (error instanceof TypeError && /header/i.test(error.message)) {
-          byMutation.unsendable = (byMutation.unsendable ?? 0) + 1;
-          continue;
-        }
-        // No answer at all (the connection closed or reset): the worst answer there is.
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        failures.push(`#${i} ${op.service}:${op.name} over ${protocol}, ${mutationName}: no answer (${String(error)}${cause ? `: ${cause.code ?? ''} ${cause.message ?? ''}` : ''})\n  request: ${request.target ?? request.path} ${request.contentType} ${describeValue(request.body)}`);
-        options.log?.(failures[failures.length - 1]!);
+  for (let i = 0; i < options.requests; i++) {
+    const op = served[i < served.length * 2 ? i % served.length : random.int(served.length)]!;
+    const protocols = protocolsOf(op.model);
+    const protocol = random.pick(protocols);
+    const valid = (op.inputShape ? validValue(op.model, op.inputShape, random) : {}) as Record<string, unknown>;
+    let mutation: Mutation | undefined;
+    let value: unknown = valid;
+    if (op.contained) {
+      // Never started: every required member is left out.
+      const shape = op.inputShape ? op.model.shapes[op.inputShape] : undefined;
+      const stripped = { ...valid };
+      if (shape?.type === 'structure') for (const name of shape.required ?? []) delete stripped[name];
+      mutation = { kind: 'tree', name: 'contained-missing-required', value: stripped };
+      value = stripped;
+    } else if (random.chance(0.8)) {
+      mutation = mutate(op.model, op.inputShape, valid, random);
+      if (mutation.kind === 'tree') value = mutation.value;
+    }
+    const mutationName = mutation?.name ?? 'valid';
+    byMutation[mutationName] = (byMutation[mutationName] ?? 0) + 1;
+    const request = buildRequest(op, protocol, value, mutation);
+    let answer: Awaited<ReturnType<typeof send>>;
+    try {
+      answer = await send(options.endpoint, request);
+    } catch (error) {
+      // A header value HTTP forbids (a NUL in X-Amz-Target): no client can send it, so there is nothing to judge.
+      if (error instanceof TypeError && /header/i.test(error.message)) {
+        byMutation.unsendable = (byMutation.unsendable ?? 0) + 1;
         continue;
       }
-      durations.push(answer.ms);
-      byStatus[answer.status] = (byStatus[answer.status] ?? 0) + 1;
-      const problems = problemsWith(answer, protocol, mutation?.kind !== 'envelope');
-      const bound = options.maxMs + (options.msPerMiB * request.body.length) / (1 << 20);
-      if (answer.ms > bound) problems.push(`took ${Math.round(answer.ms)} ms (bound ${Math.round(bound)} ms)`);
-      const wrote = watch.version() !== before;
-      if (answer.status >= 400 && wrote) problems.push('a rejected request wrote to the store');
-      if (answer.status < 300 && wrote) writesSeen++;
-      if (op.contained && answer.status < 400) problems.push('a request without its required members was accepted');
-      if (Object.getOwnPropertyNames(Object.prototype).length !== prototypeKeys || ({} as Record<string, unknown>).polluted !== undefined) problems.push('Object.prototype was polluted');
-      if (problems.length) {
-        failures.push(`#${i} ${op.service}:${op.name} over ${protocol}, ${mutationName}: ${problems.join('; ')}\n  request: ${request.target ?? request.path} ${request.contentType} ${describeValue(request.body)}\n  answer: ${answer.status} ${answer.contentType} ${describeValue(answer.bytes)}`);
-        if (failures.length <= 5) options.log?.(failures[failures.length - 1]!);
-      }
-      if (options.log && (i + 1) % 10_000 === 0) options.log(`fuzz: ${i + 1} requests, ${failures.length} failures`);
+      // No answer at all (the connection closed or reset): the worst answer there is.
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      failures.push(`#${i} ${op.service}:${op.name} over ${protocol}, ${mutationName}: no answer (${String(error)}${cause ? `: ${cause.code ?? ''} ${cause.message ?? ''}` : ''})\n  request: ${request.target ?? request.path} ${request.contentType} ${describeValue(request.body)}`);
+      options.log?.(failures[failures.length - 1]!);
+      continue;
     }
-  } finally {
-    watch.close();
+    durations.push(answer.ms);
+    byStatus[answer.status] = (byStatus[answer.status] ?? 0) + 1;
+    const problems = problemsWith(answer, protocol, mutation?.kind !== 'envelope');
+    const bound = options.maxMs + (options.msPerMiB * request.body.length) / (1 << 20);
+    if (answer.ms > bound) problems.push(`took ${Math.round(answer.ms)} ms (bound ${Math.round(bound)} ms)`);
+    const writes = watch.writesOf(answer.requestId);
+    if (answer.status >= 400 && writes.length > 0) problems.push(`a rejected request wrote to the store (${writes.join(', ')})`);
+    if (answer.status < 300 && writes.length > 0) writesSeen++;
+    if (op.contained && answer.status < 400) problems.push('a request without its required members was accepted');
+    if (Object.getOwnPropertyNames(Object.prototype).length !== prototypeKeys || ({} as Record<string, unknown>).polluted !== undefined) problems.push('Object.prototype was polluted');
+    if (problems.length) {
+      failures.push(`#${i} ${op.service}:${op.name} over ${protocol}, ${mutationName}: ${problems.join('; ')}\n  request: ${request.target ?? request.path} ${request.contentType} ${describeValue(request.body)}\n  answer: ${answer.status} ${answer.contentType} ${describeValue(answer.bytes)}`);
+      if (failures.length <= 5) options.log?.(failures[failures.length - 1]!);
+    }
+    if (options.log && (i + 1) % 10_000 === 0) options.log(`fuzz: ${i + 1} requests, ${failures.length} failures`);
   }
   durations.sort((a, b) => a - b);
   return {

@@ -1,28 +1,26 @@
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
-
-const FILES = ['wharf.db', 'wharf.db-wal', 'logs.db', 'logs.db-wal', 'metrics.db', 'metrics.db-wal'];
+import type { AttributedWrite } from '../../adapters/write-attribution.js';
 
 /**
- * Whether anything was committed to Wharf's SQLite files between two reads.
- * Wharf holds its databases in exclusive locking mode, so no second
- * connection may read them while it runs; but in WAL mode every commit
- * appends to the `-wal` file and no read touches a file, so the files'
- * sizes and nanosecond mtimes change exactly when something was written.
+ * Which API requests changed a store. Wharf (started in this process with
+ * `WharfParts.onWrite`) reports every call that changes its store, log store
+ * or metric store with the request it happened in; controllers writing in
+ * the background report no request, so they are never taken for a rejected
+ * request's write.
  */
 export class StoreWatch {
-  constructor(private readonly dataDir: string) {}
+  private readonly byRequest = new Map<string, string[]>();
 
-  version(): string {
-    return FILES.map((file) => {
-      try {
-        const stat = statSync(join(this.dataDir, file), { bigint: true });
-        return `${file}:${stat.size}:${stat.mtimeNs}`;
-      } catch {
-        return `${file}:absent`;
-      }
-    }).join(' ');
+  readonly record = (write: AttributedWrite): void => {
+    if (write.requestId === undefined) return;
+    const calls = this.byRequest.get(write.requestId) ?? [];
+    calls.push(`${write.store}.${write.method}`);
+    this.byRequest.set(write.requestId, calls);
+  };
+
+  /** The store calls made while answering this request (empty: it wrote nothing). */
+  writesOf(requestId: string): readonly string[] {
+    const calls = this.byRequest.get(requestId) ?? [];
+    this.byRequest.delete(requestId);
+    return calls;
   }
-
-  close(): void {}
 }
