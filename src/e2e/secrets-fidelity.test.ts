@@ -152,6 +152,14 @@ describe('Secrets Manager beyond the happy path, through the SDK', () => {
     await sm().send(new DeleteSecretCommand({ SecretId: 'global', ForceDeleteWithoutRecovery: true }));
   });
 
+  test('CreateSecret with a replica region that does not exist is refused whole: no secret is left behind', async () => {
+    assert.match(await rejection(sm().send(new CreateSecretCommand({ Name: 'half-made', SecretString: 'x', AddReplicaRegions: [{ Region: 'fuzz-1' }] }))), /^InvalidParameterException: Invalid replica region: fuzz-1\.$/);
+    assert.match(await rejection(sm().send(new DescribeSecretCommand({ SecretId: 'half-made' }))), /^ResourceNotFoundException/);
+    // The name is free: the same create with a real region succeeds.
+    await sm().send(new CreateSecretCommand({ Name: 'half-made', SecretString: 'x' }));
+    await sm().send(new DeleteSecretCommand({ SecretId: 'half-made', ForceDeleteWithoutRecovery: true }));
+  });
+
   test('RotateSecret keeps the configuration and fails as AWS does when it cannot invoke the function; CancelRotateSecret turns it off', async () => {
     await sm().send(new CreateSecretCommand({ Name: 'rotated', SecretString: 'x' }));
     assert.match(await rejection(sm().send(new RotateSecretCommand({ SecretId: 'rotated' }))), /^InvalidRequestException/);

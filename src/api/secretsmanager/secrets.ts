@@ -14,7 +14,7 @@ import {
   requireNotDeleted,
 } from '../../domain/secrets/secrets.js';
 import { groupFilters, matchesFilters, type ListFilter } from '../../domain/secrets/list-filters.js';
-import { requireNoReplicas, requireNotReplica, type ReplicaRequest } from '../../domain/secrets/replication.js';
+import { checkReplicaRegions, requireNoReplicas, requireNotReplica, type ReplicaRequest } from '../../domain/secrets/replication.js';
 import type { SecretCipher } from '../../ports/secret-cipher.js';
 import { retryOnStale, StaleWriteError, type Store, type StoredRecord } from '../../ports/store.js';
 import { decodePageToken, encodePageToken } from '../pagination.js';
@@ -55,6 +55,8 @@ export function secretHandlers(store: Store, cipher: SecretCipher) {
     async CreateSecret(input: CreateSecretInput, ctx: RequestContext) {
       checkSecretName(input.Name);
       const value = givenValue(input, false);
+      // Refused before anything is written: a bad replica region must not leave the secret behind.
+      if (input.AddReplicaRegions) checkReplicaRegions(input.AddReplicaRegions, ctx.scope.region);
       const existing = await store.get<SecretRecord>(SECRETS_KIND.secret, ctx.scope, input.Name);
       if (existing && !isPurged(existing.doc, ctx.now)) {
         if (existing.doc.deletionDate !== undefined) {
