@@ -36,6 +36,9 @@ describe('ECS account settings, capacity providers and tags', () => {
     assert.deepEqual(builtIn.capacityProviders.map((p: { name: string }) => p.name), ['FARGATE', 'FARGATE_SPOT']);
     assert.equal(builtIn.capacityProviders[0].capacityProviderArn, 'arn:aws:ecs:us-east-1:123456789012:capacity-provider/FARGATE');
     assert.equal(builtIn.failures[0].reason, 'MISSING');
+    // Up to 100 in one action: a longer list is refused before any lookup.
+    const tooMany = await wharf.awsFails(['ecs', 'describe-capacity-providers', '--capacity-providers', ...Array.from({ length: 101 }, (_, i) => `cp-${i}`)]);
+    assert.match(tooMany.stderr, /InvalidParameterException.*CapacityProviders cannot have more than 100 elements/);
 
     const asg = 'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:abc:autoScalingGroupName/my-asg';
     const created = await wharf.aws(['ecs', 'create-capacity-provider', '--name', 'my-asg-cp', '--auto-scaling-group-provider', `autoScalingGroupArn=${asg},managedScaling={status=ENABLED,targetCapacity=90}`, '--tags', 'key=a,value=b']);

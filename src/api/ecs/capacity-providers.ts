@@ -70,6 +70,8 @@ export function capacityProviderHandlers(store: Store) {
     },
 
     async DescribeCapacityProviders(input: { capacityProviders?: string[]; include?: string[]; nextToken?: string; maxResults?: number }, ctx: RequestContext) {
+      // ECS describes up to 100 in an action, as it does clusters and tasks.
+      if ((input.capacityProviders?.length ?? 0) > 100) throw invalidParameter('CapacityProviders cannot have more than 100 elements.'); // unverified wording
       const withTags = input.include?.includes('TAGS') ?? false;
       // Records written before the defaults were filled in get them here too.
       const shown = (provider: CapacityProvider) => ({
