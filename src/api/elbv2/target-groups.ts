@@ -93,13 +93,20 @@ export function targetGroupHandlers(store: Store) {
       if (filters > 1) throw validationError('Only one of load balancer ARN, target group ARNs or names can be specified'); // unverified wording
       let records: StoredRecord<TargetGroupRecord>[];
       if (input.TargetGroupArns?.length) {
-        const found = await Promise.all(input.TargetGroupArns.map((arn) => find<TargetGroupRecord>(store, ctx, arn, 'targetgroup')));
-        if (found.some((record) => !record)) throw targetGroupsNotFound();
-        records = found as StoredRecord<TargetGroupRecord>[];
+        records = [];
+        // One at a time, stopping at the first missing group: a long list of unknown ARNs costs one lookup, not one each.
+        for (const arn of input.TargetGroupArns) {
+          const record = await find<TargetGroupRecord>(store, ctx, arn, 'targetgroup');
+          if (!record) throw targetGroupsNotFound();
+          records.push(record);
+        }
       } else if (input.Names?.length) {
-        const found = await Promise.all(input.Names.map(async (name) => (await byName(ctx, name))[0]));
-        if (found.some((record) => !record)) throw targetGroupsNotFound();
-        records = found as StoredRecord<TargetGroupRecord>[];
+        records = [];
+        for (const name of input.Names) {
+          const record = (await byName(ctx, name))[0];
+          if (!record) throw targetGroupsNotFound();
+          records.push(record);
+        }
       } else {
         records = await store.list<TargetGroupRecord>(ELBV2_KIND.targetGroup, ctx.scope);
         if (input.LoadBalancerArn !== undefined) {
