@@ -143,15 +143,16 @@ describe('ELBv2 API through the aws CLI and the SDK', () => {
     assert.deepEqual((await elb(['describe-target-health', '--target-group-arn', tgArn])).TargetHealthDescriptions, []);
 
     await elb(['register-targets', '--target-group-arn', tgArn, '--targets', 'Id=127.0.90.1', 'Id=127.0.90.2,Port=9090']);
-    const fresh = (await elb(['describe-target-health', '--target-group-arn', tgArn])).TargetHealthDescriptions;
+    // Asked at once through the SDK: a second CLI start on a loaded machine can outlast two 10-second checks.
+    const fresh = (await sdk.send(new DescribeTargetHealthCommand({ TargetGroupArn: tgArn }))).TargetHealthDescriptions!;
     assert.deepEqual(
-      fresh.map((d: { Target: { Id: string; Port: number }; HealthCheckPort: string; TargetHealth: { State: string } }) => [d.Target.Id, d.Target.Port, d.HealthCheckPort, d.TargetHealth.State]),
+      fresh.map((d) => [d.Target!.Id, d.Target!.Port, d.HealthCheckPort, d.TargetHealth!.State]),
       [
         ['127.0.90.1', 8080, '8080', 'initial'],
         ['127.0.90.2', 9090, '9090', 'initial'],
       ],
     );
-    for (const d of fresh) assert.match(d.TargetHealth.Reason, /^Elb\.(RegistrationInProgress|InitialHealthChecking)$/);
+    for (const d of fresh) assert.match(d.TargetHealth!.Reason!, /^Elb\.(RegistrationInProgress|InitialHealthChecking)$/);
 
     // The data plane marks the load balancer active once it serves its listeners; the CLI's waiter sees it.
     await elb(['wait', 'load-balancer-available', '--load-balancer-arns', lbArn]);
