@@ -285,6 +285,13 @@ describe('nextStep: desired STOPPED at each stage', () => {
       expectTask: (task) => task.lastStatus,
       expectTaskValue: 'STOPPING',
     },
+    {
+      name: 'PENDING, every container started and the essential one already exited: RUNNING first (the task did run)',
+      task: seen(pulled([app]), { app: { status: 'exited', exitCode: 0 } }),
+      expect: { kind: 'record', why: 'every container started' },
+      expectTask: (task) => ({ ...stop(task), startedAt: task.startedAt }),
+      expectTaskValue: { lastStatus: 'RUNNING', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', startedAt: NOW },
+    },
     { name: 'RUNNING, no load balancer: STOPPING', task: stopped(running([app])), expect: { kind: 'record', why: 'stop requested' }, expectTask: (task) => task.lastStatus, expectTaskValue: 'STOPPING' },
     {
       name: 'RUNNING behind a load balancer: DEACTIVATING while targets drain',

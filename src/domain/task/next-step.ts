@@ -177,6 +177,11 @@ function stopStep(task: Task, observed: TaskObservation): SupervisorStep {
       return wait(deadline, 'targets draining');
     }
   }
+  // Every container started before the stop (an essential one that exited at once): the task did run.
+  if (task.lastStatus === 'PENDING' || task.lastStatus === 'ACTIVATING') {
+    const ran = markRunningIfStarted(task, new Date(now));
+    if (differs(ran, task)) return record(ran, 'every container started');
+  }
   if (statusRank(task.lastStatus) < statusRank('STOPPING')) return record(markStopping(task, new Date(now)), 'stop requested');
   if (task.lastStatus === 'STOPPING') {
     const stops = containerStops(task, observed);
