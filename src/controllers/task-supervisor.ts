@@ -3,6 +3,7 @@ import { drainsTargets, serviceOfTask } from '../domain/task/draining.js';
 import { failSecrets, markPullStarted, markSandboxReady, recordContainerId, requestStop, withHostPorts, type ContainerObservation } from '../domain/task/lifecycle.js';
 import { nextStep, type SupervisorStep, type TaskObservation } from '../domain/task/next-step.js';
 import { serviceRecordId, type Service } from '../domain/service/service.js';
+import { statusRank } from '../domain/task/task-status.js';
 import type { Task } from '../domain/task/task.js';
 import type { Clock } from '../ports/clock.js';
 import type { HostPortPublisher } from '../ports/host-ports.js';
@@ -214,9 +215,11 @@ export class TaskSupervisor {
   private async observe(scope: Scope, key: string, task: Task, pass: Pass): Promise<TaskObservation> {
     const containers: Record<string, ContainerObservation> = {};
     const sandbox = task.lastStatus !== 'STOPPED' ? task.wharf.sandbox : undefined;
+    // Container results are final from DEPROVISIONING on: nextStep no longer reads them.
+    const inspected = statusRank(task.lastStatus) < statusRank('DEPROVISIONING') ? Object.entries(task.wharf.containerIds) : [];
     const [sandboxState] = await Promise.all([
       sandbox ? this.runtime.inspectContainer(sandbox.containerId) : Promise.resolve(undefined),
-      ...Object.entries(task.wharf.containerIds).map(async ([name, containerId]) => {
+      ...inspected.map(async ([name, containerId]) => {
         containers[name] = asObservation(await this.runtime.inspectContainer(containerId));
       }),
     ]);

@@ -332,6 +332,12 @@ describe('nextStep: desired STOPPED at each stage', () => {
       expect: { kind: 'stop-containers', containers: [{ container: 'app', containerId: 'c-app', timeoutSeconds: 0 }] },
     },
     {
+      name: 'STOPPING, a container the engine holds dead (no signal reaches it): not waited for',
+      task: markStopping(stopped(running([app])), new Date(NOW)),
+      observed: { containers: { app: { status: 'other' } } },
+      expect: { kind: 'record', why: 'every container stopped' },
+    },
+    {
       name: 'STOPPING, containers exited: their exit codes are recorded first',
       task: markStopping(stopped(running([app])), new Date(NOW)),
       observed: { containers: { app: { status: 'exited', exitCode: 143 } } },

@@ -30,7 +30,11 @@ import type { ContainerPlan, Task } from './task.js';
 export interface TaskObservation {
   /** Epoch milliseconds. */
   readonly now: number;
-  /** Each recorded container (`wharf.containerIds`) as the runtime reports it, by container name. */
+  /**
+   * Each recorded container (`wharf.containerIds`) as the runtime reports it,
+   * by container name. Read only before DEPROVISIONING (results are final
+   * then), so the supervisor need not gather them after.
+   */
   readonly containers: Readonly<Record<string, ContainerObservation>>;
   /** The recorded sandbox's pause container as the runtime reports it (undefined when none is recorded). */
   readonly sandbox?: ContainerObservation['status'];
@@ -189,7 +193,7 @@ function stopStep(task: Task, observed: TaskObservation): SupervisorStep {
     return record(markExecutionStopped(task, new Date(now)), 'every container stopped');
   }
   // DEPROVISIONING
-  const sandboxUp = task.wharf.sandbox !== undefined && observed.sandbox !== undefined && observed.sandbox !== 'exited' && observed.sandbox !== 'missing';
+  const sandboxUp = task.wharf.sandbox !== undefined && observed.sandbox === 'running';
   if (sandboxUp || observed.portsPublished) return { kind: 'release-network' };
   return record(markStopped(task, new Date(now)), 'network released');
 }
@@ -205,7 +209,8 @@ function containerStops(task: Task, observed: TaskObservation): ContainerStop[] 
   return task.wharf.containerPlans.flatMap((plan) => {
     const containerId = task.wharf.containerIds[plan.name];
     const status = observed.containers[plan.name]?.status;
-    if (!containerId || (status !== 'running' && status !== 'other')) return [];
+    // Only a running container takes a signal; one the engine holds in another state (dead, removing) would never answer.
+    if (!containerId || status !== 'running') return [];
     const grace = task.wharf.stopGraceSeconds ?? plan.stopTimeout;
     return [{ container: plan.name, containerId, timeoutSeconds: Math.max(0, Math.ceil(grace - elapsedSeconds)) }];
   });
