@@ -1,38 +1,23 @@
-import { parseEcrImage, pinnedReference, registryPull, resolvedRefName } from '../domain/ecr/image-reference.js';
 import { KIND } from '../domain/ecs/record-keys.js';
-import {
-  applyObservations,
-  dependencyReadiness,
-  failPull,
-  failSecrets,
-  markDeactivating,
-  markExecutionStopped,
-  markPulled,
-  markPullStarted,
-  markRunningIfStarted,
-  markSandboxReady,
-  markStopped,
-  markStopping,
-  pullFailureDetail,
-  recordContainerId,
-  requestStop,
-  withHostPorts,
-  type ContainerObservation,
-} from '../domain/task/lifecycle.js';
+import { drainsTargets, serviceOfTask } from '../domain/task/draining.js';
+import { failSecrets, markPullStarted, markSandboxReady, recordContainerId, requestStop, withHostPorts, type ContainerObservation } from '../domain/task/lifecycle.js';
+import { nextStep, type SupervisorStep, type TaskObservation } from '../domain/task/next-step.js';
 import { serviceRecordId, type Service } from '../domain/service/service.js';
-import { awslogsConfig, awslogsStreamName, MISSING_LOG_GROUP_REASON } from '../domain/task/awslogs.js';
-import type { ContainerPlan, Task } from '../domain/task/task.js';
-import type { RegistryCredentials } from '../ports/blob-store.js';
+import { statusRank } from '../domain/task/task-status.js';
+import type { Task } from '../domain/task/task.js';
 import type { Clock } from '../ports/clock.js';
 import type { HostPortPublisher } from '../ports/host-ports.js';
 import type { LogSink } from '../ports/log-store.js';
 import type { TaskEndpoint } from '../ports/task-endpoint.js';
 import type { Logger } from '../ports/logger.js';
-import { ImagePullError, WHARF_LABELS, type ContainerRuntime, type ContainerState, type RegistryAuth } from '../ports/runtime.js';
+import { WHARF_LABELS, type ContainerRuntime, type ContainerState } from '../ports/runtime.js';
 import { StaleWriteError, type Scope, type Store } from '../ports/store.js';
-import type { SandboxPool } from './sandbox-pool.js';
+import { resolveContainerSecrets } from './container-secrets.js';
+import { containerSpec, taskLabels } from './container-spec.js';
 import type { ExecutionRoleCheck } from './execution-role.js';
-import { logGroupArn, logStreamArn, repositoryArn } from '../domain/iam/action-map.js';
+import type { SandboxPool } from './sandbox-pool.js';
+import { TaskImages, type TaskRegistry } from './task-images.js';
+import { TaskLogGroups } from './task-log-groups.js';
 import type { TaskSecrets } from './task-secrets.js';
 import { againAfter, done, WorkQueue, type ReconcileResult } from './work-queue.js';
 
@@ -52,7 +37,7 @@ export interface TaskSupervisorOptions {
    * pulled from `host()` (`127.0.0.1:<port>`, known once the server listens)
    * with credentials minted for the repository's account and region.
    */
-  readonly registry?: { host(): string | undefined; readonly credentials: RegistryCredentials };
+  readonly registry?: TaskRegistry;
   /**
    * CloudWatch Logs, for the awslogs driver: a task whose log group does not
    * exist fails to start (unless awslogs-create-group), and each container's
@@ -80,18 +65,6 @@ export interface TaskSupervisorOptions {
   readonly timeScale?: number;
 }
 
-/** Where the engine gets one task-definition image from. */
-interface ImageSource {
-  /** What the engine pulls (or finds locally). */
-  readonly reference: string;
-  readonly auth?: RegistryAuth;
-  /** For a registry pull: the repository the pulled digest is pinned to. */
-  readonly repository?: string;
-}
-
-/** How long a stopping load-balanced task waits for the service scheduler to set its drain deadline. */
-const DRAIN_DEADLINE_WAIT_MS = 10_000;
-
 /** A task's queue key: its scope and store id. The same string labels its containers. */
 export function taskKey(scope: Scope, id: string): string {
   return `${scope.account}|${scope.region}|${id}`;
@@ -105,15 +78,20 @@ function parseKey(key: string): { scope: Scope; id: string } {
 /**
  * The agent: drives each task from PROVISIONING to STOPPED through the
  * runtime port, and turns what the runtime reports into task state. It alone
- * writes observed state; handlers write only desired state. Level-triggered:
- * each reconcile re-reads the task and the runtime, so it can die at any
- * point and, restarted, re-adopt running containers instead of duplicating
- * or killing them.
+ * writes observed state; handlers write only desired state. It decides
+ * nothing itself: each turn it observes the task's containers, asks the pure
+ * `nextStep` (domain/task/next-step.ts) what to do, and applies that step.
+ * Level-triggered: each turn re-reads the task and the runtime, so it can die
+ * at any point and, restarted, re-adopt running containers instead of
+ * duplicating or killing them. One supervisor serves one engine host (the
+ * runtime it is given); its containers carry its `instanceId`.
  */
 export class TaskSupervisor {
   private readonly queue: WorkQueue;
   private unsubscribers: (() => void)[] = [];
   private readonly retentionMs: number;
+  private readonly images: TaskImages;
+  private readonly logGroups: TaskLogGroups;
 
   constructor(
     private readonly store: Store,
@@ -123,6 +101,8 @@ export class TaskSupervisor {
     private readonly options: TaskSupervisorOptions,
   ) {
     this.retentionMs = options.stoppedRetentionMs ?? 60 * 60 * 1000;
+    this.images = new TaskImages(runtime, clock, options.registry, options.executionRole);
+    this.logGroups = new TaskLogGroups(clock, options.logs, options.executionRole);
     this.queue = new WorkQueue('task-supervisor', (key) => this.reconcile(key), logger, {
       concurrency: options.concurrency ?? 8,
       resyncMs: options.resyncMs ?? 30_000,
@@ -199,47 +179,148 @@ export class TaskSupervisor {
     throw new Error(`task ${id}: too many concurrent writes`);
   }
 
+  /**
+   * One pass over one task: observe, ask `nextStep`, apply, until the answer
+   * is to wait. Everything it knows comes from the store and the runtime at
+   * each turn, so it can die between any two steps and a later pass carries on.
+   */
   private async reconcile(key: string): Promise<ReconcileResult> {
     const { scope, id } = parseKey(key);
-    const record = await this.store.get<Task>(KIND.task, scope, id);
-    if (!record) {
-      await this.removeContainers(await this.ownContainers(key));
-      return done;
+    const pass: Pass = { secrets: new Map(), endpointOpen: false };
+    let previous: string | undefined;
+    for (let turn = 0; turn < MAX_STEPS_PER_PASS; turn++) {
+      const record = await this.store.get<Task>(KIND.task, scope, id);
+      if (!record) {
+        await this.removeContainers(await this.ownContainers(key));
+        return done;
+      }
+      const task = record.doc;
+      const observed = await this.observe(scope, key, task, pass);
+      const step = nextStep(task, observed, { stoppedRetentionMs: this.retentionMs });
+      if (step.kind === 'wait') return againAfter(Math.min(Math.max(0, step.until - observed.now), MAX_TIMER_MS));
+      // A runtime step asked for again at once changed nothing the runtime reports: look again later rather than spin.
+      const signature = step.kind === 'record' ? undefined : JSON.stringify(step);
+      if (signature !== undefined && signature === previous) return againAfter(1_000);
+      previous = signature;
+      if (step.kind === 'remove-task') {
+        await this.removeTask(scope, id, key, task);
+        return done;
+      }
+      await this.apply(scope, id, key, record.version, task, step, pass);
     }
-    const task = record.doc;
-    if (task.lastStatus === 'STOPPED') return this.expire(scope, id, key, task);
-    if (task.desiredStatus === 'STOPPED') return (await this.drainFirst(scope, id, task)) ?? this.stopTask(scope, id, key);
-    switch (task.lastStatus) {
-      case 'PROVISIONING':
-        return this.provision(scope, id, key, task);
-      case 'PENDING':
-      case 'ACTIVATING':
-        return this.startContainers(scope, id, key);
-      default:
-        await this.ensurePublished(scope, id, key, task);
-        await this.observe(scope, id);
-        return againAfter(60_000);
-    }
+    return againAfter(0);
   }
 
-  private labels(task: Task, key: string, containerName?: string): Record<string, string> {
+  /** What nextStep decides from: the recorded containers and sandbox as the engine reports them, and this process's own state. */
+  private async observe(scope: Scope, key: string, task: Task, pass: Pass): Promise<TaskObservation> {
+    const containers: Record<string, ContainerObservation> = {};
+    const sandbox = task.lastStatus !== 'STOPPED' ? task.wharf.sandbox : undefined;
+    // Container results are final from DEPROVISIONING on: nextStep no longer reads them.
+    const inspected = statusRank(task.lastStatus) < statusRank('DEPROVISIONING') ? Object.entries(task.wharf.containerIds) : [];
+    const [sandboxState] = await Promise.all([
+      sandbox ? this.runtime.inspectContainer(sandbox.containerId) : Promise.resolve(undefined),
+      ...inspected.map(async ([name, containerId]) => {
+        containers[name] = asObservation(await this.runtime.inspectContainer(containerId));
+      }),
+    ]);
+    const starting = task.desiredStatus === 'RUNNING' && (task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING' || task.lastStatus === 'ACTIVATING');
+    // Listed once a pass: later in the pass every container this Wharf makes is recorded before anything else happens.
+    if (starting && !pass.listed) pass.listed = await this.ownContainers(key);
+    const recorded = new Set([...Object.values(task.wharf.containerIds), ...(task.wharf.sandbox ? [task.wharf.sandbox.containerId] : [])]);
     return {
-      [WHARF_LABELS.instance]: this.options.instanceId,
-      [WHARF_LABELS.taskKey]: key,
-      [WHARF_LABELS.cluster]: task.clusterArn,
-      [WHARF_LABELS.taskArn]: task.taskArn,
-      [WHARF_LABELS.family]: task.wharf.family,
-      [WHARF_LABELS.revision]: String(task.wharf.revision),
-      ...(containerName ? { [WHARF_LABELS.containerName]: containerName } : {}),
+      now: this.clock.now().getTime(),
+      containers,
+      ...(sandbox ? { sandbox: asObservation(sandboxState).status } : {}),
+      unrecorded: starting ? (pass.listed ?? []).filter((c) => !recorded.has(c.id)).map((c) => ({ id: c.id, pause: c.labels[WHARF_LABELS.role] === 'pause' })) : [],
+      portsPublished: this.options.publisher.isPublished(key),
+      endpointOpen: pass.endpointOpen,
+      registryReady: this.images.ready(),
+      behindLoadBalancer: await this.behindLoadBalancer(scope, task),
+      secretsInHand: [...pass.secrets.keys()],
     };
   }
 
-  private async provision(scope: Scope, id: string, key: string, task: Task): Promise<ReconcileResult> {
-    // Anything left by an attempt that died before recording it is removed, then made anew.
-    await this.removeContainers(await this.ownContainers(key));
+  /** Only asked when it matters: a task being stopped that the scheduler has not yet given a drain deadline. */
+  private async behindLoadBalancer(scope: Scope, task: Task): Promise<boolean> {
+    const service = serviceOfTask(task);
+    if (!service || task.desiredStatus !== 'STOPPED' || task.wharf.drainUntil !== undefined) return false;
+    if (task.lastStatus !== 'RUNNING' && task.lastStatus !== 'DEACTIVATING') return false;
+    return drainsTargets((await this.store.get<Service>(KIND.service, scope, serviceRecordId(task.wharf.clusterName, service)))?.doc);
+  }
+
+  private async apply(scope: Scope, id: string, key: string, version: number, task: Task, step: Exclude<SupervisorStep, { kind: 'wait' | 'remove-task' }>, pass: Pass): Promise<void> {
+    switch (step.kind) {
+      case 'record':
+        return this.record(scope, id, key, version, task, step.task);
+      case 'remove-containers': {
+        const removing = new Set(step.containerIds);
+        await this.removeContainers((pass.listed ?? []).filter((c) => removing.has(c.id)));
+        pass.listed = (pass.listed ?? []).filter((c) => !removing.has(c.id));
+        return;
+      }
+      case 'provision-sandbox':
+        return this.provision(scope, id, key, task);
+      case 'publish-ports':
+        return this.publish(scope, id, key, task);
+      case 'resolve-secrets': {
+        const resolved = await resolveContainerSecrets(this.options.secrets, scope, task, step.containers);
+        if ('failure' in resolved) await this.update(scope, id, (current) => failSecrets(current, resolved.failure, this.clock.now()));
+        else for (const [name, environment] of resolved.environments) pass.secrets.set(name, environment);
+        return;
+      }
+      case 'begin-pull': {
+        const failure = await this.logGroups.failure(scope, task);
+        await this.update(scope, id, (current) => (failure ? requestStop(current, 'TaskFailedToStart', failure, this.clock.now()) : markPullStarted(current, this.clock.now())));
+        return;
+      }
+      case 'ensure-images': {
+        const change = await this.images.ensure(scope, task, step.images);
+        await this.update(scope, id, change);
+        return;
+      }
+      case 'open-endpoint':
+        // Before any container starts, so an SDK asking for credentials at once is answered.
+        if (task.wharf.sandbox) await this.options.endpoint?.open(task.wharf.sandbox.ipv4Address);
+        pass.endpointOpen = true;
+        return;
+      case 'create-container':
+        return this.createContainer(scope, id, key, task, step.container, pass);
+      case 'start-container':
+        try {
+          await this.runtime.startContainer(step.containerId);
+        } catch (error) {
+          this.logger.warn({ err: error, task: task.taskArn, container: step.container }, 'container failed to start');
+        }
+        return;
+      case 'stop-containers':
+        // SIGTERM now, SIGKILL after each one's grace.
+        await Promise.all(step.containers.map((stop) => this.runtime.stopContainer(stop.containerId, stop.timeoutSeconds)));
+        return;
+      case 'release-network':
+        // The network namespace goes last; the stopped containers stay for the retention period (docker logs still works).
+        await this.options.publisher.unpublish(key);
+        if (task.wharf.sandbox) await this.runtime.stopContainer(task.wharf.sandbox.containerId, 1);
+        // The address is free for another task now: it no longer reaches this task's metadata.
+        if (task.wharf.sandbox) await this.options.endpoint?.close(task.wharf.sandbox.ipv4Address);
+        return;
+    }
+  }
+
+  /** Writes the version nextStep decided on, unless the task changed meanwhile (the next turn decides again). */
+  private async record(scope: Scope, id: string, key: string, version: number, before: Task, next: Task): Promise<void> {
+    try {
+      await this.store.write([{ op: 'put', kind: KIND.task, scope, id, doc: next, expect: version }]);
+    } catch (error) {
+      if (!(error instanceof StaleWriteError)) throw error;
+      return;
+    }
+    if (before.lastStatus !== 'STOPPED' && next.lastStatus === 'STOPPED') this.logger.info({ task: next.taskArn, key, stopCode: next.stopCode }, 'task stopped');
+  }
+
+  private async provision(scope: Scope, id: string, key: string, task: Task): Promise<void> {
     const sandbox =
       this.options.pool?.take() ??
-      (await this.runtime.createSandbox({ name: `wharf-${task.wharf.taskId}-pause`, labels: this.labels(task, key), hostname: `ip-${task.wharf.taskId.slice(0, 8)}`, portMappings: [] }));
+      (await this.runtime.createSandbox({ name: `wharf-${task.wharf.taskId}-pause`, labels: taskLabels(this.options.instanceId, task, key), hostname: `ip-${task.wharf.taskId.slice(0, 8)}`, portMappings: [] }));
     let ready: Task | undefined;
     try {
       await this.runtime.limitSandbox(sandbox.cgroupParent, {
@@ -258,329 +339,55 @@ export class TaskSupervisor {
       // Someone else recorded a sandbox first (or the task is gone): this one is not needed.
       await this.runtime.removeSandbox(sandbox).catch(() => undefined);
     }
-    // Straight on to the containers: requeueing would start every queued sandbox before any task runs.
-    return ready?.desiredStatus === 'RUNNING' ? this.startContainers(scope, id, key) : againAfter(0);
   }
 
   /** After a restart the in-process port publishing is gone: open the recorded ports again. */
-  private async ensurePublished(scope: Scope, id: string, key: string, task: Task): Promise<void> {
+  private async publish(scope: Scope, id: string, key: string, task: Task): Promise<void> {
+    if (!task.wharf.sandbox) return;
     const wanted = task.wharf.containerPlans.flatMap((plan) => plan.portMappings);
-    if (!task.wharf.sandbox || wanted.length === 0 || this.options.publisher.isPublished(key)) return;
     const previous = task.containers.flatMap((container) => container.networkBindings.map((binding) => ({ ...binding, protocol: binding.protocol as 'tcp' | 'udp' })));
     const hostPorts = await this.options.publisher.publish(key, task.wharf.sandbox.ipv4Address, wanted, previous);
     await this.update(scope, id, (current) => withHostPorts(current, hostPorts));
   }
 
-  private async startContainers(scope: Scope, id: string, key: string): Promise<ReconcileResult> {
-    let task = (await this.store.get<Task>(KIND.task, scope, id))!.doc;
-    await this.ensurePublished(scope, id, key, task);
-    // Before anything is pulled or created; a secret that cannot be read stops the task as ECS does.
-    const secretEnvironments = await this.resolveSecrets(scope, id, task);
-    if (!secretEnvironments) return againAfter(0);
-    const withFiles = task.wharf.containerPlans.find((plan) => plan.environmentFiles.length > 0);
-    if (withFiles) {
-      // ECS downloads environment files from S3, which Wharf does not serve: say so rather than start without them.
-      const detail = `failed to download env files: Wharf has no S3 to read ${withFiles.environmentFiles[0]!.value} from (container ${withFiles.name}); use environment instead`;
-      await this.update(scope, id, (current) => requestStop(current, 'TaskFailedToStart', `ResourceInitializationError: ${detail}`, this.clock.now()));
-      return againAfter(0);
-    }
-    if (task.pullStoppedAt === undefined) {
-      // Until the server listens (just after a start) its registry cannot serve the engine: wait.
-      if (this.options.registry && this.options.registry.host() === undefined) return againAfter(250);
-      if (!(await this.prepareLogGroups(scope, id, task))) return againAfter(0);
-      task = (await this.update(scope, id, (current) => markPullStarted(current, this.clock.now())))!;
-      const digests: Record<string, string> = {};
-      const runImages: Record<string, string> = {};
-      for (const image of new Set(task.wharf.containerPlans.map((plan) => plan.image))) {
-        const source = this.imageSource(image, scope);
-        const denied = await this.pullDenial(scope, task, image, source);
-        if (denied) {
-          await this.update(scope, id, (current) => (denied.kind === 'auth' ? failSecrets(current, denied.detail, this.clock.now()) : failPull(current, image, denied.detail, this.clock.now())));
-          return againAfter(0);
-        }
-        try {
-          const ensured = await this.runtime.ensureImage(source.reference, source.auth);
-          // ECS reports the manifest digest; an image only built locally has none, so its id stands in.
-          digests[image] = ensured.repoDigest ?? ensured.imageId;
-          if (source.repository && ensured.repoDigest) runImages[image] = pinnedReference(source.repository, ensured.repoDigest);
-          else if (source.reference !== image) runImages[image] = source.reference;
-        } catch (error) {
-          if (!(error instanceof ImagePullError)) throw error;
-          await this.update(scope, id, (current) => failPull(current, image, pullFailureDetail(resolvedRefName(image), error), this.clock.now()));
-          return againAfter(0);
-        }
-      }
-      task = (await this.update(scope, id, (current) => markPulled(current, digests, this.clock.now(), runImages)))!;
-    }
-
-    // A container created by an attempt that died before recording its id is removed and made again.
-    const recorded = new Set(Object.values(task.wharf.containerIds));
-    const strays = (await this.ownContainers(key)).filter((c) => c.labels[WHARF_LABELS.role] !== 'pause' && !recorded.has(c.id));
-    await this.removeContainers(strays);
-
-    task = (await this.observe(scope, id)) ?? task;
-    if (task.desiredStatus === 'STOPPED') return againAfter(0);
-    // Before any container starts, so an SDK asking for credentials at once is answered.
-    if (task.wharf.sandbox) await this.options.endpoint?.open(task.wharf.sandbox.ipv4Address);
-    for (const plan of task.wharf.containerPlans) {
-      if (task.wharf.containerIds[plan.name]) continue;
-      const readiness = dependencyReadiness(plan, task.containers);
-      if (readiness.state === 'waiting') continue;
-      if (readiness.state === 'failed') {
-        await this.update(scope, id, (current) => requestStop(current, 'TaskFailedToStart', `DependencyFailedError: container ${plan.name}: ${readiness.reason}`, this.clock.now()));
-        return againAfter(0);
-      }
-      const spec = this.containerSpec(task, plan, key);
-      // The metadata endpoint's variables, as the agent sets them; the task definition's own win.
-      const endpointEnvironment = (await this.options.endpoint?.environment(task, plan.name)) ?? {};
-      const containerId = await this.runtime.createContainer({ ...spec, environment: { ...endpointEnvironment, ...spec.environment, ...secretEnvironments.get(plan.name) } });
-      task = (await this.update(scope, id, (current) => recordContainerId(current, plan.name, containerId)))!;
-      const logs = awslogsConfig(plan.logConfiguration, scope.region);
-      if (logs && this.options.logs) {
-        await this.options.logs.ensureStream({ account: scope.account, region: logs.region }, logs.group, awslogsStreamName(logs, plan.name, task.wharf.taskId, containerId), this.clock.now().getTime());
-      }
-      try {
-        await this.runtime.startContainer(containerId);
-      } catch (error) {
-        this.logger.warn({ err: error, task: task.taskArn, container: plan.name }, 'container failed to start');
-      }
-    }
-    task = (await this.observe(scope, id)) ?? task;
-    task = (await this.update(scope, id, (current) => markRunningIfStarted(current, this.clock.now()))) ?? task;
-    // Waiting on a dependency: events wake us sooner, this is the fallback.
-    return task.lastStatus === 'RUNNING' ? againAfter(60_000) : againAfter(1_000);
-  }
-
-  /**
-   * Each not-yet-created container's secrets, resolved now (in memory only:
-   * never written to the task, logged, or kept past this reconcile).
-   * Undefined when one could not be read and the task was failed.
-   */
-  private async resolveSecrets(scope: Scope, id: string, task: Task): Promise<Map<string, Record<string, string>> | undefined> {
-    const environments = new Map<string, Record<string, string>>();
-    for (const plan of task.wharf.containerPlans) {
-      const logSecrets = plan.logConfiguration?.secretOptions ?? [];
-      if ((plan.secrets.length === 0 && logSecrets.length === 0) || task.wharf.containerIds[plan.name]) continue;
-      // Log secretOptions are read (a missing one fails the task as in ECS); Wharf's log pump needs none of their values.
-      for (const [references, forEnvironment] of [[plan.secrets, true], [logSecrets, false]] as const) {
-        if (references.length === 0) continue;
-        const resolution = this.options.secrets
-          ? await this.options.secrets.resolve(scope, references, { ...(task.wharf.executionRoleArn ? { executionRoleArn: task.wharf.executionRoleArn } : {}), taskId: task.wharf.taskId })
-          : { failure: `execution resource retrieval failed: this Wharf resolves no secrets (container ${plan.name})` };
-        if ('failure' in resolution) {
-          await this.update(scope, id, (current) => failSecrets(current, resolution.failure, this.clock.now()));
-          return undefined;
-        }
-        if (forEnvironment) environments.set(plan.name, resolution.environment);
-      }
-    }
-    return environments;
-  }
-
-  /**
-   * The awslogs driver validates its group before anything runs: a missing
-   * group fails the task as ECS does, unless awslogs-create-group makes it.
-   * False when the task was failed.
-   */
-  private async prepareLogGroups(scope: Scope, id: string, task: Task): Promise<boolean> {
-    const sink = this.options.logs;
-    if (!sink) return true;
-    for (const plan of task.wharf.containerPlans) {
-      const logs = awslogsConfig(plan.logConfiguration, scope.region);
-      if (!logs) continue;
-      const logScope = { account: scope.account, region: logs.region };
-      const denied = await this.logDenial(logScope, task, logs.group, awslogsStreamName(logs, plan.name, task.wharf.taskId, task.wharf.taskId), logs.createGroup);
-      if (denied) {
-        await this.update(scope, id, (current) => requestStop(current, 'TaskFailedToStart', denied, this.clock.now()));
-        return false;
-      }
-      if (logs.createGroup) await sink.createGroupIfMissing(logScope, logs.group, this.clock.now().getTime());
-      else if (!(await sink.groupExists(logScope, logs.group))) {
-        await this.update(scope, id, (current) => requestStop(current, 'TaskFailedToStart', MISSING_LOG_GROUP_REASON, this.clock.now()));
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * With enforcement on, the awslogs driver needs the execution role to be
-   * allowed logs:CreateLogStream (and logs:CreateLogGroup with
-   * awslogs-create-group), as the driver's own calls would.
-   */
-  private async logDenial(at: Scope, task: Task, group: string, stream: string, createGroup: boolean): Promise<string | undefined> {
-    const check = this.options.executionRole;
-    const roleArn = task.wharf.executionRoleArn;
-    if (!check || !roleArn) return undefined;
-    const iamScope = { partition: roleArn.split(':')[1] ?? 'aws', ...at };
-    const groupArn = logGroupArn(iamScope, group);
-    if (createGroup) {
-      const denied = await check.denial({ roleArn, sessionName: task.wharf.taskId, scope: at, action: 'logs:CreateLogGroup', resource: { arn: groupArn } });
-      // unverified wording
-      if (denied) return `ResourceInitializationError: failed to validate logger args: create log group has been retried 1 times: failed to create Cloudwatch log group: AccessDeniedException: ${denied} : exit status 1`;
-    }
-    const denied = await check.denial({ roleArn, sessionName: task.wharf.taskId, scope: at, action: 'logs:CreateLogStream', resource: { arn: logStreamArn(iamScope, group, stream) } });
-    // unverified wording (the shape of MISSING_LOG_GROUP_REASON with the access denial)
-    return denied && `ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log stream: AccessDeniedException: ${denied} : exit status 1`;
-  }
-
-  /**
-   * With enforcement on, an ECR pull needs the execution role to be allowed
-   * ecr:GetAuthorizationToken (else the agent cannot get registry auth) and
-   * ecr:BatchGetImage / ecr:GetDownloadUrlForLayer on the repository (else
-   * the registry answers 403).
-   */
-  private async pullDenial(scope: Scope, task: Task, image: string, source: ImageSource): Promise<{ kind: 'auth' | 'pull'; detail: string } | undefined> {
-    const check = this.options.executionRole;
-    const roleArn = task.wharf.executionRoleArn;
-    if (!check || !roleArn || !source.repository) return undefined;
-    const host = this.options.registry?.host();
-    const ecr = host ? parseEcrImage(image, host) : undefined;
-    if (!ecr) return undefined;
-    const at = { account: ecr.account ?? scope.account, region: ecr.region ?? scope.region };
-    const ask = (action: string, arn: string) => check.denial({ roleArn, sessionName: task.wharf.taskId, scope: at, action, resource: { arn } });
-    const token = await ask('ecr:GetAuthorizationToken', '*');
-    // unverified wording
-    if (token) return { kind: 'auth', detail: `execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): AccessDeniedException: ${token}` };
-    const repository = repositoryArn({ partition: roleArn.split(':')[1] ?? 'aws', ...at }, ecr.repository);
-    for (const action of ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']) {
-      const denied = await ask(action, repository);
-      // unverified wording: the registry's 403 as the agent reports a manifest it may not read
-      if (denied) return { kind: 'pull', detail: `pull image manifest has been retried 5 time(s): failed to resolve ref ${resolvedRefName(image)}: unexpected status from HEAD request: 403 Forbidden (${denied})` };
-    }
-    return undefined;
-  }
-
-  /**
-   * An ECR image is pulled from Wharf's registry with credentials for its
-   * repository's account and region (the task's own for the repositoryUri
-   * form); any other image as written, anonymously or from the engine's cache.
-   */
-  private imageSource(image: string, scope: Scope): ImageSource {
-    const host = this.options.registry?.host();
-    const ecr = host ? parseEcrImage(image, host) : undefined;
-    if (!host || !ecr || !this.options.registry) return { reference: image };
-    const pull = registryPull(ecr, host, scope);
-    const { password } = this.options.registry.credentials.mint(pull.account, pull.region, this.clock.now());
-    return { reference: pull.reference, repository: pull.repository, auth: { username: 'AWS', password, serveraddress: host } };
-  }
-
-  private containerSpec(task: Task, plan: ContainerPlan, key: string) {
-    const sandbox = task.wharf.sandbox!;
-    return {
-      name: `wharf-${task.wharf.taskId}-${plan.name}`,
-      image: task.wharf.runImages?.[plan.image] ?? plan.image,
-      // The task definition's dockerLabels first, so they cannot overwrite the labels Wharf relies on.
-      labels: { ...plan.dockerLabels, ...this.labels(task, key, plan.name) },
-      sandbox: { containerId: sandbox.containerId, cgroupParent: sandbox.cgroupParent },
-      ...(plan.entryPoint ? { entryPoint: plan.entryPoint } : {}),
-      ...(plan.command ? { command: plan.command } : {}),
-      environment: plan.environment,
-      ...(plan.workingDirectory ? { workingDirectory: plan.workingDirectory } : {}),
-      ...(plan.user ? { user: plan.user } : {}),
-      cpuUnits: plan.cpu,
-      ...(plan.memory !== undefined ? { memoryMiB: plan.memory } : {}),
-      ...(plan.memoryReservation !== undefined ? { memoryReservationMiB: plan.memoryReservation } : {}),
-      ...(plan.ulimits ? { ulimits: plan.ulimits } : {}),
-      ...(plan.readonlyRootFilesystem ? { readonlyRootFilesystem: true } : {}),
-      ...(plan.initProcessEnabled ? { initProcessEnabled: true } : {}),
-      ...(plan.capabilities ? { capabilities: plan.capabilities } : {}),
-      stopTimeoutSeconds: plan.stopTimeout,
-      ...(plan.healthCheck
-        ? {
-            healthCheck: {
-              command: plan.healthCheck.command,
-              intervalSeconds: plan.healthCheck.interval / (this.options.timeScale ?? 1),
-              timeoutSeconds: plan.healthCheck.timeout,
-              retries: plan.healthCheck.retries,
-              ...(plan.healthCheck.startPeriod !== undefined ? { startPeriodSeconds: plan.healthCheck.startPeriod / (this.options.timeScale ?? 1) } : {}),
-            },
-          }
-        : {}),
-    };
-  }
-
-  /** Reads every recorded container from the runtime and folds the result into the task. */
-  private async observe(scope: Scope, id: string): Promise<Task | undefined> {
-    const record = await this.store.get<Task>(KIND.task, scope, id);
-    if (!record) return undefined;
-    const observed: Record<string, ContainerObservation> = {};
-    await Promise.all(
-      Object.entries(record.doc.wharf.containerIds).map(async ([name, containerId]) => {
-        const state = await this.runtime.inspectContainer(containerId);
-        observed[name] = state
-          ? {
-              status: state.status === 'running' ? 'running' : state.status === 'exited' ? 'exited' : state.status === 'created' ? 'created' : 'other',
-              ...(state.exitCode !== undefined ? { exitCode: state.exitCode } : {}),
-              oomKilled: state.oomKilled,
-              ...(state.health ? { health: state.health } : {}),
-              ...(state.error ? { error: state.error } : {}),
-            }
-          : { status: 'missing' };
-      }),
-    );
-    return this.update(scope, id, (current) => applyObservations(current, observed, this.clock.now()));
-  }
-
-  /**
-   * A running task of a service behind a load balancer drains before its
-   * containers stop: the service scheduler deregisters its targets and puts
-   * the end of the deregistration delay on the task (`drainUntil`, which wakes
-   * it); until then it stays DEACTIVATING, so in-flight requests finish. Kept
-   * in the record, so a restart waits out the same deadline. Undefined: stop now.
-   */
-  private async drainFirst(scope: Scope, id: string, task: Task): Promise<ReconcileResult | undefined> {
-    if (task.lastStatus !== 'RUNNING' && task.lastStatus !== 'DEACTIVATING') return undefined;
-    const now = this.clock.now().getTime();
-    let wait: number;
-    if (task.wharf.drainUntil !== undefined) {
-      wait = task.wharf.drainUntil - now;
-    } else {
-      if (!(await this.behindLoadBalancer(scope, task))) return undefined;
-      // The scheduler answers within moments; should it not, the task stops rather than hang.
-      wait = (task.wharf.stopRequestedAt ?? now) + DRAIN_DEADLINE_WAIT_MS - now;
-    }
-    if (wait <= 0) return undefined;
-    await this.update(scope, id, (current) => markDeactivating(current));
-    return againAfter(wait);
-  }
-
-  private async behindLoadBalancer(scope: Scope, task: Task): Promise<boolean> {
-    if (!task.group.startsWith('service:')) return false;
-    const service = await this.store.get<Service>(KIND.service, scope, serviceRecordId(task.wharf.clusterName, task.group.slice('service:'.length)));
-    return (service?.doc.loadBalancers?.length ?? 0) + (service?.doc.wharf.retiredLoadBalancers?.length ?? 0) > 0;
-  }
-
-  private async stopTask(scope: Scope, id: string, key: string): Promise<ReconcileResult> {
-    let task = (await this.update(scope, id, (current) => markStopping(current, this.clock.now())))!;
-    // SIGTERM now, SIGKILL after the grace: each container's stopTimeout, or the stop's own (a Spot interruption's warning).
-    const graceSeconds = task.wharf.stopGraceSeconds;
-    await Promise.all(
-      task.wharf.containerPlans.map((plan) => {
-        const containerId = task.wharf.containerIds[plan.name];
-        return containerId ? this.runtime.stopContainer(containerId, graceSeconds ?? plan.stopTimeout) : Promise.resolve();
-      }),
-    );
-    await this.observe(scope, id);
-    task = (await this.update(scope, id, (current) => (current.lastStatus === 'STOPPING' ? markExecutionStopped(current, this.clock.now()) : current)))!;
-    // The network namespace goes last; the stopped containers stay for the retention period (docker logs still works).
-    await this.options.publisher.unpublish(key);
-    if (task.wharf.sandbox) await this.runtime.stopContainer(task.wharf.sandbox.containerId, 1);
-    // The address is free for another task now: it no longer reaches this task's metadata.
-    if (task.wharf.sandbox) await this.options.endpoint?.close(task.wharf.sandbox.ipv4Address);
-    await this.update(scope, id, (current) => (current.lastStatus === 'DEPROVISIONING' ? markStopped(current, this.clock.now()) : current));
-    this.logger.info({ task: task.taskArn, key, stopCode: task.stopCode }, 'task stopped');
-    return againAfter(0);
+  private async createContainer(scope: Scope, id: string, key: string, task: Task, name: string, pass: Pass): Promise<void> {
+    const plan = task.wharf.containerPlans.find((candidate) => candidate.name === name)!;
+    const spec = containerSpec(task, plan, taskLabels(this.options.instanceId, task, key, plan.name), this.options.timeScale);
+    // The metadata endpoint's variables, as the agent sets them; the task definition's own win.
+    const endpointEnvironment = (await this.options.endpoint?.environment(task, plan.name)) ?? {};
+    const containerId = await this.runtime.createContainer({ ...spec, environment: { ...endpointEnvironment, ...spec.environment, ...pass.secrets.get(plan.name) } });
+    const recorded = (await this.update(scope, id, (current) => recordContainerId(current, plan.name, containerId))) ?? task;
+    await this.logGroups.ensureStream(scope, recorded, plan, containerId);
   }
 
   /** After the retention period a STOPPED task's containers and record are removed. */
-  private async expire(scope: Scope, id: string, key: string, task: Task): Promise<ReconcileResult> {
-    const remaining = (task.stoppedAt ?? 0) + this.retentionMs - this.clock.now().getTime();
-    if (remaining > 0) return againAfter(Math.min(remaining, 2 ** 31 - 1));
+  private async removeTask(scope: Scope, id: string, key: string, task: Task): Promise<void> {
     await this.removeContainers(await this.ownContainers(key));
     if (task.wharf.sandbox) await this.runtime.removeSandbox(task.wharf.sandbox);
     await this.store.write([{ op: 'delete', kind: KIND.task, scope, id }]);
-    return done;
   }
 }
 
+/** What one pass over a task holds in memory: secrets never leave it. */
+interface Pass {
+  readonly secrets: Map<string, Readonly<Record<string, string>>>;
+  endpointOpen: boolean;
+  /** The task's engine containers, listed once a pass while it starts. */
+  listed?: ContainerState[];
+}
+
+/** A pass that keeps finding work stops after this many steps and is queued again (a bound, not a rate). */
+const MAX_STEPS_PER_PASS = 100;
+/** setTimeout's limit. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function asObservation(state: ContainerState | undefined): ContainerObservation {
+  if (!state) return { status: 'missing' };
+  return {
+    status: state.status,
+    ...(state.exitCode !== undefined ? { exitCode: state.exitCode } : {}),
+    oomKilled: state.oomKilled,
+    ...(state.health ? { health: state.health } : {}),
+    ...(state.error ? { error: state.error } : {}),
+  };
+}

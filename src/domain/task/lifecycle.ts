@@ -114,6 +114,23 @@ export function failSecrets(task: Task, detail: string, now: Date): Task {
   return requestStop(task, 'TaskFailedToStart', `ResourceInitializationError: unable to pull secrets or registry auth: ${detail}`, now);
 }
 
+/**
+ * ECS downloads environment files from S3, which Wharf does not serve: a task
+ * that names one fails to start, saying so, rather than start without them.
+ * Undefined when no container names one.
+ */
+export function failEnvironmentFiles(task: Task, now: Date): Task | undefined {
+  const withFiles = task.wharf.containerPlans.find((plan) => plan.environmentFiles.length > 0);
+  if (!withFiles) return undefined;
+  const detail = `failed to download env files: Wharf has no S3 to read ${withFiles.environmentFiles[0]!.value} from (container ${withFiles.name}); use environment instead`;
+  return requestStop(task, 'TaskFailedToStart', `ResourceInitializationError: ${detail}`, now);
+}
+
+/** A container whose dependsOn condition can no longer be met stops the task before it ran. */
+export function failDependency(task: Task, containerName: string, reason: string, now: Date): Task {
+  return requestStop(task, 'TaskFailedToStart', `DependencyFailedError: container ${containerName}: ${reason}`, now);
+}
+
 export function recordContainerId(task: Task, name: string, id: string): Task {
   const next = clone(task);
   next.wharf.containerIds[name] = id;

@@ -13,7 +13,18 @@ export function isAtLeast(status: TaskStatus, other: TaskStatus): boolean {
   return statusRank(status) >= statusRank(other);
 }
 
-export type ContainerStatus = 'PENDING' | 'RUNNING' | 'STOPPED';
+/** Container statuses in lifecycle order: a container, too, only moves forward. */
+export const CONTAINER_STATUSES = ['PENDING', 'RUNNING', 'STOPPED'] as const;
+export type ContainerStatus = (typeof CONTAINER_STATUSES)[number];
+
+export function containerStatusRank(status: ContainerStatus): number {
+  return CONTAINER_STATUSES.indexOf(status);
+}
+
+/** The task's own status is gated by its slowest container: the lowest of their statuses (PENDING with none). */
+export function slowestContainerStatus(statuses: readonly ContainerStatus[]): ContainerStatus {
+  return statuses.reduce<ContainerStatus>((low, status) => (containerStatusRank(status) < containerStatusRank(low) ? status : low), statuses.length > 0 ? 'STOPPED' : 'PENDING');
+}
 
 export type StopCode = 'TaskFailedToStart' | 'EssentialContainerExited' | 'UserInitiated' | 'ServiceSchedulerInitiated' | 'SpotInterruption' | 'TerminationNotice';
 
