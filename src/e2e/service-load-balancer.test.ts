@@ -182,8 +182,9 @@ describe('ECS services behind an Application Load Balancer', () => {
     assert.ok(events.some((m) => m.startsWith(`(service ${SERVICE}) deregistered `) && m.endsWith(`targets in (target-group ${targetGroupArn})`)), events.join('\n'));
   });
 
-  test('a task failing its ELB health checks is drained, stopped with ECS’s reason and replaced', async () => {
-    const [victim] = await serviceTasksOf(ecs(), CLUSTER, SERVICE);
+  test('a task failing its ELB health checks is replaced (the replacement first), drained and stopped with ECS’s reason', async () => {
+    const before = await serviceTasksOf(ecs(), CLUSTER, SERVICE);
+    const [victim] = before;
     await docker(['exec', victim!.containers![0]!.runtimeId!, 'rm', '/www/health']);
     const stopped = await waitFor(
       async () => (await serviceTasksOf(ecs(), CLUSTER, SERVICE, 'STOPPED')).find((t) => t.taskArn === victim!.taskArn),
@@ -197,6 +198,9 @@ describe('ECS services behind an Application Load Balancer', () => {
     assert.equal(stable.runningCount, 2);
     const running = await serviceTasksOf(ecs(), CLUSTER, SERVICE);
     assert.ok(!running.some((t) => t.taskArn === victim!.taskArn));
+    // As ECS does it: the replacement was up before the unhealthy task was told to stop.
+    const replacement = running.find((t) => !before.some((b) => b.taskArn === t.taskArn));
+    assert.ok(replacement?.startedAt && stopped!.stoppingAt && replacement.startedAt <= stopped!.stoppingAt, `replacement started ${String(replacement?.startedAt)}, the unhealthy task stopping ${String(stopped!.stoppingAt)}`);
     const events = await messages();
     assert.ok(
       events.includes(`(service ${SERVICE}) (port 8080) is unhealthy in (target-group ${targetGroupArn}) due to (reason Health checks failed with these codes: [404]).`),

@@ -30,6 +30,12 @@ export interface RolloutSnapshot {
   readonly oldStarting: number;
   /** Tasks on their way out (desired STOPPED, not yet STOPPED): they still count against the maximum. */
   readonly stopping: number;
+  /**
+   * New-deployment tasks found unhealthy (past the grace period), kept
+   * running while their replacements start: they count against the maximum
+   * but neither towards the desired count nor the healthy minimum.
+   */
+  readonly replacing?: number;
 }
 
 export interface RolloutStep {
@@ -37,6 +43,8 @@ export interface RolloutStep {
   readonly start: number;
   /** Old-deployment tasks to stop now (starting ones first, then healthy ones). */
   readonly stopOld: number;
+  /** Unhealthy tasks to stop now: as many as healthy replacements have taken over. */
+  readonly stopReplacing: number;
   /** Neither a start nor a stop is allowed although the rollout is unfinished. */
   readonly blocked: boolean;
 }
@@ -48,9 +56,10 @@ export interface RolloutStep {
  */
 export function planRolloutStep(s: RolloutSnapshot): RolloutStep {
   const { minHealthy, maxTotal } = deploymentBounds(s.desiredCount, s.minimumHealthyPercent, s.maximumPercent);
+  const replacing = s.replacing ?? 0;
   const newTotal = s.newHealthy + s.newStarting;
   const oldTotal = s.oldHealthy + s.oldStarting;
-  const total = newTotal + oldTotal + s.stopping;
+  const total = newTotal + oldTotal + s.stopping + replacing;
 
   const wantNew = Math.max(0, s.desiredCount - newTotal);
   const start = Math.min(wantNew, Math.max(0, maxTotal - total));
@@ -64,8 +73,14 @@ export function planRolloutStep(s: RolloutSnapshot): RolloutStep {
   const roomNeeded = Math.max(0, wantNew - start);
   const stopOld = Math.min(surplusOld + roomNeeded, s.oldStarting + stoppableHealthy, oldTotal);
 
+  // ECS starts replacements for unhealthy tasks first and stops the unhealthy
+  // ones as the replacements become healthy; when the maximum leaves no room
+  // to start one first, it stops the unhealthy tasks one by one.
+  let stopReplacing = Math.min(replacing, Math.max(0, healthy + replacing - s.desiredCount));
+  if (stopReplacing === 0 && replacing > 0 && start < wantNew && s.newStarting === 0 && s.stopping === 0) stopReplacing = 1;
+
   const unfinished = oldTotal > 0 || newTotal < s.desiredCount;
-  return { start, stopOld, blocked: unfinished && start === 0 && stopOld === 0 && s.newStarting === 0 && s.stopping === 0 };
+  return { start, stopOld, stopReplacing, blocked: unfinished && start === 0 && stopOld === 0 && stopReplacing === 0 && s.newStarting === 0 && s.stopping === 0 };
 }
 
 /** ECS's circuit breaker trips after clamp(ceil(0.5 x desired), 3, 200) failed tasks. */

@@ -92,20 +92,26 @@ describe('the service scheduler behind a load balancer', () => {
     assert.ok(messages.includes(`(service web) deregistered 1 targets in (target-group ${TG})`), messages.join('\n'));
   });
 
-  test('an unhealthy target is replaced after the grace period with ECS’s reason and event, and counts for the circuit breaker', () => {
+  test('an unhealthy target is replaced after the grace period, the replacement first, with ECS’s reason and event, and counts for the circuit breaker', () => {
     const service = balancedService(1, { healthCheckGracePeriodSeconds: 30 });
     const deployment = service.deployments[0]!.id;
     const inGrace = scheduleService(service, [running('a', deployment, '10.0.0.5', unhealthy)], ctx(T0 + 10_000));
     assert.deepEqual(inGrace.stop, []);
     assert.equal(inGrace.recheckAfterMs, 20_000);
-    const plan = scheduleService(service, [running('a', deployment, '10.0.0.5', unhealthy)], ctx(T0 + 31_000));
+    const replacing = scheduleService(service, [running('a', deployment, '10.0.0.5', unhealthy)], ctx(T0 + 31_000));
+    assert.deepEqual(replacing.stop, [], 'the unhealthy task keeps running (the load balancer fails open to it) until its replacement is healthy');
+    assert.equal(replacing.start.length, 1, 'the replacement starts first');
+    const replacement = replacing.start[0]!.taskId;
+    const waiting = scheduleService(replacing.service, [running('a', deployment, '10.0.0.5', unhealthy), running(replacement, deployment, '10.0.0.6', initial, T0 + 32_000)], ctx(T0 + 33_000));
+    assert.deepEqual([waiting.stop, waiting.start], [[], []], 'nothing more while the replacement is not healthy yet');
+    const plan = scheduleService(waiting.service, [running('a', deployment, '10.0.0.5', unhealthy), running(replacement, deployment, '10.0.0.6', healthy, T0 + 32_000)], ctx(T0 + 40_000));
     assert.deepEqual(plan.stop, [{ taskId: 'a', stopCode: 'ServiceSchedulerInitiated', reason: `Task failed ELB health checks in (target-group ${TG})` }]);
-    assert.equal(plan.start.length, 1, 'and replaced');
+    assert.equal(plan.start.length, 0);
     const messages = plan.service.events.map((e) => e.message);
     assert.ok(messages.includes(`(service web) (port 8080) is unhealthy in (target-group ${TG}) due to (reason Health checks failed with these codes: [500]).`), messages.join('\n'));
 
     const stopped = { ...running('a', deployment, '10.0.0.5', unhealthy), desiredStatus: 'STOPPED' as const, stopCode: 'ServiceSchedulerInitiated' as const, stoppedReason: plan.stop[0]!.reason };
-    const counted = scheduleService(plan.service, [stopped], ctx(T0 + 32_000));
+    const counted = scheduleService(plan.service, [stopped, running(replacement, deployment, '10.0.0.6', healthy, T0 + 32_000)], ctx(T0 + 41_000));
     assert.equal(counted.service.deployments[0]!.failedTasks, 1);
   });
 

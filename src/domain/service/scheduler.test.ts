@@ -208,6 +208,12 @@ describe('the service scheduler', () => {
     const early = world.step();
     assert.equal(early.stop.length, 0, 'inside the grace period');
     world.now += 30_000;
+    const replacing = world.step();
+    assert.deepEqual([replacing.stop.length, replacing.start.length], [0, 1], 'the replacement starts first; the unhealthy task runs on meanwhile');
+    // The replacement runs; with no health check of its own it is healthy 40 s after it starts.
+    world.advance(1_000);
+    assert.deepEqual(world.step().stop, [], 'not before the replacement is healthy');
+    world.now += 41_000;
     const plan = world.step();
     assert.deepEqual(plan.stop.map((s) => s.reason), [HEALTH_CHECK_STOP_REASON]);
     assert.equal(world.messages().find((m) => m.includes('failed container health checks')), `(service web) (task ${plan.stop[0]!.taskId}) failed container health checks.`);

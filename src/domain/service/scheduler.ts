@@ -132,6 +132,8 @@ class Round {
   private readonly starts: TaskStart[] = [];
   private readonly stops: TaskStop[] = [];
   private readonly stopped = new Set<string>();
+  /** Unhealthy tasks of the primary deployment, running on until their replacements are healthy. */
+  private readonly replacing: ServiceTaskView[] = [];
   private recheck = Infinity;
   private targets: ReadonlyMap<string, TargetRegistration[]> = new Map();
   private drainUntil: ReadonlyMap<string, number> = new Map();
@@ -211,7 +213,7 @@ class Round {
     this.watchAlarms();
     this.honourStopRequest();
     this.tripCircuitBreaker();
-    this.replaceUnhealthy();
+    this.replaceUnhealthy({ replaceFirst: true });
     this.roll();
     this.updateCounts();
     this.retireDrainedDeployments();
@@ -261,7 +263,8 @@ class Round {
     const green = this.service.deployments.find((d) => d.id === record.deploymentIds[0])!;
     const blues = this.service.deployments.filter((d) => d !== green);
     const desired = this.service.desiredCount;
-    if (record.status === 'IN_PROGRESS' && green.status === 'PRIMARY') this.replaceUnhealthy();
+    // Green's unhealthy tasks are replaced; blue's leave with the clean-up (stopping them early would cut production traffic).
+    if (record.status === 'IN_PROGRESS' && green.status === 'PRIMARY') this.replaceUnhealthy({ replaceFirst: false, only: (task) => task.deploymentId === green.id });
     const remaining = this.tasks.filter((t) => t.lastStatus !== 'STOPPED' && !this.stopped.has(t.taskId));
     const greenLive = this.live().filter((t) => t.deploymentId === green.id);
     const greenReady = greenLive.length === desired && greenLive.every((t) => this.healthy(t));
@@ -360,7 +363,7 @@ class Round {
    */
   scheduleTaskSets() {
     this.countTaskSetFailures();
-    this.replaceUnhealthy();
+    this.replaceUnhealthy({ replaceFirst: false });
     const started: string[] = [];
     const stopped: string[] = [];
     for (const taskSet of this.service.taskSets ?? []) this.scaleTaskSet(taskSet, started, stopped);
@@ -610,11 +613,21 @@ class Round {
 
   /**
    * A service replaces tasks whose target is unhealthy in a target group, or
-   * whose essential containers fail their health checks, after the grace period.
+   * whose essential containers fail their health checks, after the grace
+   * period. Tasks of the primary deployment are replaced as ECS does it:
+   * replacements start first and the unhealthy tasks stop as the
+   * replacements become healthy (`roll()` decides with the rollout
+   * arithmetic), so a service whose every task turned unhealthy keeps
+   * answering through the load balancer meanwhile. Tasks of other
+   * deployments are on their way out and stop at once; so do all of them
+   * when `replaceFirst` is off (a traffic-shifting deployment keeps green at
+   * its count by itself).
    */
-  private replaceUnhealthy() {
+  private replaceUnhealthy(options: { replaceFirst: boolean; only?: (task: ServiceTaskView) => boolean }) {
     const graceMs = ((this.service.healthCheckGracePeriodSeconds ?? 0) * 1000) / this.ctx.timeScale;
+    const primaryId = this.primary()?.id;
     for (const task of this.live()) {
+      if (options.only && !options.only(task)) continue;
       const elb = task.loadBalancer?.state === 'unhealthy' ? task.loadBalancer : undefined;
       if ((!elb && task.healthStatus !== 'UNHEALTHY') || task.lastStatus !== 'RUNNING') continue;
       const since = this.now - (task.startedAt ?? this.now);
@@ -622,13 +635,19 @@ class Round {
         this.wake(graceMs - since);
         continue;
       }
-      if (elb) {
-        this.stop(task, 'ServiceSchedulerInitiated', elbHealthStopReason(elb.targetGroupArn));
-        this.messages.push(serviceEvents.unhealthyInTargetGroup(this.service.serviceName, elb.port, elb.targetGroupArn, elb.reason));
-      } else {
-        this.stop(task, 'ServiceSchedulerInitiated', HEALTH_CHECK_STOP_REASON);
-        this.messages.push(serviceEvents.failedHealthChecks(this.service.serviceName, task.taskId));
-      }
+      if (options.replaceFirst && task.deploymentId === primaryId) this.replacing.push(task);
+      else this.stopUnhealthy(task);
+    }
+  }
+
+  private stopUnhealthy(task: ServiceTaskView) {
+    const elb = task.loadBalancer?.state === 'unhealthy' ? task.loadBalancer : undefined;
+    if (elb) {
+      this.stop(task, 'ServiceSchedulerInitiated', elbHealthStopReason(elb.targetGroupArn));
+      this.messages.push(serviceEvents.unhealthyInTargetGroup(this.service.serviceName, elb.port, elb.targetGroupArn, elb.reason));
+    } else {
+      this.stop(task, 'ServiceSchedulerInitiated', HEALTH_CHECK_STOP_REASON);
+      this.messages.push(serviceEvents.failedHealthChecks(this.service.serviceName, task.taskId));
     }
   }
 
@@ -640,7 +659,8 @@ class Round {
     const reason = scalingReason(primary.id);
     const scalingStops: string[] = [];
     const live = this.live();
-    const fresh = live.filter((t) => t.deploymentId === primary.id);
+    const replacing = new Set(this.replacing.map((t) => t.taskId));
+    const fresh = live.filter((t) => t.deploymentId === primary.id && !replacing.has(t.taskId));
     const old = live.filter((t) => t.deploymentId !== primary.id);
     const desired = this.service.desiredCount;
 
@@ -651,7 +671,8 @@ class Round {
       scalingStops.push(task.taskId);
     }
     if (primary.rolloutState === 'FAILED') {
-      // A failed deployment starts nothing more; what runs keeps running.
+      // A failed deployment starts nothing more; what runs keeps running, but for unhealthy tasks, which nothing would replace.
+      for (const task of this.replacing) this.stopUnhealthy(task);
       if (scalingStops.length > 0) this.messages.push(serviceEvents.stoppedTasks(name, scalingStops));
       return;
     }
@@ -668,7 +689,10 @@ class Round {
       oldHealthy,
       oldStarting: old.length - oldHealthy,
       stopping: this.stoppingCount(),
+      replacing: this.replacing.length,
     });
+    // The unhealthy tasks longest running go first.
+    for (const task of [...this.replacing].sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0)).slice(0, step.stopReplacing)) this.stopUnhealthy(task);
 
     // Old tasks that are not healthy go first, then the oldest.
     const oldOrder = [...old].sort((a, b) => Number(this.healthy(a)) - Number(this.healthy(b)) || a.createdAt - b.createdAt);
