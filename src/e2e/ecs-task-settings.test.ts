@@ -101,6 +101,8 @@ describe('task settings reach the engine; capacity, container instances and refu
     assert.match(constraint.stderr, /\(InvalidParameterException\).*Placement constraints are not supported with FARGATE launch type\./);
     const tooMany = await wharf.awsFails(['ecs', 'run-task', '--cluster', 'settings', '--task-definition', 'half', '--launch-type', 'FARGATE', '--network-configuration', JSON.stringify(NETWORK), '--placement-strategy', ...Array.from({ length: 6 }, () => 'type=random')]);
     assert.match(tooMany.stderr, /placementStrategy can have at most 5 items\./);
+    const service = await wharf.awsFails(['ecs', 'create-service', '--cluster', 'settings', '--service-name', 'placed', '--task-definition', 'half', '--desired-count', '0', '--launch-type', 'FARGATE', '--network-configuration', JSON.stringify(NETWORK), '--placement-strategy', 'type=spread,field=attribute:ecs.availability-zone']);
+    assert.match(service.stderr, /\(InvalidParameterException\) when calling the CreateService operation: Placement strategies are not supported with FARGATE launch type\./);
   });
 
   test('a secret that does not exist and S3 environment files (no S3 here) stop the task before it starts, saying why', async () => {
