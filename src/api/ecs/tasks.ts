@@ -48,7 +48,6 @@ export interface TaskHandlerDeps {
 const PLACEMENT_ATTEMPTS = 64;
 
 export function taskHandlers({ store, instances }: TaskHandlerDeps) {
-
   async function getTask(scope: Scope, clusterName: string, reference: string) {
     return store.get<Task>(KIND.task, scope, taskRecordId(clusterName, taskIdOf(reference)));
   }
@@ -59,6 +58,7 @@ export function taskHandlers({ store, instances }: TaskHandlerDeps) {
       const definition = await resolveTaskDefinition(store, ctx.scope, input.taskDefinition);
       if (!definition) throw invalidParameter('TaskDefinition not found.');
       const runnable = definition.doc.taskDefinition as unknown as RunnableDefinition;
+      // The checked strategy and constraints (checkLaunch is pure; planRunTask runs the same checks).
       const { placement } = checkLaunch(input, runnable, cluster);
       const tasks = planRunTask(input, runnable, definition.doc.tags, cluster, {
         region: ctx.scope.region,
@@ -92,6 +92,7 @@ export function taskHandlers({ store, instances }: TaskHandlerDeps) {
       const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
       // StartTask names its instances; only registered ones can be named, and Fargate capacity (the implicit instances) is not.
       const snapshot = await instances.forPlacement(ctx.scope, cluster.clusterName);
+      // An id or an ARN: the id is the ARN's last path segment, as for tasks.
       const named = new Set(input.containerInstances.map(taskIdOf));
       const targets = snapshot.instances.filter((item) => !item.instance.implicit && named.has(item.instance.containerInstanceId));
       if (targets.length === 0) {
