@@ -57,6 +57,7 @@ import { sweepHostLeftovers } from './adapters/host-leftovers/sweep.js';
 import { securePrivateTree } from './adapters/private-files.js';
 import { Registry } from './dataplane/registry/registry.js';
 import { consoleRoute } from './dataplane/console/console-route.js';
+import { StoreContainerInstances } from './adapters/container-instances-store/store-container-instances.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
@@ -204,8 +205,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // The awslogs driver: containers' stdout and stderr into CloudWatch Logs, resumed from saved cursors.
   const logPump = new LogPump(store, runtime, logStore, clock, logger);
   logPump.start();
-  const capacity = hostCapacity(runtime, config.capacityCap);
-  const scheduler = new ServiceScheduler(store, clock, logger, { timeScale: config.timeScale, capacity });
+  // The local engine is one implicit (Fargate) container instance, named by this data directory's instance id.
+  const instances = new StoreContainerInstances(store, { hostId: instance, capacity: hostCapacity(runtime, config.capacityCap), clock, cpuArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64' });
+  const scheduler = new ServiceScheduler(store, clock, logger, { timeScale: config.timeScale, instances });
   scheduler.start();
   const keys = new StaticKeyRing(config.accessKeys);
   // Session keys verify too, but isAdmin below asks the configured ring only: a session is never admin.
@@ -301,7 +303,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     ],
   ]);
 
-  const gateway = new Gateway({ services: [ecsApi({ store, capacity, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost, uriStyle: config.ecrUriStyle }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes, ...(rolePermissions ? { authorize: iamAuthorizer(rolePermissions, logger, taskDefinitionRoles(store)) } : {}), ...(attribution ? { aroundRequest: attribution.aroundRequest } : {}) });
+  const gateway = new Gateway({ services: [ecsApi({ store, instances, registryHost, execHost }), ecrApi({ store, blobs, credentials: registryCredentials, registryHost, uriStyle: config.ecrUriStyle }), logsApi({ logStore }), stsApi({ store, sessions: sessionCredentials }), iamApi({ store }), secretsManagerApi({ store, cipher }), ssmApi({ store, cipher, execHost }), elbv2Api({ store }), applicationAutoScalingApi({ store }), monitoringApi({ store, metrics: metricStore })], verifier, clock, logger, rawRoutes, ...(rolePermissions ? { authorize: iamAuthorizer(rolePermissions, logger, taskDefinitionRoles(store)) } : {}), ...(attribution ? { aroundRequest: attribution.aroundRequest } : {}) });
   gatewayHandle = gateway.handle;
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, gateway.handle);
   server.on('upgrade', (req, socket, head) => {

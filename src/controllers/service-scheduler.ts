@@ -7,25 +7,29 @@ import { sameActions, withForwardWeights } from '../domain/elbv2/forward-weights
 import { ALARM_KIND, type AlarmRecord } from '../domain/cloudwatch/alarm-record.js';
 import type { RuleForward } from '../domain/service/traffic-shift.js';
 import { loadBalancerHealth, targetGroupIdOf, type ServiceLoadBalancer } from '../domain/service/load-balancing.js';
-import { scheduleService, type SchedulerIds, type ServiceTaskView, type TaskStart } from '../domain/service/scheduler.js';
+import { PLACEMENT_RETRY_MS, scheduleService, type SchedulerIds, type ServiceTaskView, type TaskStart } from '../domain/service/scheduler.js';
 import { serviceGroup, serviceRecordId, type Service } from '../domain/service/service.js';
 import { allLoadBalancers, loadBalancersOfTask, usesTaskSets } from '../domain/service/task-sets.js';
 import { digitsFrom } from '../domain/service/service-events.js';
 import type { Tag } from '../domain/ecs/tags.js';
+import { demandOf, taskKey } from '../domain/placement/container-instance.js';
+import { isPlaced } from '../domain/placement/place-tasks.js';
+import { checkPlacement, type PlacementConstraintInput, type PlacementRequest, type PlacementStrategyInput } from '../domain/placement/placement-inputs.js';
+import { freeCapacityOf, planPlacement } from '../domain/placement/reserve.js';
 import { requestStop, withDrainUntil } from '../domain/task/lifecycle.js';
 import { planRunTask, type RunnableDefinition } from '../domain/task/run-task.js';
 import type { Task } from '../domain/task/task.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import type { HostCapacity } from '../ports/runtime.js';
+import type { ContainerInstances } from '../ports/container-instances.js';
 import { StaleWriteError, type Scope, type Store, type WriteOp } from '../ports/store.js';
 import { againAfter, done, WorkQueue, type ReconcileResult } from './work-queue.js';
 
 export interface ServiceSchedulerOptions {
   /** Divides every ECS wait (see the time-scale setting). */
   readonly timeScale: number;
-  /** What the container hosts can hold. */
-  readonly capacity: () => Promise<HostCapacity>;
+  /** Where new tasks are placed: the container instances and their reservations. */
+  readonly instances: ContainerInstances;
   readonly resyncMs?: number;
 }
 
@@ -203,11 +207,18 @@ export class ServiceScheduler {
     return balancing;
   }
 
-  private async freeCapacity(): Promise<{ cpuUnits: number; memoryMiB: number }> {
-    const limit = await this.options.capacity();
-    const active = (await this.store.listAll<Task>(KIND.task)).filter((record) => record.doc.lastStatus !== 'STOPPED');
-    const used = active.reduce((sum, record) => ({ cpu: sum.cpu + Number(record.doc.cpu), memory: sum.memory + Number(record.doc.memory) }), { cpu: 0, memory: 0 });
-    return { cpuUnits: limit.cpuUnits - used.cpu, memoryMiB: limit.memoryMiB - used.memory };
+  /**
+   * The service's placement strategy and constraints. CreateService and
+   * UpdateService check them; a record from before that check (a Fargate
+   * service that was let keep some) places without them, as Fargate does.
+   */
+  private placementRules(service: Service): PlacementRequest {
+    try {
+      return checkPlacement({ placementStrategy: service.placementStrategy as PlacementStrategyInput[], placementConstraints: service.placementConstraints as PlacementConstraintInput[] }, [], false);
+    } catch {
+      this.logger.warn({ service: service.serviceArn }, 'ignoring placement settings ECS would refuse');
+      return { strategy: [], constraints: [] };
+    }
   }
 
   private async reconcile(key: string): Promise<ReconcileResult> {
@@ -218,22 +229,40 @@ export class ServiceScheduler {
     const group = serviceGroup(service.serviceName);
     const tasks = (await this.store.list<Task>(KIND.task, scope, { prefix: inCluster(service.wharf.clusterName) })).filter((task) => task.doc.group === group);
     const balancing = await this.readBalancing(scope, service);
+    // Room is read from the instance records by the same rule RunTask places by; the reservations go in this reconcile's write.
+    const instances = await this.options.instances.forPlacement(scope, service.wharf.clusterName);
+    const where = { account: scope.account, region: scope.region, clusterName: service.wharf.clusterName, clusterArn: service.clusterArn, random: Math.random };
     const now = this.clock.now();
     const plan = scheduleService(service, tasks.map((task) => viewOf(task.doc, service, balancing, now.getTime())), {
       now: now.getTime(),
       timeScale: this.options.timeScale,
       ids,
-      free: await this.freeCapacity(),
+      free: freeCapacityOf(instances.instances.map((item) => item.instance), where),
       ...(balancing ? { targetGroups: new Map([...balancing.groups].map(([arn, record]) => [arn, record.doc])) } : {}),
       alarmStates: await this.readAlarmStates(scope, service),
       hookId: () => randomUUID(),
     });
 
     const ops: WriteOp[] = [];
+    const started: { id: string; task: Task }[] = [];
     for (const start of plan.start) {
       const task = await this.buildTask(scope, plan.service, start, now);
-      ops.push({ op: 'put', kind: KIND.task, scope, id: taskRecordId(service.wharf.clusterName, task.wharf.taskId), doc: task, expect: 'absent' });
+      started.push({ id: taskRecordId(service.wharf.clusterName, task.wharf.taskId), task });
     }
+    const placement = planPlacement(
+      started.map(({ id, task }) => ({ key: taskKey(scope, id), demand: demandOf(task) })),
+      instances.instances.map((item) => item.instance),
+      this.placementRules(service),
+      where,
+    );
+    const unplaced = placement.outcomes.find((outcome) => !isPlaced(outcome));
+    if (unplaced) {
+      // The plan only starts what the free capacity holds, so this means a constraint or a fragmented cluster refused a task: plan again later.
+      this.logger.warn({ service: service.serviceArn, failure: unplaced }, 'a planned task could not be placed');
+      return againAfter(PLACEMENT_RETRY_MS / this.options.timeScale);
+    }
+    for (const { id, task } of started) ops.push({ op: 'put', kind: KIND.task, scope, id, doc: task, expect: 'absent' });
+    ops.push(...instances.reserve(placement.reservations));
     const stopped = new Set<string>();
     for (const stop of plan.stop) {
       const taskRecord = tasks.find((task) => task.doc.wharf.taskId === stop.taskId)!;

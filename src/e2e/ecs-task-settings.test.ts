@@ -72,6 +72,39 @@ describe('task settings reach the engine; capacity, container instances and refu
     await wharf.aws(['ecs', 'wait', 'tasks-stopped', '--cluster', 'settings', '--tasks', ...result.tasks!.map((t) => t.taskArn!)]);
   });
 
+  test('twenty RunTasks at once on room for two: exactly two placed, eighteen RESOURCE:MEMORY failures', async () => {
+    // The capacity is 1024 MiB and 'half' takes 512: each placement reserves on the engine host's instance record in the
+    // same write as its task, so concurrent RunTasks cannot both take the last room.
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => wharf.ecs().send(new RunTaskCommand({ cluster: 'settings', taskDefinition: 'half', launchType: 'FARGATE', networkConfiguration: NETWORK }))),
+    );
+    const placed = results.flatMap((result) => result.tasks ?? []);
+    const failures = results.flatMap((result) => result.failures ?? []);
+    assert.equal(placed.length, 2, JSON.stringify(results.map((r) => [r.tasks?.length, r.failures])));
+    assert.equal(failures.length, 18);
+    assert.ok(failures.every((f) => f.reason === 'RESOURCE:MEMORY' && f.arn === 'arn:aws:ecs:us-east-1:123456789012:cluster/settings'));
+    const arns = placed.map((t) => t.taskArn!);
+    for (const arn of arns) await wharf.aws(['ecs', 'stop-task', '--cluster', 'settings', '--task', arn]);
+    await wharf.aws(['ecs', 'wait', 'tasks-stopped', '--cluster', 'settings', '--tasks', ...arns]);
+    // Once they are STOPPED their room is free again.
+    const again = await wharf.ecs().send(new RunTaskCommand({ cluster: 'settings', taskDefinition: 'half', launchType: 'FARGATE', networkConfiguration: NETWORK, count: 2 }));
+    assert.equal(again.tasks?.length, 2);
+    assert.deepEqual(again.failures, []);
+    for (const task of again.tasks!) await wharf.aws(['ecs', 'stop-task', '--cluster', 'settings', '--task', task.taskArn!]);
+    await wharf.aws(['ecs', 'wait', 'tasks-stopped', '--cluster', 'settings', '--tasks', ...again.tasks!.map((t) => t.taskArn!)]);
+  });
+
+  test('placement strategies and constraints are refused for Fargate in ECS words', async () => {
+    const strategy = await wharf.awsFails(['ecs', 'run-task', '--cluster', 'settings', '--task-definition', 'half', '--launch-type', 'FARGATE', '--network-configuration', JSON.stringify(NETWORK), '--placement-strategy', 'type=binpack,field=memory']);
+    assert.match(strategy.stderr, /\(InvalidParameterException\).*Placement strategies are not supported with FARGATE launch type\./);
+    const constraint = await wharf.awsFails(['ecs', 'run-task', '--cluster', 'settings', '--task-definition', 'half', '--launch-type', 'FARGATE', '--network-configuration', JSON.stringify(NETWORK), '--placement-constraints', 'type=distinctInstance']);
+    assert.match(constraint.stderr, /\(InvalidParameterException\).*Placement constraints are not supported with FARGATE launch type\./);
+    const tooMany = await wharf.awsFails(['ecs', 'run-task', '--cluster', 'settings', '--task-definition', 'half', '--launch-type', 'FARGATE', '--network-configuration', JSON.stringify(NETWORK), '--placement-strategy', ...Array.from({ length: 6 }, () => 'type=random')]);
+    assert.match(tooMany.stderr, /placementStrategy can have at most 5 items\./);
+    const service = await wharf.awsFails(['ecs', 'create-service', '--cluster', 'settings', '--service-name', 'placed', '--task-definition', 'half', '--desired-count', '0', '--launch-type', 'FARGATE', '--network-configuration', JSON.stringify(NETWORK), '--placement-strategy', 'type=spread,field=attribute:ecs.availability-zone']);
+    assert.match(service.stderr, /\(InvalidParameterException\) when calling the CreateService operation: Placement strategies are not supported with FARGATE launch type\./);
+  });
+
   test('a secret that does not exist and S3 environment files (no S3 here) stop the task before it starts, saying why', async () => {
     await wharf.ecs().send(new RegisterTaskDefinitionCommand({
       family: 'secretive', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512', executionRoleArn: 'arn:aws:iam::123456789012:role/exec',

@@ -1,4 +1,4 @@
-import type { HostCapacity } from '../../ports/runtime.js';
+import type { ContainerInstances } from '../../ports/container-instances.js';
 import type { Store } from '../../ports/store.js';
 import { loadModel } from '../model/load-model.js';
 import type { ServiceApi } from '../service.js';
@@ -21,7 +21,7 @@ import { taskHandlers } from './tasks.js';
  * `registryHost` is Wharf's registry (`127.0.0.1:<port>`): task definitions naming
  * images by its repositoryUri form are held to the ECR rules.
  */
-export function ecsApi(deps: { store: Store; capacity: () => Promise<HostCapacity>; registryHost?: () => string | undefined; execHost?: () => string | undefined }): ServiceApi {
+export function ecsApi(deps: { store: Store; instances: ContainerInstances; registryHost?: () => string | undefined; execHost?: () => string | undefined }): ServiceApi {
   return {
     signingName: 'ecs',
     model: loadModel('ecs'),

@@ -22,11 +22,16 @@ import {
   type UpdateServiceInput,
 } from '../../domain/service/service-changes.js';
 import { checkLaunch, type RunnableDefinition } from '../../domain/task/run-task.js';
+import { isFargateLaunch } from '../../domain/task/launch-capacity.js';
+import { checkPlacement, type PlacementConstraintInput, type PlacementStrategyInput } from '../../domain/placement/placement-inputs.js';
 import { retryOnStale, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
 import { activeCluster, findCluster, inCluster, KIND } from './records.js';
 import { resolveTaskDefinition } from './task-definitions.js';
+
+/** The placement members of CreateService and UpdateService, as the model lets them through. */
+type PlacementInputs = { placementStrategy?: PlacementStrategyInput[]; placementConstraints?: PlacementConstraintInput[] };
 
 export const changeIds = {
   deploymentDigits: () => digitsFrom(randomBytes(19)),
@@ -134,6 +139,8 @@ export function serviceHandlers(store: Store) {
       // An EXTERNAL service's task definition, launch settings and load balancers come with its task sets.
       const external = input.deploymentController?.type === 'EXTERNAL';
       const revision = external ? undefined : await resolveRevision(store, ctx, cluster, input.taskDefinition!, launch);
+      // Fargate places by itself and refuses placement settings, as RunTask does.
+      if (revision) checkPlacement(input as PlacementInputs, [], isFargateLaunch(revision.launch));
       const loadBalancers = revision ? await checkedLoadBalancers(store, ctx, input.loadBalancers ?? [], revision.taskDefinitionArn) : [];
       return retryOnStale(async () => {
         const existing = await findService(store, ctx.scope, cluster.clusterName, input.serviceName);
@@ -163,6 +170,9 @@ export function serviceHandlers(store: Store) {
           revision = await resolveRevision(store, ctx, cluster, input.taskDefinition ?? record.doc.taskDefinition!, launchAfterUpdate(record.doc, input));
           // A new task definition must still have the containers and ports the service's target groups point at.
           if (loadBalancers === undefined) await checkedLoadBalancers(store, ctx, record.doc.loadBalancers, revision.taskDefinitionArn);
+        }
+        if (input.placementStrategy !== undefined || input.placementConstraints !== undefined) {
+          checkPlacement(input as PlacementInputs, [], isFargateLaunch(revision?.launch ?? launchAfterUpdate(record.doc, input)));
         }
         const service = updateService(record.doc, change, revision, changeContext(ctx, cluster));
         await store.write([{ op: 'put', kind: KIND.service, scope: ctx.scope, id: record.id, doc: service, expect: record.version }]);

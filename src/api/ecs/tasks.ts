@@ -2,12 +2,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArn } from '../../domain/arn.js';
 import { inCluster, KIND, taskRecordId } from '../../domain/ecs/record-keys.js';
 import { AwsError, invalidParameter } from '../../domain/errors.js';
+import { demandOf, taskKey } from '../../domain/placement/container-instance.js';
+import { isPlaced } from '../../domain/placement/place-tasks.js';
+import { planPlacement } from '../../domain/placement/reserve.js';
+import { NO_CONTAINER_INSTANCES } from '../../domain/task/launch-capacity.js';
 import { requestStop } from '../../domain/task/lifecycle.js';
-import { planRunTask, type IdSource, type RunTaskInput, type RunnableDefinition } from '../../domain/task/run-task.js';
+import { checkLaunch, planRunTask, type IdSource, type RunTaskInput, type RunnableDefinition } from '../../domain/task/run-task.js';
 import { STOP_REASONS } from '../../domain/task/task-status.js';
 import type { Task } from '../../domain/task/task.js';
-import type { HostCapacity } from '../../ports/runtime.js';
-import { retryOnStale, type Scope, type Store } from '../../ports/store.js';
+import type { ContainerInstances } from '../../ports/container-instances.js';
+import { retryOnStale, type Scope, type Store, type WriteOp } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
 import { activeCluster, findCluster } from './records.js';
@@ -32,16 +36,18 @@ function showTask(task: Task, withTags: boolean) {
 
 export interface TaskHandlerDeps {
   readonly store: Store;
-  /** What the container hosts can hold, for placement failures. */
-  readonly capacity: () => Promise<HostCapacity>;
+  /** Where tasks are placed: the container instances and their reservations. */
+  readonly instances: ContainerInstances;
 }
 
-export function taskHandlers({ store, capacity }: TaskHandlerDeps) {
-  async function committedResources(): Promise<{ cpu: number; memory: number }> {
-    const active = (await store.listAll<Task>(KIND.task)).filter((record) => record.doc.lastStatus !== 'STOPPED');
-    return active.reduce((sum, record) => ({ cpu: sum.cpu + Number(record.doc.cpu), memory: sum.memory + Number(record.doc.memory) }), { cpu: 0, memory: 0 });
-  }
+/**
+ * Concurrent placements on one instance are ordered by its record's version:
+ * every stale attempt means another placement committed, so this many
+ * attempts outlast any burst of parallel RunTasks the API lets in.
+ */
+const PLACEMENT_ATTEMPTS = 64;
 
+export function taskHandlers({ store, instances }: TaskHandlerDeps) {
   async function getTask(scope: Scope, clusterName: string, reference: string) {
     return store.get<Task>(KIND.task, scope, taskRecordId(clusterName, taskIdOf(reference)));
   }
@@ -51,39 +57,49 @@ export function taskHandlers({ store, capacity }: TaskHandlerDeps) {
       const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
       const definition = await resolveTaskDefinition(store, ctx.scope, input.taskDefinition);
       if (!definition) throw invalidParameter('TaskDefinition not found.');
-      const tasks = planRunTask(input, definition.doc.taskDefinition as unknown as RunnableDefinition, definition.doc.tags, cluster, {
+      const runnable = definition.doc.taskDefinition as unknown as RunnableDefinition;
+      // The checked strategy and constraints (checkLaunch is pure; planRunTask runs the same checks).
+      const { placement } = checkLaunch(input, runnable, cluster);
+      const tasks = planRunTask(input, runnable, definition.doc.tags, cluster, {
         region: ctx.scope.region,
         account: ctx.scope.account,
         now: ctx.now,
         ids,
       });
 
-      // Wharf's capacity is the container hosts': a task that does not fit is a placement failure, as in ECS.
-      const limit = await capacity();
-      const used = await committedResources();
-      const placed: Task[] = [];
-      const failures: { arn: string; reason: string }[] = [];
-      for (const task of tasks) {
-        const cpu = Number(task.cpu);
-        const memory = Number(task.memory);
-        if (used.memory + memory > limit.memoryMiB) failures.push({ arn: cluster.clusterArn, reason: 'RESOURCE:MEMORY' });
-        else if (used.cpu + cpu > limit.cpuUnits) failures.push({ arn: cluster.clusterArn, reason: 'RESOURCE:CPU' });
-        else {
-          placed.push(task);
-          used.cpu += cpu;
-          used.memory += memory;
+      // Wharf's capacity is the container instances': a task that does not fit is a placement failure, as in ECS.
+      // Read, place and write the tasks with their reservations in one write; a placement that raced another re-reads.
+      return retryOnStale(async () => {
+        const snapshot = await instances.forPlacement(ctx.scope, cluster.clusterName);
+        const keyed = tasks.map((task) => ({ task, id: taskRecordId(cluster.clusterName, task.wharf.taskId) }));
+        const plan = planPlacement(
+          keyed.map(({ task, id }) => ({ key: taskKey(ctx.scope, id), demand: demandOf(task) })),
+          snapshot.instances.map((item) => item.instance),
+          placement,
+          { account: ctx.scope.account, region: ctx.scope.region, clusterName: cluster.clusterName, clusterArn: cluster.clusterArn, random: Math.random },
+        );
+        const placed = keyed.filter((_, index) => isPlaced(plan.outcomes[index]!));
+        const failures = plan.outcomes.flatMap((outcome) => (isPlaced(outcome) ? [] : [outcome.failure]));
+        if (placed.length > 0) {
+          const ops: WriteOp[] = placed.map(({ task, id }) => ({ op: 'put', kind: KIND.task, scope: ctx.scope, id, doc: task, expect: 'absent' }));
+          await store.write([...ops, ...snapshot.reserve(plan.reservations)]);
         }
-      }
-      if (placed.length > 0) {
-        await store.write(placed.map((task) => ({ op: 'put' as const, kind: KIND.task, scope: ctx.scope, id: taskRecordId(cluster.clusterName, task.wharf.taskId), doc: task, expect: 'absent' as const })));
-      }
-      return { tasks: placed.map((task) => showTask(task, true)), failures };
+        return { tasks: placed.map(({ task }) => showTask(task, true)), failures };
+      }, PLACEMENT_ATTEMPTS);
     },
 
     async StartTask(input: { cluster?: string; containerInstances: string[] }, ctx: RequestContext) {
-      await activeCluster(store, ctx.scope, input.cluster);
-      // Wharf's capacity is Fargate: there are no container instances to start a task on.
-      throw invalidParameter(`The referenced container instance ${input.containerInstances[0] ?? ''} was not found. StartTask places tasks on registered container instances; Wharf runs Fargate tasks: use RunTask.`);
+      const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
+      // StartTask names its instances; only registered ones can be named, and Fargate capacity (the implicit instances) is not.
+      const snapshot = await instances.forPlacement(ctx.scope, cluster.clusterName);
+      // An id or an ARN: the id is the ARN's last path segment, as for tasks.
+      const named = new Set(input.containerInstances.map(taskIdOf));
+      const targets = snapshot.instances.filter((item) => !item.instance.implicit && named.has(item.instance.containerInstanceId));
+      if (targets.length === 0) {
+        throw invalidParameter(`The referenced container instance ${input.containerInstances[0] ?? ''} was not found. StartTask places tasks on registered container instances; Wharf runs Fargate tasks: use RunTask.`);
+      }
+      // Registered instances cannot exist yet (RegisterContainerInstance is not served), so nothing reaches this.
+      throw invalidParameter(NO_CONTAINER_INSTANCES.inCluster);
     },
 
     async StopTask(input: { cluster?: string; task: string; reason?: string }, ctx: RequestContext) {

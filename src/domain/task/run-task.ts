@@ -2,6 +2,7 @@ import { formatArn } from '../arn.js';
 import { checkStrategy, checkStrategyAgainstCluster, type CapacityProviderStrategyItem } from '../ecs/capacity-provider-strategy.js';
 import { checkTags, type Tag } from '../ecs/tags.js';
 import { clientException, invalidParameter } from '../errors.js';
+import { checkPlacement, type PlacementConstraintInput, type PlacementRequest, type PlacementStrategyInput } from '../placement/placement-inputs.js';
 import { isValidFargateSize } from '../task-definition/index.js';
 import { effectiveLaunch, unplaceableReason } from './launch-capacity.js';
 import type { ContainerPlan, Task } from './task.js';
@@ -21,6 +22,7 @@ export interface RunnableDefinition {
   readonly taskRoleArn?: string;
   readonly executionRoleArn?: string;
   readonly containerDefinitions: Record<string, any>[];
+  readonly placementConstraints?: PlacementConstraintInput[];
 }
 
 export interface RunTaskInput {
@@ -51,6 +53,8 @@ export interface RunTaskInput {
   readonly propagateTags?: 'TASK_DEFINITION' | 'SERVICE' | 'NONE';
   readonly enableExecuteCommand?: boolean;
   readonly platformVersion?: string;
+  readonly placementStrategy?: PlacementStrategyInput[];
+  readonly placementConstraints?: PlacementConstraintInput[];
 }
 
 export interface ClusterView {
@@ -81,6 +85,8 @@ export interface CheckedLaunch {
   readonly unplaceable?: string;
   readonly cpu?: string;
   readonly memory?: string;
+  /** The strategy and constraints the tasks are placed by (checked; Fargate's are empty). */
+  readonly placement: PlacementRequest;
 }
 
 /**
@@ -101,6 +107,7 @@ export function checkLaunch(input: RunTaskInput, definition: RunnableDefinition,
   checkTags(input.tags ?? []);
 
   const providers = chooseCapacity(input, cluster, count, definition);
+  const placement = checkPlacement(input, definition.placementConstraints, providers.fargate);
   const networkMode = definition.networkMode ?? 'bridge';
   const awsvpc = input.networkConfiguration?.awsvpcConfiguration;
   if (networkMode === 'awsvpc') {
@@ -117,7 +124,7 @@ export function checkLaunch(input: RunTaskInput, definition: RunnableDefinition,
   const memory = overrides.memory ?? definition.memory;
   if (providers.fargate && (!cpu || !memory || !isValidFargateSize(cpu, memory))) throw clientException('No Fargate configuration exists for given values.');
   planContainers(definition, overrides, 'check', providers.fargate);
-  return { ...providers, ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) };
+  return { ...providers, placement, ...(cpu ? { cpu } : {}), ...(memory ? { memory } : {}) };
 }
 
 /**
@@ -215,7 +222,7 @@ export function planRunTask(
  * Fargate and Fargate Spot are the capacity Wharf has; EC2 and EXTERNAL have
  * no container instances yet.
  */
-function chooseCapacity(input: RunTaskInput, cluster: ClusterView, count: number, definition: RunnableDefinition): Omit<CheckedLaunch, 'cpu' | 'memory'> {
+function chooseCapacity(input: RunTaskInput, cluster: ClusterView, count: number, definition: RunnableDefinition): Omit<CheckedLaunch, 'cpu' | 'memory' | 'placement'> {
   const compatibilities = definition.compatibilities ?? [];
   const launch = effectiveLaunch(input, cluster.defaultCapacityProviderStrategy);
   if (launch.capacityProviderStrategy) {

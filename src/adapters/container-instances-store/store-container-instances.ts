@@ -1,0 +1,97 @@
+import { KIND } from '../../domain/ecs/record-keys.js';
+import {
+  ATTRIBUTE,
+  CONTAINER_INSTANCE_KIND,
+  demandOf,
+  HOST_SCOPE,
+  IMPLICIT_INSTANCE_TYPE,
+  implicitInstance,
+  parseTaskKey,
+  pruneReservations,
+  resourcesOf,
+  sameResources,
+  taskKey,
+  withReservations,
+  type ContainerInstance,
+  type InstanceAttribute,
+} from '../../domain/placement/container-instance.js';
+import type { Task } from '../../domain/task/task.js';
+import type { Clock } from '../../ports/clock.js';
+import type { ContainerInstances, NewReservation, PlacementSnapshot } from '../../ports/container-instances.js';
+import type { HostCapacity } from '../../ports/runtime.js';
+import type { Expectation, Scope, Store } from '../../ports/store.js';
+
+export interface StoreContainerInstancesOptions {
+  /** The engine host's stable id (the data directory's instance id): its implicit instance's id. */
+  readonly hostId: string;
+  /** What the host's tasks may use (the configured cap, else the engine's memory). */
+  readonly capacity: () => Promise<HostCapacity>;
+  readonly clock: Clock;
+  /** `ecs.cpu-architecture` of the host (`x86_64`, `arm64`). */
+  readonly cpuArchitecture?: string;
+}
+
+/**
+ * Container instances kept as `ecs.container-instance` records in the store.
+ * The local engine is one implicit instance in the host scope; its
+ * registered resources follow the host's capacity (refreshed whenever a
+ * placement reads it and the figure moved).
+ */
+export class StoreContainerInstances implements ContainerInstances {
+  constructor(private readonly store: Store, private readonly options: StoreContainerInstancesOptions) {}
+
+  async forPlacement(_scope: Scope, _clusterName: string): Promise<PlacementSnapshot> {
+    const registered = resourcesOf(await this.options.capacity());
+    const id = this.options.hostId;
+    const record = await this.store.get<ContainerInstance>(CONTAINER_INSTANCE_KIND, HOST_SCOPE, id);
+    let instance: ContainerInstance;
+    let expect: Expectation;
+    if (record) {
+      instance = await this.pruned(record.doc);
+      expect = record.version;
+    } else {
+      instance = await this.firstRecord(registered);
+      expect = 'absent';
+    }
+    if (!sameResources(instance.registeredResources, registered)) instance = { ...instance, registeredResources: registered };
+    const read = instance;
+    return {
+      instances: [{ scope: HOST_SCOPE, id, instance: read }],
+      reserve: (reservations: readonly NewReservation[]) => {
+        const mine = reservations.filter((item) => item.instanceId === id);
+        if (mine.length === 0) return [];
+        return [{ op: 'put', kind: CONTAINER_INSTANCE_KIND, scope: HOST_SCOPE, id, doc: withReservations(read, mine), expect }];
+      },
+    };
+  }
+
+  /** Drops the reservations of tasks that are gone or STOPPED: one read per task the instance holds. */
+  private async pruned(instance: ContainerInstance): Promise<ContainerInstance> {
+    const keys = Object.keys(instance.reservations);
+    const live = new Set<string>();
+    await Promise.all(
+      keys.map(async (key) => {
+        const where = parseTaskKey(key);
+        const task = where ? await this.store.get<Task>(KIND.task, where.scope, where.id) : undefined;
+        if (task && task.doc.lastStatus !== 'STOPPED') live.add(key);
+      }),
+    );
+    return pruneReservations(instance, (key) => live.has(key));
+  }
+
+  /**
+   * The host's first instance record. Tasks written before instance records
+   * existed (an older data directory) hold room too, so this one time the
+   * live tasks are read from the whole store; afterwards only reservations are.
+   */
+  private async firstRecord(registered: ContainerInstance['registeredResources']): Promise<ContainerInstance> {
+    const attributes: InstanceAttribute[] = [
+      { name: ATTRIBUTE.osType, value: 'linux' },
+      { name: ATTRIBUTE.instanceType, value: IMPLICIT_INSTANCE_TYPE },
+      ...(this.options.cpuArchitecture ? [{ name: ATTRIBUTE.cpuArchitecture, value: this.options.cpuArchitecture }] : []),
+    ];
+    const empty = implicitInstance(this.options.hostId, registered, attributes, this.options.clock.now().getTime());
+    const live = (await this.store.listAll<Task>(KIND.task)).filter((record) => record.doc.lastStatus !== 'STOPPED');
+    return withReservations(empty, live.map((record) => ({ key: taskKey(record.scope, record.id), reservation: demandOf(record.doc) })));
+  }
+}
