@@ -63,6 +63,16 @@ export function runStoreContract(name: string, newStore: () => Promise<Store>): 
       await store.close();
     });
 
+    test('ids order by code point (UTF-8 bytes), not by UTF-16 unit', async () => {
+      const store = await newStore();
+      // U+FFFF is one UTF-16 unit above a surrogate, yet below U+10000 in UTF-8 and in code points.
+      const ids = ['a\u{10000}', 'a\uffff', 'a\ue000', 'ab', 'a'];
+      await store.write(ids.map((id) => ({ op: 'put' as const, kind: 'k', scope: east, id, doc: id })));
+      assert.deepEqual((await store.list('k', east)).map((r) => r.id), ['a', 'ab', 'a\ue000', 'a\uffff', 'a\u{10000}']);
+      assert.deepEqual((await store.listAll('k')).map((r) => r.id), ['a', 'ab', 'a\ue000', 'a\uffff', 'a\u{10000}']);
+      await store.close();
+    });
+
     test('watchers hear committed writes of their kind only', async () => {
       const store = await newStore();
       const heard: string[] = [];

@@ -5,44 +5,11 @@ import { planPutMetricAlarm, type PutMetricAlarmInput } from '../domain/cloudwat
 import type { AlarmActionInvocation, AlarmActions } from '../ports/alarm-actions.js';
 import { silentLogger } from '../ports/logger.js';
 import type { ListedMetric, ListMetricsQuery, MetricAggregate, MetricPoint, MetricQuery, MetricStore } from '../ports/metric-store.js';
-import { StaleWriteError, type ListQuery, type ScopedRecord, type Scope, type Store, type StoredRecord, type WriteOp } from '../ports/store.js';
+import type { Scope } from '../ports/store.js';
 import { AlarmEvaluator } from './alarm-evaluator.js';
+import { MemoryStore } from '../adapters/store-memory/memory-store.js';
 
 // --- small in-memory fakes of the two ports --------------------------------
-
-class MemoryStore implements Store {
-  private readonly records = new Map<string, ScopedRecord<unknown> & { kind: string }>();
-  private readonly key = (kind: string, scope: Scope, id: string) => `${kind}|${scope.account}|${scope.region}|${id}`;
-  async get<T>(kind: string, scope: Scope, id: string): Promise<StoredRecord<T> | undefined> {
-    return this.records.get(this.key(kind, scope, id)) as StoredRecord<T> | undefined;
-  }
-  async list<T>(kind: string, scope: Scope, query: ListQuery = {}): Promise<StoredRecord<T>[]> {
-    return [...this.records.values()]
-      .filter((r) => r.kind === kind && r.scope.account === scope.account && r.scope.region === scope.region && r.id.startsWith(query.prefix ?? ''))
-      .sort((a, b) => a.id.localeCompare(b.id)) as StoredRecord<T>[];
-  }
-  async listAll<T>(kind: string): Promise<ScopedRecord<T>[]> {
-    return [...this.records.values()].filter((r) => r.kind === kind).sort((a, b) => a.id.localeCompare(b.id)) as ScopedRecord<T>[];
-  }
-  async write(ops: readonly WriteOp[]): Promise<void> {
-    for (const op of ops) {
-      const current = this.records.get(this.key(op.kind, op.scope, op.id));
-      if (op.expect === 'absent' ? current !== undefined : op.expect !== undefined && current?.version !== op.expect) throw new StaleWriteError(op.kind, op.id);
-    }
-    for (const op of ops) {
-      const key = this.key(op.kind, op.scope, op.id);
-      if (op.op === 'delete') this.records.delete(key);
-      else this.records.set(key, { kind: op.kind, scope: op.scope, id: op.id, version: (this.records.get(key)?.version ?? 0) + 1, doc: structuredClone(op.doc) });
-    }
-  }
-  watch(): () => void {
-    return () => {};
-  }
-  async wipe(): Promise<void> {
-    this.records.clear();
-  }
-  async close(): Promise<void> {}
-}
 
 /** Keeps raw points; a query folds them per period aligned to the epoch, as the adapter does. */
 class MemoryMetricStore implements MetricStore {

@@ -5,43 +5,11 @@ import type { Task } from '../domain/task/task.js';
 import { silentLogger } from '../ports/logger.js';
 import type { MetricPoint } from '../ports/metric-store.js';
 import type { ContainerRuntime, TaskUsage } from '../ports/runtime.js';
-import type { Scope, ScopedRecord, Store, StoredRecord, WriteOp } from '../ports/store.js';
+import type { Scope } from '../ports/store.js';
 import { TaskMetricsSampler } from './task-metrics-sampler.js';
+import { MemoryStore } from '../adapters/store-memory/memory-store.js';
 
 const SCOPE: Scope = { account: '123456789012', region: 'us-east-1' };
-
-/** A small in-memory store: enough of the port for the sampler (get, list, listAll, write, watch). */
-class MemoryStore implements Store {
-  private readonly records = new Map<string, ScopedRecord<unknown> & { kind: string }>();
-  private readonly watchers = new Map<string, Set<(change: { kind: string; scope: Scope; id: string }) => void>>();
-  async get<T>(kind: string, scope: Scope, id: string): Promise<StoredRecord<T> | undefined> {
-    return this.records.get(`${kind}|${scope.account}|${scope.region}|${id}`) as StoredRecord<T> | undefined;
-  }
-  async list<T>(kind: string, scope: Scope): Promise<StoredRecord<T>[]> {
-    return [...this.records.values()].filter((r) => r.kind === kind && r.scope.account === scope.account && r.scope.region === scope.region) as StoredRecord<T>[];
-  }
-  async listAll<T>(kind: string): Promise<ScopedRecord<T>[]> {
-    return [...this.records.values()].filter((r) => r.kind === kind) as ScopedRecord<T>[];
-  }
-  async write(ops: readonly WriteOp[]): Promise<void> {
-    for (const op of ops) {
-      const key = `${op.kind}|${op.scope.account}|${op.scope.region}|${op.id}`;
-      if (op.op === 'put') this.records.set(key, { kind: op.kind, scope: op.scope, id: op.id, doc: op.doc, version: (this.records.get(key)?.version ?? 0) + 1 });
-      else this.records.delete(key);
-      for (const listener of this.watchers.get(op.kind) ?? []) listener({ kind: op.kind, scope: op.scope, id: op.id });
-    }
-  }
-  watch(kind: string, listener: (change: { kind: string; scope: Scope; id: string }) => void): () => void {
-    const set = this.watchers.get(kind) ?? new Set();
-    set.add(listener);
-    this.watchers.set(kind, set);
-    return () => set.delete(listener);
-  }
-  async wipe(): Promise<void> {
-    this.records.clear();
-  }
-  async close(): Promise<void> {}
-}
 
 function task(id: string, over: { group?: string; cpu?: string; memory?: string; lastStatus?: string; cluster?: string; family?: string } = {}): Task {
   const cluster = over.cluster ?? 'c';

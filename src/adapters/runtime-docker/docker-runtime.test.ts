@@ -8,7 +8,7 @@ import Docker from 'dockerode';
 import { ensureTestImage, TEST_IMAGE } from '../../e2e/test-images.js';
 import { silentLogger } from '../../ports/logger.js';
 import { WHARF_LABELS, type ContainerSpec, type RuntimeEvent } from '../../ports/runtime.js';
-import { runRuntimeContract } from '../runtime.contract.js';
+import { runEngineRuntimeContract, runRuntimeContract } from '../runtime.contract.js';
 import { buildImageArchive } from './busybox-image.js';
 import { appContainerOptions } from './container-spec.js';
 import { toContainerState } from './container-state.js';
@@ -27,6 +27,7 @@ const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const newRuntime = async (): Promise<DockerRuntime> => new DockerRuntime({ networkName, cgroupRoot });
 
 runRuntimeContract('docker', newRuntime);
+runEngineRuntimeContract('docker', newRuntime);
 
 describe('DockerRuntime on this engine', () => {
   test('the task cgroup parent carries the task limits and goes away with the sandbox', async (t) => {

@@ -19,7 +19,7 @@ describe('the console route serves the built files', () => {
     writeFileSync(join(dir, 'assets', 'index-abc123.css'), 'body{}');
     writeFileSync(join(tmpdir(), 'wharf-console-outside.txt'), 'outside');
     const route = consoleRoute(`${dir}/`);
-    server = createServer((req, res) => void route(req, res, async () => Buffer.alloc(0)));
+    server = createServer((req, res) => void route(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -67,7 +67,7 @@ describe('the console route serves the built files', () => {
 
   test('before the console is built, index.html says how to build it', async () => {
     const route = consoleRoute(join(dir, 'missing'));
-    const other = createServer((req, res) => void route(req, res, async () => Buffer.alloc(0)));
+    const other = createServer((req, res) => void route(req, res));
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
     try {
       const response = await fetch(`http://127.0.0.1:${(other.address() as AddressInfo).port}/console/`);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import type { RawRoute } from '../../api/gateway.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -33,8 +33,10 @@ export function consoleCsp(nonce: string): string {
  * assets/ carry a content hash in their names, so they are cached for good; index.html is
  * revalidated every time so a rebuild is picked up on the next load. The console holds no
  * data of its own: every call it makes is a signed AWS API call to this port.
+ * The handler has the shape of the gateway's raw routes (main.ts mounts it there); the data
+ * plane does not import the API to say so.
  */
-export function consoleRoute(distDir: string): RawRoute {
+export function consoleRoute(distDir: string): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const root = normalize(distDir).replace(/[\\/]+$/, '');
   return async (req, res) => {
     let path: string;
@@ -83,7 +85,7 @@ export function consoleRoute(distDir: string): RawRoute {
   };
 }
 
-function notFound(res: Parameters<RawRoute>[1], path: string): void {
+function notFound(res: ServerResponse, path: string): void {
   res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
   res.end(`No console file at ${path}. Open /console/.\n`);
 }
