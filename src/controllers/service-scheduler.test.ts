@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
+import { StoreContainerInstances } from '../adapters/container-instances-store/store-container-instances.js';
 import { MemoryStore } from '../adapters/store-memory/memory-store.js';
 import { newCluster } from '../domain/ecs/cluster.js';
 import { inCluster, KIND, taskDefinitionId } from '../domain/ecs/record-keys.js';
@@ -59,7 +60,8 @@ class World {
   };
   readonly scheduler = new ServiceScheduler(this.store, this.clock, this.logger, {
     timeScale: 1,
-    capacity: async () => ({ cpuUnits: 16_384, memoryMiB: 32_768 }),
+    // The host's implicit Fargate instance, its reservations kept in the same store.
+    instances: new StoreContainerInstances(this.store, { hostId: 'host-1', capacity: async () => ({ cpuUnits: 16_384, memoryMiB: 32_768 }), clock: this.clock }),
     resyncMs: 20,
   });
   private stopAgent: (() => void) | undefined;
