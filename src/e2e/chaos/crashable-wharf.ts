@@ -8,12 +8,30 @@ import { docker, spawnWharf } from '../harness.js';
 
 /** A `wharf up` child process that a test kills with SIGKILL and starts again on the same port and data directory. */
 export class CrashableWharf {
+  /** The last lines Wharf logged (warnings and errors), across restarts: what a failed scenario prints. */
+  private readonly logLines: string[] = [];
+
   private constructor(
     readonly dataDir: string,
     private child: ChildProcess,
     private url: string,
     private readonly env: NodeJS.ProcessEnv,
-  ) {}
+  ) {
+    this.follow(child);
+  }
+
+  private follow(child: ChildProcess): void {
+    const keep = (chunk: Buffer) => {
+      this.logLines.push(...chunk.toString().split('\n').filter(Boolean));
+      if (this.logLines.length > 200) this.logLines.splice(0, this.logLines.length - 200);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  logTail(): string {
+    return this.logLines.join('\n');
+  }
 
   static async start(name: string, env: NodeJS.ProcessEnv = {}): Promise<CrashableWharf> {
     const dataDir = mkdtempSync(join(tmpdir(), `wharf-${name}-`));
@@ -37,6 +55,8 @@ export class CrashableWharf {
     const port = Number(new URL(this.url).port);
     const { child, endpoint } = await spawnWharf(this.dataDir, port, this.env);
     this.child = child;
+    this.follow(child);
+    this.logLines.push(`--- restarted ${new Date().toISOString()}`);
     this.url = endpoint;
   }
 
@@ -45,6 +65,11 @@ export class CrashableWharf {
     this.child.kill('SIGTERM');
     await this.exited();
     rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** The engine's containers of this Wharf for one task: name, state, status. */
+  async containersOf(taskArn: string): Promise<string> {
+    return docker(['ps', '-a', '--filter', `label=${WHARF_LABELS.taskArn}=${taskArn}`, '--format', '{{.Names}} {{.State}} {{.Status}}']);
   }
 
   /** Task ARN -> how many app containers of this Wharf the engine runs for it. */

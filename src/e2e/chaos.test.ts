@@ -82,7 +82,12 @@ test(`kill -9 at ${DEPLOY_KILLS} random moments of a 10-task rolling deployment:
       await wharf.crashAndRestart();
     }
 
-    const done = await waitFor(() => describeOneService(ecs(), 'chaos', 'roll'), (s) => isSteady(s) && s.runningCount === DESIRED, 180_000, 'the deployment finished after the last restart');
+    const done = await waitFor(() => describeOneService(ecs(), 'chaos', 'roll'), (s) => isSteady(s) && s.runningCount === DESIRED, 180_000, 'the deployment finished after the last restart').catch(async (error: Error) => {
+      // Say what is stuck: the tasks that are not RUNNING, what the engine holds for them, and what Wharf logged.
+      const stuck = (await serviceTasksOf(ecs(), 'chaos', 'roll')).filter((t) => t.lastStatus !== 'RUNNING');
+      const details = await Promise.all(stuck.map(async (t) => `${JSON.stringify({ taskArn: t.taskArn, lastStatus: t.lastStatus, desiredStatus: t.desiredStatus, pullStartedAt: t.pullStartedAt, pullStoppedAt: t.pullStoppedAt, containers: t.containers?.map((c) => [c.name, c.lastStatus, c.runtimeId]), attachments: t.attachments?.map((a) => a.status) })}\n${await wharf.containersOf(t.taskArn!)}`));
+      throw new Error(`${error.message.slice(0, 300)}\nstuck tasks:\n${details.join('\n')}\nWharf's log:\n${wharf.logTail()}`);
+    });
     assert.equal(done.taskDefinition, intended, 'the service ends on the intended revision');
     assert.equal(done.deployments![0]!.taskDefinition, intended);
     const running = await serviceTasksOf(ecs(), 'chaos', 'roll');
