@@ -69,6 +69,25 @@ function deployedWith(deploymentConfiguration: Record<string, unknown>): World {
 }
 
 describe('the scheduler with a BLUE_GREEN, LINEAR or CANARY strategy', () => {
+  test('green tasks failing their health checks once production is on green are replaced first, then stopped; blue is left alone', () => {
+    const world = deployedWith({ strategy: 'BLUE_GREEN', bakeTimeInMinutes: 10 });
+    world.settle();
+    assert.equal(world.record().shift?.stage, 'BAKE_TIME');
+    const green = world.service.deployments.find((d) => d.status === 'PRIMARY')!.id;
+    const sick = world.tasks.filter((t) => t.deploymentId === green && t.desiredStatus === 'RUNNING').map((t) => t.taskId);
+    world.tasks = world.tasks.map((t) => (sick.includes(t.taskId) ? { ...t, hasHealthCheck: true, healthStatus: 'UNHEALTHY' } : t));
+    const replacing = world.step();
+    assert.deepEqual(replacing.stop, [], 'nothing stops while production depends on green');
+    assert.equal(replacing.start.filter((s) => s.deploymentId === green).length, 2, 'two replacements start');
+    world.advance(100);
+    assert.deepEqual(world.step().stop, [], 'not before the replacements are healthy');
+    world.advance(1_000);
+    const replaced = world.step();
+    assert.deepEqual(replaced.stop.map((s) => s.taskId).sort(), [...sick].sort());
+    assert.ok(replaced.stop.every((s) => s.reason === 'Task failed container health checks'), JSON.stringify(replaced.stop));
+    assert.deepEqual(world.byDeployment(), [2, 2], 'green back at two, blue still at two through the bake');
+  });
+
   test('green comes up beside blue, traffic moves, blue scales in after the bake; the next deployment swaps the target groups', () => {
     const world = deployedWith({ strategy: 'BLUE_GREEN', bakeTimeInMinutes: 10 });
     world.settle();

@@ -263,8 +263,9 @@ class Round {
     const green = this.service.deployments.find((d) => d.id === record.deploymentIds[0])!;
     const blues = this.service.deployments.filter((d) => d !== green);
     const desired = this.service.desiredCount;
-    // Green's unhealthy tasks are replaced; blue's leave with the clean-up (stopping them early would cut production traffic).
-    if (record.status === 'IN_PROGRESS' && green.status === 'PRIMARY') this.replaceUnhealthy({ replaceFirst: false, only: (task) => task.deploymentId === green.id });
+    // Green's unhealthy tasks are replaced, the replacements first (green may be taking production traffic);
+    // blue's leave with the clean-up (stopping them early would cut production traffic).
+    if (record.status === 'IN_PROGRESS' && green.status === 'PRIMARY') this.replaceUnhealthy({ replaceFirst: true, only: (task) => task.deploymentId === green.id });
     const remaining = this.tasks.filter((t) => t.lastStatus !== 'STOPPED' && !this.stopped.has(t.taskId));
     const greenLive = this.live().filter((t) => t.deploymentId === green.id);
     const greenReady = greenLive.length === desired && greenLive.every((t) => this.healthy(t));
@@ -415,12 +416,17 @@ class Round {
 
   /** Starts or stops tasks of one deployment or task set until it has `desired`, within the back-off and the room left. */
   private keepAt(unit: Deployment | TaskSet, desired: number, started: string[], stopped: string[]) {
-    const mine = this.live().filter((t) => t.deploymentId === unit.id);
+    // Unhealthy tasks being replaced do not count: their replacements start, and they leave as the replacements turn healthy.
+    const replacing = this.replacing.filter((t) => t.deploymentId === unit.id);
+    const mine = this.live().filter((t) => t.deploymentId === unit.id && !replacing.includes(t));
     const byReadiness = (a: ServiceTaskView, b: ServiceTaskView) => Number(this.healthy(a)) - Number(this.healthy(b)) || b.createdAt - a.createdAt;
     for (const task of [...mine].sort(byReadiness).slice(0, Math.max(0, mine.length - desired))) {
       this.stop(task, 'ServiceSchedulerInitiated', scalingReason(unit.id));
       stopped.push(task.taskId);
     }
+    const healthyKept = mine.filter((t) => !this.stopped.has(t.taskId) && this.healthy(t)).length;
+    const leaving = Math.min(replacing.length, Math.max(0, healthyKept + replacing.length - desired));
+    for (const task of [...replacing].sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0)).slice(0, leaving)) this.stopUnhealthy(task);
     let allowed = Math.max(0, desired - mine.length);
     const wharf = this.service.wharf;
     if (allowed > 0 && wharf.retryAfter !== undefined && wharf.retryAfter > this.now) {
@@ -620,8 +626,8 @@ class Round {
    * arithmetic), so a service whose every task turned unhealthy keeps
    * answering through the load balancer meanwhile. Tasks of other
    * deployments are on their way out and stop at once; so do all of them
-   * when `replaceFirst` is off (a traffic-shifting deployment keeps green at
-   * its count by itself).
+   * when `replaceFirst` is off (task sets). `roll()` and `keepAt()` start
+   * the replacements and stop the unhealthy tasks they replace.
    */
   private replaceUnhealthy(options: { replaceFirst: boolean; only?: (task: ServiceTaskView) => boolean }) {
     const graceMs = ((this.service.healthCheckGracePeriodSeconds ?? 0) * 1000) / this.ctx.timeScale;
