@@ -1,12 +1,12 @@
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isKnownRegion } from '../../domain/regions.js';
+import { sha256Hex, SigV4Signer } from './sigv4-signature.js';
 
 /**
- * SigV4 verification: re-sign the request with the AWS SDK's own signer and
- * the secret we hold for the caller's key, then compare signatures. Only the
+ * SigV4 verification: compute the signature the caller's key gives this
+ * request (`sigv4-signature.ts`, canonicalizing as the AWS SDK's signer
+ * does) and compare it with the one sent. Only the
  * headers the client says it signed take part, so proxies adding headers do
  * not break a valid request.
  */
@@ -76,7 +76,7 @@ export function credentialScope(headers: IncomingHttpHeaders): { region: string;
 }
 
 export class SigV4Verifier {
-  private readonly signers = new Map<string, SignatureV4>();
+  private readonly signer = new SigV4Signer();
 
   constructor(private readonly keys: KeyRing) {}
 
@@ -139,12 +139,13 @@ export class SigV4Verifier {
       // Outside S3 the service hashes the body itself, so a signature over UNSIGNED-PAYLOAD never matches.
       throw new AuthFailure('mismatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
     }
+    let bodyHash: string | undefined;
     if (typeof declaredHash === 'string' && declaredHash !== 'UNSIGNED-PAYLOAD' && /^[0-9a-f]{64}$/.test(declaredHash)) {
-      const actual = createHash('sha256').update(request.body).digest('hex');
-      if (actual !== declaredHash) throw new AuthFailure('body-hash', 'The provided x-amz-content-sha256 header does not match what was computed.');
+      bodyHash = sha256Hex(request.body);
+      if (bodyHash !== declaredHash) throw new AuthFailure('body-hash', 'The provided x-amz-content-sha256 header does not match what was computed.');
     }
 
-    const expected = await this.expectedSignature(request, key, region, service, signedHeaders, signingDate);
+    const expected = this.expectedSignature(request, key, region, service, signedHeaders, signingDate, bodyHash);
     const given = Buffer.from(signature, 'hex');
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw new AuthFailure('mismatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
@@ -152,34 +153,21 @@ export class SigV4Verifier {
     return { key, region, service };
   }
 
-  private async expectedSignature(request: SignedRequest, key: AccessKey, region: string, service: string, signedHeaders: string[], signingDate: Date): Promise<Buffer> {
-    const signerKey = `${key.accessKeyId}\n${region}\n${service}`;
-    let signer = this.signers.get(signerKey);
-    if (!signer) {
-      // No sessionToken here: the signer would add x-amz-security-token to the canonical headers even
-      // when the client did not sign it; when it did, the header is among the signed ones already.
-      signer = new SignatureV4({
-        credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-        region,
-        service,
-        sha256: Hash.bind(null, 'sha256'),
-        applyChecksum: false,
-      });
-      // Temporary keys are many and short-lived: only long-term keys keep a cached signer.
-      if (key.sessionToken === undefined) this.signers.set(signerKey, signer);
-    }
-    const headers: Record<string, string> = {};
-    for (const name of signedHeaders) {
-      const value = request.headers[name];
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-    }
-    const { path, query } = splitUrl(request.url);
-    const signed = await signer.sign(
-      { method: request.method, protocol: 'http:', hostname: headers.host ?? '', path, query, headers, body: request.body },
-      { signingDate, signableHeaders: new Set(signedHeaders), signingRegion: region, signingService: service },
-    );
-    const authorization = String((signed.headers as Record<string, string>).authorization ?? '');
-    return Buffer.from(authorization.slice(authorization.lastIndexOf('Signature=') + 10), 'hex');
+  private expectedSignature(request: SignedRequest, key: AccessKey, region: string, service: string, signedHeaders: string[], signingDate: Date, bodyHash: string | undefined): Buffer {
+    // No session token here: it is part of the canonical request only when the client signed the header.
+    const signature = this.signer.signature({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      signedHeaders,
+      longDate: compactDate(signingDate),
+      region,
+      service,
+      secretAccessKey: key.secretAccessKey,
+      body: request.body,
+      ...(bodyHash !== undefined ? { bodyHash } : {}),
+    });
+    return Buffer.from(signature, 'hex');
   }
 }
 
@@ -189,17 +177,6 @@ function securityToken(request: SignedRequest): string | undefined {
   if (typeof header === 'string') return header;
   const mark = request.url.indexOf('?');
   return mark < 0 ? undefined : (new URLSearchParams(request.url.slice(mark + 1)).get('X-Amz-Security-Token') ?? undefined);
-}
-
-function splitUrl(url: string): { path: string; query: Record<string, string | string[]> } {
-  const mark = url.indexOf('?');
-  if (mark < 0) return { path: url, query: {} };
-  const query: Record<string, string | string[]> = {};
-  for (const [name, value] of new URLSearchParams(url.slice(mark + 1))) {
-    const existing = query[name];
-    query[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return { path: url.slice(0, mark), query };
 }
 
 /** `x-amz-target` -> `X-Amz-Target`, as AWS names headers in its messages. */
