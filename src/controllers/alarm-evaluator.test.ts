@@ -5,7 +5,7 @@ import { planPutMetricAlarm, type PutMetricAlarmInput } from '../domain/cloudwat
 import type { AlarmActionInvocation, AlarmActions } from '../ports/alarm-actions.js';
 import { silentLogger } from '../ports/logger.js';
 import type { ListedMetric, ListMetricsQuery, MetricAggregate, MetricPoint, MetricQuery, MetricStore } from '../ports/metric-store.js';
-import { StaleWriteError, type ListQuery, type ScopedRecord, type Scope, type Store, type StoredRecord, type WriteOp } from '../ports/store.js';
+import { StaleWriteError, type ListQuery, type ScopedRecord, type Scope, type RecordIndex, type Store, type StoredRecord, type WriteOp } from '../ports/store.js';
 import { AlarmEvaluator } from './alarm-evaluator.js';
 
 // --- small in-memory fakes of the two ports --------------------------------
@@ -23,6 +23,16 @@ class MemoryStore implements Store {
   }
   async listAll<T>(kind: string): Promise<ScopedRecord<T>[]> {
     return [...this.records.values()].filter((r) => r.kind === kind).sort((a, b) => a.id.localeCompare(b.id)) as ScopedRecord<T>[];
+  }
+  // Index lookups by scanning: this fake holds a handful of records (paging is not needed here).
+  async listByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string): Promise<StoredRecord<T>[]> {
+    return (await this.list<T>(index.kind, scope)).filter((record) => index.keys(record.id, record.doc).includes(key));
+  }
+  async listAllByIndex<T>(index: RecordIndex<T>, key: string): Promise<ScopedRecord<T>[]> {
+    return (await this.listAll<T>(index.kind)).filter((record) => index.keys(record.id, record.doc).includes(key));
+  }
+  async countByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string): Promise<number> {
+    return (await this.listByIndex(index, scope, key)).length;
   }
   async write(ops: readonly WriteOp[]): Promise<void> {
     for (const op of ops) {

@@ -5,7 +5,7 @@ import type { Task } from '../domain/task/task.js';
 import { silentLogger } from '../ports/logger.js';
 import type { MetricPoint } from '../ports/metric-store.js';
 import type { ContainerRuntime, TaskUsage } from '../ports/runtime.js';
-import type { Scope, ScopedRecord, Store, StoredRecord, WriteOp } from '../ports/store.js';
+import type { RecordIndex, Scope, ScopedRecord, Store, StoredRecord, WriteOp } from '../ports/store.js';
 import { TaskMetricsSampler } from './task-metrics-sampler.js';
 
 const SCOPE: Scope = { account: '123456789012', region: 'us-east-1' };
@@ -22,6 +22,16 @@ class MemoryStore implements Store {
   }
   async listAll<T>(kind: string): Promise<ScopedRecord<T>[]> {
     return [...this.records.values()].filter((r) => r.kind === kind) as ScopedRecord<T>[];
+  }
+  // Index lookups by scanning: this fake holds a handful of records (paging is not needed here).
+  async listByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string): Promise<StoredRecord<T>[]> {
+    return (await this.list<T>(index.kind, scope)).filter((record) => index.keys(record.id, record.doc).includes(key));
+  }
+  async listAllByIndex<T>(index: RecordIndex<T>, key: string): Promise<ScopedRecord<T>[]> {
+    return (await this.listAll<T>(index.kind)).filter((record) => index.keys(record.id, record.doc).includes(key));
+  }
+  async countByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string): Promise<number> {
+    return (await this.listByIndex(index, scope, key)).length;
   }
   async write(ops: readonly WriteOp[]): Promise<void> {
     for (const op of ops) {

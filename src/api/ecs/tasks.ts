@@ -1,14 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArn } from '../../domain/arn.js';
-import { inCluster, KIND, taskRecordId } from '../../domain/ecs/record-keys.js';
+import { matchesTaskListFilter, TASKS_BY_LISTING, taskListingKey } from '../../domain/ecs/record-indexes.js';
+import { KIND, taskRecordId } from '../../domain/ecs/record-keys.js';
 import { AwsError, invalidParameter } from '../../domain/errors.js';
 import { requestStop } from '../../domain/task/lifecycle.js';
 import { planRunTask, type IdSource, type RunTaskInput, type RunnableDefinition } from '../../domain/task/run-task.js';
 import { STOP_REASONS } from '../../domain/task/task-status.js';
 import type { Task } from '../../domain/task/task.js';
 import type { HostCapacity } from '../../ports/runtime.js';
-import { retryOnStale, type Scope, type Store } from '../../ports/store.js';
-import { checkMaxResults, decodePageToken, page } from '../pagination.js';
+import { retryOnStale, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
+import { checkMaxResults, decodePageToken, encodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
 import { activeCluster, findCluster } from './records.js';
 import { resolveTaskDefinition } from './task-definitions.js';
@@ -122,17 +123,20 @@ export function taskHandlers({ store, capacity }: TaskHandlerDeps) {
       if (!cluster) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
       const limit = checkMaxResults(input.maxResults, 100, 100);
       if (input.containerInstance) return { taskArns: [] };
-      const desired = input.desiredStatus ?? 'RUNNING';
-      const all = await store.list<Task>(KIND.task, ctx.scope, { prefix: inCluster(cluster.doc.clusterName) });
-      const matching = all.filter(({ doc }) =>
-        // PENDING is accepted by the API and means tasks the scheduler still wants running.
-        (desired === 'STOPPED' ? doc.desiredStatus === 'STOPPED' : doc.desiredStatus === 'RUNNING') &&
-        (input.family === undefined || doc.wharf.family === input.family) &&
-        (input.startedBy === undefined || doc.startedBy === input.startedBy) &&
-        (input.serviceName === undefined || doc.group === `service:${input.serviceName}`) &&
-        (input.launchType === undefined || doc.launchType === input.launchType),
-      );
-      const result = page(matching, (record) => record.id, decodePageToken(input.nextToken), limit);
+      // PENDING is accepted by the API and means tasks the scheduler still wants running.
+      const desired = input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING';
+      const { key, rest } = taskListingKey(cluster.doc.clusterName, desired, input);
+      const after = decodePageToken(input.nextToken);
+      let result: { items: StoredRecord<Task>[]; nextToken?: string };
+      if (Object.values(rest).every((value) => value === undefined)) {
+        // The index answers the listing alone: read this page and one more record to know whether there is a next.
+        const rows = await store.listByIndex(TASKS_BY_LISTING, ctx.scope, key, { limit: limit + 1, ...(after !== undefined ? { after } : {}) });
+        const items = rows.slice(0, limit);
+        result = { items, ...(rows.length > limit ? { nextToken: encodePageToken(items[items.length - 1]!.id) } : {}) };
+      } else {
+        const matching = (await store.listByIndex(TASKS_BY_LISTING, ctx.scope, key)).filter(({ doc }) => matchesTaskListFilter(doc, rest));
+        result = page(matching, (record) => record.id, after, limit);
+      }
       return { taskArns: result.items.map((record) => record.doc.taskArn), nextToken: result.nextToken };
     },
   };
