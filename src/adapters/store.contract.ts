@@ -141,6 +141,9 @@ export function runStoreContract(name: string, newStore: () => Promise<Store>, o
       assert.deepEqual(await ids('status:on', { after: 'a1' }), ['a2']);
       assert.deepEqual(await ids('status:on', { reverse: true, limit: 1 }), ['a2']);
       assert.deepEqual(await ids('status:on', { reverse: true, after: 'a2' }), ['a1']);
+      for (const query of [{}, { after: 'a1' }, { reverse: true, limit: 1 }, { limit: 0 }]) {
+        assert.deepEqual(await store.listIdsByIndex(BY_STATUS_AND_TAG, east, 'status:on', query), await ids('status:on', query), `ids only, ${JSON.stringify(query)}`);
+      }
       assert.equal(await store.countByIndex(BY_STATUS_AND_TAG, east, 'status:on'), 2);
       assert.equal(await store.countByIndex(BY_STATUS_AND_TAG, east, 'tag:x'), 2, 'a key given twice files the record once');
       assert.equal(await store.countByIndex(BY_STATUS_AND_TAG, other, 'status:on'), 0);
@@ -230,6 +233,7 @@ async function assertIndexesMatchScan(store: Store, scopes: readonly Scope[], ke
       for (const scope of scopes) {
         const inScope = (await store.list<Item>('item', scope)).filter((record) => index.keys(record.id, record.doc).includes(key));
         assert.deepEqual(await store.listByIndex(index, scope, key), inScope, `${where}: listByIndex ${index.name} ${key}`);
+        assert.deepEqual(await store.listIdsByIndex(index, scope, key), inScope.map((record) => record.id), `${where}: listIdsByIndex ${index.name} ${key}`);
         assert.equal(await store.countByIndex(index, scope, key), inScope.length, `${where}: countByIndex ${index.name} ${key}`);
       }
     }

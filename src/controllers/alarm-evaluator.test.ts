@@ -28,6 +28,9 @@ class MemoryStore implements Store {
   async listByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string): Promise<StoredRecord<T>[]> {
     return (await this.list<T>(index.kind, scope)).filter((record) => index.keys(record.id, record.doc).includes(key));
   }
+  async listIdsByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string): Promise<string[]> {
+    return (await this.listByIndex(index, scope, key)).map((record) => record.id);
+  }
   async listAllByIndex<T>(index: RecordIndex<T>, key: string): Promise<ScopedRecord<T>[]> {
     return (await this.listAll<T>(index.kind)).filter((record) => index.keys(record.id, record.doc).includes(key));
   }

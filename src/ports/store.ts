@@ -74,6 +74,8 @@ export interface Store {
   listAll<T>(kind: string): Promise<ScopedRecord<T>[]>;
   /** Records of `scope` that `index` files under `key`, in id order (paged as `list` pages). */
   listByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string, query?: IndexQuery): Promise<StoredRecord<T>[]>;
+  /** The ids `listByIndex` would list, without reading the records (a listing that shows ids or ARNs only). */
+  listIdsByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string, query?: IndexQuery): Promise<string[]>;
   /** Every scope's records under `key`, ordered by account, region, id. */
   listAllByIndex<T>(index: RecordIndex<T>, key: string): Promise<ScopedRecord<T>[]>;
   /** How many records of `scope` are under `key`: kept as writes commit, not counted by a scan. */

@@ -87,11 +87,20 @@ async function indexedListing(store: Store, scope: Scope, cluster: string, desir
   // Paged three at a time, as ListTasks pages, to hold the key's order too.
   const ids: string[] = [];
   let after: string | undefined;
+  const idsOnly = Object.values(rest).every((value) => value === undefined);
   for (;;) {
-    const page = await store.listByIndex<Task>(TASKS_BY_LISTING, scope, key, { limit: 3, ...(after !== undefined ? { after } : {}) });
-    ids.push(...page.filter(({ doc }) => matchesTaskListFilter(doc, rest)).map((record) => record.id));
-    if (page.length < 3) return ids;
-    after = page[page.length - 1]!.id;
+    const query = { limit: 3, ...(after !== undefined ? { after } : {}) };
+    if (idsOnly) {
+      const page = await store.listIdsByIndex(TASKS_BY_LISTING, scope, key, query);
+      ids.push(...page);
+      if (page.length < 3) return ids;
+      after = page[page.length - 1]!;
+    } else {
+      const page = await store.listByIndex<Task>(TASKS_BY_LISTING, scope, key, query);
+      ids.push(...page.filter(({ doc }) => matchesTaskListFilter(doc, rest)).map((record) => record.id));
+      if (page.length < 3) return ids;
+      after = page[page.length - 1]!.id;
+    }
   }
 }
 

@@ -110,21 +110,31 @@ export class SqliteStore implements Store {
   }
 
   async listByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string, query: IndexQuery = {}): Promise<StoredRecord<T>[]> {
+    return (this.indexQuery(index, scope, key, query, false).all(...this.indexParams(index, scope, key, query)) as Row[]).map((row) => toRecord<T>(row));
+  }
+
+  async listIdsByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string, query: IndexQuery = {}): Promise<string[]> {
+    return (this.indexQuery(index, scope, key, query, true).all(...this.indexParams(index, scope, key, query)) as { id: string }[]).map((row) => row.id);
+  }
+
+  private indexParams<T>(index: RecordIndex<T>, scope: Scope, key: string, query: IndexQuery): unknown[] {
+    return [index.kind, index.name, key, scope.account, scope.region, ...(query.after !== undefined ? [query.after] : []), query.limit !== undefined ? Math.max(0, Math.floor(query.limit)) : -1];
+  }
+
+  /** The statement for one shape of index listing (prepared once per shape); `idsOnly` never touches the records table. */
+  private indexQuery<T>(index: RecordIndex<T>, scope: Scope, key: string, query: IndexQuery, idsOnly: boolean): Database.Statement {
     this.use(index);
-    const where = ['e.kind = ?', 'e.idx = ?', 'e.key = ?', 'e.account = ?', 'e.region = ?'];
-    const params: unknown[] = [index.kind, index.name, key, scope.account, scope.region];
-    if (query.after !== undefined) {
-      where.push(query.reverse ? 'e.id < ?' : 'e.id > ?');
-      params.push(query.after);
-    }
-    params.push(query.limit !== undefined ? Math.max(0, Math.floor(query.limit)) : -1);
-    const sql = `SELECT r.account, r.region, r.id, r.version, r.doc FROM temp.index_entries e JOIN records r ON r.kind = e.kind AND r.account = e.account AND r.region = e.region AND r.id = e.id WHERE ${where.join(' AND ')} ORDER BY e.id ${query.reverse ? 'DESC' : 'ASC'} LIMIT ?`;
+    const after = query.after === undefined ? '' : query.reverse ? ' AND e.id < ?' : ' AND e.id > ?';
+    const where = `WHERE e.kind = ? AND e.idx = ? AND e.key = ? AND e.account = ? AND e.region = ?${after} ORDER BY e.id ${query.reverse ? 'DESC' : 'ASC'} LIMIT ?`;
+    const sql = idsOnly
+      ? `SELECT e.id FROM temp.index_entries e ${where}`
+      : `SELECT r.account, r.region, r.id, r.version, r.doc FROM temp.index_entries e JOIN records r ON r.kind = e.kind AND r.account = e.account AND r.region = e.region AND r.id = e.id ${where}`;
     let statement = this.indexStatements.list.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
       this.indexStatements.list.set(sql, statement);
     }
-    return (statement.all(...params) as Row[]).map((row) => toRecord<T>(row));
+    return statement;
   }
 
   async listAllByIndex<T>(index: RecordIndex<T>, key: string): Promise<ScopedRecord<T>[]> {

@@ -1,14 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArn } from '../../domain/arn.js';
 import { matchesTaskListFilter, TASKS_BY_LISTING, taskListingKey } from '../../domain/ecs/record-indexes.js';
-import { KIND, taskRecordId } from '../../domain/ecs/record-keys.js';
+import { KIND, taskArnOfRecord, taskRecordId } from '../../domain/ecs/record-keys.js';
 import { AwsError, invalidParameter } from '../../domain/errors.js';
 import { requestStop } from '../../domain/task/lifecycle.js';
 import { planRunTask, type IdSource, type RunTaskInput, type RunnableDefinition } from '../../domain/task/run-task.js';
 import { STOP_REASONS } from '../../domain/task/task-status.js';
 import type { Task } from '../../domain/task/task.js';
 import type { HostCapacity } from '../../ports/runtime.js';
-import { retryOnStale, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
+import { retryOnStale, type Scope, type Store } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, encodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
 import { activeCluster, findCluster } from './records.js';
@@ -127,16 +127,14 @@ export function taskHandlers({ store, capacity }: TaskHandlerDeps) {
       const desired = input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING';
       const { key, rest } = taskListingKey(cluster.doc.clusterName, desired, input);
       const after = decodePageToken(input.nextToken);
-      let result: { items: StoredRecord<Task>[]; nextToken?: string };
       if (Object.values(rest).every((value) => value === undefined)) {
-        // The index answers the listing alone: read this page and one more record to know whether there is a next.
-        const rows = await store.listByIndex(TASKS_BY_LISTING, ctx.scope, key, { limit: limit + 1, ...(after !== undefined ? { after } : {}) });
-        const items = rows.slice(0, limit);
-        result = { items, ...(rows.length > limit ? { nextToken: encodePageToken(items[items.length - 1]!.id) } : {}) };
-      } else {
-        const matching = (await store.listByIndex(TASKS_BY_LISTING, ctx.scope, key)).filter(({ doc }) => matchesTaskListFilter(doc, rest));
-        result = page(matching, (record) => record.id, after, limit);
+        // The index answers the listing alone: this page's ids and one more, to know whether there is a next; ARNs follow from ids.
+        const ids = await store.listIdsByIndex(TASKS_BY_LISTING, ctx.scope, key, { limit: limit + 1, ...(after !== undefined ? { after } : {}) });
+        const shown = ids.slice(0, limit);
+        return { taskArns: shown.map((id) => taskArnOfRecord(ctx.scope, id)), nextToken: ids.length > limit ? encodePageToken(shown[shown.length - 1]!) : undefined };
       }
+      const matching = (await store.listByIndex<Task>(TASKS_BY_LISTING, ctx.scope, key)).filter(({ doc }) => matchesTaskListFilter(doc, rest));
+      const result = page(matching, (record) => record.id, after, limit);
       return { taskArns: result.items.map((record) => record.doc.taskArn), nextToken: result.nextToken };
     },
   };
