@@ -109,10 +109,11 @@ export class SigV4Verifier {
     // an unsigned x-amz-* header (the security token, the content hash) could be swapped the same way.
     // The security token is the exception AWS documents (some services take it added after signing);
     // it cannot be swapped anyway: it must belong to the access key that signed.
-    for (const name of [...(expect.signedWhenPresent ?? []), ...Object.keys(request.headers).filter((header) => header.startsWith('x-amz-') && header !== 'x-amz-security-token')]) {
-      if (request.headers[name] !== undefined && !signedHeaders.includes(name)) {
-        throw new AuthFailure('incomplete', `'${canonicalName(name)}' must be a 'SignedHeader' in the AWS Authorization.`); // unverified wording
-      }
+    for (const name of expect.signedWhenPresent ?? []) {
+      if (request.headers[name] !== undefined && !signedHeaders.includes(name)) throw unsignedHeader(name);
+    }
+    for (const name in request.headers) {
+      if (name.startsWith('x-amz-') && name !== 'x-amz-security-token' && request.headers[name] !== undefined && !signedHeaders.includes(name)) throw unsignedHeader(name);
     }
 
     const sessionToken = securityToken(request);
@@ -145,7 +146,9 @@ export class SigV4Verifier {
       if (bodyHash !== declaredHash) throw new AuthFailure('body-hash', 'The provided x-amz-content-sha256 header does not match what was computed.');
     }
 
-    const expected = this.expectedSignature(request, key, region, service, signedHeaders, signingDate, bodyHash);
+    // The instant as the SDK's signer would print it: the header itself, unless a field overflowed (month 13) and the date moved.
+    const exact = signingDate.getUTCFullYear() === +dateMatch[1]! && signingDate.getUTCMonth() + 1 === +dateMatch[2]! && signingDate.getUTCDate() === +dateMatch[3]! && signingDate.getUTCHours() === +dateMatch[4]! && signingDate.getUTCMinutes() === +dateMatch[5]! && signingDate.getUTCSeconds() === +dateMatch[6]!;
+    const expected = this.expectedSignature(request, key, region, service, signedHeaders, exact ? amzDate : compactDate(signingDate), bodyHash);
     const given = Buffer.from(signature, 'hex');
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw new AuthFailure('mismatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
@@ -153,14 +156,14 @@ export class SigV4Verifier {
     return { key, region, service };
   }
 
-  private expectedSignature(request: SignedRequest, key: AccessKey, region: string, service: string, signedHeaders: string[], signingDate: Date, bodyHash: string | undefined): Buffer {
+  private expectedSignature(request: SignedRequest, key: AccessKey, region: string, service: string, signedHeaders: string[], longDate: string, bodyHash: string | undefined): Buffer {
     // No session token here: it is part of the canonical request only when the client signed the header.
     const signature = this.signer.signature({
       method: request.method,
       url: request.url,
       headers: request.headers,
       signedHeaders,
-      longDate: compactDate(signingDate),
+      longDate,
       region,
       service,
       secretAccessKey: key.secretAccessKey,
@@ -177,6 +180,10 @@ function securityToken(request: SignedRequest): string | undefined {
   if (typeof header === 'string') return header;
   const mark = request.url.indexOf('?');
   return mark < 0 ? undefined : (new URLSearchParams(request.url.slice(mark + 1)).get('X-Amz-Security-Token') ?? undefined);
+}
+
+function unsignedHeader(name: string): AuthFailure {
+  return new AuthFailure('incomplete', `'${canonicalName(name)}' must be a 'SignedHeader' in the AWS Authorization.`); // unverified wording
 }
 
 /** `x-amz-target` -> `X-Amz-Target`, as AWS names headers in its messages. */
