@@ -12,15 +12,21 @@
 // wrk it falls back to autocannon, which costs a core of its own and reads
 // lower. BENCH_SECONDS (default 5) per measurement.
 //
+// Two servers are measured at each size: the ECS API alone on the store
+// (bench/lib/api-only-server.mjs: the same gateway, handlers and SQLite store,
+// no controllers), one per size, all up at once and measured in turn for
+// BENCH_ROUNDS (default 3) rounds, best round kept, so every size sees the
+// same machine; then `wharf up` itself, one size at a time.
+//
 // The task records are copies of one real RunTask's record, written into the
-// store file while Wharf is stopped. So that Wharf keeps them as they are,
+// store file while no server runs. So that Wharf keeps them as they are,
 // it runs without a Docker engine (WHARF_DOCKER_SOCKET names no socket): the
 // API serves, the task supervisor retries its tasks with back-off, and no
 // container is made. The background cost of those retries and of the
 // controllers' periodic resyncs is part of what is measured.
 // Run with `npm run bench` (needs dist/); it prints a table.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +40,7 @@ import { freePort, KEY, percentile, positiveInt, ROOT, sleep } from './lib/harne
 const DURATION_S = positiveInt('BENCH_SECONDS', 5);
 const SIZES = (process.env.BENCH_RECORDS ?? '100,1000,10000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const RUN_TASK_SAMPLES = positiveInt('BENCH_RUNTASK_SAMPLES', 40);
+const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const CONNECTIONS = 8;
 const TARGET = { rps: 10_000, p99Ms: 5, flat: 1.3 };
 const ECS = 'AmazonEC2ContainerServiceV20141113';
@@ -122,7 +129,13 @@ async function load(port, request, dir) {
 
 async function loadOperation(port, operation, payload, dir, label) {
   process.stderr.write(`measuring ${operation} on ${label} for ${DURATION_S}s...\n`);
-  return load(port, await sign(port, operation, JSON.stringify(payload)), dir);
+  const request = await sign(port, operation, JSON.stringify(payload));
+  // Warm-up, not measured: first uses (a store index built from the records, JIT) happen here.
+  for (let i = 0; i < 50; i++) {
+    const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: request.headers, body: request.body });
+    await response.arrayBuffer();
+  }
+  return load(port, request, dir);
 }
 
 /** RunTask answered, one request at a time: from sending to the whole answer. */
@@ -199,6 +212,14 @@ async function startWharf(port, dataDir) {
   return child;
 }
 
+/** The ECS API alone on the store file (bench/lib/api-only-server.mjs): no controllers. */
+async function startApiOnly(port, dataDir) {
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'lib', 'api-only-server.mjs'), String(port), join(dataDir, 'wharf.db')], { stdio: 'ignore' });
+  process.once('exit', () => child.exitCode === null && child.kill('SIGTERM'));
+  await waitForHttp(`http://127.0.0.1:${port}/`, child, 'api-only server');
+  return child;
+}
+
 /** A bare Node server: reads the request, answers a fixed JSON body, keep-alive. */
 async function startBareServer(port) {
   const source = `
@@ -238,7 +259,7 @@ async function growTasks(dataDir, size) {
       }
       await store.write(ops);
     }
-    return count;
+    return { count, recordBytes: JSON.stringify(template).length };
   } finally {
     await store.close();
   }
@@ -268,7 +289,7 @@ function printTable(rows, header) {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-api-'));
   const children = [];
-  const results = { bare: undefined, moto: new Map(), wharf: new Map(), runTask: new Map() };
+  const results = { bare: undefined, moto: new Map(), api: new Map(), wharf: new Map(), apiRunTask: new Map(), wharfRunTask: new Map() };
   const notes = [];
   try {
     const barePort = await freePort();
@@ -297,57 +318,91 @@ async function main() {
       notes.push('moto_server is not installed here: no moto column');
     }
 
-    const dataDir = join(dir, 'wharf');
+    // The seeded base: a cluster, the task definition, a service and one real RunTask record, the template of every copy.
+    const baseDir = join(dir, 'base');
     const port = await freePort();
-    let wharf = await startWharf(port, dataDir);
-    children.push(wharf);
+    const seeding = await startWharf(port, baseDir);
+    children.push(seeding);
     await seed(port);
-    // One real RunTask record, the template of every copy.
     await call(port, 'RunTask', { cluster: CLUSTER, taskDefinition: 'bench:1', launchType: 'FARGATE', networkConfiguration: NETWORK });
+    await stopChild(seeding);
+    const dataDirs = new Map();
     for (const size of SIZES) {
-      await stopChild(wharf);
-      const held = await growTasks(dataDir, size);
-      process.stderr.write(`wharf with ${held} task records...\n`);
-      wharf = await startWharf(port, dataDir);
+      const dataDir = join(dir, `tasks-${size}`);
+      cpSync(baseDir, dataDir, { recursive: true });
+      const { recordBytes } = await growTasks(dataDir, size);
+      if (size === SIZES[0]) notes.push(`a task record is ${recordBytes.toLocaleString('en-US')} bytes of JSON`);
+      dataDirs.set(size, dataDir);
+    }
+
+    // The API alone: one server per size, all up at once and measured in turn, round after round,
+    // so every size sees the same machine (others' load comes and goes); the best round counts.
+    const apiPorts = new Map();
+    for (const size of SIZES) {
+      const apiPort = await freePort();
+      children.push(await startApiOnly(apiPort, dataDirs.get(size)));
+      apiPorts.set(size, apiPort);
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [operation, payload] of CASES) {
+        for (const size of SIZES) {
+          const result = await loadOperation(apiPorts.get(size), operation, payload, dir, `the API alone (${size} tasks, round ${round})`);
+          const reads = results.api.get(size) ?? new Map();
+          results.api.set(size, reads);
+          if (!reads.has(operation) || result.rps > reads.get(operation).rps) reads.set(operation, result);
+        }
+      }
+    }
+    for (const size of SIZES) {
+      process.stderr.write(`measuring RunTask accept latency on the API alone (${size} tasks)...\n`);
+      results.apiRunTask.set(size, await runTaskLatency(apiPorts.get(size)));
+    }
+    for (const child of children.splice(0)) await stopChild(child);
+
+    // The whole of Wharf, one size at a time (each Wharf's controllers work in the background).
+    for (const size of SIZES) {
+      process.stderr.write(`${size} task records: wharf up...\n`);
+      const wharf = await startWharf(port, dataDirs.get(size));
       children.push(wharf);
       notes.push(`${size} tasks: Wharf settled ${(await settle(wharf)).toFixed(1)} s after it answered`);
-      const bySize = new Map();
-      for (const [operation, payload] of CASES) bySize.set(operation, await loadOperation(port, operation, payload, dir, `wharf (${size} tasks)`));
-      results.wharf.set(size, bySize);
-      process.stderr.write(`measuring RunTask accept latency (${RUN_TASK_SAMPLES} calls)...\n`);
-      results.runTask.set(size, await runTaskLatency(port));
+      const reads = new Map();
+      for (const [operation, payload] of CASES) reads.set(operation, await loadOperation(port, operation, payload, dir, `wharf (${size} tasks)`));
+      results.wharf.set(size, reads);
+      process.stderr.write(`measuring RunTask accept latency on wharf (${size} tasks)...\n`);
+      results.wharfRunTask.set(size, await runTaskLatency(port));
+      await stopChild(wharf);
     }
-    await stopChild(wharf);
 
-    const load1 = execFileSync('uptime', { encoding: 'utf8' }).trim();
-    console.log(`\nAPI throughput (${WRK ? 'wrk' : 'autocannon'}): ${CONNECTIONS} keep-alive connections, ${DURATION_S}s each, SigV4 + model validation on; cells are req/s / p99 ms`);
-    console.log(`targets: >= ${TARGET.rps.toLocaleString('en-US')} req/s and p99 < ${TARGET.p99Ms} ms each; flat: the ${SIZES.at(-1)}-task column's time per request within ${TARGET.flat}x of the ${SIZES[0]}-task column's`);
-    console.log(`load: ${load1}\n`);
     const first = SIZES[0];
     const last = SIZES.at(-1);
-    const rows = CASES.map(([operation]) => {
-      const a = results.wharf.get(first)?.get(operation);
-      const b = results.wharf.get(last)?.get(operation);
+    const flat = (measured, operation) => {
+      const a = measured.get(first)?.get(operation);
+      const b = measured.get(last)?.get(operation);
       const ratio = a && b && b.rps > 0 ? a.rps / b.rps : NaN;
-      return [
-        operation,
-        cell(results.bare),
-        motoAvailable ? cell(results.moto.get(operation)) : '-',
-        ...SIZES.map((size) => cell(results.wharf.get(size)?.get(operation))),
-        `${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'}x ${ratio <= TARGET.flat ? 'ok' : 'over'}`,
-        verdict(b),
-      ];
-    });
-    printTable(rows, ['operation', 'bare node', 'moto', ...SIZES.map((size) => `wharf, ${size.toLocaleString('en-US')} tasks`), `${last}/${first} (<= ${TARGET.flat}x)`, `at ${last} tasks`]);
+      return `${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'}x ${ratio <= TARGET.flat ? 'ok' : 'over'}`;
+    };
+    console.log(`\nAPI throughput (${WRK ? 'wrk' : 'autocannon'}): ${CONNECTIONS} keep-alive connections, ${DURATION_S}s each, SigV4 + model validation on; cells are req/s / p99 ms`);
+    console.log(`targets: >= ${TARGET.rps.toLocaleString('en-US')} req/s and p99 < ${TARGET.p99Ms} ms each; flat: time per request at ${last.toLocaleString('en-US')} tasks within ${TARGET.flat}x of ${first.toLocaleString('en-US')} tasks`);
+    console.log(`"api": the ECS API alone on the store (no controllers), best of ${ROUNDS} interleaved rounds; "wharf": wharf up, controllers and all, without a Docker engine, one round`);
+    console.log(`load: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}\n`);
+    const rows = [];
+    for (const [operation] of CASES) {
+      rows.push([operation, 'bare node', cell(results.bare), '', '']);
+      if (motoAvailable) rows.push(['', 'moto', cell(results.moto.get(operation)), '', '']);
+      for (const [what, measured] of [['api', results.api], ['wharf', results.wharf]]) {
+        rows.push(['', what, ...SIZES.map((size) => cell(measured.get(size)?.get(operation))), flat(measured, operation), verdict(measured.get(last)?.get(operation))]);
+      }
+    }
+    printTable(rows, ['operation', 'server', ...SIZES.map((size) => `${size.toLocaleString('en-US')} tasks`), `${last}/${first} (<= ${TARGET.flat}x)`, `at ${last.toLocaleString('en-US')} tasks`]);
 
-    console.log(`\nRunTask accept latency (request to answer, one at a time, ${RUN_TASK_SAMPLES} calls): p50 / p99 ms`);
-    const a = results.runTask.get(first);
-    const b = results.runTask.get(last);
-    const ratio = a && b ? b.p50 / a.p50 : NaN;
-    printTable(
-      [['RunTask', ...SIZES.map((size) => { const r = results.runTask.get(size); return r ? `${fmt(r.p50)} / ${fmt(r.p99)}` : '-'; }), `${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'}x ${ratio <= TARGET.flat ? 'ok' : 'over'}`]],
-      ['operation', ...SIZES.map((size) => `${size.toLocaleString('en-US')} tasks`), `p50 ${last}/${first} (<= ${TARGET.flat}x)`],
-    );
+    console.log(`\nRunTask accept latency (request to answer, one at a time, ${RUN_TASK_SAMPLES} calls): p50 / p99 ms, target: p50 at ${last.toLocaleString('en-US')} tasks within ${TARGET.flat}x of ${first.toLocaleString('en-US')}`);
+    const runTaskRows = [['api', results.apiRunTask], ['wharf', results.wharfRunTask]].map(([what, measured]) => {
+      const a = measured.get(first);
+      const b = measured.get(last);
+      const ratio = a && b ? b.p50 / a.p50 : NaN;
+      return [what, ...SIZES.map((size) => { const r = measured.get(size); return r ? `${fmt(r.p50)} / ${fmt(r.p99)}` : '-'; }), `${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'}x ${ratio <= TARGET.flat ? 'ok' : 'over'}`];
+    });
+    printTable(runTaskRows, ['server', ...SIZES.map((size) => `${size.toLocaleString('en-US')} tasks`), `p50 ${last}/${first} (<= ${TARGET.flat}x)`]);
     for (const note of notes) console.log(`note: ${note}`);
   } finally {
     for (const child of children) await stopChild(child);
