@@ -1,27 +1,67 @@
-// Benchmark: DescribeClusters and DescribeTaskDefinition over 8 keep-alive
-// connections, Wharf beside moto's server in the same run.
+// Benchmark: the read API's throughput and latency, and how they hold up as
+// records grow. Four operations (DescribeClusters, DescribeTaskDefinition,
+// DescribeServices, ListTasks), signed and validated as any request is, over
+// 8 keep-alive connections, on Wharf holding 100 / 1,000 / 10,000 task records
+// (BENCH_RECORDS; half of them STOPPED, in the one cluster that is measured),
+// beside a bare Node HTTP server answering a fixed body and (when installed)
+// moto's server, in the same run. Then RunTask's accept latency (request to
+// answer, one at a time) at each size.
+//
 // Requests are signed once (SigV4 stays valid for 15 minutes) and replayed by
 // wrk (C, one thread), so the load generator is not the bottleneck; without
 // wrk it falls back to autocannon, which costs a core of its own and reads
-// lower. Run with `npm run bench`; it prints a table.
+// lower. BENCH_SECONDS (default 5) per measurement.
+//
+// Two servers are measured at each size: the ECS API alone on the store
+// (bench/lib/api-only-server.mjs: the same gateway, handlers and SQLite store,
+// no controllers), one per size, all up at once and measured in turn for
+// BENCH_ROUNDS (default 3) rounds, best round kept, so every size sees the
+// same machine; then `wharf up` itself, one size at a time.
+//
+// The task records are copies of one real RunTask's record, written into the
+// store file while no server runs. So that Wharf keeps them as they are,
+// it runs without a Docker engine (WHARF_DOCKER_SOCKET names no socket): the
+// API serves, the task supervisor retries its tasks with back-off, and no
+// container is made. The background cost of those retries and of the
+// controllers' periodic resyncs is part of what is measured.
+// Run with `npm run bench` (needs dist/); it prints a table.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { SqliteStore } from '../dist/adapters/store-sqlite/sqlite-store.js';
+import { KIND } from '../dist/domain/ecs/record-keys.js';
+import { freePort, KEY, percentile, positiveInt, ROOT, sleep } from './lib/harness.mjs';
 
-const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION_S = positiveInt('BENCH_SECONDS', 5);
+const SIZES = (process.env.BENCH_RECORDS ?? '100,1000,10000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const RUN_TASK_SAMPLES = positiveInt('BENCH_RUNTASK_SAMPLES', 40);
+const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
 const CONNECTIONS = 8;
-const KEY = { accessKeyId: 'AKIAWHARFLOCAL000001', secretAccessKey: 'wharf/local/secret/key/for/development' };
-const TARGET = 'AmazonEC2ContainerServiceV20141113';
+const TARGET = { rps: 10_000, p99Ms: 5, flat: 1.3 };
+const ECS = 'AmazonEC2ContainerServiceV20141113';
+const CLUSTER = 'bench';
+const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-aaa'] } };
+const SCOPE = { account: '123456789012', region: 'us-east-1' }; // the default access key's account
+
+const CASES = [
+  ['DescribeClusters', { clusters: [CLUSTER] }],
+  ['DescribeTaskDefinition', { taskDefinition: 'bench:1' }],
+  ['DescribeServices', { cluster: CLUSTER, services: ['web'] }],
+  ['ListTasks', { cluster: CLUSTER }],
+];
+
+// ---------------------------------------------------------------- requests
 
 async function sign(port, operation, body) {
   const signer = new SignatureV4({ credentials: KEY, region: 'us-east-1', service: 'ecs', sha256: Hash.bind(null, 'sha256') });
   const request = {
     method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port, path: '/', query: {},
-    headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${TARGET}.${operation}` },
+    headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${ECS}.${operation}` },
     body,
   };
   const signed = await signer.sign(request);
@@ -36,26 +76,18 @@ async function call(port, operation, payload) {
   return response.json();
 }
 
-async function waitForPort(port, child, name) {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    try {
-      await fetch(`http://127.0.0.1:${port}/`);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`${name} did not listen on ${port}`);
-}
-
-async function seed(port) {
-  await call(port, 'CreateCluster', { clusterName: 'bench', capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
+/** moto checks subnets against its EC2 model: there the service and task go without awsvpc. */
+async function seed(port, { awsvpc = true } = {}) {
+  await call(port, 'CreateCluster', { clusterName: CLUSTER, capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
   await call(port, 'RegisterTaskDefinition', {
     family: 'bench', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
     containerDefinitions: [{ name: 'app', image: 'busybox', essential: true, portMappings: [{ containerPort: 8080 }] }],
   });
+  // No tasks wanted: the scheduler leaves it alone.
+  await call(port, 'CreateService', { cluster: CLUSTER, serviceName: 'web', taskDefinition: 'bench:1', desiredCount: 0, ...(awsvpc ? { launchType: 'FARGATE', networkConfiguration: NETWORK } : {}) });
 }
+
+// ---------------------------------------------------------------- load
 
 function hasWrk() {
   try {
@@ -68,11 +100,7 @@ function hasWrk() {
 
 const WRK = hasWrk();
 
-function luaString(text) {
-  return JSON.stringify(text); // a JSON string literal is a valid Lua string here
-}
-
-/** wrk --latency prints "50%  1.23ms" lines; returns milliseconds. */
+/** wrk --latency prints "99%  1.23ms" lines; returns milliseconds. */
 function wrkPercentile(output, percent) {
   const match = new RegExp(`\\s${percent}%\\s+([\\d.]+)(us|ms|s)`).exec(output);
   if (!match) return NaN;
@@ -80,82 +108,305 @@ function wrkPercentile(output, percent) {
   return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
 }
 
-async function loadWithWrk(port, request, dir) {
+function loadWithWrk(port, request, dir) {
   const script = join(dir, `req-${port}.lua`);
-  const headers = Object.entries(request.headers).map(([name, value]) => `wrk.headers[${luaString(name)}] = ${luaString(value)}`).join('\n');
-  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${luaString(request.body)}\n${headers}\n`);
+  const headers = Object.entries(request.headers).map(([name, value]) => `wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`).join('\n');
+  // A JSON string literal is a valid Lua string here.
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(request.body)}\n${headers}\n`);
   const output = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--latency', '-s', script, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(output)?.[1] ?? 0);
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
   const failed = non2xx + (errors ? errors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
-  return { rps, p50: wrkPercentile(output, 50).toFixed(2), p99: wrkPercentile(output, 99).toFixed(2), failed };
+  return { rps, p99: wrkPercentile(output, 99), failed };
 }
 
-async function load(port, operation, payload, dir) {
-  const request = await sign(port, operation, JSON.stringify(payload));
+async function load(port, request, dir) {
   if (WRK) return loadWithWrk(port, request, dir);
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: DURATION_S, workers: 1,
-    requests: [request],
-  });
-  const failed = result.non2xx + result.errors;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failed };
+  const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: DURATION_S, workers: 1, requests: [request] });
+  return { rps: result.requests.average, p99: result.latency.p99, failed: result.non2xx + result.errors };
 }
 
-function row(cells, widths) {
-  return cells.map((cell, i) => String(cell).padEnd(widths[i])).join('  ');
+async function loadOperation(port, operation, payload, dir, label) {
+  process.stderr.write(`measuring ${operation} on ${label} for ${DURATION_S}s...\n`);
+  const request = await sign(port, operation, JSON.stringify(payload));
+  // Warm-up, not measured: first uses (a store index built from the records, JIT) happen here.
+  for (let i = 0; i < 50; i++) {
+    const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: request.headers, body: request.body });
+    await response.arrayBuffer();
+  }
+  return load(port, request, dir);
 }
+
+/** RunTask answered, one request at a time: from sending to the whole answer. */
+async function runTaskLatency(port) {
+  const samples = [];
+  for (let i = 0; i < RUN_TASK_SAMPLES + 3; i++) {
+    const request = await sign(port, 'RunTask', JSON.stringify({ cluster: CLUSTER, taskDefinition: 'bench:1', launchType: 'FARGATE', networkConfiguration: NETWORK }));
+    const t0 = performance.now();
+    const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: request.headers, body: request.body });
+    const text = await response.text();
+    const elapsed = performance.now() - t0;
+    if (!response.ok || JSON.parse(text).failures?.length) throw new Error(`RunTask: ${response.status} ${text.slice(0, 300)}`);
+    if (i >= 3) samples.push(elapsed); // the first few warm the path
+  }
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+// ---------------------------------------------------------------- processes
+
+async function waitForHttp(url, child, name) {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error(`${name} did not listen at ${url}`);
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  if (!(await Promise.race([exited.then(() => true), sleep(20_000).then(() => false)]))) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** CPU seconds a process has used (utime + stime from /proc). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Waits until a freshly started Wharf has done its start-up work (the
+ * controllers reconcile every task once): under 5% of a core over a second,
+ * or a minute at most. Returns how long that took.
+ */
+async function settle(child) {
+  const t0 = performance.now();
+  let last = cpuSeconds(child.pid);
+  while (performance.now() - t0 < 60_000) {
+    await sleep(1_000);
+    const now = cpuSeconds(child.pid);
+    if (now - last < 0.05) break;
+    last = now;
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+async function startWharf(port, dataDir) {
+  const child = spawn(process.execPath, ['bin/wharf.js', 'up', '--port', String(port), '--data-dir', dataDir, '--log-level', 'error'], {
+    cwd: ROOT,
+    stdio: 'ignore',
+    env: { ...process.env, WHARF_DOCKER_SOCKET: join(dataDir, 'no-engine.sock'), WHARF_SANDBOX_POOL: '0' },
+  });
+  process.once('exit', () => child.exitCode === null && child.kill('SIGTERM'));
+  await waitForHttp(`http://127.0.0.1:${port}/_wharf/health`, child, 'wharf');
+  return child;
+}
+
+/** The ECS API alone on the store file (bench/lib/api-only-server.mjs): no controllers. */
+async function startApiOnly(port, dataDir) {
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'lib', 'api-only-server.mjs'), String(port), join(dataDir, 'wharf.db')], { stdio: 'ignore' });
+  process.once('exit', () => child.exitCode === null && child.kill('SIGTERM'));
+  await waitForHttp(`http://127.0.0.1:${port}/`, child, 'api-only server');
+  return child;
+}
+
+/** A bare Node server: reads the request, answers a fixed JSON body, keep-alive. */
+async function startBareServer(port) {
+  const source = `
+    const body = Buffer.from(JSON.stringify({ clusters: [{ clusterName: 'bench', status: 'ACTIVE', runningTasksCount: 0 }], failures: [] }));
+    require('node:http').createServer({ keepAliveTimeout: 65000 }, (req, res) => {
+      req.resume();
+      req.on('end', () => { res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': body.length }); res.end(body); });
+    }).listen(${port}, '127.0.0.1');`;
+  const child = spawn(process.execPath, ['-e', source], { stdio: 'ignore' });
+  await waitForHttp(`http://127.0.0.1:${port}/`, child, 'bare node server');
+  return child;
+}
+
+/** Grows the store to `size` task records (half STOPPED) by copying `template`, while Wharf is stopped. */
+async function growTasks(dataDir, size) {
+  const store = new SqliteStore(join(dataDir, 'wharf.db'));
+  try {
+    const existing = await store.list(KIND.task, SCOPE, { prefix: `${CLUSTER}/` });
+    const template = existing[0]?.doc;
+    if (!template) throw new Error('no task record to copy');
+    let count = existing.length;
+    const stamp = Date.now();
+    while (count < size) {
+      const ops = [];
+      for (; count < size && ops.length < 500; count++) {
+        const taskId = `${stamp.toString(16)}${String(count).padStart(12, '0')}`.slice(0, 32);
+        const stopped = count % 2 === 1;
+        const at = new Date().toISOString();
+        const doc = structuredClone(template);
+        doc.taskArn = template.taskArn.replace(/[^/]+$/, taskId);
+        doc.wharf.taskId = taskId;
+        doc.lastStatus = stopped ? 'STOPPED' : 'RUNNING';
+        doc.desiredStatus = stopped ? 'STOPPED' : 'RUNNING';
+        if (stopped) Object.assign(doc, { stoppedAt: at, stopCode: 'UserInitiated', stoppedReason: 'bench' });
+        else doc.startedAt = at;
+        ops.push({ op: 'put', kind: KIND.task, scope: SCOPE, id: `${CLUSTER}/${taskId}`, doc, expect: 'absent' });
+      }
+      await store.write(ops);
+    }
+    return { count, recordBytes: JSON.stringify(template).length };
+  } finally {
+    await store.close();
+  }
+}
+
+// ---------------------------------------------------------------- table
+
+const fmt = (value) => (Number.isFinite(value) ? (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2)) : '-');
+
+function cell(result) {
+  if (!result) return '-';
+  return `${fmt(result.rps)} / ${fmt(result.p99)}${result.failed ? ` (${result.failed} errors)` : ''}`;
+}
+
+function verdict(result) {
+  if (!result) return '';
+  return `${result.rps >= TARGET.rps ? 'ok' : 'short'} r/s, ${result.p99 < TARGET.p99Ms ? 'ok' : 'over'} p99`;
+}
+
+function printTable(rows, header) {
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => String(row[i] ?? '').length)));
+  for (const row of [header, ...rows]) console.log(row.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd());
+}
+
+// ---------------------------------------------------------------- main
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-bench-'));
-  const wharfPort = 45660;
-  const motoPort = 45661;
-  const wharf = spawn(process.execPath, ['bin/wharf.js', 'up', '--port', String(wharfPort), '--data-dir', dataDir, '--log-level', 'warn'], { stdio: 'ignore' });
-  let moto;
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-bench-api-'));
+  const children = [];
+  const results = { bare: undefined, moto: new Map(), api: new Map(), wharf: new Map(), apiRunTask: new Map(), wharfRunTask: new Map() };
+  const notes = [];
   try {
-    await waitForPort(wharfPort, wharf, 'wharf');
-    await seed(wharfPort);
-    const cases = [
-      ['DescribeClusters', { clusters: ['bench'] }],
-      ['DescribeTaskDefinition', { taskDefinition: 'bench:1' }],
-    ];
-    const results = [];
-    let motoAvailable = true;
-    moto = spawn('moto_server', ['-p', String(motoPort)], { stdio: 'ignore' });
-    moto.on('error', () => (motoAvailable = false));
-    try {
-      await waitForPort(motoPort, moto, 'moto_server');
-      await seed(motoPort);
-    } catch (error) {
-      motoAvailable = false;
-      console.error(`moto_server unavailable (${error.message}); printing Wharf alone.`);
-    }
-    for (const [operation, payload] of cases) {
-      process.stderr.write(`measuring ${operation} on Wharf for ${DURATION_S}s...\n`);
-      const ours = await load(wharfPort, operation, payload, dataDir);
-      let theirs;
-      if (motoAvailable) {
-        process.stderr.write(`measuring ${operation} on moto for ${DURATION_S}s...\n`);
-        theirs = await load(motoPort, operation, payload, dataDir);
+    const barePort = await freePort();
+    const bare = await startBareServer(barePort);
+    children.push(bare);
+    results.bare = await load(barePort, { method: 'POST', path: '/', headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ clusters: [CLUSTER] }) }, dir);
+    await stopChild(bare);
+
+    const motoPort = await freePort();
+    const moto = spawn('moto_server', ['-p', String(motoPort)], { stdio: 'ignore' });
+    let motoAvailable = await new Promise((resolve) => {
+      moto.once('error', () => resolve(false));
+      waitForHttp(`http://127.0.0.1:${motoPort}/`, moto, 'moto_server').then(() => resolve(true), () => resolve(false));
+    });
+    if (motoAvailable) {
+      children.push(moto);
+      try {
+        await seed(motoPort, { awsvpc: false });
+        for (const [operation, payload] of CASES) results.moto.set(operation, await loadOperation(motoPort, operation, payload, dir, 'moto'));
+      } catch (error) {
+        motoAvailable = false;
+        notes.push(`moto_server failed (${error.message}); its column is empty`);
       }
-      results.push({ operation, ours, theirs });
+      await stopChild(moto);
+    } else {
+      notes.push('moto_server is not installed here: no moto column');
     }
 
-    const widths = [24, 10, 9, 9, 8, 10, 9, 9, 8];
-    console.log(`\nAPI throughput (${WRK ? 'wrk' : 'autocannon'}): ${CONNECTIONS} keep-alive connections, ${DURATION_S}s each, SigV4 + model validation on (target: >= 10000 req/s, p99 < 5 ms)\n`);
-    console.log(row(['operation', 'wharf r/s', 'p50 ms', 'p99 ms', 'errors', 'moto r/s', 'p50 ms', 'p99 ms', 'ratio'], widths));
-    for (const { operation, ours, theirs } of results) {
-      console.log(row([
-        operation, Math.round(ours.rps), ours.p50, ours.p99, ours.failed,
-        theirs ? Math.round(theirs.rps) : '-', theirs ? theirs.p50 : '-', theirs ? theirs.p99 : '-',
-        theirs && theirs.rps > 0 ? `${(ours.rps / theirs.rps).toFixed(1)}x` : '-',
-      ], widths));
+    // The seeded base: a cluster, the task definition, a service and one real RunTask record, the template of every copy.
+    const baseDir = join(dir, 'base');
+    const port = await freePort();
+    const seeding = await startWharf(port, baseDir);
+    children.push(seeding);
+    await seed(port);
+    await call(port, 'RunTask', { cluster: CLUSTER, taskDefinition: 'bench:1', launchType: 'FARGATE', networkConfiguration: NETWORK });
+    await stopChild(seeding);
+    const dataDirs = new Map();
+    for (const size of SIZES) {
+      const dataDir = join(dir, `tasks-${size}`);
+      cpSync(baseDir, dataDir, { recursive: true });
+      const { recordBytes } = await growTasks(dataDir, size);
+      if (size === SIZES[0]) notes.push(`a task record is ${recordBytes.toLocaleString('en-US')} bytes of JSON`);
+      dataDirs.set(size, dataDir);
     }
+
+    // The API alone: one server per size, all up at once and measured in turn, round after round,
+    // so every size sees the same machine (others' load comes and goes); the best round counts.
+    const apiPorts = new Map();
+    for (const size of SIZES) {
+      const apiPort = await freePort();
+      children.push(await startApiOnly(apiPort, dataDirs.get(size)));
+      apiPorts.set(size, apiPort);
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [operation, payload] of CASES) {
+        for (const size of SIZES) {
+          const result = await loadOperation(apiPorts.get(size), operation, payload, dir, `the API alone (${size} tasks, round ${round})`);
+          const reads = results.api.get(size) ?? new Map();
+          results.api.set(size, reads);
+          if (!reads.has(operation) || result.rps > reads.get(operation).rps) reads.set(operation, result);
+        }
+      }
+    }
+    for (const size of SIZES) {
+      process.stderr.write(`measuring RunTask accept latency on the API alone (${size} tasks)...\n`);
+      results.apiRunTask.set(size, await runTaskLatency(apiPorts.get(size)));
+    }
+    for (const child of children.splice(0)) await stopChild(child);
+
+    // The whole of Wharf, one size at a time (each Wharf's controllers work in the background).
+    for (const size of SIZES) {
+      process.stderr.write(`${size} task records: wharf up...\n`);
+      const wharf = await startWharf(port, dataDirs.get(size));
+      children.push(wharf);
+      notes.push(`${size} tasks: Wharf settled ${(await settle(wharf)).toFixed(1)} s after it answered`);
+      const reads = new Map();
+      for (const [operation, payload] of CASES) reads.set(operation, await loadOperation(port, operation, payload, dir, `wharf (${size} tasks)`));
+      results.wharf.set(size, reads);
+      process.stderr.write(`measuring RunTask accept latency on wharf (${size} tasks)...\n`);
+      results.wharfRunTask.set(size, await runTaskLatency(port));
+      await stopChild(wharf);
+    }
+
+    const first = SIZES[0];
+    const last = SIZES.at(-1);
+    const flat = (measured, operation) => {
+      const a = measured.get(first)?.get(operation);
+      const b = measured.get(last)?.get(operation);
+      const ratio = a && b && b.rps > 0 ? a.rps / b.rps : NaN;
+      return `${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'}x ${ratio <= TARGET.flat ? 'ok' : 'over'}`;
+    };
+    console.log(`\nAPI throughput (${WRK ? 'wrk' : 'autocannon'}): ${CONNECTIONS} keep-alive connections, ${DURATION_S}s each, SigV4 + model validation on; cells are req/s / p99 ms`);
+    console.log(`targets: >= ${TARGET.rps.toLocaleString('en-US')} req/s and p99 < ${TARGET.p99Ms} ms each; flat: time per request at ${last.toLocaleString('en-US')} tasks within ${TARGET.flat}x of ${first.toLocaleString('en-US')} tasks`);
+    console.log(`"api": the ECS API alone on the store (no controllers), best of ${ROUNDS} interleaved rounds; "wharf": wharf up, controllers and all, without a Docker engine, one round`);
+    console.log(`load: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}\n`);
+    const rows = [];
+    for (const [operation] of CASES) {
+      rows.push([operation, 'bare node', cell(results.bare), '', '']);
+      if (motoAvailable) rows.push(['', 'moto', cell(results.moto.get(operation)), '', '']);
+      for (const [what, measured] of [['api', results.api], ['wharf', results.wharf]]) {
+        rows.push(['', what, ...SIZES.map((size) => cell(measured.get(size)?.get(operation))), flat(measured, operation), verdict(measured.get(last)?.get(operation))]);
+      }
+    }
+    printTable(rows, ['operation', 'server', ...SIZES.map((size) => `${size.toLocaleString('en-US')} tasks`), `${last}/${first} (<= ${TARGET.flat}x)`, `at ${last.toLocaleString('en-US')} tasks`]);
+
+    console.log(`\nRunTask accept latency (request to answer, one at a time, ${RUN_TASK_SAMPLES} calls): p50 / p99 ms, target: p50 at ${last.toLocaleString('en-US')} tasks within ${TARGET.flat}x of ${first.toLocaleString('en-US')}`);
+    const runTaskRows = [['api', results.apiRunTask], ['wharf', results.wharfRunTask]].map(([what, measured]) => {
+      const a = measured.get(first);
+      const b = measured.get(last);
+      const ratio = a && b ? b.p50 / a.p50 : NaN;
+      return [what, ...SIZES.map((size) => { const r = measured.get(size); return r ? `${fmt(r.p50)} / ${fmt(r.p99)}` : '-'; }), `${Number.isFinite(ratio) ? ratio.toFixed(2) : '-'}x ${ratio <= TARGET.flat ? 'ok' : 'over'}`];
+    });
+    printTable(runTaskRows, ['server', ...SIZES.map((size) => `${size.toLocaleString('en-US')} tasks`), `p50 ${last}/${first} (<= ${TARGET.flat}x)`]);
+    for (const note of notes) console.log(`note: ${note}`);
   } finally {
-    wharf.kill('SIGTERM');
-    moto?.kill('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const child of children) await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,12 +1,48 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { StaleWriteError, type Store } from '../ports/store.js';
+import { StaleWriteError, type RecordIndex, type Scope, type Store, type WriteOp } from '../ports/store.js';
+
+interface Item {
+  readonly status: string;
+  readonly tags: readonly string[];
+}
+
+/** Files an item under its status and each of its tags. */
+const BY_STATUS_AND_TAG: RecordIndex<Item> = {
+  name: 'by-status-and-tag',
+  kind: 'item',
+  keys: (_id, doc) => [`status:${doc.status}`, ...doc.tags.map((tag) => `tag:${tag}`)],
+};
+
+/** A second index of the same kind: only items whose id ends in an even digit, by status. */
+const EVEN_BY_STATUS: RecordIndex<Item> = {
+  name: 'even-by-status',
+  kind: 'item',
+  keys: (id, doc) => (Number(id.slice(-1)) % 2 === 0 ? [doc.status] : []),
+};
+
+/** A small deterministic generator, so a failing sequence names its seed and comes back. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface StoreContractOptions {
+  /** Closes `store` and opens the same data again, as a restarted Wharf does; without it restarts are not tested. */
+  readonly reopen?: (store: Store) => Promise<Store>;
+}
 
 /**
  * The behaviour every Store implementation must show, run against each
  * adapter (as Hono runs one router suite against every router).
  */
-export function runStoreContract(name: string, newStore: () => Promise<Store>): void {
+export function runStoreContract(name: string, newStore: () => Promise<Store>, options: StoreContractOptions = {}): void {
   const east = { account: '123456789012', region: 'us-east-1' };
   const west = { account: '123456789012', region: 'us-west-2' };
   const other = { account: '210987654321', region: 'us-east-1' };
@@ -99,5 +135,117 @@ export function runStoreContract(name: string, newStore: () => Promise<Store>): 
       assert.deepEqual(await store.listAll('task'), []);
       await store.close();
     });
+
+    test('an index files records by their keys, pages within a key, and follows updates and deletes', async () => {
+      const store = await newStore();
+      await store.write([
+        { op: 'put', kind: 'item', scope: east, id: 'a1', doc: { status: 'on', tags: ['x', 'y'] } },
+        { op: 'put', kind: 'item', scope: east, id: 'a2', doc: { status: 'on', tags: [] } },
+        { op: 'put', kind: 'item', scope: east, id: 'a3', doc: { status: 'off', tags: ['x', 'x'] } },
+        { op: 'put', kind: 'item', scope: west, id: 'a1', doc: { status: 'on', tags: [] } },
+        { op: 'put', kind: 'other', scope: east, id: 'a4', doc: { status: 'on', tags: [] } },
+      ]);
+      const ids = async (key: string, query = {}) => (await store.listByIndex(BY_STATUS_AND_TAG, east, key, query)).map((record) => record.id);
+      assert.deepEqual(await ids('status:on'), ['a1', 'a2']);
+      assert.deepEqual(await ids('tag:x'), ['a1', 'a3']);
+      assert.deepEqual(await ids('status:on', { after: 'a1' }), ['a2']);
+      assert.deepEqual(await ids('status:on', { reverse: true, limit: 1 }), ['a2']);
+      assert.deepEqual(await ids('status:on', { reverse: true, after: 'a2' }), ['a1']);
+      for (const query of [{}, { after: 'a1' }, { reverse: true, limit: 1 }, { limit: 0 }]) {
+        assert.deepEqual(await store.listIdsByIndex(BY_STATUS_AND_TAG, east, 'status:on', query), await ids('status:on', query), `ids only, ${JSON.stringify(query)}`);
+      }
+      assert.equal(await store.countByIndex(BY_STATUS_AND_TAG, east, 'status:on'), 2);
+      assert.equal(await store.countByIndex(BY_STATUS_AND_TAG, east, 'tag:x'), 2, 'a key given twice files the record once');
+      assert.equal(await store.countByIndex(BY_STATUS_AND_TAG, other, 'status:on'), 0);
+      assert.deepEqual((await store.listAllByIndex(BY_STATUS_AND_TAG, 'status:on')).map((record) => `${record.scope.region}/${record.id}`), ['us-east-1/a1', 'us-east-1/a2', 'us-west-2/a1']);
+      const [first] = await store.listByIndex<Item>(BY_STATUS_AND_TAG, east, 'tag:y');
+      assert.deepEqual(first, { id: 'a1', version: 1, doc: { status: 'on', tags: ['x', 'y'] } });
+
+      await store.write([
+        { op: 'put', kind: 'item', scope: east, id: 'a1', doc: { status: 'off', tags: ['y'] }, expect: 1 },
+        { op: 'delete', kind: 'item', scope: east, id: 'a2' },
+      ]);
+      assert.deepEqual(await ids('status:on'), []);
+      assert.deepEqual(await ids('status:off'), ['a1', 'a3']);
+      assert.deepEqual(await ids('tag:x'), ['a3']);
+      assert.equal(await store.countByIndex(BY_STATUS_AND_TAG, east, 'status:on'), 0);
+      assert.equal(await store.countByIndex(BY_STATUS_AND_TAG, east, 'status:off'), 2);
+      assert.deepEqual((await store.listByIndex(BY_STATUS_AND_TAG, east, 'status:off'))[0]?.version, 2);
+
+      // A stale batch changes no index either.
+      await assert.rejects(store.write([
+        { op: 'put', kind: 'item', scope: east, id: 'a5', doc: { status: 'on', tags: [] } },
+        { op: 'put', kind: 'item', scope: east, id: 'a3', doc: { status: 'on', tags: [] }, expect: 9 },
+      ]), StaleWriteError);
+      assert.equal(await store.countByIndex(BY_STATUS_AND_TAG, east, 'status:on'), 0);
+
+      await store.wipe();
+      assert.equal(await store.countByIndex(BY_STATUS_AND_TAG, east, 'status:off'), 0);
+      assert.deepEqual(await store.listAllByIndex(BY_STATUS_AND_TAG, 'tag:x'), []);
+      await store.write([{ op: 'put', kind: 'item', scope: east, id: 'b1', doc: { status: 'on', tags: [] } }]);
+      assert.equal(await store.countByIndex(BY_STATUS_AND_TAG, east, 'status:on'), 1);
+      await store.close();
+    });
+
+    test('index lookups and counts equal a scan after random writes, whenever the index is first used' + (options.reopen ? ' and across restarts' : ''), async () => {
+      const scopes: Scope[] = [east, west, other];
+      const statuses = ['on', 'off', 'gone'];
+      const tags = ['x', 'y', 'z'];
+      for (let seed = 1; seed <= 12; seed++) {
+        const next = random(seed);
+        const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+        let store = await newStore();
+        const steps = 60;
+        // Some writes land before the index is ever used, the rest after.
+        const firstUse = Math.floor(next() * steps);
+        for (let step = 0; step < steps; step++) {
+          const ops: WriteOp[] = [];
+          for (let n = 1 + Math.floor(next() * 3); n > 0; n--) {
+            const scope = pick(scopes);
+            const id = `i${Math.floor(next() * 8)}`;
+            const current = await store.get<Item>('item', scope, id);
+            if (current && next() < 0.25) ops.push({ op: 'delete', kind: 'item', scope, id });
+            else {
+              const doc: Item = { status: pick(statuses), tags: tags.filter(() => next() < 0.4) };
+              // Now and then a stale expectation, which must undo the whole batch.
+              const expect = next() < 0.1 ? 99 : current ? current.version : 'absent';
+              ops.push({ op: 'put', kind: 'item', scope, id, doc, expect });
+            }
+            // Records of another kind never reach the index.
+            if (next() < 0.2) ops.push({ op: 'put', kind: 'item-shadow', scope, id, doc: { status: 'on', tags: ['x'] } });
+          }
+          // Two puts of one id in one batch: the second's expectation is stale; keep batches to one op per record.
+          const unique = ops.filter((op, i) => ops.findIndex((o) => o.kind === op.kind && o.id === op.id && o.scope === op.scope) === i);
+          await store.write(unique).catch((error: unknown) => {
+            if (!(error instanceof StaleWriteError)) throw error;
+          });
+          if (step === firstUse) await store.countByIndex(BY_STATUS_AND_TAG, east, 'status:on');
+          if (options.reopen && next() < 0.1) store = await options.reopen(store);
+          if (step >= firstUse && (step % 10 === 9 || step === steps - 1)) await assertIndexesMatchScan(store, scopes, [...statuses.map((s) => `status:${s}`), ...tags.map((t) => `tag:${t}`)], statuses, seed, step);
+        }
+        await store.close();
+      }
+    });
   });
+}
+
+async function assertIndexesMatchScan(store: Store, scopes: readonly Scope[], keys: readonly string[], evenKeys: readonly string[], seed: number, step: number): Promise<void> {
+  const where = `seed ${seed}, step ${step}`;
+  for (const [index, indexKeys] of [[BY_STATUS_AND_TAG, keys], [EVEN_BY_STATUS, evenKeys]] as const) {
+    const everywhere = await store.listAll<Item>('item');
+    for (const key of indexKeys) {
+      const scanned = everywhere.filter((record) => index.keys(record.id, record.doc).includes(key));
+      assert.deepEqual(
+        (await store.listAllByIndex<Item>(index, key)).map((record) => `${record.scope.account}/${record.scope.region}/${record.id}@${record.version}`).sort(),
+        scanned.map((record) => `${record.scope.account}/${record.scope.region}/${record.id}@${record.version}`).sort(),
+        `${where}: listAllByIndex ${index.name} ${key}`,
+      );
+      for (const scope of scopes) {
+        const inScope = (await store.list<Item>('item', scope)).filter((record) => index.keys(record.id, record.doc).includes(key));
+        assert.deepEqual(await store.listByIndex(index, scope, key), inScope, `${where}: listByIndex ${index.name} ${key}`);
+        assert.deepEqual(await store.listIdsByIndex(index, scope, key), inScope.map((record) => record.id), `${where}: listIdsByIndex ${index.name} ${key}`);
+        assert.equal(await store.countByIndex(index, scope, key), inScope.length, `${where}: countByIndex ${index.name} ${key}`);
+      }
+    }
+  }
 }

@@ -55,6 +55,6 @@ function changedSomething(result: unknown): boolean {
   return !(result === false || result === 0 || result === 'exists' || result === 'no-group');
 }
 
-export const STORE_READS: ReadonlySet<string> = new Set(['get', 'list', 'listAll', 'watch', 'close']);
+export const STORE_READS: ReadonlySet<string> = new Set(['get', 'list', 'listAll', 'listByIndex', 'listIdsByIndex', 'listAllByIndex', 'countByIndex', 'watch', 'close']);
 export const LOG_STORE_READS: ReadonlySet<string> = new Set(['groupExists', 'cursor', 'getGroup', 'listGroups', 'getStream', 'listStreams', 'readStream', 'readGroup', 'groupsWithRetention', 'getResource', 'listResources', 'close']);
 export const METRIC_STORE_READS: ReadonlySet<string> = new Set(['query', 'listMetrics', 'stats', 'close']);

@@ -4,7 +4,8 @@ import type { Task } from '../domain/task/task.js';
 import type { IngestCursor, InputLogEvent, LogSink } from '../ports/log-store.js';
 import { silentLogger } from '../ports/logger.js';
 import type { ContainerLogLine, ContainerRuntime, ContainerState, FollowLogsOptions } from '../ports/runtime.js';
-import type { Scope, Store } from '../ports/store.js';
+import type { Scope, ScopedRecord, Store, StoredRecord, WriteOp } from '../ports/store.js';
+import { KIND } from '../domain/ecs/record-keys.js';
 import { LogPump } from './log-pump.js';
 
 class MemorySink implements LogSink {
@@ -182,4 +183,60 @@ describe('LogPump', () => {
     assert.equal(sink.streams.size, 0);
     await pump.stop();
   });
+
+  test('what it follows after random task writes (incremental, no rescan) equals what a scan of the tasks asks for', async () => {
+    const runtime = new FakeRuntime();
+    const store = new WatchedStore();
+    const scopes: Scope[] = [{ account: '111122223333', region: 'us-east-1' }, { account: '444455556666', region: 'us-east-1' }];
+    const pump = new LogPump(store as unknown as Store, runtime as unknown as ContainerRuntime, new MemorySink(), clock, silentLogger, { batchMs: 20, resyncMs: 3_600_000 });
+    pump.start();
+    await pump.settled();
+    let state = 7;
+    const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let step = 0; step < 150; step++) {
+      const scope = scopes[Math.floor(next() * scopes.length)]!;
+      const id = `c/task${Math.floor(next() * 6)}`;
+      if (next() < 0.2) await store.write([{ op: 'delete', kind: KIND.task, scope, id }]);
+      else {
+        const plans = ['app', 'side'].map((name) => ({ name, logConfiguration: next() < 0.6 ? awslogs() : { logDriver: 'json-file' } }));
+        const containerIds = Object.fromEntries(plans.filter(() => next() < 0.7).map((plan) => [plan.name, `${scope.account}-${id}-${plan.name}-${Math.floor(next() * 2)}`]));
+        const task = { wharf: { taskId: id.slice(2), containerPlans: plans, containerIds } } as unknown as Task;
+        await store.write([{ op: 'put', kind: KIND.task, scope, id, doc: task }]);
+      }
+      await pump.settled();
+      const scanned = new Set<string>();
+      for (const record of await store.listAll<Task>(KIND.task)) {
+        for (const plan of record.doc.wharf.containerPlans) {
+          const containerId = record.doc.wharf.containerIds[plan.name];
+          if (containerId && (plan.logConfiguration as { logDriver?: string } | undefined)?.logDriver === 'awslogs') scanned.add(containerId);
+        }
+      }
+      assert.deepEqual(pump.following().sort(), [...scanned].sort(), `step ${step}`);
+    }
+    await pump.stop();
+  });
 });
+
+/** Just enough of a store for the pump: records by key, and watchers told after each write. */
+class WatchedStore {
+  private readonly records = new Map<string, ScopedRecord<unknown> & { kind: string }>();
+  private readonly listeners: ((change: { kind: string; scope: Scope; id: string }) => void)[] = [];
+  async get<T>(kind: string, scope: Scope, id: string): Promise<StoredRecord<T> | undefined> {
+    return this.records.get(`${kind}|${scope.account}|${scope.region}|${id}`) as StoredRecord<T> | undefined;
+  }
+  async listAll<T>(kind: string): Promise<ScopedRecord<T>[]> {
+    return [...this.records.values()].filter((record) => record.kind === kind) as ScopedRecord<T>[];
+  }
+  async write(ops: readonly WriteOp[]): Promise<void> {
+    for (const op of ops) {
+      const key = `${op.kind}|${op.scope.account}|${op.scope.region}|${op.id}`;
+      if (op.op === 'delete') this.records.delete(key);
+      else this.records.set(key, { kind: op.kind, scope: op.scope, id: op.id, version: (this.records.get(key)?.version ?? 0) + 1, doc: structuredClone(op.doc) });
+    }
+    for (const op of ops) for (const listener of this.listeners) listener({ kind: op.kind, scope: op.scope, id: op.id });
+  }
+  watch(_kind: string, listener: (change: { kind: string; scope: Scope; id: string }) => void): () => void {
+    this.listeners.push(listener);
+    return () => undefined;
+  }
+}

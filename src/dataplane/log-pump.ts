@@ -29,7 +29,7 @@ export interface LogPumpOptions {
   readonly batchMs?: number;
   /** A multiline event is flushed after this long without a new line. */
   readonly multilineIdleMs?: number;
-  /** Full re-scan of tasks (the watch covers changes). */
+  /** Full re-scan of tasks, a safety net: the watch and the runtime's start events cover changes. */
   readonly resyncMs?: number;
   /** The most events in one append. */
   readonly maxBatch?: number;
@@ -55,6 +55,15 @@ export class LogPump {
   private readonly pumps = new Map<string, Pump>();
   /** Containers whose output has been drained since this process started. */
   private readonly drained = new Set<string>();
+  /** The awslogs containers of each task, by `<account>|<region>|<id>`, as last read from the store. */
+  private targetsOfTask = new Map<string, readonly Target[]>();
+  /** The same targets by container id. */
+  private readonly targetOfContainer = new Map<string, Target>();
+  /** Tasks written since the last look, and containers to look at again (started since, or whose following ended early). */
+  private readonly changedTasks = new Map<string, { scope: Scope; id: string }>();
+  private readonly recheckContainers = new Set<string>();
+  /** The next look re-reads every task (at start, on the resync timer, after a failed look). */
+  private rescan = true;
   private unsubscribers: (() => void)[] = [];
   private resync: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
@@ -80,9 +89,23 @@ export class LogPump {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribers.push(this.store.watch(KIND.task, () => this.kick()));
-    this.unsubscribers.push(this.runtime.subscribe((event) => (event.kind === 'start' ? this.kick() : undefined)));
-    this.resync = setInterval(() => this.kick(), this.options.resyncMs ?? 5_000);
+    this.unsubscribers.push(
+      this.store.watch(KIND.task, (change) => {
+        this.changedTasks.set(taskKey(change.scope, change.id), { scope: change.scope, id: change.id });
+        this.kick();
+      }),
+    );
+    this.unsubscribers.push(
+      this.runtime.subscribe((event) => {
+        if (event.kind !== 'start') return;
+        this.recheck(event.containerId);
+      }),
+    );
+    this.resync = setInterval(() => {
+      this.rescan = true;
+      this.kick();
+    }, this.options.resyncMs ?? 60_000);
+    this.rescan = true;
     this.kick();
   }
 
@@ -97,10 +120,30 @@ export class LogPump {
     await Promise.all(pumps.map((pump) => pump.done));
     this.pumps.clear();
     this.drained.clear();
+    this.targetsOfTask.clear();
+    this.targetOfContainer.clear();
+    this.changedTasks.clear();
+    this.recheckContainers.clear();
+  }
+
+  private recheck(containerId: string): void {
+    this.recheckContainers.add(containerId);
+    this.kick();
+  }
+
+  /** Resolves once the writes and starts heard so far have been looked at, without a rescan (for tests). */
+  async settled(): Promise<void> {
+    while (this.syncing) await this.syncing;
+  }
+
+  /** The containers whose output is being followed now. */
+  following(): string[] {
+    return [...this.pumps].filter(([, pump]) => !pump.abort.signal.aborted).map(([id]) => id);
   }
 
   /** Resolves once every known target has been looked at (for tests). */
   async sync(): Promise<void> {
+    this.rescan = true;
     this.kick();
     while (this.syncing) await this.syncing;
   }
@@ -117,33 +160,63 @@ export class LogPump {
         try {
           await this.reconcile();
         } catch (error) {
+          // What this look had taken in hand may be lost: the next one reads everything.
+          this.rescan = true;
           this.logger.warn({ err: error }, 'log pump: could not list tasks');
         }
       } while (this.again && this.running);
     })().finally(() => (this.syncing = undefined));
   }
 
+  /**
+   * Follows the containers that need it. A task write or a container start
+   * looks at that task's or container's targets only (a write costs the same
+   * with one task or ten thousand); a rescan reads every task.
+   */
   private async reconcile(): Promise<void> {
-    const wanted = new Map<string, Target>();
-    for (const record of await this.store.listAll<Task>(KIND.task)) {
-      const task = record.doc;
-      for (const plan of task.wharf.containerPlans) {
-        const containerId = task.wharf.containerIds[plan.name];
-        const config = awslogsConfig(plan.logConfiguration, record.scope.region);
-        if (!containerId || !config) continue;
-        wanted.set(containerId, {
-          containerId,
-          scope: { account: record.scope.account, region: config.region },
-          group: config.group,
-          stream: awslogsStreamName(config, plan.name, task.wharf.taskId, containerId),
-          config,
-        });
+    const consider: Target[] = [];
+    if (this.rescan) {
+      this.rescan = false;
+      this.changedTasks.clear();
+      this.recheckContainers.clear();
+      const fresh = new Map<string, readonly Target[]>();
+      for (const record of await this.store.listAll<Task>(KIND.task)) {
+        const targets = targetsOf(record.scope, record.doc);
+        if (targets.length > 0) fresh.set(taskKey(record.scope, record.id), targets);
+      }
+      this.targetsOfTask = fresh;
+      this.targetOfContainer.clear();
+      for (const targets of fresh.values()) for (const target of targets) this.targetOfContainer.set(target.containerId, target);
+      // Containers whose task is gone (removed after retention, a reset): stop following them.
+      for (const [id, pump] of this.pumps) if (!this.targetOfContainer.has(id)) pump.abort.abort();
+      for (const id of this.drained) if (!this.targetOfContainer.has(id)) this.drained.delete(id);
+      consider.push(...this.targetOfContainer.values());
+    } else {
+      const changed = [...this.changedTasks.entries()];
+      this.changedTasks.clear();
+      const recheck = [...this.recheckContainers];
+      this.recheckContainers.clear();
+      for (const [key, { scope, id }] of changed) {
+        const record = await this.store.get<Task>(KIND.task, scope, id);
+        const next = record ? targetsOf(scope, record.doc) : [];
+        const kept = new Set(next.map((target) => target.containerId));
+        for (const target of this.targetsOfTask.get(key) ?? []) {
+          if (kept.has(target.containerId)) continue;
+          this.pumps.get(target.containerId)?.abort.abort();
+          this.drained.delete(target.containerId);
+          this.targetOfContainer.delete(target.containerId);
+        }
+        if (next.length > 0) this.targetsOfTask.set(key, next);
+        else this.targetsOfTask.delete(key);
+        for (const target of next) this.targetOfContainer.set(target.containerId, target);
+        consider.push(...next);
+      }
+      for (const containerId of recheck) {
+        const target = this.targetOfContainer.get(containerId);
+        if (target) consider.push(target);
       }
     }
-    // Containers whose task is gone (removed after retention, a reset): stop following them.
-    for (const [id, pump] of this.pumps) if (!wanted.has(id)) pump.abort.abort();
-    for (const id of this.drained) if (!wanted.has(id)) this.drained.delete(id);
-    for (const target of wanted.values()) {
+    for (const target of consider) {
       if (!this.running || this.pumps.has(target.containerId) || this.drained.has(target.containerId)) continue;
       const state = await this.runtime.inspectContainer(target.containerId).catch(() => undefined);
       // Not started yet: the start event brings us back.
@@ -156,12 +229,12 @@ export class LogPump {
           (finished) => {
             if (this.pumps.get(target.containerId) === pump) this.pumps.delete(target.containerId);
             if (finished) this.drained.add(target.containerId);
-            else if (!abort.signal.aborted) this.kick();
+            else if (!abort.signal.aborted) this.recheck(target.containerId);
           },
           (error: unknown) => {
             if (this.pumps.get(target.containerId) === pump) this.pumps.delete(target.containerId);
             this.logger.warn({ err: error, container: target.containerId }, 'log pump: following a container failed; retrying');
-            setTimeout(() => this.kick(), 1_000).unref();
+            setTimeout(() => this.recheck(target.containerId), 1_000).unref();
           },
         ),
       };
@@ -257,4 +330,26 @@ const REREAD_WINDOW_NS = 2_000_000_000n;
 
 function forgetBefore(delivered: Map<string, bigint>, limit: bigint): void {
   for (const [key, ns] of delivered) if (ns < limit) delivered.delete(key);
+}
+
+function taskKey(scope: Scope, id: string): string {
+  return `${scope.account}|${scope.region}|${id}`;
+}
+
+/** The task's containers that log with awslogs and exist, with where their lines go. */
+function targetsOf(scope: Scope, task: Task): Target[] {
+  const targets: Target[] = [];
+  for (const plan of task.wharf.containerPlans) {
+    const containerId = task.wharf.containerIds[plan.name];
+    const config = awslogsConfig(plan.logConfiguration, scope.region);
+    if (!containerId || !config) continue;
+    targets.push({
+      containerId,
+      scope: { account: scope.account, region: config.region },
+      group: config.group,
+      stream: awslogsStreamName(config, plan.name, task.wharf.taskId, containerId),
+      config,
+    });
+  }
+  return targets;
 }

@@ -42,6 +42,24 @@ export type WriteOp =
   | { readonly op: 'put'; readonly kind: string; readonly scope: Scope; readonly id: string; readonly doc: unknown; readonly expect?: Expectation }
   | { readonly op: 'delete'; readonly kind: string; readonly scope: Scope; readonly id: string; readonly expect?: number };
 
+/**
+ * A secondary index over one kind's records: the keys each record is filed
+ * under, decided by the record alone. The store keeps it in step with the
+ * records in the same transaction as every write (an index is built from the
+ * records the first time a process uses it), so a count or lookup by key
+ * never scans the kind and can never disagree with a scan.
+ */
+export interface RecordIndex<T = unknown> {
+  /** Unique among the indexes of its kind. */
+  readonly name: string;
+  readonly kind: string;
+  /** The keys `doc` is filed under (none leaves it out); pure, the same answer every time. */
+  keys(id: string, doc: T): readonly string[];
+}
+
+/** Paging within one index key: ids after (or, reversed, before) `after`, in id order. */
+export type IndexQuery = Omit<ListQuery, 'prefix'>;
+
 export class StaleWriteError extends Error {
   constructor(readonly kind: string, readonly id: string) {
     super(`stale write to ${kind} ${id}`);
@@ -54,6 +72,14 @@ export interface Store {
   list<T>(kind: string, scope: Scope, query?: ListQuery): Promise<StoredRecord<T>[]>;
   /** Every record of a kind in every scope, for controllers that resync the world. */
   listAll<T>(kind: string): Promise<ScopedRecord<T>[]>;
+  /** Records of `scope` that `index` files under `key`, in id order (paged as `list` pages). */
+  listByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string, query?: IndexQuery): Promise<StoredRecord<T>[]>;
+  /** The ids `listByIndex` would list, without reading the records (a listing that shows ids or ARNs only). */
+  listIdsByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string, query?: IndexQuery): Promise<string[]>;
+  /** Every scope's records under `key`, ordered by account, region, id. */
+  listAllByIndex<T>(index: RecordIndex<T>, key: string): Promise<ScopedRecord<T>[]>;
+  /** How many records of `scope` are under `key`: kept as writes commit, not counted by a scan. */
+  countByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string): Promise<number>;
   /** Applies all ops or none. */
   write(ops: readonly WriteOp[]): Promise<void>;
   /**

@@ -1,4 +1,4 @@
-import { StaleWriteError, type ListQuery, type Scope, type ScopedRecord, type Store, type StoredRecord, type WriteOp } from '../../ports/store.js';
+import { StaleWriteError, type IndexQuery, type ListQuery, type RecordIndex, type Scope, type ScopedRecord, type Store, type StoredRecord, type WriteOp } from '../../ports/store.js';
 
 type Change = { kind: string; scope: Scope; id: string };
 
@@ -49,6 +49,26 @@ export class MemoryStore implements Store {
       .filter((entry) => entry.kind === kind)
       .sort((a, b) => compareIds(a.scope.account, b.scope.account) || compareIds(a.scope.region, b.scope.region) || compareIds(a.id, b.id))
       .map((entry) => ({ ...toRecord<T>(entry), scope: { ...entry.scope } }));
+  }
+
+  // Indexes are answered by filtering on the index's keys: a test store holds few records, and the
+  // answer is by definition the scanned one the SQLite store's maintained index must equal.
+  async listByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string, query: IndexQuery = {}): Promise<StoredRecord<T>[]> {
+    const filed = (await this.list<T>(index.kind, scope, { ...(query.after !== undefined ? { after: query.after } : {}), ...(query.reverse !== undefined ? { reverse: query.reverse } : {}) }))
+      .filter((record) => index.keys(record.id, record.doc).includes(key));
+    return query.limit !== undefined ? filed.slice(0, Math.max(0, Math.floor(query.limit))) : filed;
+  }
+
+  async listIdsByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string, query: IndexQuery = {}): Promise<string[]> {
+    return (await this.listByIndex(index, scope, key, query)).map((record) => record.id);
+  }
+
+  async listAllByIndex<T>(index: RecordIndex<T>, key: string): Promise<ScopedRecord<T>[]> {
+    return (await this.listAll<T>(index.kind)).filter((record) => index.keys(record.id, record.doc).includes(key));
+  }
+
+  async countByIndex<T>(index: RecordIndex<T>, scope: Scope, key: string): Promise<number> {
+    return (await this.listByIndex(index, scope, key)).length;
   }
 
   async write(ops: readonly WriteOp[]): Promise<void> {

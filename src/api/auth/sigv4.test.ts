@@ -63,3 +63,15 @@ test('UNSIGNED-PAYLOAD is refused outside S3', async () => {
   // S3 (which Wharf does not serve) would take it.
   await verifier.verify(request, NOW, { ...SECRETS, allowUnsignedPayload: true });
 });
+
+test('a changed body, header or secret no longer verifies, and a declared body hash must match the body', async () => {
+  const request = await sign({});
+  assert.equal((await refusal({ ...request, body: Buffer.from('{"SecretId":"b"}') }, SECRETS)).kind, 'mismatch');
+  assert.equal((await refusal({ ...request, headers: { ...request.headers, 'x-amz-target': 'secretsmanager.DeleteSecret' } }, SECRETS)).kind, 'mismatch');
+  const otherSecret = new SigV4Verifier({ lookup: (id) => (id === KEY.accessKeyId ? { ...KEY, secretAccessKey: 'other' } : undefined) });
+  await assert.rejects(otherSecret.verify(request, NOW, SECRETS), (error: unknown) => error instanceof AuthFailure && error.kind === 'mismatch');
+  const hashed = await sign({ headers: { 'x-amz-content-sha256': '0'.repeat(64) } });
+  assert.equal((await refusal(hashed, SECRETS)).kind, 'body-hash');
+  // The same request verifies again and again (the signing key comes from the cache the second time).
+  for (let i = 0; i < 3; i++) await verifier.verify(request, NOW, SECRETS);
+});

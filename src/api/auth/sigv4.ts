@@ -1,12 +1,12 @@
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isKnownRegion } from '../../domain/regions.js';
+import { sha256Hex, SigV4Signer } from './sigv4-signature.js';
 
 /**
- * SigV4 verification: re-sign the request with the AWS SDK's own signer and
- * the secret we hold for the caller's key, then compare signatures. Only the
+ * SigV4 verification: compute the signature the caller's key gives this
+ * request (`sigv4-signature.ts`, canonicalizing as the AWS SDK's signer
+ * does) and compare it with the one sent. Only the
  * headers the client says it signed take part, so proxies adding headers do
  * not break a valid request.
  */
@@ -76,7 +76,7 @@ export function credentialScope(headers: IncomingHttpHeaders): { region: string;
 }
 
 export class SigV4Verifier {
-  private readonly signers = new Map<string, SignatureV4>();
+  private readonly signer = new SigV4Signer();
 
   constructor(private readonly keys: KeyRing) {}
 
@@ -109,10 +109,11 @@ export class SigV4Verifier {
     // an unsigned x-amz-* header (the security token, the content hash) could be swapped the same way.
     // The security token is the exception AWS documents (some services take it added after signing);
     // it cannot be swapped anyway: it must belong to the access key that signed.
-    for (const name of [...(expect.signedWhenPresent ?? []), ...Object.keys(request.headers).filter((header) => header.startsWith('x-amz-') && header !== 'x-amz-security-token')]) {
-      if (request.headers[name] !== undefined && !signedHeaders.includes(name)) {
-        throw new AuthFailure('incomplete', `'${canonicalName(name)}' must be a 'SignedHeader' in the AWS Authorization.`); // unverified wording
-      }
+    for (const name of expect.signedWhenPresent ?? []) {
+      if (request.headers[name] !== undefined && !signedHeaders.includes(name)) throw unsignedHeader(name);
+    }
+    for (const name in request.headers) {
+      if (name.startsWith('x-amz-') && name !== 'x-amz-security-token' && request.headers[name] !== undefined && !signedHeaders.includes(name)) throw unsignedHeader(name);
     }
 
     const sessionToken = securityToken(request);
@@ -139,12 +140,15 @@ export class SigV4Verifier {
       // Outside S3 the service hashes the body itself, so a signature over UNSIGNED-PAYLOAD never matches.
       throw new AuthFailure('mismatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
     }
+    let bodyHash: string | undefined;
     if (typeof declaredHash === 'string' && declaredHash !== 'UNSIGNED-PAYLOAD' && /^[0-9a-f]{64}$/.test(declaredHash)) {
-      const actual = createHash('sha256').update(request.body).digest('hex');
-      if (actual !== declaredHash) throw new AuthFailure('body-hash', 'The provided x-amz-content-sha256 header does not match what was computed.');
+      bodyHash = sha256Hex(request.body);
+      if (bodyHash !== declaredHash) throw new AuthFailure('body-hash', 'The provided x-amz-content-sha256 header does not match what was computed.');
     }
 
-    const expected = await this.expectedSignature(request, key, region, service, signedHeaders, signingDate);
+    // The instant as the SDK's signer would print it: the header itself, unless a field overflowed (month 13) and the date moved.
+    const exact = signingDate.getUTCFullYear() === +dateMatch[1]! && signingDate.getUTCMonth() + 1 === +dateMatch[2]! && signingDate.getUTCDate() === +dateMatch[3]! && signingDate.getUTCHours() === +dateMatch[4]! && signingDate.getUTCMinutes() === +dateMatch[5]! && signingDate.getUTCSeconds() === +dateMatch[6]!;
+    const expected = this.expectedSignature(request, key, region, service, signedHeaders, exact ? amzDate : compactDate(signingDate), bodyHash);
     const given = Buffer.from(signature, 'hex');
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw new AuthFailure('mismatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.');
@@ -152,34 +156,21 @@ export class SigV4Verifier {
     return { key, region, service };
   }
 
-  private async expectedSignature(request: SignedRequest, key: AccessKey, region: string, service: string, signedHeaders: string[], signingDate: Date): Promise<Buffer> {
-    const signerKey = `${key.accessKeyId}\n${region}\n${service}`;
-    let signer = this.signers.get(signerKey);
-    if (!signer) {
-      // No sessionToken here: the signer would add x-amz-security-token to the canonical headers even
-      // when the client did not sign it; when it did, the header is among the signed ones already.
-      signer = new SignatureV4({
-        credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-        region,
-        service,
-        sha256: Hash.bind(null, 'sha256'),
-        applyChecksum: false,
-      });
-      // Temporary keys are many and short-lived: only long-term keys keep a cached signer.
-      if (key.sessionToken === undefined) this.signers.set(signerKey, signer);
-    }
-    const headers: Record<string, string> = {};
-    for (const name of signedHeaders) {
-      const value = request.headers[name];
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-    }
-    const { path, query } = splitUrl(request.url);
-    const signed = await signer.sign(
-      { method: request.method, protocol: 'http:', hostname: headers.host ?? '', path, query, headers, body: request.body },
-      { signingDate, signableHeaders: new Set(signedHeaders), signingRegion: region, signingService: service },
-    );
-    const authorization = String((signed.headers as Record<string, string>).authorization ?? '');
-    return Buffer.from(authorization.slice(authorization.lastIndexOf('Signature=') + 10), 'hex');
+  private expectedSignature(request: SignedRequest, key: AccessKey, region: string, service: string, signedHeaders: string[], longDate: string, bodyHash: string | undefined): Buffer {
+    // No session token here: it is part of the canonical request only when the client signed the header.
+    const signature = this.signer.signature({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      signedHeaders,
+      longDate,
+      region,
+      service,
+      secretAccessKey: key.secretAccessKey,
+      body: request.body,
+      ...(bodyHash !== undefined ? { bodyHash } : {}),
+    });
+    return Buffer.from(signature, 'hex');
   }
 }
 
@@ -191,15 +182,8 @@ function securityToken(request: SignedRequest): string | undefined {
   return mark < 0 ? undefined : (new URLSearchParams(request.url.slice(mark + 1)).get('X-Amz-Security-Token') ?? undefined);
 }
 
-function splitUrl(url: string): { path: string; query: Record<string, string | string[]> } {
-  const mark = url.indexOf('?');
-  if (mark < 0) return { path: url, query: {} };
-  const query: Record<string, string | string[]> = {};
-  for (const [name, value] of new URLSearchParams(url.slice(mark + 1))) {
-    const existing = query[name];
-    query[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return { path: url.slice(0, mark), query };
+function unsignedHeader(name: string): AuthFailure {
+  return new AuthFailure('incomplete', `'${canonicalName(name)}' must be a 'SignedHeader' in the AWS Authorization.`); // unverified wording
 }
 
 /** `x-amz-target` -> `X-Amz-Target`, as AWS names headers in its messages. */

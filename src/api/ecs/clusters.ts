@@ -6,27 +6,18 @@ import { AwsError } from '../../domain/errors.js';
 import { retryOnStale, type Scope, type Store } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
-import { activeCluster, findCluster, inCluster, KIND } from './records.js';
-
-interface TaskLike {
-  readonly lastStatus?: string;
-  readonly desiredStatus?: string;
-}
-
-interface ServiceLike {
-  readonly status?: string;
-}
+import { SERVICES_BY_STATUS, serviceStatusKey, TASKS_BY_COUNT_BUCKET, taskCountKey } from '../../domain/ecs/record-indexes.js';
+import { activeCluster, findCluster, KIND } from './records.js';
 
 export function clusterHandlers(store: Store) {
+  /** Kept by the store as tasks and services are written: no scan of the cluster's records. */
   async function counts(scope: Scope, name: string): Promise<ClusterCounts> {
-    const tasks = await store.list<TaskLike>(KIND.task, scope, { prefix: inCluster(name) });
-    const services = await store.list<ServiceLike>(KIND.service, scope, { prefix: inCluster(name) });
-    return {
-      registeredContainerInstancesCount: 0,
-      runningTasksCount: tasks.filter((task) => task.doc.lastStatus === 'RUNNING').length,
-      pendingTasksCount: tasks.filter((task) => task.doc.lastStatus !== 'RUNNING' && task.doc.lastStatus !== 'STOPPED' && task.doc.desiredStatus === 'RUNNING').length,
-      activeServicesCount: services.filter((service) => service.doc.status === 'ACTIVE').length,
-    };
+    const [running, pending, services] = await Promise.all([
+      store.countByIndex(TASKS_BY_COUNT_BUCKET, scope, taskCountKey(name, 'running')),
+      store.countByIndex(TASKS_BY_COUNT_BUCKET, scope, taskCountKey(name, 'pending')),
+      store.countByIndex(SERVICES_BY_STATUS, scope, serviceStatusKey(name, 'ACTIVE')),
+    ]);
+    return { registeredContainerInstancesCount: 0, runningTasksCount: running, pendingTasksCount: pending, activeServicesCount: services };
   }
 
   async function knownProviders(scope: Scope): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArn } from '../../domain/arn.js';
-import { inCluster, KIND, taskRecordId } from '../../domain/ecs/record-keys.js';
+import { matchesTaskListFilter, TASKS_BY_LISTING, taskListingKey } from '../../domain/ecs/record-indexes.js';
+import { KIND, taskArnOfRecord, taskRecordId } from '../../domain/ecs/record-keys.js';
 import { AwsError, invalidParameter } from '../../domain/errors.js';
 import { demandOf, taskKey } from '../../domain/placement/container-instance.js';
 import { isPlaced } from '../../domain/placement/place-tasks.js';
@@ -12,7 +13,7 @@ import { STOP_REASONS } from '../../domain/task/task-status.js';
 import type { Task } from '../../domain/task/task.js';
 import type { ContainerInstances } from '../../ports/container-instances.js';
 import { retryOnStale, type Scope, type Store, type WriteOp } from '../../ports/store.js';
-import { checkMaxResults, decodePageToken, page } from '../pagination.js';
+import { checkMaxResults, decodePageToken, encodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
 import { activeCluster, findCluster } from './records.js';
 import { resolveTaskDefinition } from './task-definitions.js';
@@ -138,17 +139,18 @@ export function taskHandlers({ store, instances }: TaskHandlerDeps) {
       if (!cluster) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
       const limit = checkMaxResults(input.maxResults, 100, 100);
       if (input.containerInstance) return { taskArns: [] };
-      const desired = input.desiredStatus ?? 'RUNNING';
-      const all = await store.list<Task>(KIND.task, ctx.scope, { prefix: inCluster(cluster.doc.clusterName) });
-      const matching = all.filter(({ doc }) =>
-        // PENDING is accepted by the API and means tasks the scheduler still wants running.
-        (desired === 'STOPPED' ? doc.desiredStatus === 'STOPPED' : doc.desiredStatus === 'RUNNING') &&
-        (input.family === undefined || doc.wharf.family === input.family) &&
-        (input.startedBy === undefined || doc.startedBy === input.startedBy) &&
-        (input.serviceName === undefined || doc.group === `service:${input.serviceName}`) &&
-        (input.launchType === undefined || doc.launchType === input.launchType),
-      );
-      const result = page(matching, (record) => record.id, decodePageToken(input.nextToken), limit);
+      // PENDING is accepted by the API and means tasks the scheduler still wants running.
+      const desired = input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING';
+      const { key, rest } = taskListingKey(cluster.doc.clusterName, desired, input);
+      const after = decodePageToken(input.nextToken);
+      if (Object.values(rest).every((value) => value === undefined)) {
+        // The index answers the listing alone: this page's ids and one more, to know whether there is a next; ARNs follow from ids.
+        const ids = await store.listIdsByIndex(TASKS_BY_LISTING, ctx.scope, key, { limit: limit + 1, ...(after !== undefined ? { after } : {}) });
+        const shown = ids.slice(0, limit);
+        return { taskArns: shown.map((id) => taskArnOfRecord(ctx.scope, id)), nextToken: ids.length > limit ? encodePageToken(shown[shown.length - 1]!) : undefined };
+      }
+      const matching = (await store.listByIndex<Task>(TASKS_BY_LISTING, ctx.scope, key)).filter(({ doc }) => matchesTaskListFilter(doc, rest));
+      const result = page(matching, (record) => record.id, after, limit);
       return { taskArns: result.items.map((record) => record.doc.taskArn), nextToken: result.nextToken };
     },
   };

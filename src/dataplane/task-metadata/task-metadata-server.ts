@@ -12,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { holdsAddress, TASKS_BY_ADDRESS } from '../../domain/ecs/record-indexes.js';
 import { KIND } from '../../domain/ecs/record-keys.js';
 import {
   containerMetadata,
@@ -141,11 +142,9 @@ export class TaskMetadataServer implements TaskEndpoint {
     this.options.logger.info({ port: this.port, tasks: tasks.length }, `task metadata endpoint listening on ${TASK_METADATA_ADDRESS}`);
   }
 
-  /** Tasks whose sandbox holds an address right now (a stopped one may have handed it on). */
+  /** Tasks whose sandbox holds an address right now (a start or a reset routes them all). */
   private async liveTasks(): Promise<Task[]> {
-    return (await this.options.store.listAll<Task>(KIND.task))
-      .map((record) => record.doc)
-      .filter((task) => task.wharf.sandbox && task.lastStatus !== 'STOPPED' && task.lastStatus !== 'DEPROVISIONING');
+    return (await this.options.store.listAll<Task>(KIND.task)).map((record) => record.doc).filter(holdsAddress);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -156,7 +155,8 @@ export class TaskMetadataServer implements TaskEndpoint {
       return;
     }
     const source = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    const candidates = (await this.liveTasks()).filter((task) => task.wharf.sandbox!.ipv4Address === source);
+    // Looked up by address in the store's index: a request costs the same however many tasks there are.
+    const candidates = (await this.options.store.listAllByIndex<Task>(TASKS_BY_ADDRESS, source)).map((record) => record.doc);
     if (request.kind === 'credentials') return this.credentials(res, request.id, candidates);
 
     const { ids } = this.options;

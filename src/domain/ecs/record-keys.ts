@@ -1,3 +1,5 @@
+import { formatArn } from '../arn.js';
+
 /**
  * Store kinds and id conventions for ECS records, shared by the API handlers
  * and the controllers; ids sort the way ECS lists them.
@@ -23,6 +25,11 @@ export function inCluster(clusterName: string): string {
 
 export function taskRecordId(clusterName: string, taskId: string): string {
   return `${clusterName}/${taskId}`;
+}
+
+/** A task's ARN follows from where it is stored (`<cluster>/<task id>`), so a listing of ARNs need not read the tasks. */
+export function taskArnOfRecord(where: { readonly region: string; readonly account: string }, recordId: string): string {
+  return formatArn({ service: 'ecs', region: where.region, account: where.account, resource: `task/${recordId}` });
 }
 
 /** `arn:...:task-definition/<family>:<revision>` -> its record id, or undefined when malformed. */

@@ -1,5 +1,6 @@
 import { formatArn } from '../arn.js';
 import { checkStrategy, checkStrategyAgainstCluster, type CapacityProviderStrategyItem } from '../ecs/capacity-provider-strategy.js';
+import { taskArnOfRecord, taskRecordId } from '../ecs/record-keys.js';
 import { checkTags, type Tag } from '../ecs/tags.js';
 import { clientException, invalidParameter } from '../errors.js';
 import { checkPlacement, type PlacementConstraintInput, type PlacementRequest, type PlacementStrategyInput } from '../placement/placement-inputs.js';
@@ -151,7 +152,7 @@ export function planRunTask(
   const tags = [...(input.propagateTags === 'TASK_DEFINITION' ? definitionTags : []), ...(input.tags ?? [])];
   return providers.perTask.map((provider, index) => {
     const taskId = where.ids.taskId();
-    const taskArn = formatArn({ service: 'ecs', region: where.region, account: where.account, resource: `task/${cluster.clusterName}/${taskId}` });
+    const taskArn = taskArnOfRecord(where, taskRecordId(cluster.clusterName, taskId));
     const subnetId = awsvpc ? awsvpc.subnets[index % awsvpc.subnets.length]! : '';
     const attachmentId = where.ids.uuid();
     const task: Task = {
