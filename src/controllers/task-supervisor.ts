@@ -186,7 +186,7 @@ export class TaskSupervisor {
    */
   private async reconcile(key: string): Promise<ReconcileResult> {
     const { scope, id } = parseKey(key);
-    const pass: Pass = { secrets: new Map(), endpointOpen: false };
+    const pass: Pass = { secrets: new Map(), startsTried: new Set(), endpointOpen: false };
     let previous: string | undefined;
     for (let turn = 0; turn < MAX_STEPS_PER_PASS; turn++) {
       const record = await this.store.get<Task>(KIND.task, scope, id);
@@ -237,6 +237,7 @@ export class TaskSupervisor {
       registryReady: this.images.ready(),
       behindLoadBalancer: await this.behindLoadBalancer(scope, task),
       secretsInHand: [...pass.secrets.keys()],
+      startsTried: [...pass.startsTried],
     };
   }
 
@@ -286,6 +287,7 @@ export class TaskSupervisor {
       case 'create-container':
         return this.createContainer(scope, id, key, task, step.container, pass);
       case 'start-container':
+        pass.startsTried.add(step.container);
         try {
           await this.runtime.startContainer(step.containerId);
         } catch (error) {
@@ -371,6 +373,8 @@ export class TaskSupervisor {
 /** What one pass over a task holds in memory: secrets never leave it. */
 interface Pass {
   readonly secrets: Map<string, Readonly<Record<string, string>>>;
+  /** Containers this pass asked the engine to start: a second look that still finds one only created means it could not start. */
+  readonly startsTried: Set<string>;
   endpointOpen: boolean;
   /** The task's engine containers, listed once a pass while it starts. */
   listed?: ContainerState[];

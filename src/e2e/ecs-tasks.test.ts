@@ -157,6 +157,14 @@ describe('tasks on a real Docker engine, through the aws CLI and the SDK', () =>
     assert.ok(waited >= 1500, `SIGKILL came after the 2 s stopTimeout (waited ${waited} ms)`);
   });
 
+  test('a container the engine cannot start stops the task with CannotStartContainerError instead of leaving it PENDING', async () => {
+    await register('unstartable', [{ name: 'app', image, command: ['/no/such/program'] }]);
+    const task = await stopped(await run('unstartable'));
+    assert.equal(task.stopCode, 'EssentialContainerExited');
+    assert.match(task.containers![0]!.reason ?? '', /^CannotStartContainerError: .*no such file or directory/);
+    assert.equal(task.containers![0]!.lastStatus, 'STOPPED');
+  });
+
   test('container health checks show as container and task healthStatus', async () => {
     await register('checked', [
       {

@@ -53,6 +53,8 @@ export interface TaskObservation {
   readonly behindLoadBalancer: boolean;
   /** Containers whose secrets this pass has resolved and holds in memory (never stored). */
   readonly secretsInHand: readonly string[];
+  /** Containers this pass has already asked the engine to start. */
+  readonly startsTried?: readonly string[];
 }
 
 export interface SupervisorPolicy {
@@ -153,9 +155,16 @@ function startStep(task: Task, observed: TaskObservation): SupervisorStep {
   for (const plan of task.wharf.containerPlans) {
     const containerId = task.wharf.containerIds[plan.name];
     if (containerId) {
-      // Created but never started (a restart between the two): start it now.
       const seen = observed.containers[plan.name];
-      if (seen?.status === 'created' && seen.error === undefined && seen.exitCode === undefined) return { kind: 'start-container', container: plan.name, containerId };
+      if (seen?.status === 'created') {
+        // Created but never started (a restart between the two), or a start that was cut off (Wharf killed while
+        // the engine was starting it leaves the container created with an error): start it, once in this pass.
+        if (!(observed.startsTried ?? []).includes(plan.name)) return { kind: 'start-container', container: plan.name, containerId };
+        // Started in this pass and still only created: the engine could not start it, as ECS says CannotStartContainerError.
+        if (seen.error !== undefined) {
+          return record(applyObservations(task, { ...observed.containers, [plan.name]: { ...seen, status: 'exited' } }, new Date(now)), 'container could not start');
+        }
+      }
       continue;
     }
     const readiness = dependencyReadiness(plan, task.containers);
