@@ -82,7 +82,10 @@ describe('BLUE_GREEN, LINEAR and CANARY deployments behind a real Application Lo
     return seen;
   }
 
-  /** Requests production without pause until stopped; every failure is kept. */
+  /** Request loops still going: a test that fails before it stops its loop must not leave it hammering a closed port. */
+  const loops = new Set<{ stop: () => Promise<void> }>();
+
+  /** Requests production without pause until stopped; every failure is kept (the first thousand of them). */
   function requestLoop() {
     const failures: string[] = [];
     const seen: Record<string, number> = {};
@@ -93,18 +96,21 @@ describe('BLUE_GREEN, LINEAR and CANARY deployments behind a real Application Lo
           const body = await answer(productionUrl);
           seen[body] = (seen[body] ?? 0) + 1;
         } catch (error) {
-          failures.push(String(error));
+          if (failures.length < 1000) failures.push(String(error));
         }
       }
     })();
-    return {
+    const loop = {
       failures,
       seen,
       stop: async () => {
         running = false;
+        loops.delete(loop);
         await done;
       },
     };
+    loops.add(loop);
+    return loop;
   }
 
   async function currentDeployment(): Promise<ServiceDeployment> {
@@ -162,7 +168,10 @@ describe('BLUE_GREEN, LINEAR and CANARY deployments behind a real Application Lo
     productionUrl = url(80);
     testUrl = url(9000);
   });
-  after(() => wharf?.stop());
+  after(async () => {
+    await Promise.all([...loops].map((loop) => loop.stop()));
+    await wharf?.stop();
+  });
 
   test('the strategy members are checked as ECS checks them', async () => {
     const refused = async (input: Record<string, unknown>, pattern: RegExp) => {
