@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { StaleWriteError, type RecordIndex, type Scope, type Store, type WriteOp } from '../ports/store.js';
+import { seededRandom } from '../domain/seeded-random.js';
 
 interface Item {
   readonly status: string;
@@ -22,16 +23,7 @@ const EVEN_BY_STATUS: RecordIndex<Item> = {
 };
 
 /** A small deterministic generator, so a failing sequence names its seed and comes back. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 export interface StoreContractOptions {
   /** Closes `store` and opens the same data again, as a restarted Wharf does; without it restarts are not tested. */

@@ -9,6 +9,7 @@ import type { HostCapacity } from '../../ports/runtime.js';
 import { retryOnStale, type Scope, type Store } from '../../ports/store.js';
 import { SqliteStore } from '../store-sqlite/sqlite-store.js';
 import { StoreContainerInstances } from './store-container-instances.js';
+import { seededRandom } from '../../domain/seeded-random.js';
 
 const clock = { now: () => new Date(1_700_000_000_000) };
 const SCOPES: Scope[] = [{ account: '111111111111', region: 'us-east-1' }, { account: '222222222222', region: 'eu-west-1' }];
@@ -19,16 +20,7 @@ function taskDoc(id: string, memory: number, cpu = 256, group = 'family:app'): T
   return { taskArn: `arn:aws:ecs:us-east-1:111111111111:task/${CLUSTER}/${id}`, cpu: String(cpu), memory: String(memory), group, lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING' } as unknown as Task;
 }
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = seededRandom;
 
 /** What RunTask does: read the instances, place, write the tasks and the reservations together (retrying a stale write). */
 async function runTasks(store: Store, instances: StoreContainerInstances, scope: Scope, tasks: { id: string; doc: Task }[]): Promise<string[]> {

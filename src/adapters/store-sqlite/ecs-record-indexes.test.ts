@@ -18,6 +18,7 @@ import { KIND } from '../../domain/ecs/record-keys.js';
 import type { Task } from '../../domain/task/task.js';
 import { StaleWriteError, type Scope, type Store, type WriteOp } from '../../ports/store.js';
 import { SqliteStore } from './sqlite-store.js';
+import { seededRandom } from '../../domain/seeded-random.js';
 
 /**
  * The ECS indexes the read paths use (DescribeClusters' counts, ListTasks,
@@ -34,16 +35,7 @@ const CLUSTERS = ['default', 'web'];
 const STATUSES = ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING', 'DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED'];
 const ADDRESSES = ['10.0.0.2', '10.0.0.3', '10.0.0.4'];
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function randomTask(next: () => number, cluster: string): Task {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;

@@ -3,18 +3,10 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SigV4Signer } from './sigv4-signature.js';
+import { seededRandom } from '../../domain/seeded-random.js';
 
 /** A small deterministic generator, so a failure names its seed and comes back. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
 

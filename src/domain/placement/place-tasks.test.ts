@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { NO_CONTAINER_INSTANCES } from '../task/launch-capacity.js';
 import { implicitInstance, type ContainerInstance } from './container-instance.js';
 import { candidateOf, freeCapacity, isPlaced, PLACEMENT_FAILURE, placeTasks, type PlacementCandidate, type PlacementOptions, type TaskDemand } from './place-tasks.js';
+import { seededRandom } from '../seeded-random.js';
 
 const CLUSTER = 'arn:aws:ecs:us-east-1:123456789012:cluster/default';
 const arnOf = (id: string) => `arn:aws:ecs:us-east-1:123456789012:container-instance/default/${id}`;
@@ -15,16 +16,7 @@ const options = (extra: Partial<PlacementOptions> = {}): PlacementOptions => ({ 
 const where = (outcomes: ReturnType<typeof placeTasks>) => outcomes.map((outcome) => (isPlaced(outcome) ? outcome.instanceId : outcome.failure.reason));
 
 /** A seeded generator (mulberry32), so random placement repeats. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = seededRandom;
 
 describe('placeTasks: resources', () => {
   test('tasks of one call take capacity from each other; the rest fail with RESOURCE:MEMORY on the instance', () => {
