@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { partitionOf } from '../domain/arn.js';
 import { AwsError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
@@ -9,12 +10,15 @@ import { AuthFailure, credentialScope, type AuthFailureKind, type Caller, type S
 import { toJsonWire } from './model/serialize-output.js';
 import { validateInput } from './model/validate-input.js';
 import { JSON_CONTENT_TYPE, jsonContentType, jsonErrorBody, parseJsonBody } from './protocols/aws-json.js';
-import { decodeQueryParams, queryErrorXml, queryResultXml } from './protocols/aws-query.js';
-import { checkFormUtf8, checkUtf8, checkWellFormed } from './protocols/unicode.js';
+import { decodeQueryParams, queryErrorXml, queryResultXml, readQueryForm, type QueryForm } from './protocols/aws-query.js';
+import { checkUtf8, checkWellFormed } from './protocols/unicode.js';
+import { TimeSlices } from './model/time-slices.js';
 import { errorTypeName, isQueryCompatible, QUERY_ERROR_HEADER, queryErrorHeader } from './protocols/query-compatible.js';
 import { CBOR_CONTENT_TYPE, cborErrorBody, decodeCborBody, encodeCbor, parseRpcV2Path, SMITHY_PROTOCOL, speaksRpcV2Cbor, toCborWire } from './protocols/rpc-v2-cbor.js';
 import type { RequestContext, ServiceApi } from './service.js';
 import type { Authorize } from './authorization/authorizer.js';
+
+const gunzipOffLoop = promisify(gunzip);
 
 /** A handler for paths that are not AWS API calls (admin, registry, websockets, console). */
 export type RawRoute = (req: IncomingMessage, res: ServerResponse, body: () => Promise<Buffer>) => Promise<void>;
@@ -111,10 +115,12 @@ export class Gateway {
         throw error;
       }
       // The signature covers the bytes as sent; the codecs read them uncompressed.
-      let body = this.decodeContent(req, signedBody);
+      let body = await this.decodeContent(req, signedBody);
 
       let operation: string;
-      let params: URLSearchParams | undefined;
+      let form: QueryForm | undefined;
+      // This request's share of the event loop: a large body is decoded and validated in slices.
+      const slices = new TimeSlices();
       if (protocol === 'cbor') {
         service = this.byRpcV2Name.get(rpcV2!.serviceName);
         if (!service) throw new AwsError('UnknownOperationException', `Wharf does not serve the service '${rpcV2!.serviceName}'.`); // unverified wording
@@ -130,13 +136,11 @@ export class Gateway {
         operation = op;
       } else {
         if (req.method !== 'GET') checkUtf8(body);
-        const form = req.method === 'GET' ? queryString : body.toString('utf8');
-        params = new URLSearchParams(form);
-        checkFormUtf8(form, params);
+        form = await readQueryForm(req.method === 'GET' ? queryString : body.toString('utf8'), slices);
         if (req.method === 'GET') body = Buffer.alloc(0);
         const scope = credentialScope(req.headers);
         service = scope && this.bySigningName.get(scope.service);
-        operation = params.get('Action') ?? '';
+        operation = form.action ?? '';
         if (!service) service = this.findQueryServiceByAction(operation);
       }
 
@@ -163,9 +167,9 @@ export class Gateway {
       }
 
       if (protocol === 'json') checkUtf8(body);
-      const raw = protocol === 'json' ? parseJsonBody(body) : protocol === 'cbor' ? decodeCborBody(body) : decodeQueryParams(model, operationModel.input?.shape, params!, service.validationErrorCode, { listLimits: service.queryListLimits });
-      if (protocol !== 'query') checkWellFormed(raw);
-      const input = operationModel.input ? validateInput(model, operationModel.input.shape, raw, service.validationErrorCode, { lowerCamelPaths: protocol === 'query', handlerCheckedPatterns: service.handlerCheckedPatterns }) : {};
+      const raw = protocol === 'json' ? parseJsonBody(body) : protocol === 'cbor' ? decodeCborBody(body) : await decodeQueryParams(model, operationModel.input?.shape, form!, service.validationErrorCode, slices, { listLimits: service.queryListLimits });
+      if (protocol !== 'query') await checkWellFormed(raw, slices);
+      const input = operationModel.input ? await validateInput(model, operationModel.input.shape, raw, service.validationErrorCode, { lowerCamelPaths: protocol === 'query', handlerCheckedPatterns: service.handlerCheckedPatterns, slices }) : {};
       const ctx = contextFor(caller, requestId, this.options.clock.now());
       await this.options.authorize?.({ signingName: service.signingName, operation, input, ctx, query: protocol === 'query', sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') });
       const output = await handler(input, ctx);
@@ -197,13 +201,17 @@ export class Gateway {
     }
   }
 
-  /** `Content-Encoding: gzip` bodies (botocore and the SDK compress large PutMetricData calls). */
-  private decodeContent(req: IncomingMessage, body: Buffer): Buffer {
+  /**
+   * `Content-Encoding: gzip` bodies (botocore and the SDK compress large
+   * PutMetricData calls), inflated on libuv's thread pool rather than the
+   * event loop: 8 MiB of output would otherwise hold every other request.
+   */
+  private async decodeContent(req: IncomingMessage, body: Buffer): Promise<Buffer> {
     const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
     if (!encoding || encoding === 'identity') return body;
     if (encoding !== 'gzip') throw new AwsError('UnsupportedMediaType', `Content-Encoding '${encoding}' is not supported.`, { status: 415 }); // unverified wording
     try {
-      return gunzipSync(body, { maxOutputLength: this.maxBodyBytes });
+      return await gunzipOffLoop(body, { maxOutputLength: this.maxBodyBytes });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         throw new AwsError('RequestEntityTooLargeException', `Request body exceeds the ${this.maxBodyBytes} byte limit.`, { status: 413 });

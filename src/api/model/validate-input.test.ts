@@ -26,22 +26,22 @@ const model: ServiceModel = {
 
 const check = (input: unknown) => validateInput(model, 'Input', input, 'ValidationException');
 
-test('valid input passes, unknown members are dropped, timestamps become Dates', () => {
-  const out = check({ name: 'abc', count: 3, mode: 'ON', items: [{ id: 'x' }], when: 1700000000.5, labels: { ab: 'cd' }, extra: true }) as Record<string, unknown>;
+test('valid input passes, unknown members are dropped, timestamps become Dates', async () => {
+  const out = (await check({ name: 'abc', count: 3, mode: 'ON', items: [{ id: 'x' }], when: 1700000000.5, labels: { ab: 'cd' }, extra: true })) as Record<string, unknown>;
   assert.equal(out.name, 'abc');
   assert.equal(out.extra, undefined);
   assert.deepEqual(out.when, new Date(1700000000500));
 });
 
-test('wrong JSON types are SerializationException at once', () => {
+test('wrong JSON types are SerializationException at once', async () => {
   for (const input of [{ name: 5 }, { name: 'a', count: '3' }, { name: 'a', count: 1.5 }, { name: 'a', items: {} }, { name: 'a', flag: 'yes' }, { name: 'a', labels: [] }, []]) {
-    assert.throws(() => check(input), { code: 'SerializationException' }, JSON.stringify(input));
+    await assert.rejects(check(input), { code: 'SerializationException' }, JSON.stringify(input));
   }
 });
 
-test('constraint violations are collected in the Coral form', () => {
-  assert.throws(() => check({}), { code: 'ValidationException', message: "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null" });
-  assert.throws(() => check({ name: 'ABCDEFG', count: 0, mode: 'MAYBE', items: [{}, { id: 'a' }, { id: 'b' }] }), (error: Error) => {
+test('constraint violations are collected in the Coral form', async () => {
+  await assert.rejects(check({}), { code: 'ValidationException', message: "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null" });
+  await assert.rejects(check({ name: 'ABCDEFG', count: 0, mode: 'MAYBE', items: [{}, { id: 'a' }, { id: 'b' }] }), (error: Error) => {
     assert.match(error.message, /^6 validation errors detected: /);
     assert.match(error.message, /Value 'ABCDEFG' at 'name' failed to satisfy constraint: Member must have length less than or equal to 5/);
     assert.match(error.message, /Value 'ABCDEFG' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: \^\[a-z\]\+\$/);
@@ -60,28 +60,28 @@ test('output keeps only modelled members and writes timestamps as epoch seconds'
   assert.deepEqual(toJsonWire(model, 'Input', { when: '1970-01-01T00:00:01.000Z' }), { when: 1 });
 });
 
-test('Java\'s POSIX classes in patterns mean what Java means (Application Auto Scaling\'s \\p{Print}+ policy names)', () => {
+test('Java\'s POSIX classes in patterns mean what Java means (Application Auto Scaling\'s \\p{Print}+ policy names)', async () => {
   const printable: ServiceModel = {
     ...model,
     shapes: { Input: { type: 'structure', members: { name: { shape: 'Name' } } }, Name: { type: 'string', pattern: '\\p{Print}+' } },
   };
-  assert.deepEqual(validateInput(printable, 'Input', { name: 'cpu-scaling 70%' }, 'ValidationException'), { name: 'cpu-scaling 70%' });
-  assert.throws(() => validateInput(printable, 'Input', { name: '\u0007' }, 'ValidationException'), { code: 'ValidationException' });
+  assert.deepEqual(await validateInput(printable, 'Input', { name: 'cpu-scaling 70%' }, 'ValidationException'), { name: 'cpu-scaling 70%' });
+  await assert.rejects(validateInput(printable, 'Input', { name: '\u0007' }, 'ValidationException'), { code: 'ValidationException' });
 });
 
-test('CBOR values: Dates are timestamps, byte strings become base64, doubles may be NaN or infinite', () => {
+test('CBOR values: Dates are timestamps, byte strings become base64, doubles may be NaN or infinite', async () => {
   const cborModel: ServiceModel = {
     ...model,
     shapes: { In: { type: 'structure', members: { at: { shape: 'When' }, data: { shape: 'Data' }, value: { shape: 'Value' } } }, When: { type: 'timestamp' }, Data: { type: 'blob' }, Value: { type: 'double', min: 0 } },
   };
-  const out = validateInput(cborModel, 'In', { at: new Date(5000), data: new Uint8Array([104, 105]), value: Number.NaN }, 'ValidationException') as Record<string, unknown>;
+  const out = (await validateInput(cborModel, 'In', { at: new Date(5000), data: new Uint8Array([104, 105]), value: Number.NaN }, 'ValidationException')) as Record<string, unknown>;
   assert.deepEqual(out, { at: new Date(5000), data: 'aGk=', value: Number.NaN });
   for (const [text, number] of [['NaN', Number.NaN], ['Infinity', Number.POSITIVE_INFINITY], ['-Infinity', Number.NEGATIVE_INFINITY]] as const) {
-    assert.deepEqual(validateInput(cborModel, 'In', { value: text }, 'ValidationException'), { value: number });
+    assert.deepEqual(await validateInput(cborModel, 'In', { value: text }, 'ValidationException'), { value: number });
   }
-  assert.throws(() => validateInput(cborModel, 'In', { value: 'five' }, 'ValidationException'), { code: 'SerializationException' });
-  assert.throws(() => validateInput(cborModel, 'In', { at: new Date(Number.NaN) }, 'ValidationException'), { code: 'SerializationException' });
-  assert.throws(() => validateInput(cborModel, 'In', { value: -1 }, 'ValidationException'), { code: 'ValidationException' });
+  await assert.rejects(validateInput(cborModel, 'In', { value: 'five' }, 'ValidationException'), { code: 'SerializationException' });
+  await assert.rejects(validateInput(cborModel, 'In', { at: new Date(Number.NaN) }, 'ValidationException'), { code: 'SerializationException' });
+  await assert.rejects(validateInput(cborModel, 'In', { value: -1 }, 'ValidationException'), { code: 'ValidationException' });
 });
 
 test('JSON output writes non-finite doubles as the strings AWS JSON uses', () => {
@@ -89,7 +89,7 @@ test('JSON output writes non-finite doubles as the strings AWS JSON uses', () =>
   assert.deepEqual(toJsonWire(jsonModel, 'Out', { values: [1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] }), { values: [1.5, 'NaN', 'Infinity', '-Infinity'] });
 });
 
-test('a pattern must match the whole value, as Java matches() does', () => {
+test('a pattern must match the whole value, as Java matches() does', async () => {
   const patterned: ServiceModel = {
     metadata: { protocol: 'json', endpointPrefix: 'x', apiVersion: '1' },
     operations: {},
@@ -99,12 +99,12 @@ test('a pattern must match the whole value, as Java matches() does', () => {
       Choice: { type: 'string', pattern: 'ab|cd' },
     },
   };
-  assert.deepEqual(validateInput(patterned, 'Input', { Description: 'plain text', Choice: 'cd' }, 'ValidationError'), { Description: 'plain text', Choice: 'cd' });
-  assert.throws(() => validateInput(patterned, 'Input', { Description: 'a\u0001b' }, 'ValidationError', { lowerCamelPaths: true }), {
+  assert.deepEqual(await validateInput(patterned, 'Input', { Description: 'plain text', Choice: 'cd' }, 'ValidationError'), { Description: 'plain text', Choice: 'cd' });
+  await assert.rejects(validateInput(patterned, 'Input', { Description: 'a\u0001b' }, 'ValidationError', { lowerCamelPaths: true }), {
     code: 'ValidationError',
     message: "1 validation error detected: Value 'a\u0001b' at 'description' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
   });
   // The alternation is anchored as a whole: neither 'abx' nor 'xcd' passes.
-  assert.throws(() => validateInput(patterned, 'Input', { Choice: 'abx' }, 'ValidationError'), { code: 'ValidationError' });
-  assert.throws(() => validateInput(patterned, 'Input', { Choice: 'xcd' }, 'ValidationError'), { code: 'ValidationError' });
+  await assert.rejects(validateInput(patterned, 'Input', { Choice: 'abx' }, 'ValidationError'), { code: 'ValidationError' });
+  await assert.rejects(validateInput(patterned, 'Input', { Choice: 'xcd' }, 'ValidationError'), { code: 'ValidationError' });
 });

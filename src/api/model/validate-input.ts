@@ -1,5 +1,6 @@
 import { AwsError } from '../../domain/errors.js';
 import type { MemberRef, ServiceModel, Shape } from './shapes.js';
+import { UNSLICED, type Slicer } from './time-slices.js';
 
 /**
  * Checks a decoded request against the operation's input shape, as the AWS
@@ -9,11 +10,14 @@ import type { MemberRef, ServiceModel, Shape } from './shapes.js';
  *   collected into one "N validation errors detected: ..." message, the form
  *   Coral-based AWS services use, under the service's own validation code.
  * Unknown members are ignored, as AWS does, so newer clients keep working.
- * Returns the input with timestamps turned into Dates.
+ * Returns the input with timestamps turned into Dates. The walk is
+ * time-sliced (`options.slices`): a list of a hundred thousand members is
+ * checked with other requests answered in between.
  */
-export function validateInput(model: ServiceModel, shapeName: string, input: unknown, validationCode: string, options: ValidateOptions = {}): unknown {
+export async function validateInput(model: ServiceModel, shapeName: string, input: unknown, validationCode: string, options: ValidateOptions = {}): Promise<unknown> {
   const problems: string[] = [];
-  const value = check(model, model.shapes[shapeName]!, input, '', problems, { name: options.lowerCamelPaths ? lowerCamel : (name) => name, skip: options.handlerCheckedPatterns ?? NONE });
+  const walk: Walk = { name: options.lowerCamelPaths ? lowerCamel : (name) => name, skip: options.handlerCheckedPatterns ?? NONE, slices: options.slices ?? UNSLICED };
+  const value = await check(model, model.shapes[shapeName]!, input, '', problems, walk);
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 validation error detected' : `${problems.length} validation errors detected`;
     throw new AwsError(validationCode, `${count}: ${problems.slice(0, 10).join('; ')}`);
@@ -29,11 +33,14 @@ export interface ValidateOptions {
   readonly lowerCamelPaths?: boolean;
   /** String shapes whose pattern the handler checks itself, because the service answers with its own message (IAM's paths). */
   readonly handlerCheckedPatterns?: ReadonlySet<string>;
+  /** Gives way to the event loop between slices of a large input; absent: one synchronous walk. */
+  readonly slices?: Slicer;
 }
 
 interface Walk {
   readonly name: (member: string) => string;
   readonly skip: ReadonlySet<string>;
+  readonly slices: Slicer;
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -82,7 +89,9 @@ function join(path: string, member: string): string {
   return path ? `${path}.${member}` : member;
 }
 
-function check(model: ServiceModel, shape: Shape, value: unknown, path: string, problems: string[], walk: Walk, shapeName = ''): unknown {
+async function check(model: ServiceModel, shape: Shape, value: unknown, path: string, problems: string[], walk: Walk, shapeName = ''): Promise<unknown> {
+  const pause = walk.slices.tick();
+  if (pause) await pause;
   switch (shape.type) {
     case 'structure': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw serialization(path, 'an object');
@@ -97,7 +106,7 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
         // hasOwn: a member named like `constructor` must not find Object.prototype's.
         const member: MemberRef | undefined = Object.hasOwn(shape.members, memberName) ? shape.members[memberName] : undefined;
         if (!member || raw === null || raw === undefined) continue;
-        out[memberName] = check(model, model.shapes[member.shape]!, raw, join(path, walk.name(memberName)), problems, walk, member.shape);
+        out[memberName] = await check(model, model.shapes[member.shape]!, raw, join(path, walk.name(memberName)), problems, walk, member.shape);
       }
       return out;
     }
@@ -105,7 +114,9 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
       if (!Array.isArray(value)) throw serialization(path, 'a list');
       checkSize(value.length, shape, path, 'length', problems);
       const memberShape = model.shapes[shape.member.shape]!;
-      return value.map((item, index) => check(model, memberShape, item, `${path}.${index + 1}.member`, problems, walk, shape.member.shape));
+      const out: unknown[] = [];
+      for (const [index, item] of value.entries()) out.push(await check(model, memberShape, item, `${path}.${index + 1}.member`, problems, walk, shape.member.shape));
+      return out;
     }
     case 'map': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw serialization(path, 'a map');
@@ -115,8 +126,8 @@ function check(model: ServiceModel, shape: Shape, value: unknown, path: string, 
       const valueShape = model.shapes[shape.value.shape]!;
       const out: Record<string, unknown> = {};
       for (const [key, item] of entries) {
-        check(model, keyShape, key, `${path}.key`, problems, walk, shape.key.shape);
-        out[key] = check(model, valueShape, item, `${path}.${key}`, problems, walk, shape.value.shape);
+        await check(model, keyShape, key, `${path}.key`, problems, walk, shape.key.shape);
+        out[key] = await check(model, valueShape, item, `${path}.${key}`, problems, walk, shape.value.shape);
       }
       return out;
     }

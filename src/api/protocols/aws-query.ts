@@ -2,6 +2,8 @@ import { XMLBuilder } from 'fast-xml-parser';
 import { AwsError } from '../../domain/errors.js';
 import type { MemberRef, ServiceModel, Shape } from '../model/shapes.js';
 import { toTimestamp } from '../model/serialize-output.js';
+import type { Slicer } from '../model/time-slices.js';
+import { countDecodedReplacements, countSpelledReplacements, invalidUnicode } from './unicode.js';
 
 /**
  * The AWS Query protocol (STS, IAM, ELBv2): form-encoded parameters in,
@@ -13,6 +15,9 @@ import { toTimestamp } from '../model/serialize-output.js';
  * costs one pass over the parameters whatever their number (scanning every
  * key for every member was quadratic: 32,000 targets took 27 s). A list's
  * member count is checked against its limit before any member is decoded.
+ * Both passes are time-sliced (model/time-slices.ts): a body of hundreds of
+ * thousands of parameters is decoded in slices of a few milliseconds, with
+ * other requests answered in between.
  */
 export interface QueryDecodeOptions {
   /** Limits AWS applies to lists beyond the model's own `max`, by list shape name (ELBv2's targets per call). */
@@ -24,19 +29,61 @@ export interface QueryListLimit {
   readonly error: () => AwsError;
 }
 
-export function decodeQueryParams(model: ServiceModel, shapeName: string | undefined, params: URLSearchParams, validationCode: string, options: QueryDecodeOptions = {}): Record<string, unknown> {
-  if (!shapeName) return {};
+/** A form body read into its key tree; `Action` and `Version` are kept apart from the members. */
+export interface QueryForm {
+  readonly action: string | undefined;
+  readonly root: KeyNode;
+}
+
+/** Bytes of form text parsed between slice checks: whole pairs only, so each piece parses as the whole would. */
+const PIECE_CHARS = 8 * 1024;
+
+/**
+ * Parses a form body (`a=1&b.member.1=x`) as URLSearchParams would, piece by
+ * piece at `&` boundaries, into the key tree. Malformed percent-encoded UTF-8
+ * is refused with SerializationException (the form decoder would turn it into
+ * U+FFFD silently): a piece decoding to more U+FFFD than it spells out holds
+ * bytes that were not UTF-8.
+ */
+export async function readQueryForm(form: string, slices: Slicer): Promise<QueryForm> {
   const root = new KeyNode();
-  for (const [key, value] of params) if (key !== 'Action' && key !== 'Version') root.insert(key, value);
-  const decoder = new Decoder(model, validationCode, options.listLimits ?? new Map());
-  return (decoder.shape(model.shapes[shapeName]!, shapeName, '', root) as Record<string, unknown>) ?? {};
+  let action: string | undefined;
+  for (let from = 0; from < form.length; ) {
+    let to = from + PIECE_CHARS >= form.length ? form.length : form.indexOf('&', from + PIECE_CHARS);
+    if (to < 0) to = form.length;
+    const piece = form.slice(from, to);
+    let decodedReplacements = 0;
+    let pairs = 0;
+    for (const [key, value] of new URLSearchParams(piece)) {
+      decodedReplacements += countDecodedReplacements(key) + countDecodedReplacements(value);
+      pairs++;
+      if (key === 'Action') action ??= value;
+      else if (key !== 'Version') root.insert(key, value);
+    }
+    if (decodedReplacements > 0 && decodedReplacements > countSpelledReplacements(piece)) throw invalidUnicode();
+    from = to + 1;
+    const pause = slices.tick(pairs);
+    if (pause) await pause;
+  }
+  return { action, root };
+}
+
+export async function decodeQueryParams(model: ServiceModel, shapeName: string | undefined, form: QueryForm, validationCode: string, slices: Slicer, options: QueryDecodeOptions = {}): Promise<Record<string, unknown>> {
+  if (!shapeName) return {};
+  const decoder = new Decoder(model, validationCode, options.listLimits ?? new Map(), slices);
+  return ((await decoder.shape(model.shapes[shapeName]!, shapeName, '', form.root)) as Record<string, unknown>) ?? {};
 }
 
 /** One dotted segment of the parameter names: `Targets.member.1.Id` is Targets -> member -> 1 -> Id. */
-class KeyNode {
+export class KeyNode {
+
   value: string | undefined = undefined;
-  /** Null-prototype record: segments such as `__proto__` stay plain keys, and it is lighter than a Map. */
-  children: Record<string, KeyNode> | undefined = undefined;
+  /**
+   * A Map, not a record: segments such as `__proto__` stay plain keys, and a
+   * Map is iterated lazily, where `for...in` over a record of 100,000 keys
+   * gathers them all in one uninterruptible step.
+   */
+  children: Map<string, KeyNode> | undefined = undefined;
 
   insert(key: string, value: string): void {
     let node: KeyNode = this;
@@ -44,8 +91,10 @@ class KeyNode {
     for (;;) {
       const dot = key.indexOf('.', from);
       const segment = dot < 0 ? key.slice(from) : key.slice(from, dot);
-      const children: Record<string, KeyNode> = (node.children ??= Object.create(null) as Record<string, KeyNode>);
-      node = children[segment] ??= new KeyNode();
+      const children = (node.children ??= new Map());
+      let child = children.get(segment);
+      if (!child) children.set(segment, (child = new KeyNode()));
+      node = child;
       if (dot < 0) break;
       from = dot + 1;
     }
@@ -53,19 +102,31 @@ class KeyNode {
   }
 
   child(name: string): KeyNode | undefined {
-    return this.children?.[name];
+    return this.children?.get(name);
   }
 
-  /** The children named by positive integers (`member.1`, `member.2`), in index order. */
-  indexed(): KeyNode[] {
+  /**
+   * The children named by positive integers (`member.1`, `member.2`), in index
+   * order. `limit` is the most a caller takes: one more is reported by
+   * `tooMany` before the rest are gathered.
+   */
+  async indexed(slices: Slicer, limit: number, tooMany: (count: number) => never): Promise<KeyNode[]> {
     if (!this.children) return [];
     const found: [number, KeyNode][] = [];
-    for (const segment in this.children) {
+    let ordered = true;
+    for (const [segment, child] of this.children) {
       const index = Number(segment);
       // Canonical positive integers only: `01`, `1e3` and `+1` are not indexes.
-      if (Number.isInteger(index) && index > 0 && String(index) === segment) found.push([index, this.children[segment]!]);
+      if (!(Number.isInteger(index) && index > 0 && String(index) === segment)) continue;
+      if (found.length > 0 && found[found.length - 1]![0] > index) ordered = false;
+      found.push([index, child]);
+      if (found.length > limit) tooMany(found.length);
+      const pause = slices.tick();
+      if (pause) await pause;
     }
-    return found.sort((a, b) => a[0] - b[0]).map(([, node]) => node);
+    // Clients send members in index order; the sort is for those that do not.
+    if (!ordered) found.sort((a, b) => a[0] - b[0]);
+    return found.map(([, node]) => node);
   }
 }
 
@@ -82,16 +143,19 @@ class Decoder {
     private readonly model: ServiceModel,
     private readonly validationCode: string,
     private readonly listLimits: ReadonlyMap<string, QueryListLimit>,
+    private readonly slices: Slicer,
   ) {}
 
-  shape(shape: Shape, shapeName: string, path: string, node: KeyNode): unknown {
+  async shape(shape: Shape, shapeName: string, path: string, node: KeyNode): Promise<unknown> {
+    const pause = this.slices.tick();
+    if (pause) await pause;
     switch (shape.type) {
       case 'structure': {
         const out: Record<string, unknown> = {};
         for (const [name, ref] of Object.entries(shape.members)) {
           const child = node.child(memberName(name, ref));
           if (!child) continue;
-          const value = this.shape(this.model.shapes[ref.shape]!, ref.shape, path ? `${path}.${lowerCamel(name)}` : lowerCamel(name), child);
+          const value = await this.shape(this.model.shapes[ref.shape]!, ref.shape, path ? `${path}.${lowerCamel(name)}` : lowerCamel(name), child);
           if (value !== undefined) out[name] = value;
         }
         return out;
@@ -103,15 +167,15 @@ class Decoder {
           // `Targets=x`: a scalar where a list belongs is not an empty list.
           throw new AwsError(this.validationCode, `1 validation error detected: Value '${node.value}' at '${path}' failed to satisfy constraint: Member must be a list`); // unverified wording
         }
-        const items = base ? base.indexed() : [];
-        this.checkCount(shape, shapeName, path, items.length);
+        const items = base ? await this.indexed(base, shape, shapeName, path) : [];
         const memberShape = this.model.shapes[shape.member.shape]!;
-        return items.map((item, index) => this.shape(memberShape, shape.member.shape, `${path}.${index + 1}.member`, item));
+        const out: unknown[] = [];
+        for (const [index, item] of items.entries()) out.push(await this.shape(memberShape, shape.member.shape, `${path}.${index + 1}.member`, item));
+        return out;
       }
       case 'map': {
         const base = shape.flattened ? node : node.child('entry');
-        const entries = base ? base.indexed() : [];
-        this.checkCount(shape, shapeName, path, entries.length);
+        const entries = base ? await this.indexed(base, shape, shapeName, path) : [];
         const keyName = shape.key.locationName ?? 'key';
         const valueName = shape.value.locationName ?? 'value';
         const valueShape = this.model.shapes[shape.value.shape]!;
@@ -120,7 +184,7 @@ class Decoder {
           const key = entry.child(keyName)?.value;
           if (key === undefined) continue;
           const valueNode = entry.child(valueName);
-          Object.defineProperty(out, key, { value: valueNode ? this.shape(valueShape, shape.value.shape, `${path}.${key}`, valueNode) : undefined, enumerable: true, writable: true, configurable: true });
+          Object.defineProperty(out, key, { value: valueNode ? await this.shape(valueShape, shape.value.shape, `${path}.${key}`, valueNode) : undefined, enumerable: true, writable: true, configurable: true });
         }
         return out;
       }
@@ -129,13 +193,14 @@ class Decoder {
     }
   }
 
-  /** Refuses an oversized list before its members are decoded, as AWS does. */
-  private checkCount(shape: { max?: number }, shapeName: string, path: string, count: number): void {
+  /** A list's or map's members, refused as soon as there are more than its limit, before any is decoded, as AWS does. */
+  private indexed(node: KeyNode, shape: { max?: number }, shapeName: string, path: string): Promise<KeyNode[]> {
     const limit = this.listLimits.get(shapeName);
-    if (limit && count > limit.max) throw limit.error();
-    if (shape.max !== undefined && count > shape.max) {
+    const most = Math.min(limit?.max ?? Infinity, shape.max ?? Infinity);
+    return node.indexed(this.slices, most, () => {
+      if (limit && most === limit.max) throw limit.error();
       throw new AwsError(this.validationCode, `1 validation error detected: Value at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${shape.max}`);
-    }
+    });
   }
 }
 

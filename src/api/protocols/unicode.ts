@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { AwsError } from '../../domain/errors.js';
+import { UNSLICED, type Slicer } from '../model/time-slices.js';
 
 /**
  * Invalid Unicode is refused at the codec, whatever the protocol: malformed
@@ -25,9 +26,11 @@ export function checkUtf8(body: Uint8Array): void {
  * stack: a hostile body may nest arrays tens of thousands deep, which a
  * recursive walk would answer with a stack overflow (a 500) instead of a verdict.
  */
-export function checkWellFormed(value: unknown): void {
+export async function checkWellFormed(value: unknown, slices: Slicer = UNSLICED): Promise<void> {
   const pending: unknown[] = [value];
   while (pending.length > 0) {
+    const pause = slices.tick();
+    if (pause) await pause;
     const next = pending.pop();
     if (typeof next === 'string') {
       if (!isWellFormedText(next)) throw invalidUnicode();
@@ -44,19 +47,17 @@ export function checkWellFormed(value: unknown): void {
 
 /**
  * Form decoding turns malformed percent-encoded UTF-8 into U+FFFD silently:
- * more U+FFFD in the decoded values than the body spells out (as the
- * character itself or `%EF%BF%BD`) means some came from bytes that were not UTF-8.
+ * more U+FFFD in the decoded keys and values than the form text spells out
+ * (as the character itself or `%EF%BF%BD`) means some came from bytes that
+ * were not UTF-8. These two counts are compared by the form reader
+ * (aws-query.ts), piece by piece.
  */
-export function checkFormUtf8(raw: string, params: URLSearchParams): void {
-  let decoded = 0;
-  for (const [key, value] of params) decoded += countReplacement(key) + countReplacement(value);
-  if (decoded === 0) return;
-  const spelled = countReplacement(raw) + (raw.match(/%EF%BF%BD/gi)?.length ?? 0);
-  if (decoded > spelled) throw invalidUnicode();
-}
-
-function countReplacement(text: string): number {
+export function countDecodedReplacements(text: string): number {
   let count = 0;
   for (let at = text.indexOf('\uFFFD'); at >= 0; at = text.indexOf('\uFFFD', at + 1)) count++;
   return count;
+}
+
+export function countSpelledReplacements(raw: string): number {
+  return countDecodedReplacements(raw) + (raw.match(/%EF%BF%BD/gi)?.length ?? 0);
 }
