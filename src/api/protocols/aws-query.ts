@@ -110,7 +110,7 @@ export class KeyNode {
    * order. `limit` is the most a caller takes: one more is reported by
    * `tooMany` before the rest are gathered.
    */
-  async indexed(slices: Slicer, limit: number, tooMany: (count: number) => never): Promise<KeyNode[]> {
+  async indexed(slices: Slicer, limit: number, tooMany: () => never): Promise<KeyNode[]> {
     if (!this.children) return [];
     const found: [number, KeyNode][] = [];
     let ordered = true;
@@ -120,7 +120,7 @@ export class KeyNode {
       if (!(Number.isInteger(index) && index > 0 && String(index) === segment)) continue;
       if (found.length > 0 && found[found.length - 1]![0] > index) ordered = false;
       found.push([index, child]);
-      if (found.length > limit) tooMany(found.length);
+      if (found.length > limit) tooMany();
       const pause = slices.tick();
       if (pause) await pause;
     }
