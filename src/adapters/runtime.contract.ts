@@ -156,6 +156,12 @@ export function runRuntimeContract(name: string, newRuntime: () => Promise<Conta
       });
     });
 
+    test('ensureImage refuses a malformed reference in the engine\'s words, before asking it', async () => {
+      for (const image of ['/fuzz', 'a//b:1', 'wharf-test/../x']) {
+        await assert.rejects(h.rt.ensureImage(image), (err: unknown) => err instanceof ImagePullError && err.image === image && err.message === 'invalid reference format' && !err.notFound);
+      }
+    });
+
     test('createContainer never pulls: a missing image is an error', async () => {
       const sandbox = await newSandbox();
       await assert.rejects(newContainer(sandbox, { image: `wharf-test/missing-${run}:1`, command: ['true'] }));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CreateClusterCommand, DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, DescribeTasksCommand, ListClustersCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { docker, startTestWharf, waitFor, type TestWharf } from './harness.js';
 import { ensureTestImage } from './test-images.js';
 
@@ -141,6 +141,15 @@ describe('tasks on a real Docker engine, through the aws CLI and the SDK', () =>
     assert.equal(task.stopCode, 'TaskFailedToStart');
     assert.match(task.stoppedReason!, /^CannotPullContainerError: /);
     assert.match(task.containers![0]!.reason!, /^CannotPullContainerError: /);
+  });
+
+  test('a malformed image name stops the task with the engine\'s words, and Wharf lives on', async () => {
+    // `/fuzz` once reached the engine as GET /images//fuzz/json, whose redirect the client followed to a host "images" and crashed Wharf.
+    await register('malformed', [{ name: 'app', image: '/fuzz' }]);
+    const task = await stopped(await run('malformed'));
+    assert.equal(task.stopCode, 'TaskFailedToStart');
+    assert.match(task.stoppedReason!, /^CannotPullContainerError: .*invalid reference format/);
+    await wharf.ecs().send(new ListClustersCommand({}));
   });
 
   test('stop-task on a container that ignores SIGTERM kills it after stopTimeout', async () => {

@@ -7,11 +7,15 @@
  * ends up in the task's "CannotPullContainerError: ..." stopped reason.
  */
 import type Docker from 'dockerode';
+import { referenceFormatProblem } from '../../domain/ecr/image-reference.js';
 import { ImagePullError, type EnsuredImage, type RegistryAuth } from '../../ports/runtime.js';
 import { engineMessage, isNotFound, statusOf } from './engine-errors.js';
 import { drainProgress } from './json-lines.js';
 
 export async function ensureImage(docker: Docker, image: string, auth?: RegistryAuth): Promise<EnsuredImage> {
+  // A malformed name never reaches the engine: its API path would be cleaned by a redirect docker-modem follows to nowhere.
+  const problem = referenceFormatProblem(image);
+  if (problem) throw new ImagePullError(image, problem);
   if (!auth) {
     const local = await localImage(docker, image);
     if (local) return { imageId: local.id, pulled: false, ...(local.repoDigest ? { repoDigest: local.repoDigest } : {}) };

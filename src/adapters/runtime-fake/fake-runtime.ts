@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { referenceFormatProblem } from '../../domain/ecr/image-reference.js';
 import {
   ImagePullError,
   WHARF_LABELS,
@@ -153,6 +154,8 @@ export class FakeRuntime implements ContainerRuntime {
 
   async ensureImage(image: string, auth?: RegistryAuth): Promise<EnsuredImage> {
     this.record('ensureImage', image);
+    const problem = referenceFormatProblem(image);
+    if (problem) throw new ImagePullError(image, problem);
     const local = this.local.get(image);
     // With credentials the image is always pulled, as Fargate pulls it; without, a local one is used.
     if (local && !auth) return local;

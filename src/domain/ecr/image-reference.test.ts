@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isEcrImage, parseEcrImage, parseImageReference, pinnedReference, registryPull, resolvedRefName } from './image-reference.js';
+import { isEcrImage, parseEcrImage, referenceFormatProblem, parseImageReference, pinnedReference, registryPull, resolvedRefName } from './image-reference.js';
 
 const HOST = '127.0.0.1:4566';
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -63,5 +63,34 @@ describe('registryPull: what the engine is given', () => {
     assert.equal(resolvedRefName('123456789012.dkr.ecr.us-east-1.amazonaws.com/app'), '123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest');
     assert.equal(resolvedRefName('123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1'), '123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1');
     assert.equal(resolvedRefName(`${HOST}/app@${DIGEST}`), `${HOST}/app@${DIGEST}`);
+  });
+});
+
+describe('referenceFormatProblem: the engine would refuse these, so Wharf does before asking it', () => {
+  test('well-formed references pass', () => {
+    for (const image of [
+      'busybox',
+      'library/busybox:1.36',
+      '127.0.0.1:4566/my-app:1',
+      'localhost:5000/team/app__x.y-z:v1.0_rc',
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:' + 'a'.repeat(64),
+      'Registry.Example.com/app:latest',
+      '[::1]:5000/app',
+      `app:${'t'.repeat(128)}`,
+    ]) {
+      assert.equal(referenceFormatProblem(image), undefined, image);
+    }
+  });
+
+  test('empty path components, dot segments and stray characters are refused as docker refuses them', () => {
+    for (const image of ['/fuzz', 'fuzz/', 'a//b', 'a/../b', './a', 'a b', 'a:', 'a@sha256:abc', 'a:-tag', `a:${'t'.repeat(129)}`, 'a/b:c:d', '-a', 'a-', 'a__b_']) {
+      assert.equal(referenceFormatProblem(image), 'invalid reference format', image);
+    }
+  });
+
+  test('uppercase in the repository path gets docker’s explanation; a name over 255 characters is refused', () => {
+    assert.equal(referenceFormatProblem('library/BusyBox:1'), 'invalid reference format: repository name (library/BusyBox) must be lowercase');
+    assert.match(referenceFormatProblem(`${'a'.repeat(256)}:1`) ?? '', /must not be more than 255 characters/);
+    assert.equal(referenceFormatProblem(`${'a'.repeat(255)}:1`), undefined);
   });
 });

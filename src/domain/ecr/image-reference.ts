@@ -54,6 +54,41 @@ export function parseImageReference(image: string): ImageReference | undefined {
   return { ...(registry !== undefined ? { registry } : {}), repository: rest, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
 
+/*
+ * Docker's reference grammar (distribution's `reference` package), spelled
+ * out here because the engine is the wrong place to find out: it answers a
+ * name with `//` or `..` in its API path by redirecting, and docker-modem
+ * follows that redirect to a host named after the path.
+ */
+const ALNUM = '[a-z0-9]+';
+const SEPARATOR = '(?:[._]|__|-+)';
+const PATH_COMPONENT = `${ALNUM}(?:${SEPARATOR}${ALNUM})*`;
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const HOST = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])`;
+const NAME = `(?:${HOST}(?::[0-9]+)?/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const REFERENCE = new RegExp(`^(${NAME})(?::${TAG})?(?:@${DIGEST})?$`);
+const MAX_NAME_LENGTH = 255;
+
+/**
+ * Why the engine would refuse to pull `image`, in its words, or undefined
+ * when the reference is well formed. Uppercase in the repository path gets
+ * docker's own explanation; a name over 255 characters is refused too.
+ */
+export function referenceFormatProblem(image: string): string | undefined {
+  const match = REFERENCE.exec(image);
+  if (match) {
+    return match[1]!.length > MAX_NAME_LENGTH ? `invalid reference format: repository name must not be more than ${MAX_NAME_LENGTH} characters` : undefined;
+  }
+  const reference = parseImageReference(image);
+  if (reference && reference.repository !== reference.repository.toLowerCase()) {
+    const lowered = image.replace(reference.repository, reference.repository.toLowerCase());
+    if (REFERENCE.test(lowered)) return `invalid reference format: repository name (${reference.repository}) must be lowercase`;
+  }
+  return 'invalid reference format';
+}
+
 // <account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]
 const AWS_ECR_REGISTRY = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/;
 
