@@ -55,6 +55,8 @@ export const errors = {
   containerNamesNotUnique: () => clientException('Container names must be unique within a Task Definition.'),
   /** seen: convox/praxis#121. */
   containerImageEmpty: () => clientException('Container.image should not be null or empty.'),
+  /** seen: Shippable/support#3094, OctopusDeploy/Issues#10026. */
+  containerImageInvalid: () => clientException('Container.image contains invalid characters.'),
   /** seen: sil-org/ecs-deploy#59, aws/aws-cli#4453. */
   containerMemoryMissing: (container: string) =>
     clientException(`Invalid setting for container '${container}'. At least one of 'memory' or 'memoryReservation' must be specified.`),

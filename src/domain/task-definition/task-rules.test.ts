@@ -30,6 +30,9 @@ const rejected: Case[] = [
   },
   { name: 'container without an image', input: () => ec2Input({ name: 'web', memory: 128 }), expected: client('Container.image should not be null or empty.') },
   { name: 'container with a blank image', input: () => ec2Input(container('web', { image: '  ' })), expected: client('Container.image should not be null or empty.') },
+  { name: 'container with a space in its image', input: () => ec2Input(container('web', { image: 'busy box' })), expected: client('Container.image contains invalid characters.') },
+  { name: 'container with a control character in its image', input: () => ec2Input(container('web', { image: 'busybox\u0001' })), expected: client('Container.image contains invalid characters.') },
+  { name: 'container with a 256-character image', input: () => ec2Input(container('web', { image: 'a'.repeat(256) })), expected: client('Container.image contains invalid characters.') },
   // essential
   {
     name: 'every container non-essential',

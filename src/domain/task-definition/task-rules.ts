@@ -25,6 +25,14 @@ export function checkContainerList(input: RegisterTaskDefinitionInput): void {
   if (containers.length > MAX_CONTAINERS) throw errors.tooManyContainers();
 }
 
+/**
+ * The characters ECS takes in an image (letters, digits, hyphens,
+ * underscores, colons, periods, slashes, number signs, and `@` for a digest)
+ * and its 255-character limit. Whether the name is a well-formed reference is
+ * the engine's question, answered at pull time as CannotPullContainerError.
+ */
+const IMAGE_CHARACTERS = /^[A-Za-z0-9_\-:./#@]{1,255}$/;
+
 export function checkContainerNamesAndImages(input: RegisterTaskDefinitionInput): void {
   const seen = new Set<string>();
   for (const container of input.containerDefinitions) {
@@ -34,6 +42,7 @@ export function checkContainerNamesAndImages(input: RegisterTaskDefinitionInput)
     if (seen.has(name)) throw errors.containerNamesNotUnique();
     seen.add(name);
     if (container.image === undefined || container.image.trim() === '') throw errors.containerImageEmpty();
+    if (!IMAGE_CHARACTERS.test(container.image)) throw errors.containerImageInvalid();
   }
 }
 
