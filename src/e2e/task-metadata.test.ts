@@ -187,10 +187,15 @@ describe('task metadata v4 and task-role credentials at 169.254.170.2', () => {
   test('after a Wharf restart the re-adopted tasks keep their URIs, and they still answer', async () => {
     const app = containerId(withRole, 'app');
     const env = await environmentOf(app);
+    const ip = privateIp(withRole);
+    const route = async () => (await run('iptables', ['-w', '-t', 'nat', '-S', 'PREROUTING'])).stdout.split('\n').filter((rule) => rule.includes(`-s ${ip}/32`) && rule.includes('169.254.170.2'));
+    const before = await route();
     await wharf.restart();
     const task = await getJson(app, `${new URL(env.ECS_CONTAINER_METADATA_URI_V4!).pathname}/task`);
     assert.equal(task.TaskARN, withRole.taskArn);
     assert.equal((await getJson(app, env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI!)).RoleArn, TASK_ROLE);
+    // The restarted endpoint listens on its previous port, so the task's route was left as it was.
+    assert.deepEqual(await route(), before);
   });
 
   test("a stopped task's address no longer routes to the endpoint", async () => {

@@ -35,4 +35,6 @@ export interface TaskEndpointNetwork {
   unroute(taskIp: string): Promise<void>;
   /** Exactly these task addresses route to `port`: this instance's other routes go (after a restart or a wipe). */
   sync(taskIps: readonly string[], port: number): Promise<void>;
+  /** The port this instance's routes already point at (left by its previous run), if any. */
+  routedPort(): Promise<number | undefined>;
 }

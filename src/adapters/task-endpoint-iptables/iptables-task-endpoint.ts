@@ -6,7 +6,7 @@
  * comment, so Wharfs sharing a host only ever touch their own rules. Only the
  * destination is rewritten: the endpoint still sees which task is asking.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Logger } from '../../ports/logger.js';
 import type { TaskEndpointNetwork } from '../../ports/task-endpoint.js';
@@ -75,10 +75,25 @@ export class IptablesTaskEndpoint implements TaskEndpointNetwork {
     return this.serial(async () => {
       const wanted = new Set(taskIps);
       const rules = await this.ownRules();
-      for (const rule of rules) if (!wanted.has(rule.taskIp) || rule.port !== port) await iptables(['-D', ...rule.spec]);
+      const changes: string[][] = [];
+      for (const rule of rules) if (!wanted.has(rule.taskIp) || rule.port !== port) changes.push(['-D', ...rule.spec]);
       const kept = new Set(rules.filter((rule) => wanted.has(rule.taskIp) && rule.port === port).map((rule) => rule.taskIp));
-      for (const ip of wanted) if (!kept.has(ip)) await iptables(['-I', 'PREROUTING', ...this.ruleArgs(ip, port)]);
+      for (const ip of wanted) if (!kept.has(ip)) changes.push(['-I', 'PREROUTING', ...this.ruleArgs(ip, port)]);
+      await applyAll(changes);
     });
+  }
+
+  /**
+   * The port most of this instance's rules send tasks to: a restarted Wharf
+   * that listens there again finds every route already right and changes none.
+   */
+  async routedPort(): Promise<number | undefined> {
+    if (!(await this.prepare())) return undefined;
+    const counts = new Map<number, number>();
+    for (const rule of await this.serial(() => this.ownRules())) counts.set(rule.port, (counts.get(rule.port) ?? 0) + 1);
+    let best: number | undefined;
+    for (const [port, count] of counts) if (best === undefined || count > counts.get(best)!) best = port;
+    return best;
   }
 
   /**
@@ -90,14 +105,14 @@ export class IptablesTaskEndpoint implements TaskEndpointNetwork {
    */
   sweepDeadInstances(live: ReadonlySet<string>): Promise<number> {
     return this.serial(async () => {
-      let removed = 0;
+      const deletions: string[][] = [];
       for (const rule of await this.rules()) {
         const id = /^wharf:([0-9a-f-]{36})$/.exec(rule.comment)?.[1];
         if (!id || id === this.options.instanceId || live.has(id)) continue;
-        await iptables(['-D', ...rule.spec]);
-        removed++;
+        deletions.push(['-D', ...rule.spec]);
       }
-      return removed;
+      await applyAll(deletions);
+      return deletions.length;
     });
   }
 
@@ -146,4 +161,36 @@ async function iptables(args: readonly string[]): Promise<string> {
   // -w: wait for the xtables lock other Wharfs (and dockerd) take.
   const { stdout } = await run('iptables', ['-w', '-t', 'nat', ...args]);
   return stdout;
+}
+
+/**
+ * Many rule changes in one `iptables-restore --noflush` transaction: one
+ * process and one lock instead of one per rule, which is what made a restart
+ * with hundreds of tasks slow. The batch is all or nothing; when it fails (a
+ * rule another process removed meanwhile), the changes go one by one and a
+ * deletion of a rule already gone is not an error.
+ */
+async function applyAll(changes: readonly (readonly string[])[]): Promise<void> {
+  if (changes.length === 0) return;
+  if (changes.length > 1) {
+    const script = ['*nat', ...changes.map((change) => change.join(' ')), 'COMMIT', ''].join('\n');
+    if (await restore(script)) return;
+  }
+  for (const change of changes) {
+    try {
+      await iptables(change);
+    } catch (error) {
+      if (change[0] !== '-D') throw error;
+    }
+  }
+}
+
+function restore(script: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('iptables-restore', ['-w', '--noflush'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(script);
+  });
 }

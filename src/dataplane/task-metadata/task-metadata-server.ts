@@ -131,10 +131,12 @@ export class TaskMetadataServer implements TaskEndpoint {
         else res.destroy();
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, TASK_METADATA_ADDRESS, () => resolve());
-    });
+    // The previous run's port when it is free: its routes are then all still right, and a restart with many tasks changes none.
+    const previous = await this.options.network.routedPort();
+    if (previous === undefined || (await listenOn(server, previous)) !== undefined) {
+      const failure = await listenOn(server, 0);
+      if (failure) throw failure;
+    }
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
     const tasks = await this.liveTasks();
@@ -260,4 +262,16 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** Listens on `port` of the metadata address; resolves to the error when it cannot (the port is taken, say). */
+function listenOn(server: Server, port: number): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    const failed = (error: Error) => resolve(error);
+    server.once('error', failed);
+    server.listen(port, TASK_METADATA_ADDRESS, () => {
+      server.off('error', failed);
+      resolve(undefined);
+    });
+  });
 }
