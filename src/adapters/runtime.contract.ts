@@ -234,6 +234,10 @@ export function runRuntimeContract(name: string, newRuntime: () => Promise<Conta
       // Every label given must match: the task key picks out the sandbox alone.
       const byKey = await h.rt.listManaged({ [RUN_LABEL]: run, [WHARF_LABELS.taskKey]: pause!.labels[WHARF_LABELS.taskKey]! });
       assert.deepEqual(byKey.map((c) => c.id), [sandbox.containerId]);
+      // The uninspected list names the same containers with the same labels.
+      const labelled = (await h.rt.listManagedLabels({ [RUN_LABEL]: run })).sort((a, b) => a.id.localeCompare(b.id));
+      assert.deepEqual(labelled, mine.map((c) => ({ id: c.id, labels: c.labels })).sort((a, b) => a.id.localeCompare(b.id)));
+      assert.deepEqual((await h.rt.listManagedLabels({ [RUN_LABEL]: run, [WHARF_LABELS.taskKey]: pause!.labels[WHARF_LABELS.taskKey]! })).map((c) => c.id), [sandbox.containerId]);
     });
 
     test('removal is forcible and idempotent; inspect of a removed container is undefined', async () => {

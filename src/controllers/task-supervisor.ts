@@ -10,7 +10,7 @@ import type { HostPortPublisher } from '../ports/host-ports.js';
 import type { LogSink } from '../ports/log-store.js';
 import type { TaskEndpoint } from '../ports/task-endpoint.js';
 import type { Logger } from '../ports/logger.js';
-import { WHARF_LABELS, type ContainerRuntime, type ContainerState } from '../ports/runtime.js';
+import { WHARF_LABELS, type ContainerRuntime, type ContainerState, type LabelledContainer } from '../ports/runtime.js';
 import { StaleWriteError, type Scope, type Store } from '../ports/store.js';
 import { resolveContainerSecrets } from './container-secrets.js';
 import { containerSpec, taskLabels } from './container-spec.js';
@@ -147,12 +147,14 @@ export class TaskSupervisor {
     const known = new Set(tasks.map((record) => taskKey(record.scope, record.id)));
     // A sandbox taken from the pool carries no task label: its task's record names it.
     const sandboxes = new Set(tasks.map((record) => record.doc.wharf.sandbox?.containerId).filter(Boolean));
-    const orphans = (await this.ownContainers()).filter((c) => !known.has(c.labels[WHARF_LABELS.taskKey] ?? '') && !sandboxes.has(c.id));
+    // Ids and labels are all a sweep needs: one list call, not an inspect per container, keeps a start with many tasks quick.
+    const mine = await this.runtime.listManagedLabels({ [WHARF_LABELS.instance]: this.options.instanceId });
+    const orphans = mine.filter((c) => !known.has(c.labels[WHARF_LABELS.taskKey] ?? '') && !sandboxes.has(c.id));
     if (orphans.length > 0) this.logger.info({ count: orphans.length }, 'removing containers of tasks Wharf no longer knows');
     await this.removeContainers(orphans);
   }
 
-  private async removeContainers(containers: readonly ContainerState[]): Promise<void> {
+  private async removeContainers(containers: readonly LabelledContainer[]): Promise<void> {
     await Promise.all(containers.filter((c) => c.labels[WHARF_LABELS.role] !== 'pause').map((c) => this.runtime.removeContainer(c.id)));
     await Promise.all(
       containers

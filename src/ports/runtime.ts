@@ -91,6 +91,12 @@ export interface ContainerSpec {
   readonly healthCheck?: HealthCheckSpec;
 }
 
+/** A managed container as the engine's list names it: enough to sweep by label. */
+export interface LabelledContainer {
+  readonly id: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 export interface ContainerState {
   readonly id: string;
   readonly name: string;
@@ -236,6 +242,11 @@ export interface ContainerRuntime {
   removeSandbox(sandbox: Pick<Sandbox, 'containerId' | 'cgroupParent'>): Promise<void>;
   /** Every container carrying the managed label (and all of `labels`, when given), running or not. */
   listManaged(labels?: Readonly<Record<string, string>>): Promise<ContainerState[]>;
+  /**
+   * The same containers by id and labels alone, without inspecting each: what
+   * a sweep needs, in one engine call however many containers there are.
+   */
+  listManagedLabels(labels?: Readonly<Record<string, string>>): Promise<LabelledContainer[]>;
   /**
    * The container's stdout and stderr, in the order the engine received them,
    * from `since` on; keeps following while the container runs and ends once

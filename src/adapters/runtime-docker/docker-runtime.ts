@@ -15,6 +15,7 @@ import {
   type ContainerStats,
   type ContainerLogLine,
   type ContainerState,
+  type LabelledContainer,
   type EnsuredImage,
   type FollowLogsOptions,
   type HostCapacity,
@@ -182,6 +183,12 @@ export class DockerRuntime implements ContainerRuntime {
     // each container is inspected; one removed meanwhile is simply left out.
     const states = await mapLimited(summaries.map((s) => s.Id), INSPECT_CONCURRENCY, (id) => this.inspectContainer(id));
     return states.filter((s): s is ContainerState => s !== undefined);
+  }
+
+  async listManagedLabels(labels: Readonly<Record<string, string>> = {}): Promise<LabelledContainer[]> {
+    const filters = [`${WHARF_LABELS.managed}=true`, ...Object.entries(labels).map(([name, value]) => `${name}=${value}`)];
+    const summaries = await this.docker.listContainers({ all: true, filters: { label: filters } });
+    return summaries.map((summary) => ({ id: summary.Id, labels: summary.Labels ?? {} }));
   }
 
   followLogs(containerId: string, options?: FollowLogsOptions): AsyncIterable<ContainerLogLine> {

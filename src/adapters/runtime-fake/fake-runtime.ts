@@ -7,6 +7,7 @@ import {
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
+  type LabelledContainer,
   type ContainerStats,
   type EnsuredImage,
   type FollowLogsOptions,
@@ -264,6 +265,14 @@ export class FakeRuntime implements ContainerRuntime {
     return [...this.containers.values()]
       .filter((container) => Object.entries(wanted).every(([name, value]) => container.labels[name] === value))
       .map((container) => this.stateOf(container));
+  }
+
+  async listManagedLabels(labels: Readonly<Record<string, string>> = {}): Promise<LabelledContainer[]> {
+    this.record('listManagedLabels');
+    const wanted = { ...labels, [WHARF_LABELS.managed]: 'true' };
+    return [...this.containers.values()]
+      .filter((container) => Object.entries(wanted).every(([name, value]) => container.labels[name] === value))
+      .map((container) => ({ id: container.id, labels: { ...container.labels } }));
   }
 
   async *followLogs(containerId: string, options: FollowLogsOptions = {}): AsyncIterable<ContainerLogLine> {
