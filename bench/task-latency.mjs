@@ -6,7 +6,10 @@
 //      against the floor (target: p50 within 1.2x of it). 1 and 2 alternate,
 //      sample by sample, so both see the same machine;
 //   3. BENCH_TASKS (default 100) tasks held at once: Wharf's resident memory
-//      (target < 250 MB) and DescribeTasks over all of them.
+//      (target < 250 MB) and DescribeTasks over all of them;
+//   4. Wharf killed (-9) with those tasks running and started again on the
+//      same data directory: from spawning it to its first answer (target
+//      < 3 s), and to a DescribeTasks showing every task re-adopted RUNNING.
 // The image is local (no pull); every container runs `sleep 100000`.
 // Each step has a deadline: past it the table shows what was measured and the
 // run exits non-zero. Whatever happens, Wharf's containers are removed
@@ -33,9 +36,10 @@ const STEP = {
   latency: 120_000 + SAMPLES * 15_000, // a docker run and a task per sample, and the task's stop (stopTimeout 2 s)
   hold: Math.max(300_000, TASKS * 3_000), // ~2 container starts per second per core
   describe: 60_000,
+  restart: 120_000,
   reset: 180_000,
 };
-const TARGET = { ratio: 1.2, rssMB: 250 };
+const TARGET = { ratio: 1.2, rssMB: 250, restartMs: 3_000 };
 const WHARF_ENV = {
     // Wharf places tasks by their memory, as Fargate reserves it: 100 tasks of 512 MiB do not fit a
     // 24 GiB machine. The sleeping tasks use a few MB each, so the bench over-commits on purpose.
@@ -107,6 +111,7 @@ const results = {
   hold: undefined, // { placed, running, stopped, ms, failures, wharfCpu, dockerdCpu }
   memory: undefined,
   describe: [],
+  restart: undefined, // { firstAnswerMs, describedMs, running }
   notes: [],
   failed: [],
 };
@@ -254,6 +259,25 @@ async function measureDescribe(dl, wharf, arns) {
   }
 }
 
+/** Kills Wharf as a crash would and starts it again on the same port and data directory; returns the new one. */
+async function restart(dl, wharf, arns) {
+  wharf.child.kill('SIGKILL');
+  await dl.run(wharf.exited);
+  wharf.ecs.destroy();
+  const again = await dl.run(startWharf(dl, { label: 'latency', env: WHARF_ENV, restartOf: wharf }));
+  results.restart = { firstAnswerMs: again.firstAnswerMs, describedMs: NaN, running: 0 };
+  const t0 = performance.now();
+  for (;;) {
+    dl.check();
+    const tasks = await dl.run(describe(again, arns));
+    results.restart.running = tasks.filter((task) => task.lastStatus === 'RUNNING').length;
+    if (results.restart.running === arns.length) break;
+    await sleep(50);
+  }
+  results.restart.describedMs = again.firstAnswerMs + (performance.now() - t0);
+  return again;
+}
+
 // ---------------------------------------------------------------- cleanup
 
 const cleanUp = (wharf, floorIds) => cleanUpRun(wharf, floorIds, results.notes, STEP.reset);
@@ -278,6 +302,8 @@ function report() {
     [`${TASKS} tasks: all RUNNING after s`, hold && Number.isFinite(hold.ms) ? `${(hold.ms / 1000).toFixed(1)}${hold.running < TASKS ? ` (${hold.running}/${TASKS} RUNNING)` : ''}` : '-', '-'],
     [`${TASKS} tasks: Wharf RSS MB`, results.memory ? `${results.memory.rss.toFixed(0)} (peak ${results.memory.hwm.toFixed(0)})${results.memory.running < TASKS ? ` with ${results.memory.running} RUNNING` : ''}` : '-', `< ${TARGET.rssMB}`],
     [`DescribeTasks(${TASKS}) p50/p99 ms`, pair(results.describe, SAMPLES), '-'],
+    [`restart (kill -9) with ${TASKS}: first answer ms`, results.restart ? ms(results.restart.firstAnswerMs) : '-', `< ${TARGET.restartMs}`],
+    [`restart: all ${TASKS} described RUNNING ms`, results.restart && Number.isFinite(results.restart.describedMs) ? ms(results.restart.describedMs) : results.restart ? `- (${results.restart.running}/${TASKS})` : '-', '-'],
   ];
   console.log(`\nTask latency: wharf-test/busybox:latest (local, no pull) running 'sleep 100000'; ${SAMPLES} samples each after one untimed warm-up, docker run and RunTask in turn, one task at a time (each stopped before the next), DescribeTasks polled every ${POLL_MS} ms; p99 is nearest-rank\n`);
   for (const line of lines) console.log(row(line, widths));
@@ -334,6 +360,9 @@ async function main() {
 
     process.stderr.write(`DescribeTasks over ${TASKS} tasks, ${SAMPLES} times...\n`);
     await measureDescribe(deadline(`DescribeTasks(${TASKS})`, STEP.describe), wharf, held);
+
+    process.stderr.write(`kill -9 Wharf and start it again with ${TASKS} tasks to re-adopt...\n`);
+    wharf = await restart(deadline('restart', STEP.restart), wharf, held);
   } catch (error) {
     results.failed.push(error instanceof StepFailed ? error.message : (error?.stack ?? String(error)));
     if (wharf && !(error instanceof StepFailed)) process.stderr.write(`Wharf output (tail):\n${wharf.output.slice(-4000)}\n`);

@@ -97,9 +97,11 @@ export const ms = (value) => (Number.isFinite(value) ? (value >= 100 ? Math.roun
  * Starts `wharf up` from this checkout on a free loopback port with its own data directory and
  * waits until it answers; `env` adds settings (time scale, capacity). Returns it with an ECS client.
  */
-export async function startWharf(dl, { label, env = {} }) {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), `wharf-bench-${label}-`));
+export async function startWharf(dl, { label, env = {}, restartOf }) {
+  // A restart reuses the stopped Wharf's port and data directory, as `wharf up` run again would.
+  const port = restartOf?.port ?? (await freePort());
+  const dataDir = restartOf?.dataDir ?? mkdtempSync(join(tmpdir(), `wharf-bench-${label}-`));
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, ['bin/wharf.js', 'up', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -130,15 +132,19 @@ export async function startWharf(dl, { label, env = {} }) {
       if (child.exitCode !== null || child.signalCode !== null) throw new StepFailed(`wharf exited (${child.exitCode ?? child.signalCode}) while starting:\n${wharf.output}`);
       try {
         const response = await fetch(`${wharf.endpoint}/_wharf/health`);
-        if (response.ok) break;
+        if (response.ok) {
+          wharf.firstAnswerMs = performance.now() - spawnedAt;
+          break;
+        }
       } catch {
         // not listening yet
       }
-      await sleep(100);
+      // A restart is timed to its first answer: poll finely.
+      await sleep(restartOf ? 10 : 100);
     }
   } catch (error) {
     child.kill('SIGTERM'); // it has started nothing yet
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!restartOf) rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
   wharf.instanceId = readFileSync(join(dataDir, 'instance-id'), 'utf8').trim();
