@@ -13,18 +13,9 @@ import {
   RemoveListenerCertificatesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DEFAULT_KEY } from '../cli/config.js';
-import { startTestWharf, type TestWharf } from './harness.js';
+import { rejection, startTestWharf, type TestWharf } from './harness.js';
 
 const ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('ELBv2 beyond the happy path, through the SDK', () => {
   let wharf: TestWharf;

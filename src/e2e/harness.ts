@@ -65,6 +65,16 @@ export function ecsClientAt(endpoint: string, region = 'us-east-1', keys?: Keys)
   });
 }
 
+/** The SDK's error for a call expected to fail, as "Name: message"; throws if the call succeeds. */
+export async function rejection(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  }
+  throw new Error('expected the call to fail');
+}
+
 /** One service, described through the SDK (quick enough to poll). */
 export async function describeOneService(ecs: ECSClient, cluster: string, service: string): Promise<Service> {
   return (await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }))).services![0]!;

@@ -22,16 +22,7 @@ import {
   type Filter,
 } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_KEY } from '../cli/config.js';
-import { startTestWharf, type TestWharf } from './harness.js';
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
-  }
-  throw new Error('expected the call to fail');
-}
+import { rejection, startTestWharf, type TestWharf } from './harness.js';
 
 const POLICY = (principal: unknown) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'secretsmanager:GetSecretValue', Resource: '*' }] });

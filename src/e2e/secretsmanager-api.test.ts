@@ -20,19 +20,9 @@ import {
   type GetRandomPasswordCommandInput,
 } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_KEY } from '../cli/config.js';
-import { startTestWharf, type TestWharf } from './harness.js';
+import { rejection, startTestWharf, type TestWharf } from './harness.js';
 
 const ARN = /^arn:aws:secretsmanager:us-east-1:123456789012:secret:db-password-[A-Za-z0-9]{6}$/;
-
-/** The SDK's error for a call expected to fail: its code and message. */
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('Secrets Manager through the aws CLI and the SDK', () => {
   let wharf: TestWharf;

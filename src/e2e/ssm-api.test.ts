@@ -20,16 +20,7 @@ import {
   type PutParameterCommandInput,
 } from '@aws-sdk/client-ssm';
 import { DEFAULT_KEY } from '../cli/config.js';
-import { startTestWharf, type TestWharf } from './harness.js';
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
-  }
-  throw new Error('expected the call to fail');
-}
+import { rejection, startTestWharf, type TestWharf } from './harness.js';
 
 describe('SSM Parameter Store through the aws CLI and the SDK', () => {
   let wharf: TestWharf;
