@@ -19,15 +19,14 @@ import {
   type GetParametersByPathCommandInput,
   type PutParameterCommandInput,
 } from '@aws-sdk/client-ssm';
-import { DEFAULT_KEY } from '../cli/config.js';
-import { rejection, startTestWharf, type TestWharf } from './harness.js';
+import { rejection, sdkClient, startTestWharf, type TestWharf } from './harness.js';
 
 describe('SSM Parameter Store through the aws CLI and the SDK', () => {
   let wharf: TestWharf;
   let ssm: SSMClient;
   before(async () => {
     wharf = await startTestWharf();
-    ssm = new SSMClient({ endpoint: wharf.endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey }, maxAttempts: 1 });
+    ssm = sdkClient(SSMClient, wharf);
   });
   after(() => wharf.stop());
 
