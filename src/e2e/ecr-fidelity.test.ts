@@ -25,22 +25,13 @@ import {
   StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
 import { DEFAULT_KEY } from '../cli/config.js';
-import { startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { rejection, startTestWharf, waitFor, type TestWharf } from './harness.js';
 
 const ACCOUNT = '123456789012';
 const OTHER = { id: 'AKIAOTHERACCOUNT0001', secret: 'other-account-secret', account: '210987654321' };
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const digestOf = (bytes: Uint8Array) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const LIFECYCLE = JSON.stringify({ rules: [{ rulePriority: 1, selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 5 }, action: { type: 'expire' } }] });
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A registry request with a Host header of our choosing (fetch will not send one), as docker sends it through a hosts entry. */
 function raw(endpoint: string, method: string, path: string, options: { host: string; auth: string; body?: Buffer; contentType?: string }): Promise<{ status: number; body: string }> {

@@ -12,26 +12,16 @@ import {
   ModifyRuleCommand,
   RemoveListenerCertificatesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DEFAULT_KEY } from '../cli/config.js';
-import { startTestWharf, type TestWharf } from './harness.js';
+import { rejection, sdkClient, startTestWharf, type TestWharf } from './harness.js';
 
 const ARN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('ELBv2 beyond the happy path, through the SDK', () => {
   let wharf: TestWharf;
   let elb: ElasticLoadBalancingV2Client;
   before(async () => {
     wharf = await startTestWharf();
-    elb = new ElasticLoadBalancingV2Client({ endpoint: wharf.endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey }, maxAttempts: 1 });
+    elb = sdkClient(ElasticLoadBalancingV2Client, wharf);
   });
   after(() => wharf.stop());
 

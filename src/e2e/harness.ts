@@ -55,14 +55,41 @@ export async function awsAt(endpoint: string, home: string, args: readonly strin
   return stdout.trim() ? JSON.parse(stdout) : {};
 }
 
-/** An SDK ECS client for the Wharf at `endpoint` (no retries: a test sees every answer). */
-export function ecsClientAt(endpoint: string, region = 'us-east-1', keys?: Keys): ECSClient {
-  return new ECSClient({
-    endpoint,
+/** What every SDK client of these tests is built with: the Wharf's endpoint, the default key unless `keys`, no retries. */
+interface SdkClientConfig {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  maxAttempts: number;
+}
+
+/**
+ * An SDK client of any service (`new Client(...)`, e.g. SSMClient) for the Wharf
+ * at `wharf.endpoint`, signed with the default key unless `keys`, with no
+ * retries: a test sees every answer.
+ */
+export function sdkClient<C>(Client: new (config: SdkClientConfig) => C, wharf: { readonly endpoint: string }, region = 'us-east-1', keys?: Keys): C {
+  return new Client({
+    endpoint: wharf.endpoint,
     region,
     credentials: { accessKeyId: keys?.id ?? DEFAULT_KEY.accessKeyId, secretAccessKey: keys?.secret ?? DEFAULT_KEY.secretAccessKey },
     maxAttempts: 1,
   });
+}
+
+/** An SDK ECS client for the Wharf at `endpoint` (no retries: a test sees every answer). */
+export function ecsClientAt(endpoint: string, region = 'us-east-1', keys?: Keys): ECSClient {
+  return sdkClient(ECSClient, { endpoint }, region, keys);
+}
+
+/** The SDK's error for a call expected to fail, as "Name: message"; throws if the call succeeds. */
+export async function rejection(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  }
+  throw new Error('expected the call to fail');
 }
 
 /** One service, described through the SDK (quick enough to poll). */

@@ -21,17 +21,7 @@ import {
   ValidateResourcePolicyCommand,
   type Filter,
 } from '@aws-sdk/client-secrets-manager';
-import { DEFAULT_KEY } from '../cli/config.js';
-import { startTestWharf, type TestWharf } from './harness.js';
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
-  }
-  throw new Error('expected the call to fail');
-}
+import { rejection, sdkClient, startTestWharf, type TestWharf } from './harness.js';
 
 const POLICY = (principal: unknown) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'secretsmanager:GetSecretValue', Resource: '*' }] });
@@ -39,8 +29,7 @@ const POLICY = (principal: unknown) =>
 describe('Secrets Manager beyond the happy path, through the SDK', () => {
   let wharf: TestWharf;
   const clients: Record<string, SecretsManagerClient> = {};
-  const sm = (region = 'us-east-1') =>
-    (clients[region] ??= new SecretsManagerClient({ endpoint: wharf.endpoint, region, credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey }, maxAttempts: 1 }));
+  const sm = (region = 'us-east-1') => (clients[region] ??= sdkClient(SecretsManagerClient, wharf, region));
   before(async () => {
     wharf = await startTestWharf();
   });

@@ -19,27 +19,16 @@ import {
   type Filter,
   type GetRandomPasswordCommandInput,
 } from '@aws-sdk/client-secrets-manager';
-import { DEFAULT_KEY } from '../cli/config.js';
-import { startTestWharf, type TestWharf } from './harness.js';
+import { rejection, sdkClient, startTestWharf, type TestWharf } from './harness.js';
 
 const ARN = /^arn:aws:secretsmanager:us-east-1:123456789012:secret:db-password-[A-Za-z0-9]{6}$/;
-
-/** The SDK's error for a call expected to fail: its code and message. */
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('Secrets Manager through the aws CLI and the SDK', () => {
   let wharf: TestWharf;
   let sm: SecretsManagerClient;
   before(async () => {
     wharf = await startTestWharf();
-    sm = new SecretsManagerClient({ endpoint: wharf.endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey }, maxAttempts: 1 });
+    sm = sdkClient(SecretsManagerClient, wharf);
   });
   after(() => wharf.stop());
 

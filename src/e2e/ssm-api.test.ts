@@ -19,24 +19,14 @@ import {
   type GetParametersByPathCommandInput,
   type PutParameterCommandInput,
 } from '@aws-sdk/client-ssm';
-import { DEFAULT_KEY } from '../cli/config.js';
-import { startTestWharf, type TestWharf } from './harness.js';
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
-  }
-  throw new Error('expected the call to fail');
-}
+import { rejection, sdkClient, startTestWharf, type TestWharf } from './harness.js';
 
 describe('SSM Parameter Store through the aws CLI and the SDK', () => {
   let wharf: TestWharf;
   let ssm: SSMClient;
   before(async () => {
     wharf = await startTestWharf();
-    ssm = new SSMClient({ endpoint: wharf.endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey }, maxAttempts: 1 });
+    ssm = sdkClient(SSMClient, wharf);
   });
   after(() => wharf.stop());
 

@@ -11,17 +11,7 @@ import {
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { DEFAULT_KEY } from '../cli/config.js';
-import { startTestWharf, type TestWharf } from './harness.js';
-
-async function rejection(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return `${(error as Error).name}: ${(error as Error).message}`;
-  }
-  throw new Error('expected the call to fail');
-}
+import { rejection, sdkClient, startTestWharf, type TestWharf } from './harness.js';
 
 describe('SSM Parameter Store beyond the happy path, through the SDK', () => {
   let wharf: TestWharf;
@@ -29,9 +19,8 @@ describe('SSM Parameter Store beyond the happy path, through the SDK', () => {
   let sm: SecretsManagerClient;
   before(async () => {
     wharf = await startTestWharf();
-    const config = { endpoint: wharf.endpoint, region: 'us-east-1', credentials: { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey }, maxAttempts: 1 };
-    ssm = new SSMClient(config);
-    sm = new SecretsManagerClient(config);
+    ssm = sdkClient(SSMClient, wharf);
+    sm = sdkClient(SecretsManagerClient, wharf);
   });
   after(() => wharf.stop());
 
