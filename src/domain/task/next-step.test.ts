@@ -236,6 +236,14 @@ describe('nextStep: PENDING, containers in dependsOn order', () => {
       expectTask: containerStatuses,
       expectTaskValue: { app: 'RUNNING' },
     },
+    {
+      name: 'the last container seen started (and already exited, being non-essential): the same write records it and runs the task',
+      task: recordContainerId(recordContainerId(pulled([web, { ...app, essential: false }]), 'web', 'c-web'), 'app', 'c-app'),
+      observed: { containers: { web: { status: 'running' }, app: { status: 'exited', exitCode: 0 } } },
+      expect: { kind: 'record', why: 'containers observed' },
+      expectTask: (task) => ({ lastStatus: task.lastStatus, ...containerStatuses(task) }),
+      expectTaskValue: { lastStatus: 'RUNNING', web: 'RUNNING', app: 'STOPPED' },
+    },
   ]);
 });
 

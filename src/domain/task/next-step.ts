@@ -112,8 +112,11 @@ export function nextStep(task: Task, observed: TaskObservation, policy: Supervis
   }
   // What the runtime reports is folded in first: every decision below works from known state.
   if (statusRank(task.lastStatus) < statusRank('DEPROVISIONING')) {
-    const folded = applyObservations(task, observed.containers, new Date(now));
-    if (differs(folded, task)) return record(folded, 'containers observed');
+    // In the same write, the task runs once its last container is seen started: a container that started and
+    // exited at once must never be shown STOPPED beside a task still PENDING.
+    const observedTask = applyObservations(task, observed.containers, new Date(now));
+    const folded = markRunningIfStarted(observedTask, new Date(now));
+    if (differs(folded, task)) return record(folded, differs(observedTask, task) ? 'containers observed' : 'every container started');
   }
   return task.desiredStatus === 'STOPPED' ? stopStep(task, observed) : runStep(task, observed);
 }
