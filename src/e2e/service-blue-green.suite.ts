@@ -232,8 +232,23 @@ describe('BLUE_GREEN, LINEAR and CANARY deployments behind a real Application Lo
     const loop = requestLoop();
     await update('v3', { strategy: 'LINEAR', linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 20 }, bakeTimeInMinutes: 0 });
     await waitForDeployment((d) => d.lifecycleStage === 'PRODUCTION_TRAFFIC_SHIFT', 'the first step', 60_000);
-    const half = await answers(productionUrl, 40);
-    assert.ok(Math.abs((half.v3 ?? 0) - 20) <= 4 && (half.v2 ?? 0) + (half.v3 ?? 0) === 40, `about half v3 at the 50% step: ${JSON.stringify(half)}`);
+    // The production rule's weights, as ELBv2 describes them: the window below must lie within the 50% step.
+    const weights = async () => {
+      const [rule] = (await elb.send(new DescribeRulesCommand({ RuleArns: [productionRule] }))).Rules!;
+      return (rule!.Actions![0]!.ForwardConfig?.TargetGroups ?? []).map((group) => group.Weight ?? 0).sort((a, b) => a - b);
+    };
+    const even = (w: number[]) => w.length === 2 && w[0]! > 0 && w[0] === w[1];
+    const split = await waitFor(weights, even, 30_000, 'the production rule split evenly');
+    // The split is smooth weighted round robin, deterministic over all of the listener's requests: with the
+    // request loop interleaving, this sampler alone could see only one side. So the share is counted over
+    // every request of the window, the loop's and the sampler's together.
+    const loopBefore = { ...loop.seen };
+    const sampled = await answers(productionUrl, 40);
+    const window: Record<string, number> = {};
+    for (const version of ['v2', 'v3']) window[version] = (sampled[version] ?? 0) + (loop.seen[version] ?? 0) - (loopBefore[version] ?? 0);
+    const total = window.v2! + window.v3!;
+    assert.deepEqual(await weights(), split, 'the window lay within the 50% step');
+    assert.ok(Math.abs(window.v3! / total - 0.5) <= 0.1, `about half v3 at the 50% step over ${total} requests: ${JSON.stringify(window)}`);
     await waitForDeployment((d) => d.status === 'SUCCESSFUL', 'the linear deployment successful', 60_000);
     assert.deepEqual(await answers(productionUrl, 6), { v3: 6 });
     await loop.stop();
