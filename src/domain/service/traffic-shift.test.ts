@@ -121,6 +121,14 @@ describe('traffic-shifting deployments', () => {
     assert.equal(run.state.productionPercent, 100);
   });
 
+  test('a rollback before green has a task (an alarm already in ALARM at the start) finishes in the same step', () => {
+    const run = new Run({ strategy: 'CANARY', canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 5 } });
+    const step = run.step({ rollbackReason: 'alarm', greenGone: true });
+    assert.equal(step.rolledBackBecause, 'alarm');
+    assert.equal(step.outcome, 'ROLLBACK_SUCCESSFUL');
+    assert.equal(run.state.productionPercent, 0);
+  });
+
   test('a rollback reason sends traffic back to blue, scales green in and finishes when green is gone', () => {
     const run = new Run({ strategy: 'BLUE_GREEN', bakeTimeInMinutes: 10 });
     run.settle();

@@ -106,7 +106,9 @@ export function stepTrafficShift(input: ShiftInput): ShiftStep {
   const reason = state.stage !== 'CLEAN_UP' ? (input.rollbackReason ?? timedOutRollback(state, now)) : undefined;
   if (reason) {
     startRollback(state, reason, now);
-    return { state, greenUp: false, blueUp: true, rolledBackBecause: reason };
+    // Green never started (an alarm already in ALARM when the deployment began): nothing is left to scale in,
+    // and no task will change to bring the scheduler back, so the rollback ends in this step.
+    return { state, greenUp: false, blueUp: true, rolledBackBecause: reason, ...(input.greenGone ? { outcome: 'ROLLBACK_SUCCESSFUL' as const } : {}) };
   }
   const waiting = awaiting(state.hooks);
   if (waiting.length > 0) {
