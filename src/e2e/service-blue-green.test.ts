@@ -130,6 +130,21 @@ describe('BLUE_GREEN, LINEAR and CANARY deployments behind a real Application Lo
     return [...new Set(tasks.map((t) => t.taskDefinitionArn!))];
   }
 
+  /** The production rule's weights, as ELBv2 describes them (sorted): a share is measured only within one step. */
+  async function weights(): Promise<number[]> {
+    const [rule] = (await elb.send(new DescribeRulesCommand({ RuleArns: [productionRule] }))).Rules!;
+    return (rule!.Actions![0]!.ForwardConfig?.TargetGroups ?? []).map((group) => group.Weight ?? 0).sort((a, b) => a - b);
+  }
+
+  /** Answers per version over `count` sampled requests and every request the loop made meanwhile. */
+  async function shareWindow(loop: ReturnType<typeof requestLoop>, count: number, versions: readonly string[]): Promise<Record<string, number>> {
+    const loopBefore = { ...loop.seen };
+    const sampled = await answers(productionUrl, count);
+    const window: Record<string, number> = {};
+    for (const version of versions) window[version] = (sampled[version] ?? 0) + (loop.seen[version] ?? 0) - (loopBefore[version] ?? 0);
+    return window;
+  }
+
   before(async () => {
     image = await ensureTestImage();
     wharf = await startTestWharf({ WHARF_TIME_SCALE: TIME_SCALE });
@@ -232,20 +247,12 @@ describe('BLUE_GREEN, LINEAR and CANARY deployments behind a real Application Lo
     const loop = requestLoop();
     await update('v3', { strategy: 'LINEAR', linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 20 }, bakeTimeInMinutes: 0 });
     await waitForDeployment((d) => d.lifecycleStage === 'PRODUCTION_TRAFFIC_SHIFT', 'the first step', 60_000);
-    // The production rule's weights, as ELBv2 describes them: the window below must lie within the 50% step.
-    const weights = async () => {
-      const [rule] = (await elb.send(new DescribeRulesCommand({ RuleArns: [productionRule] }))).Rules!;
-      return (rule!.Actions![0]!.ForwardConfig?.TargetGroups ?? []).map((group) => group.Weight ?? 0).sort((a, b) => a - b);
-    };
     const even = (w: number[]) => w.length === 2 && w[0]! > 0 && w[0] === w[1];
     const split = await waitFor(weights, even, 30_000, 'the production rule split evenly');
     // The split is smooth weighted round robin, deterministic over all of the listener's requests: with the
     // request loop interleaving, this sampler alone could see only one side. So the share is counted over
     // every request of the window, the loop's and the sampler's together.
-    const loopBefore = { ...loop.seen };
-    const sampled = await answers(productionUrl, 40);
-    const window: Record<string, number> = {};
-    for (const version of ['v2', 'v3']) window[version] = (sampled[version] ?? 0) + (loop.seen[version] ?? 0) - (loopBefore[version] ?? 0);
+    const window = await shareWindow(loop, 40, ['v2', 'v3']);
     const total = window.v2! + window.v3!;
     assert.deepEqual(await weights(), split, 'the window lay within the 50% step');
     assert.ok(Math.abs(window.v3! / total - 0.5) <= 0.1, `about half v3 at the 50% step over ${total} requests: ${JSON.stringify(window)}`);
@@ -274,5 +281,27 @@ describe('BLUE_GREEN, LINEAR and CANARY deployments behind a real Application Lo
     const service = await describeOneService(ecs(), CLUSTER, SERVICE);
     assert.equal(service.taskDefinition, revisions.v3);
     await waitFor(runningRevisions, (running) => running.length === 1 && running[0] === revisions.v3, 30_000, "green's tasks stopped");
+  });
+
+  test('canary: a deployment begun with its alarm in ALARM rolls back at once; then 10% of production reaches green through the canary bake, then all of it', async () => {
+    await register('v5');
+    const loop = requestLoop();
+    // web-5xx is still in ALARM from the test before, and UpdateService keeps the alarms configuration it is not given.
+    await update('v5', { strategy: 'CANARY', canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 20 }, bakeTimeInMinutes: 0 });
+    const refused = await waitForDeployment((d) => d.status === 'ROLLBACK_SUCCESSFUL', 'the rollback of a deployment begun in ALARM', 30_000);
+    assert.deepEqual(refused.alarms?.triggeredAlarmNames, ['web-5xx']);
+    assert.equal((await describeOneService(ecs(), CLUSTER, SERVICE)).taskDefinition, revisions.v3);
+
+    await update('v5', { strategy: 'CANARY', canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 20 }, bakeTimeInMinutes: 0, alarms: { alarmNames: ['web-5xx'], enable: false, rollback: false } });
+    const canary = await waitFor(weights, (w) => w.length === 2 && w[0]! > 0 && Math.abs(w[0]! * 9 - w[1]!) <= 9, 60_000, 'the production rule at the canary split');
+    // Counted over every request of the window (smooth weighted round robin is exact over the listener's requests).
+    const window = await shareWindow(loop, 500, ['v3', 'v5']);
+    const total = window.v3! + window.v5!;
+    assert.deepEqual(await weights(), canary, 'the window lay within the canary step');
+    assert.ok(Math.abs(window.v5! / total - 0.1) <= 0.03, `about 10% v5 at the canary step over ${total} requests: ${JSON.stringify(window)}`);
+    await waitForDeployment((d) => d.status === 'SUCCESSFUL', 'the canary deployment successful', 90_000);
+    assert.deepEqual(await answers(productionUrl, 6), { v5: 6 });
+    await loop.stop();
+    assert.deepEqual(loop.failures, [], 'no failed request through the canary deployment');
   });
 });
