@@ -304,4 +304,25 @@ describe('BLUE_GREEN, LINEAR and CANARY deployments behind a real Application Lo
     await loop.stop();
     assert.deepEqual(loop.failures, [], 'no failed request through the canary deployment');
   });
+
+  test('ContinueServiceDeployment ROLLBACK at a PAUSE hook: production stays on blue, green scales in', async () => {
+    await register('v6');
+    const loop = requestLoop();
+    await update('v6', {
+      strategy: 'BLUE_GREEN',
+      bakeTimeInMinutes: 0,
+      alarms: { alarmNames: ['web-5xx'], enable: false, rollback: false },
+      lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'], timeoutConfiguration: { timeoutInMinutes: 120, action: 'CONTINUE' } }],
+    });
+    const paused = await waitForDeployment((d) => d.lifecycleStage === 'POST_TEST_TRAFFIC_SHIFT' && d.lifecycleHookDetails?.[0]?.status === 'AWAITING_ACTION', 'the hook awaiting action');
+    assert.deepEqual(await answers(testUrl, 4), { v6: 4 }, 'the test listener reaches green');
+    await ecs().send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: paused.serviceDeploymentArn!, hookId: paused.lifecycleHookDetails![0]!.hookId!, action: 'ROLLBACK' }));
+    await waitForDeployment((d) => d.status === 'ROLLBACK_SUCCESSFUL', 'the rollback', 60_000);
+    assert.deepEqual(await answers(productionUrl, 6), { v5: 6 }, 'production never left blue');
+    assert.equal((await describeOneService(ecs(), CLUSTER, SERVICE)).taskDefinition, revisions.v5);
+    await waitFor(runningRevisions, (running) => running.length === 1 && running[0] === revisions.v5, 30_000, "green's tasks stopped");
+    await loop.stop();
+    assert.deepEqual(loop.failures, [], 'no failed request through the rollback');
+    assert.equal(loop.seen.v6 ?? 0, 0, 'production never answered from green');
+  });
 });
