@@ -76,7 +76,7 @@ const LAYERS = [
   layer('adapters', {
     files: '^src/adapters/',
     comment: 'Adapters implement ports over real I/O: they see ports and domain (and shared adapter helpers), never the API, controllers, data plane or CLI. Only they talk to the engine and the database.',
-    may: [dirs('adapters', 'ports', 'domain'), ANY_NODE, npm('better-sqlite3', 'dockerode', 'tar-stream')],
+    may: [dirs('adapters', 'ports', 'domain'), ANY_NODE, npm('better-sqlite3', 'dockerode', 'tar-stream', 'pg')],
     // The runtime contract and the Docker adapter's tests run the busybox image the end-to-end tests build.
     testsMay: ['^src/e2e/test-images\\.ts$'],
   }),

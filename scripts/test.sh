@@ -9,6 +9,7 @@ ensure_docker_engine
 ensure_busybox
 ensure_session_manager_plugin
 ensure_aws_cli_v2
+ensure_postgres
 say "checking layer rules (dependency-cruiser)"
 npx depcruise src --config .dependency-cruiser.cjs --validate --output-type err
 say "running tests"

@@ -111,3 +111,45 @@ ensure_session_manager_plugin() {
     say "for aws ecs execute-command, put Wharf's plugin on PATH: sudo ln -s $ours $link"
   fi
 }
+
+# PostgreSQL for the store's PostgreSQL adapters and the several-control-planes tests: Debian's
+# postgresql package, and a cluster of the tests' own (its own folder, port and trust on loopback
+# only), started once and left running like dockerd. Exports WHARF_TEST_POSTGRES, the URL the
+# tests connect to; each test makes and drops databases of its own under it.
+WHARF_PG_PORT="${WHARF_PG_PORT:-55432}"
+WHARF_PG_DIR="${WHARF_PG_DIR:-/var/lib/wharf-test-postgres}"
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+postgres_answers() { pg_isready -q -h 127.0.0.1 -p "$WHARF_PG_PORT" 2>/dev/null; }
+
+ensure_postgres() {
+  export WHARF_TEST_POSTGRES="postgres://postgres@127.0.0.1:${WHARF_PG_PORT}/postgres"
+  if postgres_answers; then return 0; fi
+  if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+    if ! is_debian_root; then
+      say "The PostgreSQL tests need a server: install Debian's postgresql package (or start one and set WHARF_TEST_POSTGRES)."
+      exit 1
+    fi
+    apt_install postgresql
+  fi
+  local bin owner=postgres
+  bin="$(pg_bin)"
+  id "$owner" >/dev/null 2>&1 || owner="$(id -un)"
+  if [ ! -f "$WHARF_PG_DIR/PG_VERSION" ]; then
+    say "initialising the tests' PostgreSQL cluster in $WHARF_PG_DIR"
+    mkdir -p "$WHARF_PG_DIR"
+    chown "$owner" "$WHARF_PG_DIR"
+    chmod 700 "$WHARF_PG_DIR"
+    run_as "$owner" "$bin/initdb" -D "$WHARF_PG_DIR" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  say "starting PostgreSQL on 127.0.0.1:$WHARF_PG_PORT (log: $WHARF_PG_DIR/server.log)"
+  # Tuned for tests, not durability: a crash of the machine may lose the tests' last writes.
+  run_as "$owner" "$bin/pg_ctl" -D "$WHARF_PG_DIR" -l "$WHARF_PG_DIR/server.log" -w -t 60 start \
+    -o "-h 127.0.0.1 -p $WHARF_PG_PORT -k /tmp -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
+  postgres_answers || { say "PostgreSQL did not start; see $WHARF_PG_DIR/server.log"; exit 1; }
+}
+
+# Runs a command as `user` (PostgreSQL refuses to run as root); as itself when it is that user.
+run_as() {
+  local user="$1"; shift
+  if [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- "$@"; fi
+}
