@@ -184,6 +184,26 @@ export function foldBatch(points: readonly MetricPoint[], seriesOf: (point: Metr
   return { buckets: [...buckets.values()], rollups: [...rollups.values()], latest };
 }
 
+/** A stored bucket with what a batch adds to it (a new aggregate: neither input changes), or the batch's alone. */
+export function withStored(stored: StoredBucket | undefined, added: Aggregate): Aggregate {
+  if (!stored) return added;
+  const merged = bucketAggregate(stored);
+  mergeAggregate(merged, added);
+  return merged;
+}
+
+/** Buckets of one series folded into the coarser resolution `to` (seconds), by the coarse bucket's start. */
+export function rollUpBuckets(rows: readonly (StoredBucket & { readonly start: number })[], to: number): Map<number, Aggregate> {
+  const coarse = new Map<number, Aggregate>();
+  for (const row of rows) {
+    const start = alignDown(row.start, to * SECOND);
+    const existing = coarse.get(start);
+    if (existing) mergeAggregate(existing, bucketAggregate(row));
+    else coarse.set(start, bucketAggregate(row));
+  }
+  return coarse;
+}
+
 /** Every stored resolution that divides the query's period: recent data is fine, old data rolled up. */
 export function resolutionsFor(query: MetricQuery): number[] {
   return RESOLUTIONS.filter((resolution) => query.period % resolution === 0);

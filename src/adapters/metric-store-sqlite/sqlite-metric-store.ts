@@ -3,8 +3,8 @@ import type { ListedMetric, ListMetricsQuery, MetricAggregate, MetricKey, Metric
 import type { Scope } from '../../ports/store.js';
 import { openDatabase, migrateDatabase } from '../sqlite-database.js';
 import {
-  alignDown, bucketAggregate, byTimeThenUnit, emptyAggregate, foldBatch, foldBucket, mergeAggregate, periodStart, resolutionsFor, ROLL_UPS, SECOND,
-  storedDistribution, summaryFolder, summarySources, toAnswer, type Aggregate, type StoredBucket,
+  alignDown, byTimeThenUnit, emptyAggregate, foldBatch, foldBucket, periodStart, resolutionsFor, ROLL_UPS, rollUpBuckets, SECOND,
+  storedDistribution, summaryFolder, summarySources, toAnswer, withStored, type Aggregate, type StoredBucket,
 } from './metric-aggregates.js';
 import { canonicalDimensions, decodeCursor, encodeCursor, matchesFilters, parseDimensions } from './metric-keys.js';
 import { metricMigrations } from './migrations.js';
@@ -123,10 +123,7 @@ export class SqliteMetricStore implements MetricStore {
       // Fold the batch per bucket first: one read and one write per bucket touched.
       const { buckets, rollups, latest } = foldBatch(points, (point) => this.seriesId(scope, point, point.unit, point.timestamp));
       for (const { sid, resolution, start, aggregate } of buckets) {
-        const stored = this.sql.bucket.get(sid, resolution, start);
-        const merged = stored ? bucketAggregate(stored) : aggregate;
-        if (stored) mergeAggregate(merged, aggregate);
-        this.saveBucket(sid, resolution, start, merged);
+        this.saveBucket(sid, resolution, start, withStored(this.sql.bucket.get(sid, resolution, start), aggregate));
       }
       for (const { sid, resolution, start, count, sum, min, max } of rollups) this.sql.addToRollup.run(sid, resolution, start, count, sum, min, max);
       for (const [sid, timestamp] of latest) this.sql.touchSeries.run(timestamp, sid);
@@ -248,23 +245,7 @@ export class SqliteMetricStore implements MetricStore {
     return this.db.transaction(() => {
       const rows = this.sql.oldest.all(sid, from, cutoff, COMPACT_BATCH);
       if (rows.length === 0) return false;
-      const coarse = new Map<number, Aggregate>();
-      for (const row of rows) {
-        const start = alignDown(row.start, to * SECOND);
-        const existing = coarse.get(start);
-        if (existing) mergeAggregate(existing, bucketAggregate(row));
-        else coarse.set(start, bucketAggregate(row));
-      }
-      for (const [start, aggregate] of coarse) {
-        const stored = this.sql.bucket.get(sid, to, start);
-        if (stored) {
-          const merged = bucketAggregate(stored);
-          mergeAggregate(merged, aggregate);
-          this.saveBucket(sid, to, start, merged);
-        } else {
-          this.saveBucket(sid, to, start, aggregate);
-        }
-      }
+      for (const [start, aggregate] of rollUpBuckets(rows, to)) this.saveBucket(sid, to, start, withStored(this.sql.bucket.get(sid, to, start), aggregate));
       this.sql.deleteRange.run(sid, from, rows[0]!.start, rows[rows.length - 1]!.start);
       return rows.length === COMPACT_BATCH;
     })();
