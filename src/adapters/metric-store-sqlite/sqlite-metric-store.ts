@@ -1,54 +1,19 @@
 import type Database from 'better-sqlite3';
-import type { ListedMetric, ListMetricsQuery, MetricAggregate, MetricDimension, MetricKey, MetricPoint, MetricQuery, MetricStore } from '../../ports/metric-store.js';
+import type { ListedMetric, ListMetricsQuery, MetricAggregate, MetricKey, MetricPoint, MetricQuery, MetricStore } from '../../ports/metric-store.js';
 import type { Scope } from '../../ports/store.js';
 import { openDatabase, migrateDatabase } from '../sqlite-database.js';
-import { addValue, addValues, decodeSketch, emptySketch, encodeSketch, mergeSketch, sketchEntries, type Sketch } from './distribution.js';
+import {
+  alignDown, byTimeThenUnit, emptyAggregate, foldBatch, foldBucket, periodStart, resolutionsFor, ROLL_UPS, rollUpBuckets, SECOND,
+  storedDistribution, summaryFolder, summarySources, toAnswer, withStored, type Aggregate, type StoredBucket,
+} from './metric-aggregates.js';
+import { canonicalDimensions, decodeCursor, encodeCursor, matchesFilters, parseDimensions } from './metric-keys.js';
 import { metricMigrations } from './migrations.js';
-
-const SECOND = 1000;
-const HOUR = 3600 * SECOND;
-const DAY = 24 * HOUR;
-
-/** The stored resolutions (seconds), finest first. */
-const RESOLUTIONS = [1, 60, 300, 3600] as const;
-
-/** CloudWatch's retention: each resolution's data is rolled into the next once older than this; the last is deleted. */
-const ROLL_UPS: readonly { readonly from: number; readonly to: number | undefined; readonly afterMs: number }[] = [
-  { from: 1, to: 60, afterMs: 3 * HOUR },
-  { from: 60, to: 300, afterMs: 15 * DAY },
-  { from: 300, to: 3600, afterMs: 63 * DAY },
-  { from: 3600, to: undefined, afterMs: 455 * DAY },
-];
-
-/**
- * The write-time rollups (seconds), coarsest first: the exact statistics of
- * every bucket whose resolution divides theirs, kept as points arrive, so a
- * long period that needs no distribution reads one row per rollup instead
- * of one per minute. The 5-minute rollup covers what a 300 s query reads
- * (resolutions 1, 60, 300); the hourly one covers everything.
- */
-const ROLLUPS = [3600, 300] as const;
 
 /** Rows moved per transaction while compacting, so writers are never held up long. */
 const COMPACT_BATCH = 5000;
 
-interface Aggregate {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  /** Undefined once statistic sets are mixed in. */
-  sketch: Sketch | undefined;
-}
-
-interface BucketRow {
+interface BucketRow extends StoredBucket {
   start: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  kind: number;
-  dist: Buffer | null;
 }
 
 /** start, count, sum, min, max: the summary columns, read as arrays (no per-row object). */
@@ -156,62 +121,25 @@ export class SqliteMetricStore implements MetricStore {
   private putAll(scope: Scope, points: readonly MetricPoint[]): void {
     this.db.transaction(() => {
       // Fold the batch per bucket first: one read and one write per bucket touched.
-      const buckets = new Map<string, { sid: number; resolution: number; start: number; aggregate: Aggregate }>();
-      const latest = new Map<number, number>();
-      for (const point of points) {
-        const aggregate = pointAggregate(point);
-        if (!aggregate) continue;
-        const sid = this.seriesId(scope, point, point.unit, point.timestamp);
-        latest.set(sid, Math.max(latest.get(sid) ?? -Infinity, point.timestamp));
-        const resolution = point.storageResolution === 1 ? 1 : 60;
-        const start = alignDown(point.timestamp, resolution * SECOND);
-        const id = `${sid}/${resolution}/${start}`;
-        const existing = buckets.get(id);
-        if (existing) mergeAggregate(existing.aggregate, aggregate);
-        else buckets.set(id, { sid, resolution, start, aggregate });
+      const { buckets, rollups, latest } = foldBatch(points, (point) => this.seriesId(scope, point, point.unit, point.timestamp));
+      for (const { sid, resolution, start, aggregate } of buckets) {
+        this.saveBucket(sid, resolution, start, withStored(this.sql.bucket.get(sid, resolution, start), aggregate));
       }
-      // The batch's share of each rollup, folded before the buckets are merged with what is stored.
-      const rollups = new Map<string, { sid: number; resolution: number; start: number; count: number; sum: number; min: number; max: number }>();
-      for (const { sid, start, aggregate } of buckets.values()) {
-        for (const resolution of ROLLUPS) {
-          const rollupStart = alignDown(start, resolution * SECOND);
-          const id = `${sid}/${resolution}/${rollupStart}`;
-          const rollup = rollups.get(id);
-          if (rollup) {
-            rollup.count += aggregate.count;
-            rollup.sum += aggregate.sum;
-            if (aggregate.min < rollup.min) rollup.min = aggregate.min;
-            if (aggregate.max > rollup.max) rollup.max = aggregate.max;
-          } else {
-            rollups.set(id, { sid, resolution, start: rollupStart, count: aggregate.count, sum: aggregate.sum, min: aggregate.min, max: aggregate.max });
-          }
-        }
-      }
-      for (const { sid, resolution, start, aggregate } of buckets.values()) {
-        const stored = this.sql.bucket.get(sid, resolution, start);
-        const merged = stored ? fromRow(stored) : aggregate;
-        if (stored) mergeAggregate(merged, aggregate);
-        this.saveBucket(sid, resolution, start, merged);
-      }
-      for (const { sid, resolution, start, count, sum, min, max } of rollups.values()) this.sql.addToRollup.run(sid, resolution, start, count, sum, min, max);
+      for (const { sid, resolution, start, count, sum, min, max } of rollups) this.sql.addToRollup.run(sid, resolution, start, count, sum, min, max);
       for (const [sid, timestamp] of latest) this.sql.touchSeries.run(timestamp, sid);
     })();
   }
 
   private saveBucket(sid: number, resolution: number, start: number, aggregate: Aggregate): void {
-    const { count, sum, min, max, sketch } = aggregate;
-    // A bucket whose values are all one value (the usual sampler minute) needs no distribution blob.
-    const implicit = sketch !== undefined && sketch.level < 0 && sketch.entries.size === 1 && sketch.entries.has(min);
-    this.sql.saveBucket.run(sid, resolution, start, count, sum, min, max, sketch ? 1 : 0, sketch && !implicit ? encodeSketch(sketch) : null);
+    const { kind, dist } = storedDistribution(aggregate);
+    this.sql.saveBucket.run(sid, resolution, start, aggregate.count, aggregate.sum, aggregate.min, aggregate.max, kind, dist);
   }
 
   async query(scope: Scope, query: MetricQuery): Promise<MetricAggregate[]> {
-    const periodMs = query.period * SECOND;
-    if (!(periodMs > 0) || !(query.endTime > query.startTime)) return [];
+    if (!(query.period > 0) || !(query.endTime > query.startTime)) return [];
     const series = this.sql.seriesOf.all(scope.account, scope.region, query.namespace, query.metricName, canonicalDimensions(query.dimensions))
       .filter((row) => query.unit === undefined || row.unit === query.unit);
-    // Every resolution that divides the period: recent data is fine, old data rolled up.
-    const resolutions = RESOLUTIONS.filter((resolution) => query.period % resolution === 0);
+    const resolutions = resolutionsFor(query);
     const answers: MetricAggregate[] = [];
     if (query.withDistribution === false) {
       for (const { sid, unit } of series) {
@@ -223,14 +151,14 @@ export class SqliteMetricStore implements MetricStore {
       const periods = new Map<number, Aggregate>();
       for (const resolution of resolutions) {
         // The hot loop of every query: fold rows straight into the period, no per-row objects.
-        for (const row of this.sql.range.all(sid, resolution, query.startTime, query.endTime)) {
-          const periodStart = query.startTime + alignDown(row[0] - query.startTime, periodMs);
-          let period = periods.get(periodStart);
+        for (const [start, count, sum, min, max, kind, dist] of this.sql.range.all(sid, resolution, query.startTime, query.endTime)) {
+          const at = periodStart(query, start);
+          let period = periods.get(at);
           if (!period) {
-            period = { count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: emptySketch() };
-            periods.set(periodStart, period);
+            period = emptyAggregate(true);
+            periods.set(at, period);
           }
-          foldRow(period, row);
+          foldBucket(period, count, sum, min, max, kind, dist);
         }
       }
       for (const [timestamp, aggregate] of periods) answers.push(toAnswer(timestamp, unit, aggregate));
@@ -244,33 +172,14 @@ export class SqliteMetricStore implements MetricStore {
    * it), then the buckets after the last whole rollup; else from the buckets.
    */
   private summaries(sid: number, query: MetricQuery, resolutions: readonly number[]): Map<number, Aggregate> {
-    const periodMs = query.period * SECOND;
-    const periods = new Map<number, Aggregate>();
-    let current: Aggregate | undefined;
-    let currentStart = NaN;
+    const folder = summaryFolder(query);
     const fold = (rows: readonly SummaryRow[]) => {
-      for (const [start, count, sum, min, max] of rows) {
-        const periodStart = query.startTime + alignDown(start - query.startTime, periodMs);
-        if (periodStart !== currentStart) {
-          currentStart = periodStart;
-          current = periods.get(periodStart);
-          if (!current) {
-            current = { count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: undefined };
-            periods.set(periodStart, current);
-          }
-        }
-        current!.count += count;
-        current!.sum += sum;
-        if (min < current!.min) current!.min = min;
-        if (max > current!.max) current!.max = max;
-      }
+      for (const [start, count, sum, min, max] of rows) folder.fold(start, count, sum, min, max);
     };
-    const rollup = ROLLUPS.find((resolution) => query.period % resolution === 0 && query.startTime % (resolution * SECOND) === 0);
-    // Rollups are whole: only those ending by endTime; the buckets of the last, partial one are read as they are.
-    const rollupEnd = rollup === undefined ? query.startTime : Math.max(query.startTime, alignDown(query.endTime, rollup * SECOND));
-    if (rollup !== undefined && rollupEnd > query.startTime) fold(this.sql.rollupRange.all(sid, rollup, query.startTime, rollupEnd));
+    const { rollup, rollupEnd } = summarySources(query);
+    if (rollup !== undefined) fold(this.sql.rollupRange.all(sid, rollup, query.startTime, rollupEnd));
     for (const resolution of resolutions) fold(this.sql.summaryRange.all(sid, resolution, rollupEnd, query.endTime));
-    return periods;
+    return folder.periods;
   }
 
   async listMetrics(scope: Scope, query: ListMetricsQuery): Promise<ListedMetric[]> {
@@ -336,23 +245,7 @@ export class SqliteMetricStore implements MetricStore {
     return this.db.transaction(() => {
       const rows = this.sql.oldest.all(sid, from, cutoff, COMPACT_BATCH);
       if (rows.length === 0) return false;
-      const coarse = new Map<number, Aggregate>();
-      for (const row of rows) {
-        const start = alignDown(row.start, to * SECOND);
-        const existing = coarse.get(start);
-        if (existing) mergeAggregate(existing, fromRow(row));
-        else coarse.set(start, fromRow(row));
-      }
-      for (const [start, aggregate] of coarse) {
-        const stored = this.sql.bucket.get(sid, to, start);
-        if (stored) {
-          const merged = fromRow(stored);
-          mergeAggregate(merged, aggregate);
-          this.saveBucket(sid, to, start, merged);
-        } else {
-          this.saveBucket(sid, to, start, aggregate);
-        }
-      }
+      for (const [start, aggregate] of rollUpBuckets(rows, to)) this.saveBucket(sid, to, start, withStored(this.sql.bucket.get(sid, to, start), aggregate));
       this.sql.deleteRange.run(sid, from, rows[0]!.start, rows[rows.length - 1]!.start);
       return rows.length === COMPACT_BATCH;
     })();
@@ -384,102 +277,7 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function alignDown(value: number, step: number): number {
-  return Math.floor(value / step) * step;
-}
-
 /** A string that cannot run into its neighbours in a concatenated key. */
 function lengthPrefixed(text: string): string {
   return `${text.length}:${text}`;
-}
-
-/** The exact dimension set as stored: sorted by name then value, so order never matters. */
-function canonicalDimensions(dimensions: readonly MetricDimension[]): string {
-  const pairs = dimensions.map((d) => [d.name, d.value] as const);
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-  return JSON.stringify(pairs);
-}
-
-function parseDimensions(dims: string): MetricDimension[] {
-  return (JSON.parse(dims) as [string, string][]).map(([name, value]) => ({ name, value }));
-}
-
-function matchesFilters(dimensions: readonly MetricDimension[], filters: readonly { readonly name: string; readonly value?: string }[]): boolean {
-  return filters.every((filter) => dimensions.some((d) => d.name === filter.name && (filter.value === undefined || d.value === filter.value)));
-}
-
-function encodeCursor(position: readonly [string, string, string]): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string, string] | undefined {
-  try {
-    const position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(position) && position.length === 3 && position.every((part) => typeof part === 'string')) return position as [string, string, string];
-  } catch {
-    // An unreadable cursor starts from the beginning rather than failing a listing.
-  }
-  return undefined;
-}
-
-function pointAggregate(point: MetricPoint): Aggregate | undefined {
-  if (point.statistics) {
-    const { sampleCount, sum, minimum, maximum } = point.statistics;
-    return { count: sampleCount, sum, min: minimum, max: maximum, sketch: undefined };
-  }
-  const values = (point.values ?? []).filter((entry) => entry.count > 0);
-  if (values.length === 0) return undefined;
-  const aggregate: Aggregate = { count: 0, sum: 0, min: Infinity, max: -Infinity, sketch: emptySketch() };
-  for (const { value, count } of values) {
-    aggregate.count += count;
-    aggregate.sum += value * count;
-    if (value < aggregate.min) aggregate.min = value;
-    if (value > aggregate.max) aggregate.max = value;
-  }
-  addValues(aggregate.sketch!, values);
-  return aggregate;
-}
-
-/** Folds `other` into `into`, in place. */
-function mergeAggregate(into: Aggregate, other: Aggregate): void {
-  into.count += other.count;
-  into.sum += other.sum;
-  into.min = Math.min(into.min, other.min);
-  into.max = Math.max(into.max, other.max);
-  if (into.sketch && other.sketch) mergeSketch(into.sketch, other.sketch);
-  else into.sketch = undefined;
-}
-
-/** Folds a stored bucket into an aggregate in place (fromRow + mergeAggregate, without the copies). */
-function foldRow(into: Aggregate, [, count, sum, min, max, kind, dist]: RangeRow): void {
-  into.count += count;
-  into.sum += sum;
-  if (min < into.min) into.min = min;
-  if (max > into.max) into.max = max;
-  if (!into.sketch) return;
-  if (kind !== 1) into.sketch = undefined;
-  else if (dist) mergeSketch(into.sketch, decodeSketch(dist));
-  else addValue(into.sketch, min, count);
-}
-
-function fromRow(row: BucketRow): Aggregate {
-  let sketch: Sketch | undefined;
-  if (row.kind === 1) {
-    if (row.dist) {
-      sketch = decodeSketch(row.dist);
-    } else {
-      sketch = emptySketch();
-      sketch.entries.set(row.min, row.count);
-    }
-  }
-  return { count: row.count, sum: row.sum, min: row.min, max: row.max, sketch };
-}
-
-function byTimeThenUnit(a: MetricAggregate, b: MetricAggregate): number {
-  return a.timestamp - b.timestamp || (a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0);
-}
-
-function toAnswer(timestamp: number, unit: string, aggregate: Aggregate): MetricAggregate {
-  const base = { timestamp, unit, sampleCount: aggregate.count, sum: aggregate.sum, minimum: aggregate.min, maximum: aggregate.max };
-  return aggregate.sketch ? { ...base, distribution: sketchEntries(aggregate.sketch) } : base;
 }
