@@ -58,6 +58,16 @@ import { securePrivateTree } from './adapters/private-files.js';
 import { Registry } from './dataplane/registry/registry.js';
 import { consoleRoute } from './dataplane/console/console-route.js';
 import { StoreContainerInstances } from './adapters/container-instances-store/store-container-instances.js';
+import { PostgresStore } from './adapters/store-postgres/postgres-store.js';
+import { PostgresLogStore } from './adapters/log-store-postgres/postgres-log-store.js';
+import { PostgresMetricStore } from './adapters/metric-store-postgres/postgres-metric-store.js';
+import { PostgresLeadership, checkEpoch } from './adapters/leadership-postgres/postgres-leadership.js';
+import { ECS_RECORD_INDEXES } from './domain/ecs/record-indexes.js';
+import { ControllerGroup } from './controllers/controller-group.js';
+import { LeaderLoop } from './controllers/leader-loop.js';
+import { soleLeadership, type Leadership } from './ports/leadership.js';
+import type { LogStore } from './ports/log-store.js';
+import type { Store } from './ports/store.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
@@ -70,10 +80,61 @@ import type { ContainerRuntime, HostCapacity } from './ports/runtime.js';
  */
 function instanceId(dataDir: string): string {
   const file = join(dataDir, 'instance-id');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const id = randomUUID();
-  writeFileSync(file, `${id}\n`, { mode: 0o600 });
-  return id;
+  if (!existsSync(file)) {
+    // 'wx': of several Wharfs starting on one shared directory, all keep the id written first.
+    try {
+      writeFileSync(file, `${randomUUID()}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * The state: what the API writes through, what the leader's controllers
+ * write through, and who leads. On SQLite one process owns the files and
+ * always leads. On PostgreSQL every process shares the database; the
+ * controllers' writes carry the leader's epoch, so a deposed leader's are refused.
+ */
+interface State {
+  readonly store: Store;
+  readonly controllerStore: Store;
+  readonly logStore: LogStore;
+  readonly metricStore: MetricStore;
+  readonly leadership: Leadership;
+}
+
+async function openState(config: WharfConfig, logger: Logger): Promise<State> {
+  if (config.store.kind === 'sqlite') {
+    const store = new SqliteStore(join(config.dataDir, 'wharf.db'));
+    return {
+      store,
+      controllerStore: store,
+      // CloudWatch metrics and Logs: their own SQLite files beside the store's.
+      metricStore: new SqliteMetricStore(join(config.dataDir, 'metrics.db')),
+      logStore: new SqliteLogStore(join(config.dataDir, 'logs.db')),
+      leadership: soleLeadership,
+    };
+  }
+  const { url } = config.store;
+  const store = await PostgresStore.open({ url, indexes: ECS_RECORD_INDEXES });
+  const leadership = await PostgresLeadership.open({ url, logger });
+  let epoch = 0;
+  return {
+    store,
+    controllerStore: store.withWriteCheck((client) => checkEpoch(epoch)(client)),
+    metricStore: await PostgresMetricStore.open({ url }),
+    logStore: await PostgresLogStore.open({ url }),
+    leadership: {
+      async acquire() {
+        const term = await leadership.acquire();
+        epoch = term.epoch;
+        return term;
+      },
+      close: () => leadership.close(),
+    },
+  };
 }
 
 /**
@@ -139,13 +200,15 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const loosened = securePrivateTree(config.dataDir);
   if (loosened > 0) logger.warn({ dataDir: config.dataDir, loosened }, 'tightened data directory entries readable by others');
   const attribution = parts.onWrite ? new WriteAttribution(parts.onWrite) : undefined;
-  const store = attributed(attribution, 'store', new SqliteStore(join(config.dataDir, 'wharf.db')), STORE_READS);
-  // CloudWatch metrics: data points in their own SQLite file (Wharf's samplers, metric filters and PutMetricData write them).
-  const metricStore = attributed(attribution, 'metrics', new SqliteMetricStore(join(config.dataDir, 'metrics.db')), METRIC_STORE_READS);
+  const state = await openState(config, logger);
+  const store = attributed(attribution, 'store', state.store, STORE_READS);
+  // The controllers' writes: the same store, fenced by the leader's epoch when it is shared.
+  const controllerStore = state.controllerStore === state.store ? store : state.controllerStore;
+  // CloudWatch metrics (Wharf's samplers, metric filters and PutMetricData write them).
+  const metricStore = attributed(attribution, 'metrics', state.metricStore, METRIC_STORE_READS);
   const metricSink = parts.metrics ?? metricStore;
-  // CloudWatch Logs: events in their own SQLite file (the Logs API and the log pump share it);
-  // metric filters publish to the metric store from both write paths.
-  const logStore = attributed(attribution, 'logs', withMetricFilters(new SqliteLogStore(join(config.dataDir, 'logs.db')), metricStore, logger, { storageResolution: config.timeScale > 1 ? 1 : 60 }), LOG_STORE_READS);
+  // CloudWatch Logs (the Logs API and the log pump share it); metric filters publish to the metric store from both write paths.
+  const logStore = attributed(attribution, 'logs', withMetricFilters(state.logStore, metricStore, logger, { storageResolution: config.timeScale > 1 ? 1 : 60 }), LOG_STORE_READS);
   const runtime = new DockerRuntime({ logger, ...(config.dockerSocket ? { socketPath: config.dockerSocket } : {}) });
   try {
     await runtime.ping();
@@ -165,10 +228,10 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // The task metadata and credentials endpoint at 169.254.170.2; the gateway (made below) answers its other paths.
   let gatewayHandle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   // Task CPU, memory, network and storage every 10 s (scaled): AWS/ECS and Container Insights metrics, and /stats.
-  const taskMetrics = new TaskMetricsSampler({ store, runtime, metrics: metricSink, clock, logger, timeScale: config.timeScale });
+  const taskMetrics = new TaskMetricsSampler({ store: controllerStore, runtime, metrics: metricSink, clock, logger, timeScale: config.timeScale });
   const endpointNetwork = new IptablesTaskEndpoint({ instanceId: instance, logger });
   const taskEndpoint = new TaskMetadataServer({
-    store,
+    store: controllerStore,
     runtime,
     clock,
     logger,
@@ -179,13 +242,10 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     endpointUrl: config.taskEndpointUrl,
     usage: taskMetrics,
   });
-  await taskEndpoint.start();
-  // What dead Wharfs left on the host (their iptables rules, empty task cgroups); in the background.
-  void sweepHostLeftovers({ network: endpointNetwork, runtime, logger });
   // IAM enforcement (--enforce-iam): role sessions and execution roles are held to their policies.
   const rolePermissions = config.enforceIam ? new RolePermissions(store, logger) : undefined;
   const executionRole = rolePermissions && { denial: (request: Parameters<RolePermissions['executionRoleDenial']>[0]) => rolePermissions.executionRoleDenial(request, clock.now()) };
-  const supervisor = new TaskSupervisor(store, runtime, clock, logger, {
+  const supervisor = new TaskSupervisor(controllerStore, runtime, clock, logger, {
     stoppedRetentionMs: config.stoppedTaskRetentionMs / config.timeScale,
     timeScale: config.timeScale,
     instanceId: instance,
@@ -196,19 +256,16 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     // The awslogs driver: missing groups fail the task, streams are made at container start.
     logs: logStore,
     // Container secrets, read from Secrets Manager and Parameter Store at start into that container's environment only.
-    secrets: new TaskSecrets(store, cipher, clock, executionRole),
+    secrets: new TaskSecrets(controllerStore, cipher, clock, executionRole),
     // Metadata URIs, task-role credentials and AWS_ENDPOINT_URL in every container; each task's address routed to the endpoint.
     endpoint: taskEndpoint,
     ...(executionRole ? { executionRole } : {}),
   });
-  await supervisor.start();
   // The awslogs driver: containers' stdout and stderr into CloudWatch Logs, resumed from saved cursors.
-  const logPump = new LogPump(store, runtime, logStore, clock, logger);
-  logPump.start();
+  const logPump = new LogPump(controllerStore, runtime, logStore, clock, logger);
   // The local engine is one implicit (Fargate) container instance, named by this data directory's instance id.
   const instances = new StoreContainerInstances(store, { hostId: instance, capacity: hostCapacity(runtime, config.capacityCap), clock, cpuArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64' });
-  const scheduler = new ServiceScheduler(store, clock, logger, { timeScale: config.timeScale, instances });
-  scheduler.start();
+  const scheduler = new ServiceScheduler(controllerStore, clock, logger, { timeScale: config.timeScale, instances });
   const keys = new StaticKeyRing(config.accessKeys);
   // Session keys verify too, but isAdmin below asks the configured ring only: a session is never admin.
   const verifier = new SigV4Verifier(new SessionKeyRing(keys, sessionCredentials));
@@ -231,31 +288,45 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const registry = new Registry({ store, blobs, credentials: registryCredentials, clock, logger });
   await registry.start();
   // ECR lifecycle policies, applied as images are pushed and policies put (and on a resync).
-  const lifecycle = new EcrLifecycleController(store, clock, logger, { blobs });
-  lifecycle.start();
+  const lifecycle = new EcrLifecycleController(controllerStore, clock, logger, { blobs });
   // ECR replication: pushed images copied to the registries the replication rules name.
-  const replication = new EcrReplicationController(store, clock, logger);
-  replication.start();
+  const replication = new EcrReplicationController(controllerStore, clock, logger);
   // Log groups' retention policies: expired events are hidden on read and deleted by this sweep.
   const logRetention = new LogRetentionController(logStore, clock, logger, { intervalMs: 60_000 / config.timeScale });
-  logRetention.start();
   // ELBv2 load balancers: one HTTP proxy per listener on 127.0.0.1, and target health checks.
-  const loadBalancers = new LoadBalancerPlane(store, clock, logger, { timeScale: config.timeScale, metrics: metricSink });
-  loadBalancers.start();
+  const loadBalancers = new LoadBalancerPlane(controllerStore, clock, logger, { timeScale: config.timeScale, metrics: metricSink });
   // Application Auto Scaling: scheduled actions and activities; also the AlarmActions the alarm evaluator invokes policies through.
-  const autoscaler = new Autoscaler(store, clock, logger, { timeScale: config.timeScale });
-  autoscaler.start();
+  const autoscaler = new Autoscaler(controllerStore, clock, logger, { timeScale: config.timeScale });
   // CloudWatch metrics, and the alarms evaluated over them once a period (divided by the time scale).
   const metricCompaction = new MetricCompactionController(metricStore, clock, logger, { timeScale: config.timeScale });
-  metricCompaction.start();
-  const alarmEvaluator = new AlarmEvaluator({ store, metrics: metricStore, clock, logger, timeScale: config.timeScale, actions: autoscaler });
-  alarmEvaluator.start();
+  const alarmEvaluator = new AlarmEvaluator({ store: controllerStore, metrics: metricStore, clock, logger, timeScale: config.timeScale, actions: autoscaler });
+
+  // What only the leader runs, in start order (stopped in reverse). The task endpoint comes before the
+  // supervisor (containers get its routes), and the supervisor re-adopts before the scheduler counts tasks.
+  const controllers = new ControllerGroup(logger, [
+    { name: 'task endpoint', start: () => taskEndpoint.start(), stop: () => taskEndpoint.stop() },
+    // What dead Wharfs left on the host (their iptables rules, empty task cgroups); in the background.
+    { name: 'host leftovers', start: () => void sweepHostLeftovers({ network: endpointNetwork, runtime, logger }), stop: () => undefined },
+    { name: 'task supervisor', start: () => supervisor.start(), stop: () => supervisor.stop() },
+    { name: 'log pump', start: () => logPump.start(), stop: () => logPump.stop() },
+    { name: 'service scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },
+    { name: 'ECR lifecycle', start: () => lifecycle.start(), stop: () => lifecycle.stop() },
+    { name: 'ECR replication', start: () => replication.start(), stop: () => replication.stop() },
+    { name: 'log retention', start: () => logRetention.start(), stop: () => logRetention.stop() },
+    { name: 'load balancers', start: () => loadBalancers.start(), stop: () => loadBalancers.stop() },
+    { name: 'autoscaler', start: () => autoscaler.start(), stop: () => autoscaler.stop() },
+    { name: 'metric compaction', start: () => metricCompaction.start(), stop: () => metricCompaction.stop() },
+    { name: 'alarm evaluator', start: () => alarmEvaluator.start(), stop: () => alarmEvaluator.stop() },
+    { name: 'task metrics', start: () => taskMetrics.start(), stop: () => taskMetrics.stop() },
+  ]);
 
   // ECS Exec: the Session Manager data channel on this port (WebSocket upgrades), an exec in the container behind it.
   const execEndpoint = new ExecEndpoint({ store, exec: new DockerExec(config.dockerSocket ? { socketPath: config.dockerSocket } : {}), logs: logStore, clock, logger });
   execEndpoint.start();
   const execHost = (): string | undefined => (listening ? registryHost() : undefined);
-  await taskMetrics.start();
+  // The only process on its store leads before it answers, as before: tasks are re-adopted first.
+  const leading = new LeaderLoop(state.leadership, controllers, logger);
+  if (state.leadership === soleLeadership) await leading.startNow();
 
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
@@ -266,31 +337,13 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       adminRoute(
         {
           async reset() {
-            // Restarting the supervisor on an empty store removes every Wharf container as an orphan.
-            await lifecycle.stop();
-            await replication.stop();
-            await loadBalancers.stop();
-            await autoscaler.stop();
-            await taskMetrics.stop();
-            await scheduler.stop();
-            await supervisor.stop();
-            await logPump.stop();
-            await alarmEvaluator.stop();
-            await metricCompaction.stop();
-            await store.wipe();
-            await metricStore.wipe();
-            await taskEndpoint.resync();
-            await logStore.wipe();
-            await supervisor.start();
-            logPump.start();
-            scheduler.start();
-            lifecycle.start();
-            replication.start();
-            loadBalancers.start();
-            autoscaler.start();
-            alarmEvaluator.start();
-            metricCompaction.start();
-            await taskMetrics.start();
+            // Restarting the supervisor on an empty store removes every Wharf container as an orphan;
+            // restarting the task endpoint routes no task. A process that does not lead only wipes.
+            await leading.whilePaused(async () => {
+              await store.wipe();
+              await metricStore.wipe();
+              await logStore.wipe();
+            });
           },
           health: async () => ({ version: '0.1.0' }),
           // Where each load balancer listener is served on this host.
@@ -316,6 +369,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const port = (server.address() as AddressInfo).port;
   listeningPort = port;
   listening = true;
+  // On a shared store: leads now if no other process does, else when the leader goes.
+  if (state.leadership !== soleLeadership) leading.runInBackground();
 
   return {
     endpoint: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
@@ -328,19 +383,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       });
       registry.stop();
       execEndpoint.stop();
-      await lifecycle.stop();
-      await replication.stop();
-      await loadBalancers.stop();
-      await autoscaler.stop();
-      await taskMetrics.stop();
-      // Containers keep running (dockerd --live-restore too): a restarted Wharf re-adopts them.
-      await scheduler.stop();
-      await supervisor.stop();
-      await taskEndpoint.stop();
-      await logPump.stop();
-      await logRetention.stop();
-      await alarmEvaluator.stop();
-      await metricCompaction.stop();
+      // Containers keep running (dockerd --live-restore too): a restarted Wharf, or the next leader, re-adopts them.
+      await leading.close();
       await store.close();
       await metricStore.close();
       await logStore.close();
@@ -349,7 +393,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
 }
 
 /** The roles a task definition names, for IAM enforcement's ECS trust check. */
-function taskDefinitionRoles(store: SqliteStore): (scope: { account: string; region: string }, reference: string) => Promise<{ taskRoleArn?: string; executionRoleArn?: string } | undefined> {
+function taskDefinitionRoles(store: Store): (scope: { account: string; region: string }, reference: string) => Promise<{ taskRoleArn?: string; executionRoleArn?: string } | undefined> {
   return async (scope, reference) => {
     const definition = (await resolveTaskDefinition(store, scope, reference))?.doc.taskDefinition;
     if (!definition) return undefined;

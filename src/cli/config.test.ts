@@ -106,3 +106,17 @@ test('enforceIam: off unless --enforce-iam, WHARF_ENFORCE_IAM or the file turns 
   writeFileSync(file, JSON.stringify({ enforceIam: 'yes' }));
   assert.throws(() => loadConfig({ config: file }, {}), ConfigError);
 });
+
+test('store: sqlite by default; a PostgreSQL URL from the flag, WHARF_STORE or the file; anything else refused without echoing a password', (t) => {
+  assert.deepEqual(loadConfig({}, {}).store, { kind: 'sqlite' });
+  assert.deepEqual(loadConfig({ store: 'sqlite' }, {}).store, { kind: 'sqlite' });
+  assert.deepEqual(loadConfig({}, { WHARF_STORE: 'postgres://u:p@db:5432/wharf' }).store, { kind: 'postgres', url: 'postgres://u:p@db:5432/wharf' });
+  assert.deepEqual(loadConfig({ store: 'postgresql://db/w' }, { WHARF_STORE: 'sqlite' }).store, { kind: 'postgres', url: 'postgresql://db/w' });
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-config-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'wharf.json');
+  writeFileSync(file, JSON.stringify({ store: 'postgres://db/fromfile' }));
+  assert.deepEqual(loadConfig({ config: file }, {}).store, { kind: 'postgres', url: 'postgres://db/fromfile' });
+  assert.throws(() => loadConfig({ store: 'mysql://u:secret@db/w' }, {}), (error: Error) => error instanceof ConfigError && /--store must be/.test(error.message) && !error.message.includes('secret'));
+  assert.throws(() => loadConfig({ store: 'postgres://' }, {}), ConfigError);
+});

@@ -53,7 +53,15 @@ export interface WharfConfig {
    * Off by default. --enforce-iam / WHARF_ENFORCE_IAM=1 / `enforceIam: true`.
    */
   readonly enforceIam: boolean;
+  /**
+   * Where the state lives: the data directory's SQLite files (the default), or a PostgreSQL database
+   * that several Wharf processes share (one leads the controllers, every one answers the API).
+   * --store / WHARF_STORE / `store`: `sqlite` or a `postgres://` URL.
+   */
+  readonly store: StoreConfig;
 }
+
+export type StoreConfig = { readonly kind: 'sqlite' } | { readonly kind: 'postgres'; readonly url: string };
 
 export class ConfigError extends Error {}
 
@@ -66,6 +74,7 @@ interface ConfigFile {
   secretsKeyFile?: string;
   ecrUriStyle?: string;
   enforceIam?: boolean;
+  store?: string;
   accessKeys?: { accessKeyId: string; secretAccessKey: string; account?: string; admin?: boolean }[];
 }
 
@@ -101,6 +110,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     ...secretsKey(flags['secrets-key-file'] ?? env.WHARF_SECRETS_KEY_FILE ?? file.secretsKeyFile, env.WHARF_SECRETS_KEY, dataDir),
     ecrUriStyle: parseEcrUriStyle(flags['ecr-uri-style'] ?? (env.WHARF_ECR_URI_STYLE || undefined) ?? file.ecrUriStyle),
     enforceIam: parseEnforceIam(flags['enforce-iam'], env.WHARF_ENFORCE_IAM, file.enforceIam),
+    store: parseStore(flags.store ?? (env.WHARF_STORE || undefined) ?? file.store),
   };
 }
 
@@ -127,6 +137,31 @@ function secretsKey(file: string | undefined, text: string | undefined, dataDir:
     return { secretsKey: { source: `the secrets key file ${file}`, material: readFileSync(file) } };
   } catch (error) {
     throw new ConfigError(`Cannot read the secrets key file ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** `sqlite` (or nothing): the data directory's files; `postgres://` or `postgresql://` URL: that database. */
+export function parseStore(text: unknown): StoreConfig {
+  if (text === undefined || text === 'sqlite') return { kind: 'sqlite' };
+  if (typeof text === 'string' && /^postgres(ql)?:\/\/[^/]/.test(text)) {
+    try {
+      new URL(text);
+      return { kind: 'postgres', url: text };
+    } catch {
+      // Falls through to the error below.
+    }
+  }
+  throw new ConfigError(`--store must be 'sqlite' (the data directory's files) or a PostgreSQL URL such as postgres://user:password@host:5432/wharf, got '${redactedUrl(String(text))}'.`);
+}
+
+/** A URL with its password hidden, for banners, logs and errors; text that is no URL, as it is but for a `:password@`. */
+export function redactedUrl(text: string): string {
+  try {
+    const parsed = new URL(text);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return text.replace(/:[^:@/]*@/, ':***@');
   }
 }
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startWharf } from '../main.js';
-import { ConfigError, DEFAULT_KEY, loadConfig, type WharfConfig } from './config.js';
+import { ConfigError, DEFAULT_KEY, loadConfig, redactedUrl, type WharfConfig } from './config.js';
 import { spotInterrupt } from './spot-interrupt.js';
 
 const USAGE = `Usage: wharf up [--host H] [--port P] [--data-dir DIR] [--config FILE] [--log-level LEVEL] [--time-scale N] [--secrets-key-file FILE] [--ecr-uri-style wharf|aws]
@@ -10,8 +10,10 @@ Starts Wharf, the local ECS + Fargate, in the foreground. Ctrl-C stops it.
 --time-scale N divides every wait ECS imposes by N (default 1; for development and tests).
 --secrets-key-file FILE: the 32-byte key that seals secret values at rest (default: <data dir>/secrets.key, made on first start).
 --enforce-iam: evaluate IAM policies (task roles, execution roles, AssumeRole trust); the configured keys stay the account's root.
+--store postgres://USER:PASSWORD@HOST:5432/DB: keep the state in PostgreSQL, shared by every Wharf started on it (one leads the
+  controllers, all answer the API; they must share the data directory too). Default: sqlite (files in the data directory).
 --ecr-uri-style aws: repositoryUri in AWS's form (<account>.dkr.ecr.<region>.amazonaws.com/<name>) instead of one docker can push to as is.
-Environment: WHARF_HOST, WHARF_PORT, WHARF_DATA_DIR, WHARF_CONFIG, WHARF_LOG_LEVEL, WHARF_TIME_SCALE, WHARF_ECR_URI_STYLE, WHARF_ENFORCE_IAM,
+Environment: WHARF_HOST, WHARF_PORT, WHARF_DATA_DIR, WHARF_CONFIG, WHARF_LOG_LEVEL, WHARF_TIME_SCALE, WHARF_ECR_URI_STYLE, WHARF_ENFORCE_IAM, WHARF_STORE,
 WHARF_ACCESS_KEYS="KEY:SECRET[:ACCOUNT],..." (more key pairs beside the default one).
 
        wharf spot-interrupt [--endpoint URL] [--region R] [--cluster C] (--task T | --service S [--percent P])
@@ -20,7 +22,7 @@ Interrupts Fargate Spot tasks of a running Wharf as ECS does (wharf spot-interru
 
 function banner(endpoint: string, config: WharfConfig): string {
   return [
-    `Wharf is listening on ${endpoint} (data in ${config.dataDir})`,
+    `Wharf is listening on ${endpoint} (data in ${config.dataDir}${config.store.kind === 'postgres' ? `, state in PostgreSQL at ${redactedUrl(config.store.url)}` : ''})`,
     '',
     `Console: ${endpoint}/console/ (sign in with an access key pair, e.g. the one below)`,
     '',
@@ -54,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
         'secrets-key-file': { type: 'string' },
         'ecr-uri-style': { type: 'string' },
         'enforce-iam': { type: 'boolean' },
+        store: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -74,14 +74,3 @@ export async function migrate(pool: pg.Pool, component: string, migrations: read
     }
   });
 }
-
-/** The password-free form of a URL, for logs and errors. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'postgres://(unparsable URL)';
-  }
-}

@@ -106,3 +106,10 @@ export const SERVICES_BY_STATUS = {
 export function serviceStatusKey(cluster: string, status: string): string {
   return `${cluster}/${status}`;
 }
+
+/**
+ * Every index above, declared to a store shared by several processes at
+ * open, so each process files every write under all of them (a process that
+ * did not know an index would leave it behind the others').
+ */
+export const ECS_RECORD_INDEXES = [TASKS_BY_COUNT_BUCKET, TASKS_BY_LISTING, TASKS_BY_ADDRESS, SERVICES_BY_STATUS] as const;
