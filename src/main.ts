@@ -1,6 +1,6 @@
 import { WriteAttribution, STORE_READS, LOG_STORE_READS, METRIC_STORE_READS, type AttributedWrite } from './adapters/write-attribution.js';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -54,7 +54,7 @@ import { TaskMetadataServer } from './dataplane/task-metadata/task-metadata-serv
 import { IptablesTaskEndpoint } from './adapters/task-endpoint-iptables/iptables-task-endpoint.js';
 import { fileURLToPath } from 'node:url';
 import { sweepHostLeftovers } from './adapters/host-leftovers/sweep.js';
-import { securePrivateTree } from './adapters/private-files.js';
+import { createFileOnce, securePrivateTree } from './adapters/private-files.js';
 import { Registry } from './dataplane/registry/registry.js';
 import { consoleRoute } from './dataplane/console/console-route.js';
 import { StoreContainerInstances } from './adapters/container-instances-store/store-container-instances.js';
@@ -80,14 +80,8 @@ import type { ContainerRuntime, HostCapacity } from './ports/runtime.js';
  */
 function instanceId(dataDir: string): string {
   const file = join(dataDir, 'instance-id');
-  if (!existsSync(file)) {
-    // 'wx': of several Wharfs starting on one shared directory, all keep the id written first.
-    try {
-      writeFileSync(file, `${randomUUID()}\n`, { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
+  // Of several Wharfs starting on one shared directory, all keep the id written first.
+  if (!existsSync(file)) createFileOnce(file, `${randomUUID()}\n`);
   return readFileSync(file, 'utf8').trim();
 }
 

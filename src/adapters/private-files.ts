@@ -1,4 +1,5 @@
-import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -25,6 +26,26 @@ export function createPrivateFile(file: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
   closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
   chmodSync(file, PRIVATE_FILE_MODE);
+}
+
+/**
+ * Writes `content` to `file` owner-only unless the file exists, whole or not
+ * at all: written beside it first, then hard-linked into place, which fails
+ * if another process got there first. Of several Wharfs starting on one
+ * shared data directory, every one then reads the same complete key, never
+ * a file another has created but not yet filled.
+ */
+export function createFileOnce(file: string, content: string | Buffer): void {
+  mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
+  writeFileSync(draft, content, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  try {
+    linkSync(draft, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    unlinkSync(draft);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createFileOnce } from '../private-files.js';
 import type { SecretCipher } from '../../ports/secret-cipher.js';
 
 const VERSION = 'wharf-aes1';
@@ -32,14 +33,7 @@ export class AesGcmSecretCipher implements SecretCipher {
    */
   static inDataDir(dataDir: string): AesGcmSecretCipher {
     const file = join(dataDir, 'secrets.key');
-    if (!existsSync(file)) {
-      mkdirSync(dataDir, { recursive: true });
-      try {
-        writeFileSync(file, randomBytes(KEY_BYTES), { mode: 0o600, flag: 'wx' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    }
+    if (!existsSync(file)) createFileOnce(file, randomBytes(KEY_BYTES));
     const mode = statSync(file).mode & 0o777;
     if ((mode & 0o077) !== 0) {
       throw new SecretKeyError(`${file} is readable by others (mode ${mode.toString(8).padStart(4, '0')}): run chmod 600 on it, and replace the key if it may have leaked`);
