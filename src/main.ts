@@ -55,6 +55,7 @@ import { IptablesTaskEndpoint } from './adapters/task-endpoint-iptables/iptables
 import { fileURLToPath } from 'node:url';
 import { sweepHostLeftovers } from './adapters/host-leftovers/sweep.js';
 import { createFileOnce, securePrivateTree } from './adapters/private-files.js';
+import { dataDirKey } from './adapters/data-dir-key.js';
 import { Registry } from './dataplane/registry/registry.js';
 import { consoleRoute } from './dataplane/console/console-route.js';
 import { StoreContainerInstances } from './adapters/container-instances-store/store-container-instances.js';
@@ -230,7 +231,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     clock,
     logger,
     network: endpointNetwork,
-    ids: EndpointIds.inDataDir(config.dataDir),
+    // The key the metadata and credentials URIs' ids are derived under (made on first start, shared by replicas).
+    ids: new EndpointIds(dataDirKey(config.dataDir, 'task-endpoint-secret')),
     sessions: sessionCredentials,
     gateway: (req, res) => (gatewayHandle ? gatewayHandle(req, res) : res.writeHead(503).end()),
     endpointUrl: config.taskEndpointUrl,

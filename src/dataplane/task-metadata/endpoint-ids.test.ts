@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { EndpointIds } from './endpoint-ids.js';
 
@@ -9,22 +6,14 @@ const A = 'arn:aws:ecs:us-east-1:123456789012:task/c/aaaa';
 const B = 'arn:aws:ecs:us-east-1:123456789012:task/c/bbbb';
 
 test('ids are derived again from the same key after a restart, and differ per task, container and key', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'wharf-ids-'));
-  const other = mkdtempSync(join(tmpdir(), 'wharf-ids-'));
-  try {
-    const ids = EndpointIds.inDataDir(dir);
-    assert.equal(statSync(join(dir, 'task-endpoint-secret')).mode & 0o777, 0o600);
-    const again = EndpointIds.inDataDir(dir);
-    assert.equal(again.container(A, 'app'), ids.container(A, 'app'));
-    assert.equal(again.credentials(A), ids.credentials(A));
-    assert.notEqual(ids.container(A, 'app'), ids.container(A, 'side'));
-    assert.notEqual(ids.container(A, 'app'), ids.container(B, 'app'));
-    assert.notEqual(ids.credentials(A), ids.credentials(B));
-    assert.notEqual(EndpointIds.inDataDir(other).credentials(A), ids.credentials(A), 'another key, other ids');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(other, { recursive: true, force: true });
-  }
+  const ids = new EndpointIds(Buffer.alloc(32, 7));
+  const again = new EndpointIds(Buffer.alloc(32, 7));
+  assert.equal(again.container(A, 'app'), ids.container(A, 'app'));
+  assert.equal(again.credentials(A), ids.credentials(A));
+  assert.notEqual(ids.container(A, 'app'), ids.container(A, 'side'));
+  assert.notEqual(ids.container(A, 'app'), ids.container(B, 'app'));
+  assert.notEqual(ids.credentials(A), ids.credentials(B));
+  assert.notEqual(new EndpointIds(Buffer.alloc(32, 8)).credentials(A), ids.credentials(A), 'another key, other ids');
 });
 
 test('the shapes ECS uses: 32 hex digits and 10 more for a container, a version 4 UUID for credentials', () => {

@@ -5,29 +5,11 @@
  * restarted Wharf derives the same ids for the tasks it re-adopts, and no one
  * without the key can guess another task's credentials URI.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-const SECRET_FILE = 'task-endpoint-secret';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export class EndpointIds {
+  /** `key`: the data directory's `task-endpoint-secret` (main.ts reads it), so every restart derives the same ids. */
   constructor(private readonly key: Buffer) {}
-
-  /** The key kept in `<dataDir>/task-endpoint-secret` (mode 0600), made on first use. */
-  static inDataDir(dataDir: string): EndpointIds {
-    const file = join(dataDir, SECRET_FILE);
-    if (!existsSync(file)) {
-      mkdirSync(dataDir, { recursive: true });
-      // 'wx': two processes starting on one directory keep whichever key was written first.
-      try {
-        writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-    }
-    return new EndpointIds(Buffer.from(readFileSync(file, 'utf8').trim(), 'hex'));
-  }
 
   /** The container's id in ECS_CONTAINER_METADATA_URI(_V4): 32 hex digits, a dash, 10 more (the shape Fargate uses). */
   container(taskArn: string, containerName: string): string {
