@@ -80,7 +80,8 @@ function hasWrk() {
     execFileSync('wrk', ['--version'], { stdio: 'ignore' });
     return true;
   } catch (error) {
-    return error.status !== undefined; // wrk --version exits 1 but exists
+    // wrk --version exits 1 but exists; a missing wrk fails to spawn (ENOENT, whose status is null).
+    return error.code !== 'ENOENT';
   }
 }
 
