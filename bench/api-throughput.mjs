@@ -7,10 +7,8 @@
 // moto's server, in the same run. Then RunTask's accept latency (request to
 // answer, one at a time) at each size.
 //
-// Requests are signed once (SigV4 stays valid for 15 minutes) and replayed by
-// wrk (C, one thread), so the load generator is not the bottleneck; without
-// wrk it falls back to autocannon, which costs a core of its own and reads
-// lower. BENCH_SECONDS (default 5) per measurement.
+// Requests are signed once and replayed by wrk, else autocannon
+// (bench/lib/ecs-api.mjs). BENCH_SECONDS (default 5) per measurement.
 //
 // Two servers are measured at each size: the ECS API alone on the store
 // (bench/lib/api-only-server.mjs: the same gateway, handlers and SQLite store,
@@ -25,192 +23,23 @@
 // container is made. The background cost of those retries and of the
 // controllers' periodic resyncs is part of what is measured.
 // Run with `npm run bench` (needs dist/); it prints a table.
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { SqliteStore } from '../dist/adapters/store-sqlite/sqlite-store.js';
 import { KIND } from '../dist/domain/ecs/record-keys.js';
-import { freePort, KEY, percentile, positiveInt, ROOT, sleep } from './lib/harness.mjs';
+import { freePort, ROOT } from './lib/harness.mjs';
+import {
+  API_TARGET, CASES, cell, CLUSTER, CONNECTIONS, DURATION_S, fmt, load, loadOperation, machineLoad, printTable, ROUNDS,
+  RUN_TASK_SAMPLES, runTask, runTaskLatency, seed, settle, startWharf, stopChild, verdict, waitForHttp, WRK,
+} from './lib/ecs-api.mjs';
 
-const DURATION_S = positiveInt('BENCH_SECONDS', 5);
 const SIZES = (process.env.BENCH_RECORDS ?? '100,1000,10000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-const RUN_TASK_SAMPLES = positiveInt('BENCH_RUNTASK_SAMPLES', 40);
-const ROUNDS = positiveInt('BENCH_ROUNDS', 3);
-const CONNECTIONS = 8;
-const TARGET = { rps: 10_000, p99Ms: 5, flat: 1.3 };
-const ECS = 'AmazonEC2ContainerServiceV20141113';
-const CLUSTER = 'bench';
-const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-aaa'] } };
+const TARGET = { ...API_TARGET, flat: 1.3 };
 const SCOPE = { account: '123456789012', region: 'us-east-1' }; // the default access key's account
 
-const CASES = [
-  ['DescribeClusters', { clusters: [CLUSTER] }],
-  ['DescribeTaskDefinition', { taskDefinition: 'bench:1' }],
-  ['DescribeServices', { cluster: CLUSTER, services: ['web'] }],
-  ['ListTasks', { cluster: CLUSTER }],
-];
-
-// ---------------------------------------------------------------- requests
-
-async function sign(port, operation, body) {
-  const signer = new SignatureV4({ credentials: KEY, region: 'us-east-1', service: 'ecs', sha256: Hash.bind(null, 'sha256') });
-  const request = {
-    method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port, path: '/', query: {},
-    headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${ECS}.${operation}` },
-    body,
-  };
-  const signed = await signer.sign(request);
-  const { host: _host, ...headers } = signed.headers;
-  return { method: 'POST', path: '/', headers, body };
-}
-
-async function call(port, operation, payload) {
-  const request = await sign(port, operation, JSON.stringify(payload));
-  const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: request.headers, body: request.body });
-  if (!response.ok) throw new Error(`${operation} on port ${port}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
-
-/** moto checks subnets against its EC2 model: there the service and task go without awsvpc. */
-async function seed(port, { awsvpc = true } = {}) {
-  await call(port, 'CreateCluster', { clusterName: CLUSTER, capacityProviders: ['FARGATE', 'FARGATE_SPOT'] });
-  await call(port, 'RegisterTaskDefinition', {
-    family: 'bench', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
-    containerDefinitions: [{ name: 'app', image: 'busybox', essential: true, portMappings: [{ containerPort: 8080 }] }],
-  });
-  // No tasks wanted: the scheduler leaves it alone.
-  await call(port, 'CreateService', { cluster: CLUSTER, serviceName: 'web', taskDefinition: 'bench:1', desiredCount: 0, ...(awsvpc ? { launchType: 'FARGATE', networkConfiguration: NETWORK } : {}) });
-}
-
-// ---------------------------------------------------------------- load
-
-function hasWrk() {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    return error.status !== undefined; // wrk --version exits 1 but exists
-  }
-}
-
-const WRK = hasWrk();
-
-/** wrk --latency prints "99%  1.23ms" lines; returns milliseconds. */
-function wrkPercentile(output, percent) {
-  const match = new RegExp(`\\s${percent}%\\s+([\\d.]+)(us|ms|s)`).exec(output);
-  if (!match) return NaN;
-  const value = Number(match[1]);
-  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-}
-
-function loadWithWrk(port, request, dir) {
-  const script = join(dir, `req-${port}.lua`);
-  const headers = Object.entries(request.headers).map(([name, value]) => `wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`).join('\n');
-  // A JSON string literal is a valid Lua string here.
-  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(request.body)}\n${headers}\n`);
-  const output = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--latency', '-s', script, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0);
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(output)?.[1] ?? 0);
-  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  const failed = non2xx + (errors ? errors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
-  return { rps, p99: wrkPercentile(output, 99), failed };
-}
-
-async function load(port, request, dir) {
-  if (WRK) return loadWithWrk(port, request, dir);
-  const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: DURATION_S, workers: 1, requests: [request] });
-  return { rps: result.requests.average, p99: result.latency.p99, failed: result.non2xx + result.errors };
-}
-
-async function loadOperation(port, operation, payload, dir, label) {
-  process.stderr.write(`measuring ${operation} on ${label} for ${DURATION_S}s...\n`);
-  const request = await sign(port, operation, JSON.stringify(payload));
-  // Warm-up, not measured: first uses (a store index built from the records, JIT) happen here.
-  for (let i = 0; i < 50; i++) {
-    const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: request.headers, body: request.body });
-    await response.arrayBuffer();
-  }
-  return load(port, request, dir);
-}
-
-/** RunTask answered, one request at a time: from sending to the whole answer. */
-async function runTaskLatency(port) {
-  const samples = [];
-  for (let i = 0; i < RUN_TASK_SAMPLES + 3; i++) {
-    const request = await sign(port, 'RunTask', JSON.stringify({ cluster: CLUSTER, taskDefinition: 'bench:1', launchType: 'FARGATE', networkConfiguration: NETWORK }));
-    const t0 = performance.now();
-    const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: request.headers, body: request.body });
-    const text = await response.text();
-    const elapsed = performance.now() - t0;
-    if (!response.ok || JSON.parse(text).failures?.length) throw new Error(`RunTask: ${response.status} ${text.slice(0, 300)}`);
-    if (i >= 3) samples.push(elapsed); // the first few warm the path
-  }
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-}
-
 // ---------------------------------------------------------------- processes
-
-async function waitForHttp(url, child, name) {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await sleep(100);
-    }
-  }
-  throw new Error(`${name} did not listen at ${url}`);
-}
-
-async function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  if (!(await Promise.race([exited.then(() => true), sleep(20_000).then(() => false)]))) {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-/** CPU seconds a process has used (utime + stime from /proc). */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/**
- * Waits until a freshly started Wharf has done its start-up work (the
- * controllers reconcile every task once): under 5% of a core over a second,
- * or a minute at most. Returns how long that took.
- */
-async function settle(child) {
-  const t0 = performance.now();
-  let last = cpuSeconds(child.pid);
-  while (performance.now() - t0 < 60_000) {
-    await sleep(1_000);
-    const now = cpuSeconds(child.pid);
-    if (now - last < 0.05) break;
-    last = now;
-  }
-  return (performance.now() - t0) / 1000;
-}
-
-async function startWharf(port, dataDir) {
-  const child = spawn(process.execPath, ['bin/wharf.js', 'up', '--port', String(port), '--data-dir', dataDir, '--log-level', 'error'], {
-    cwd: ROOT,
-    stdio: 'ignore',
-    env: { ...process.env, WHARF_DOCKER_SOCKET: join(dataDir, 'no-engine.sock'), WHARF_SANDBOX_POOL: '0' },
-  });
-  process.once('exit', () => child.exitCode === null && child.kill('SIGTERM'));
-  await waitForHttp(`http://127.0.0.1:${port}/_wharf/health`, child, 'wharf');
-  return child;
-}
 
 /** The ECS API alone on the store file (bench/lib/api-only-server.mjs): no controllers. */
 async function startApiOnly(port, dataDir) {
@@ -265,25 +94,6 @@ async function growTasks(dataDir, size) {
   }
 }
 
-// ---------------------------------------------------------------- table
-
-const fmt = (value) => (Number.isFinite(value) ? (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2)) : '-');
-
-function cell(result) {
-  if (!result) return '-';
-  return `${fmt(result.rps)} / ${fmt(result.p99)}${result.failed ? ` (${result.failed} errors)` : ''}`;
-}
-
-function verdict(result) {
-  if (!result) return '';
-  return `${result.rps >= TARGET.rps ? 'ok' : 'short'} r/s, ${result.p99 < TARGET.p99Ms ? 'ok' : 'over'} p99`;
-}
-
-function printTable(rows, header) {
-  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => String(row[i] ?? '').length)));
-  for (const row of [header, ...rows]) console.log(row.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd());
-}
-
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -324,7 +134,7 @@ async function main() {
     const seeding = await startWharf(port, baseDir);
     children.push(seeding);
     await seed(port);
-    await call(port, 'RunTask', { cluster: CLUSTER, taskDefinition: 'bench:1', launchType: 'FARGATE', networkConfiguration: NETWORK });
+    await runTask(port);
     await stopChild(seeding);
     const dataDirs = new Map();
     for (const size of SIZES) {
@@ -384,7 +194,7 @@ async function main() {
     console.log(`\nAPI throughput (${WRK ? 'wrk' : 'autocannon'}): ${CONNECTIONS} keep-alive connections, ${DURATION_S}s each, SigV4 + model validation on; cells are req/s / p99 ms`);
     console.log(`targets: >= ${TARGET.rps.toLocaleString('en-US')} req/s and p99 < ${TARGET.p99Ms} ms each; flat: time per request at ${last.toLocaleString('en-US')} tasks within ${TARGET.flat}x of ${first.toLocaleString('en-US')} tasks`);
     console.log(`"api": the ECS API alone on the store (no controllers), best of ${ROUNDS} interleaved rounds; "wharf": wharf up, controllers and all, without a Docker engine, one round`);
-    console.log(`load: ${execFileSync('uptime', { encoding: 'utf8' }).trim()}\n`);
+    console.log(`load: ${machineLoad()}\n`);
     const rows = [];
     for (const [operation] of CASES) {
       rows.push([operation, 'bare node', cell(results.bare), '', '']);
