@@ -65,6 +65,7 @@ import { PostgresMetricStore } from './adapters/metric-store-postgres/postgres-m
 import { PostgresLeadership, checkEpoch } from './adapters/leadership-postgres/postgres-leadership.js';
 import { ECS_RECORD_INDEXES } from './domain/ecs/record-indexes.js';
 import { ControllerGroup } from './controllers/controller-group.js';
+import { ReservationReleaser } from './controllers/reservation-releaser.js';
 import { LeaderLoop } from './controllers/leader-loop.js';
 import { soleLeadership, type Leadership } from './ports/leadership.js';
 import type { LogStore } from './ports/log-store.js';
@@ -260,7 +261,10 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // The awslogs driver: containers' stdout and stderr into CloudWatch Logs, resumed from saved cursors.
   const logPump = new LogPump(controllerStore, runtime, logStore, clock, logger);
   // The local engine is one implicit (Fargate) container instance, named by this data directory's instance id.
-  const instances = new StoreContainerInstances(store, { hostId: instance, capacity: hostCapacity(runtime, config.capacityCap), clock, cpuArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64' });
+  const instanceOptions = { hostId: instance, capacity: hostCapacity(runtime, config.capacityCap), clock, cpuArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64' };
+  const instances = new StoreContainerInstances(store, instanceOptions);
+  // A stopped task's room back on its instance (the leader's job, so through the fenced store).
+  const releaser = new ReservationReleaser(controllerStore, new StoreContainerInstances(controllerStore, instanceOptions), logger, { repairEveryMs: 30_000 / config.timeScale });
   const scheduler = new ServiceScheduler(controllerStore, clock, logger, { timeScale: config.timeScale, instances });
   const keys = new StaticKeyRing(config.accessKeys);
   // Session keys verify too, but isAdmin below asks the configured ring only: a session is never admin.
@@ -304,6 +308,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     // What dead Wharfs left on the host (their iptables rules, empty task cgroups); in the background.
     { name: 'host leftovers', start: () => void sweepHostLeftovers({ network: endpointNetwork, runtime, logger }), stop: () => undefined },
     { name: 'task supervisor', start: () => supervisor.start(), stop: () => supervisor.stop() },
+    { name: 'reservation releaser', start: () => releaser.start(), stop: () => releaser.stop() },
     { name: 'log pump', start: () => logPump.start(), stop: () => logPump.stop() },
     { name: 'service scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },
     { name: 'ECR lifecycle', start: () => lifecycle.start(), stop: () => lifecycle.stop() },

@@ -38,7 +38,21 @@ export interface ContainerInstances {
   /**
    * The instances a task of `scope`'s cluster may be placed on: today the
    * implicit Fargate instance of every engine host (one: the local engine).
-   * Costs one read per instance and one per task it holds, never a scan.
+   * Costs one read per instance, however many tasks they hold: the room a
+   * task held is given back when it stops (`release`), not found by reading
+   * every task at each placement.
    */
   forPlacement(scope: Scope, clusterName: string): Promise<PlacementSnapshot>;
+  /**
+   * Gives back the room a task held, once it is STOPPED or gone (the caller
+   * has checked): its reservation leaves the instance record. Nothing is
+   * written when no instance holds it. Retries lost races itself.
+   */
+  release(scope: Scope, taskRecordId: string): Promise<void>;
+  /**
+   * Drops every reservation whose task is STOPPED or gone (one read per
+   * reservation): what repairs a release that never happened (a crash
+   * between a task's stop and its release). Returns how many it dropped.
+   */
+  reconcileReservations(): Promise<number>;
 }

@@ -19,7 +19,7 @@ import type { Task } from '../../domain/task/task.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ContainerInstances, NewReservation, PlacementSnapshot } from '../../ports/container-instances.js';
 import type { HostCapacity } from '../../ports/runtime.js';
-import type { Expectation, Scope, Store } from '../../ports/store.js';
+import { retryOnStale, type Expectation, type Scope, type Store } from '../../ports/store.js';
 
 export interface StoreContainerInstancesOptions {
   /** The engine host's stable id (the data directory's instance id): its implicit instance's id. */
@@ -35,7 +35,10 @@ export interface StoreContainerInstancesOptions {
  * Container instances kept as `ecs.container-instance` records in the store.
  * The local engine is one implicit instance in the host scope; its
  * registered resources follow the host's capacity (refreshed whenever a
- * placement reads it and the figure moved).
+ * placement reads it and the figure moved). A placement reads that one
+ * record; a stopped task's room comes back through `release` (called by the
+ * reservation releaser as the task stops) and `reconcileReservations` (its
+ * periodic repair).
  */
 export class StoreContainerInstances implements ContainerInstances {
   constructor(private readonly store: Store, private readonly options: StoreContainerInstancesOptions) {}
@@ -47,7 +50,7 @@ export class StoreContainerInstances implements ContainerInstances {
     let instance: ContainerInstance;
     let expect: Expectation;
     if (record) {
-      instance = await this.pruned(record.doc);
+      instance = record.doc;
       expect = record.version;
     } else {
       instance = await this.firstRecord(registered);
@@ -63,6 +66,27 @@ export class StoreContainerInstances implements ContainerInstances {
         return [{ op: 'put', kind: CONTAINER_INSTANCE_KIND, scope: HOST_SCOPE, id, doc: withReservations(read, mine), expect }];
       },
     };
+  }
+
+  async release(scope: Scope, taskRecordId: string): Promise<void> {
+    const key = taskKey(scope, taskRecordId);
+    await retryOnStale(async () => {
+      const record = await this.store.get<ContainerInstance>(CONTAINER_INSTANCE_KIND, HOST_SCOPE, this.options.hostId);
+      if (!record || !(key in record.doc.reservations)) return;
+      const doc = pruneReservations(record.doc, (held) => held !== key);
+      await this.store.write([{ op: 'put', kind: CONTAINER_INSTANCE_KIND, scope: HOST_SCOPE, id: this.options.hostId, doc, expect: record.version }]);
+    }, 32);
+  }
+
+  async reconcileReservations(): Promise<number> {
+    return retryOnStale(async () => {
+      const record = await this.store.get<ContainerInstance>(CONTAINER_INSTANCE_KIND, HOST_SCOPE, this.options.hostId);
+      if (!record) return 0;
+      const doc = await this.pruned(record.doc);
+      const dropped = Object.keys(record.doc.reservations).length - Object.keys(doc.reservations).length;
+      if (dropped > 0) await this.store.write([{ op: 'put', kind: CONTAINER_INSTANCE_KIND, scope: HOST_SCOPE, id: this.options.hostId, doc, expect: record.version }]);
+      return dropped;
+    }, 32);
   }
 
   /** Drops the reservations of tasks that are gone or STOPPED: one read per task the instance holds. */
