@@ -159,7 +159,8 @@ export class FsBlobStore implements BlobStore {
     for (const name of await readdir(this.uploadsDir)) {
       const file = join(this.uploadsDir, name);
       const info = await statOrUndefined(file);
-      if (!info || info.mtimeMs > cutoff) continue;
+      // Whole milliseconds, as Date.now() counts: a file written this very millisecond is as old as `now`, not newer.
+      if (!info || Math.floor(info.mtimeMs) > cutoff) continue;
       // A session in the middle of an append or finish is not stale, whatever its mtime says.
       if (this.busy.has(name)) continue;
       await rm(file, { force: true, recursive: true });
