@@ -10,13 +10,10 @@ import {
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { DEFAULT_KEY } from '../cli/config.js';
-import { startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { boto3 as runBoto3, startTestWharf, waitFor, type TestWharf } from './harness.js';
 
-const run = promisify(execFile);
 /** A minute-aligned time inside CloudWatch's two weeks. */
 const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 20 * 60_000;
 
@@ -38,23 +35,9 @@ describe('CloudWatch through boto3 and the SDK v3', () => {
     await wharf.stop();
   });
 
-  async function boto3(protocol: 'smithy-rpc-v2-cbor' | 'json', script: string): Promise<any> {
-    const program = [
-      'import boto3, json, datetime, botocore.config, botocore.model',
-      `botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS = (${JSON.stringify(protocol)}, 'query')`,
-      `cw = boto3.client('cloudwatch', endpoint_url=${JSON.stringify(wharf.endpoint)}, region_name='us-east-1', aws_access_key_id=${JSON.stringify(DEFAULT_KEY.accessKeyId)}, aws_secret_access_key=${JSON.stringify(DEFAULT_KEY.secretAccessKey)}, config=botocore.config.Config(retries={'max_attempts': 1}))`,
-      `BASE = datetime.datetime.fromtimestamp(${BASE / 1000}, tz=datetime.timezone.utc)`,
-      'def err(call):',
-      '    try:',
-      '        call()',
-      '    except cw.exceptions.ClientError as e:',
-      "        return [e.response['Error']['Code'], e.response['Error']['Message']]",
-      'def out(value): print(json.dumps(value, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else repr(v)))',
-      script.trim(),
-    ].join('\n');
-    const { stdout } = await run('python3', ['-c', program], { env: { ...process.env, HOME: wharf.dataDir, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' } });
-    return JSON.parse(stdout);
-  }
+  /** boto3 with `cw`, a CloudWatch client speaking `protocol`, and BASE, the tests' base time. */
+  const boto3 = (protocol: 'smithy-rpc-v2-cbor' | 'json', script: string) =>
+    runBoto3(wharf, `cw = client('cloudwatch')\nBASE = datetime.datetime.fromtimestamp(${BASE / 1000}, tz=datetime.timezone.utc)\n${script.trim()}`, [`botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS = (${JSON.stringify(protocol)}, 'query')`]);
 
   for (const protocol of ['smithy-rpc-v2-cbor', 'json'] as const) {
     test(`boto3 (${protocol}): put-metric-data, statistics, metric math, alarms and errors`, async () => {

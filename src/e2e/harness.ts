@@ -171,6 +171,30 @@ export function spawnWharf(dataDir: string, port: number, wharfEnv: NodeJS.Proce
   });
 }
 
+/**
+ * Runs a boto3 script against `wharf` and parses the JSON it prints with
+ * `out(value)`. `client(name)` makes a client of that service at Wharf with
+ * the default key pair and no retries; `err(call)` returns a ClientError's
+ * [code, message] (or None). `prelude` lines run first (a protocol choice).
+ */
+export async function boto3(wharf: { readonly endpoint: string; readonly dataDir: string }, script: string, prelude: readonly string[] = []): Promise<any> {
+  const program = [
+    'import boto3, json, datetime, botocore.config, botocore.exceptions, botocore.model',
+    ...prelude,
+    'def client(name):',
+    `    return boto3.client(name, endpoint_url=${JSON.stringify(wharf.endpoint)}, region_name='us-east-1', aws_access_key_id=${JSON.stringify(DEFAULT_KEY.accessKeyId)}, aws_secret_access_key=${JSON.stringify(DEFAULT_KEY.secretAccessKey)}, config=botocore.config.Config(retries={'max_attempts': 1}))`,
+    'def err(call):',
+    '    try:',
+    '        call()',
+    '    except botocore.exceptions.ClientError as e:',
+    "        return [e.response['Error']['Code'], e.response['Error']['Message']]",
+    'def out(value): print(json.dumps(value, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else repr(v)))',
+    script.trim(),
+  ].join('\n');
+  const { stdout } = await run('python3', ['-c', program], { env: { ...process.env, HOME: wharf.dataDir, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' } });
+  return JSON.parse(stdout);
+}
+
 /** The seed guide's task-definition.json, verbatim. */
 export const SEED_TASK_DEFINITION = {
   family: 'my-app',

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateClusterCommand, CreateServiceCommand, DescribeServiceDeploymentsCommand, ListServiceDeploymentsCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { describeOneService, isSteady, sdkClient, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { boto3, describeOneService, isSteady, sdkClient, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
 import { ensureTestImage } from './test-images.js';
 
 const CLUSTER = 'alarm-cluster';
@@ -79,4 +79,19 @@ test('an alarm put in ALARM with SetAlarmState during a rolling deployment fails
   );
   const running = await serviceTasksOf(ecs, CLUSTER, SERVICE);
   assert.deepEqual(running.map((t) => t.taskDefinitionArn), [v1, v1], 'only revision 1 runs');
+
+  // boto3 reads the same record: the rolled-back deployment, its alarms, and the revision it went back to.
+  const seen = await boto3(
+    wharf,
+    `
+ecs = client('ecs')
+listed = ecs.list_service_deployments(cluster=${JSON.stringify(CLUSTER)}, service=${JSON.stringify(SERVICE)}, status=['ROLLBACK_SUCCESSFUL'])['serviceDeployments']
+described = ecs.describe_service_deployments(serviceDeploymentArns=[d['serviceDeploymentArn'] for d in listed])['serviceDeployments']
+out({'listed': [d['serviceDeploymentArn'] for d in listed], 'alarms': described[0]['alarms'], 'rollback': described[0].get('rollback', {}).get('serviceRevisionArn'), 'source': [r['arn'] for r in described[0].get('sourceServiceRevisions', [])]})
+`,
+  );
+  assert.deepEqual(seen.listed, [serviceDeploymentArn]);
+  assert.equal(seen.alarms.status, 'TRIGGERED');
+  assert.deepEqual(seen.alarms.triggeredAlarmNames, ['api-errors']);
+  assert.ok(seen.rollback, `the rollback names the revision it went back to: ${JSON.stringify(seen)}`);
 });
