@@ -252,9 +252,10 @@ load_test_images_into() {
 }
 
 # Stops the extra engines (their containers with them) and removes their namespaces and links;
-# their state directories stay, so the next ensure_extra_engines starts where this left off.
+# their state directories stay, so the next ensure_extra_engines starts where this left off, unless
+# `purge` is given: then their state, logs and (empty) cgroup folders go too.
 stop_extra_engines() {
-  local count="${1:-1}" i dir pid
+  local count="${1:-1}" purge="${2:-}" i dir pid
   for i in $(seq 1 "$count"); do
     dir="$WHARF_ENGINES_DIR/$i"
     pid="$(cat "$dir/dockerd.pid" 2>/dev/null || true)"
@@ -265,5 +266,11 @@ stop_extra_engines() {
     fi
     ip link del "wharf-eng-$i" 2>/dev/null || true
     ip netns del "wharf-eng-$i" 2>/dev/null || true
+    if [ "$purge" = purge ]; then
+      # dockerd leaves its data root bind-mounted on itself.
+      while grep -qs " $dir/data " /proc/mounts; do umount "$dir/data"; done
+      rm -rf "$dir" "$WHARF_ENGINES_DIR/$i.log" "/run/wharf-engine-$i"
+      rmdir /sys/fs/cgroup/*/"wharf-engine-$i" 2>/dev/null || true
+    fi
   done
 }
