@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
@@ -64,6 +64,15 @@ if (!url) {
   const newRuntime = (): DockerRuntime => new DockerRuntime({ host: { url: engineUrl }, networkName, cgroupRoot });
 
   describe(`DockerRuntime on the remote engine at ${engineUrl}`, () => {
+    after(async () => {
+      // The sandboxes went with their tests; now this run's own network on the engine.
+      try {
+        await docker.getNetwork(networkName).remove();
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      }
+    });
+
     test('it is remote, named by its URL, and capacity is the remote engine\'s own CPUs and memory', async () => {
       const rt = newRuntime();
       assert.equal(rt.remote, true);
