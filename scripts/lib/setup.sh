@@ -153,3 +153,124 @@ run_as() {
   local user="$1"; shift
   if [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- "$@"; fi
 }
+
+# Extra Docker engines, each a host of its own in miniature (the several-hosts tests): engine <i>
+# is a dockerd in the network namespace wharf-eng-<i>, reached from here over a veth pair at
+# tcp://10.203.<i>.2:2375 (this side 10.203.<i>.1/24), without TLS. Its default bridge is one of its
+# own made beforehand inside that namespace (never docker0: `--bridge` is always given), so its
+# iptables rules are that namespace's and the main engine's are never touched. State under
+# $WHARF_ENGINES_DIR/<i>, log beside it in <i>.log. Started once and left running like dockerd;
+# an engine that answers is left alone, a namespace or link left by a dead run is reused or rebuilt.
+# Exports WHARF_TEST_ENGINES, the comma-separated tcp:// URLs, and loads the main engine's
+# wharf/ and wharf-test/ images into each (the engines have no registry to pull from).
+WHARF_ENGINES_DIR="${WHARF_ENGINES_DIR:-/var/lib/wharf-test-engines}"
+extra_engine_url() { printf 'tcp://10.203.%s.2:2375' "$1"; }
+extra_engine_answers() { timeout 5 docker -H "$(extra_engine_url "$1")" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+ensure_extra_engines() {
+  local count="${1:-1}" i urls=()
+  for i in $(seq 1 "$count"); do
+    ensure_extra_engine "$i"
+    load_test_images_into "$(extra_engine_url "$i")"
+    urls+=("$(extra_engine_url "$i")")
+  done
+  WHARF_TEST_ENGINES="$(IFS=,; printf '%s' "${urls[*]}")"
+  export WHARF_TEST_ENGINES
+}
+
+ensure_extra_engine() {
+  local i="$1" url dir="$WHARF_ENGINES_DIR/$1" log="$WHARF_ENGINES_DIR/$1.log" pid
+  url="$(extra_engine_url "$i")"
+  if extra_engine_answers "$i"; then return 0; fi
+  if [ "$(id -u)" != 0 ]; then
+    say "The several-hosts tests start extra Docker engines in network namespaces: run as root (or start them and set WHARF_TEST_ENGINES)."
+    exit 1
+  fi
+  command -v dockerd >/dev/null || apt_install docker.io
+  mkdir -p "$dir"
+  pid="$(cat "$dir/dockerd.pid" 2>/dev/null || true)"
+  if [ -n "$pid" ] && grep -qsF -- "$dir/data" "/proc/$pid/cmdline"; then
+    say "wharf-engine-$i (pid $pid) is running but not answering yet; waiting"
+  else
+    extra_engine_network "$i"
+    say "starting wharf-engine-$i at $url (log: $log)"
+    # nsenter switches the network namespace alone: `ip netns exec` would also mount a fresh /sys,
+    # hiding the cgroup hierarchies from dockerd. No --live-restore: stopping an extra engine stops
+    # its containers, so nothing outlives it in its namespace. Its containers' default cgroup parent
+    # is its own, apart from the main engine's /docker.
+    setsid nohup nsenter --net="/run/netns/wharf-eng-$i" dockerd \
+      --data-root "$dir/data" --exec-root "/run/wharf-engine-$i" --pidfile "$dir/dockerd.pid" \
+      -H "unix://$dir/docker.sock" -H "tcp://10.203.$i.2:2375" --tls=false \
+      --bridge "wharf-br-$i" --cgroup-parent "/wharf-engine-$i" \
+      >>"$log" 2>&1 </dev/null &
+  fi
+  for _ in $(seq 1 60); do
+    if extra_engine_answers "$i"; then say "wharf-engine-$i is up"; return 0; fi
+    sleep 0.5
+  done
+  say "wharf-engine-$i did not answer at $url within 30 s; see $log"
+  exit 1
+}
+
+# The namespace, the veth pair and the engine's bridge, each made only if missing (or remade when
+# half of it is gone), so a run after a dead one, or after a reboot, finds them as it needs them.
+extra_engine_network() {
+  local i="$1" ns="wharf-eng-$1" host_if="wharf-eng-$1"
+  ip netns list | grep -qw "^$ns" || ip netns add "$ns"
+  if ip link show "$host_if" >/dev/null 2>&1 && ! ip -n "$ns" link show eth0 >/dev/null 2>&1; then
+    ip link del "$host_if"
+  fi
+  if ! ip link show "$host_if" >/dev/null 2>&1; then
+    ip -n "$ns" link del eth0 2>/dev/null || true
+    ip link add "$host_if" type veth peer name eth0 netns "$ns"
+  fi
+  ip addr replace "10.203.$i.1/24" dev "$host_if"
+  ip link set "$host_if" up
+  ip -n "$ns" addr replace "10.203.$i.2/24" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" link set lo up
+  ip -n "$ns" link show "wharf-br-$i" >/dev/null 2>&1 || ip -n "$ns" link add "wharf-br-$i" type bridge
+  ip -n "$ns" addr replace "10.204.$i.1/24" dev "wharf-br-$i"
+  ip -n "$ns" link set "wharf-br-$i" up
+}
+
+# Copies the main engine's wharf/ and wharf-test/ images (the pause image, the busybox test image,
+# ...) into the engine at `url`, each only when the engine lacks that id under that name. The
+# busybox test image is made in the main engine first when the build can (tests make it on demand).
+load_test_images_into() {
+  local url="$1" ref want have
+  if [ -f dist/e2e/test-images.js ]; then
+    node -e "import('./dist/e2e/test-images.js').then((m) => m.ensureTestImage())" >/dev/null 2>&1 || true
+  fi
+  for ref in $(docker images --format '{{.Repository}}:{{.Tag}}' | grep -E '^wharf(-test)?/' | grep -v ':<none>$' | sort -u); do
+    want="$(docker image inspect --format '{{.Id}}' "$ref")"
+    have="$(docker -H "$url" image inspect --format '{{.Id}}' "$ref" 2>/dev/null || true)"
+    [ "$want" = "$have" ] && continue
+    say "loading $ref into $url"
+    docker save "$ref" | docker -H "$url" load -q >/dev/null
+  done
+}
+
+# Stops the extra engines (their containers with them) and removes their namespaces and links;
+# their state directories stay, so the next ensure_extra_engines starts where this left off, unless
+# `purge` is given: then their state, logs and (empty) cgroup folders go too.
+stop_extra_engines() {
+  local count="${1:-1}" purge="${2:-}" i dir pid
+  for i in $(seq 1 "$count"); do
+    dir="$WHARF_ENGINES_DIR/$i"
+    pid="$(cat "$dir/dockerd.pid" 2>/dev/null || true)"
+    if [ -n "$pid" ] && grep -qsF -- "$dir/data" "/proc/$pid/cmdline"; then
+      say "stopping wharf-engine-$i (pid $pid)"
+      kill "$pid"
+      for _ in $(seq 1 60); do [ -d "/proc/$pid" ] || break; sleep 0.5; done
+    fi
+    ip link del "wharf-eng-$i" 2>/dev/null || true
+    ip netns del "wharf-eng-$i" 2>/dev/null || true
+    if [ "$purge" = purge ]; then
+      # dockerd leaves its data root bind-mounted on itself.
+      while grep -qs " $dir/data " /proc/mounts; do umount "$dir/data"; done
+      rm -rf "$dir" "$WHARF_ENGINES_DIR/$i.log" "/run/wharf-engine-$i"
+      rmdir /sys/fs/cgroup/*/"wharf-engine-$i" 2>/dev/null || true
+    fi
+  done
+}

@@ -16,6 +16,7 @@
 import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import type { ContainerExec, ExecProcess, ExecSpec } from '../../ports/container-exec.js';
+import { engineAddress, type DockerEngineHost } from './engine-address.js';
 
 const PID_MARKER = 'wharf-exec-pid:';
 
@@ -40,8 +41,9 @@ const KILL_TREE = [
 export class DockerExec implements ContainerExec {
   private readonly docker: Docker;
 
-  constructor(options: { socketPath?: string } = {}) {
-    this.docker = new Docker({ socketPath: options.socketPath ?? '/var/run/docker.sock' });
+  /** The engine as DockerRuntime takes it: a unix socket (the default's), or a remote engine's `host`. */
+  constructor(options: { socketPath?: string; host?: DockerEngineHost } = {}) {
+    this.docker = new Docker(engineAddress(options).dockerOptions);
   }
 
   async startExec(containerId: string, spec: ExecSpec): Promise<ExecProcess> {

@@ -40,12 +40,16 @@ interface NetworkInspect {
   IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] | null };
 }
 
-/** Finds the network by name, or creates it on the first free candidate subnet. */
-export async function ensureTaskNetwork(docker: Docker, name: string, logger: Logger): Promise<TaskNetwork> {
+/**
+ * Finds the network by name, or creates it on the first free candidate subnet.
+ * `routes` lists the engine host's routed subnets; the default reads this
+ * machine's, which are the engine's only when the engine is local.
+ */
+export async function ensureTaskNetwork(docker: Docker, name: string, logger: Logger, routes: () => Promise<string[]> = hostRoutes): Promise<TaskNetwork> {
   const existing = await inspectNetwork(docker, name);
   if (existing) return describe(existing);
 
-  const taken = await takenSubnets(docker);
+  const taken = await takenSubnets(docker, routes);
   let lastError: unknown;
   for (const subnet of SUBNET_CANDIDATES) {
     if (taken.some((other) => overlaps(subnet, other))) continue;
@@ -90,10 +94,10 @@ function describe(info: NetworkInspect): TaskNetwork {
 }
 
 /** IPv4 subnets of every Docker network and of every non-default host route. */
-async function takenSubnets(docker: Docker): Promise<string[]> {
+async function takenSubnets(docker: Docker, routes: () => Promise<string[]>): Promise<string[]> {
   const networks = (await docker.listNetworks()) as NetworkInspect[];
   const fromDocker = networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '')).filter((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s));
-  return [...fromDocker, ...(await hostRoutes())];
+  return [...fromDocker, ...(await routes())];
 }
 
 /** /proc/net/route lists destination and mask as little-endian hex. */

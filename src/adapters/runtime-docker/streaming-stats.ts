@@ -24,6 +24,12 @@ export class StreamingStats {
   constructor(
     private readonly docker: Docker,
     private readonly logger: Logger,
+    /**
+     * The task's containers run inside the pause container's cgroup (a remote
+     * engine's nested layout): its document is then the task's whole use, and
+     * the containers' own are not added to it again.
+     */
+    private readonly options: { readonly pauseHoldsTask?: boolean } = {},
   ) {}
 
   /** The task's usage from its containers' latest documents; undefined until the pause container's first arrives. */
@@ -33,6 +39,17 @@ export class StreamingStats {
     if (!pause) return undefined;
     const containers: Record<string, CgroupUsage> = {};
     for (const [id, doc] of docs) if (doc) containers[id] = usageOf(doc);
+    if (this.options.pauseHoldsTask) {
+      // The pause container's cgroup is the task's parent: its counters (hierarchical) and its limit are the task's.
+      return {
+        ...usageOf(pause),
+        timestamp: pause.read ? Date.parse(pause.read) : Date.now(),
+        ...(pause.cpu_stats?.system_cpu_usage !== undefined ? { hostCpuNanos: pause.cpu_stats.system_cpu_usage } : {}),
+        ...(pause.cpu_stats?.online_cpus !== undefined ? { onlineCpus: pause.cpu_stats.online_cpus } : {}),
+        networks: networksOf(pause),
+        containers,
+      };
+    }
     const parts = [usageOf(pause), ...Object.values(containers)];
     const sum = (pick: (u: CgroupUsage) => number) => parts.reduce((total, part) => total + pick(part), 0);
     return {
