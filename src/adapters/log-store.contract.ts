@@ -162,5 +162,27 @@ export function runLogStoreContract(name: string, newStore: () => Promise<LogSto
       assert.equal(await store.getResource(west, { kind: 'policy', name: 'p' }), undefined);
       await store.close();
     });
+
+    // Speed is the benchmark's (bench/awslogs-throughput.mjs, a million events); this checks the answers at that kind of size.
+    test('range reads answer correctly over 100k events in two streams (index ranges, not scans)', async () => {
+      const store = await newStore();
+      await store.createGroup(east, { name: 'big', createdAt: 0 });
+      for (const s of ['a', 'b']) await store.createStream(east, 'big', s, 0);
+      const batch = 10_000;
+      for (let b = 0; b < 10; b++) {
+        const events = Array.from({ length: batch }, (_, i) => ({ timestamp: b * batch + i, message: `event ${b * batch + i}` }));
+        await store.putEvents(east, 'big', b % 2 ? 'a' : 'b', events, 1);
+      }
+      for (const at of [0, 5_000, 49_999, 75_001, 89_950]) {
+        const forward = await store.readStream(east, 'big', 'a', { direction: 'forward', startTime: at, limit: 100 });
+        const group = await store.readGroup(east, 'big', { after: { timestamp: at, id: 0 }, limit: 100 });
+        assert.ok(forward.length > 0 && forward.every((event) => event.timestamp >= at), `stream a from ${at}`);
+        assert.equal(group.length, 100, `group from ${at}`);
+        assert.ok(group.every((event, i) => i === 0 || event.timestamp >= group[i - 1]!.timestamp), `group from ${at} in time order`);
+      }
+      const tail = await store.readStream(east, 'big', 'b', { direction: 'backward', limit: 1 });
+      assert.equal(tail[0]!.message, 'event 89999');
+      await store.close();
+    });
   });
 }

@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import type { MetricAggregate, MetricPoint, MetricQuery, MetricStore } from '../ports/metric-store.js';
 
 /**
- * The behaviour every MetricStore implementation must show (the SQLite one
- * now, another later), as runLogStoreContract does for the log store.
+ * The behaviour every MetricStore implementation must show (SQLite and
+ * PostgreSQL), as runLogStoreContract does for the log store.
  */
 export function runMetricStoreContract(options: { name?: string; newStore: () => Promise<MetricStore> }): void {
   const { newStore } = options;
@@ -292,6 +292,39 @@ export function runMetricStoreContract(options: { name?: string; newStore: () =>
       assert.equal((await store.stats()).rows, 0);
       await store.put(east, [point(T0, [3])]);
       assert.deepEqual(totals(await store.query(east, query(T0, T0 + HOUR, 60))).map((a) => a.sum), [3]);
+      await store.close();
+    });
+
+    // Speed is the benchmark's; this checks the answers at the size the design is for (20 days of minutes for 5 series).
+    test('20 days of per-minute data for 5 series, compacted, answer every series exactly', async () => {
+      const store = await newStore();
+      const start = Date.UTC(2026, 2, 1);
+      const days = 20;
+      const minutes = days * 24 * 60;
+      const series = 5;
+      const dimensionsOf = (s: number) => [{ name: 'ServiceName', value: `svc-${s}` }];
+      for (let day = 0; day < days; day++) {
+        const points: MetricPoint[] = [];
+        for (let s = 0; s < series; s++) {
+          for (let m = day * 1440; m < (day + 1) * 1440; m++) {
+            points.push({ namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: dimensionsOf(s), timestamp: start + m * MINUTE, unit: 'Percent', storageResolution: 60, values: [{ value: (m % 100) + s, count: 1 }] });
+          }
+        }
+        await store.put(east, points);
+      }
+      assert.equal((await store.stats()).rows, series * minutes);
+      const expected = (s: number) => {
+        let sum = 0;
+        for (let m = 0; m < minutes; m++) sum += (m % 100) + s;
+        return sum;
+      };
+      const total = async (s: number) =>
+        (await store.query(east, { namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: dimensionsOf(s), startTime: start, endTime: start + minutes * MINUTE, period: 86_400 })).reduce((sum, a) => sum + a.sum, 0);
+      assert.equal(await total(3), expected(3));
+      await store.compact(start + minutes * MINUTE);
+      // The 5 days older than 15 are now 5-minute rows: 15/20 + 5/20/5 of the rows are left.
+      assert.equal((await store.stats()).rows, series * minutes * (15 / 20 + 5 / 20 / 5));
+      for (const s of [0, 3, 4]) assert.equal(await total(s), expected(s));
       await store.close();
     });
   });

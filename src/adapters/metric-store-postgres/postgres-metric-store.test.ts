@@ -92,33 +92,3 @@ test('postgres metric store: two stores on one database (two processes) see each
   assert.equal(aged.reduce((n, x) => n + x.sampleCount, 0), 320);
   await Promise.all([a.close(), b.close()]);
 });
-
-// The SQLite store's month of data, smaller (20 days of minutes for 5 series): this checks the answers, not speed.
-test('postgres metric store: 20 days of per-minute data for 5 series, compacted, answers every series exactly', async () => {
-  const store = await PostgresMetricStore.open({ url: (await freshDatabase()).url });
-  const days = 20;
-  const minutes = days * 24 * 60;
-  const series = 5;
-  for (let day = 0; day < days; day++) {
-    const points: MetricPoint[] = [];
-    for (let s = 0; s < series; s++) {
-      for (let m = day * 1440; m < (day + 1) * 1440; m++) {
-        points.push({ namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: [{ name: 'ServiceName', value: `svc-${s}` }], timestamp: T0 + m * MINUTE, unit: 'Percent', storageResolution: 60, values: [{ value: (m % 100) + s, count: 1 }] });
-      }
-    }
-    await store.put(scope, points);
-  }
-  assert.equal((await store.stats()).rows, series * minutes);
-  const expected = (s: number) => {
-    let sum = 0;
-    for (let m = 0; m < minutes; m++) sum += (m % 100) + s;
-    return sum;
-  };
-  const total = async (s: number) => (await store.query(scope, { namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: [{ name: 'ServiceName', value: `svc-${s}` }], startTime: T0, endTime: T0 + minutes * MINUTE, period: 86_400 })).reduce((sum, a) => sum + a.sum, 0);
-  assert.equal(await total(3), expected(3));
-  await store.compact(T0 + minutes * MINUTE);
-  // The 5 days older than 15 are now 5-minute rows: 15/20 + 5/20/5 of the rows are left.
-  assert.equal((await store.stats()).rows, series * minutes * (15 / 20 + 5 / 20 / 5));
-  for (const s of [0, 3, 4]) assert.equal(await total(s), expected(s));
-  await store.close();
-});

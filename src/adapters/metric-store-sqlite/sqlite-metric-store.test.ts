@@ -70,33 +70,3 @@ test('sqlite metric store: a database from before the write-time summaries gets 
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-// Speed is the benchmark's; this checks the answers at the size the design is for, a month of minutes.
-test('sqlite metric store: a month of per-minute data for 20 series, compacted, answers every series exactly', async () => {
-  const store = new SqliteMetricStore(':memory:');
-  const MINUTE = 60_000;
-  const minutes = 30 * 24 * 60;
-  const series = 20;
-  for (let day = 0; day < 30; day++) {
-    const points = [];
-    for (let s = 0; s < series; s++) {
-      for (let m = day * 1440; m < (day + 1) * 1440; m++) {
-        points.push({ namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: [{ name: 'ServiceName', value: `svc-${s}` }], timestamp: T0 + m * MINUTE, unit: 'Percent', storageResolution: 60 as const, values: [{ value: (m % 100) + s, count: 1 }] });
-      }
-    }
-    await store.put(scope, points);
-  }
-  assert.equal((await store.stats()).rows, series * minutes);
-  const expected = (s: number) => {
-    let sum = 0;
-    for (let m = 0; m < minutes; m++) sum += (m % 100) + s;
-    return sum;
-  };
-  const total = async (s: number) => (await store.query(scope, { namespace: 'AWS/ECS', metricName: 'CPUUtilization', dimensions: [{ name: 'ServiceName', value: `svc-${s}` }], startTime: T0, endTime: T0 + minutes * MINUTE, period: 86_400 })).reduce((sum, a) => sum + a.sum, 0);
-  assert.equal(await total(7), expected(7));
-  await store.compact(T0 + minutes * MINUTE);
-  // Days older than 15 are now 5-minute rows.
-  assert.ok((await store.stats()).rows < series * minutes * 0.65);
-  for (const s of [0, 7, 19]) assert.equal(await total(s), expected(s));
-  await store.close();
-});
