@@ -106,6 +106,9 @@ export class TaskSupervisor {
     this.queue = new WorkQueue('task-supervisor', (key) => this.reconcile(key), logger, {
       concurrency: options.concurrency ?? 8,
       resyncMs: options.resyncMs ?? 30_000,
+      // Every task keeps its next look scheduled (RUNNING ones every minute, STOPPED ones at their
+      // removal), so the resync only picks up tasks the queue never heard of (a lost change event).
+      resync: 'missing',
       listKeys: async () => (await this.store.listAll<Task>(KIND.task)).map((record) => taskKey(record.scope, record.id)),
     });
   }

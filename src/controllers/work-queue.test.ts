@@ -78,3 +78,26 @@ test('resync re-adds every listed key', async () => {
   assert.deepEqual([...seen].sort(), ['x', 'y']);
   await queue.stop();
 });
+
+test("a resync of only the missing keys leaves a key's scheduled run where it is and queues the keys it never had", async () => {
+  const runs: string[] = [];
+  const queue = new WorkQueue('t', async (key) => {
+    runs.push(key);
+    // `scheduled` always asks to be looked at again much later, as a supervised task does.
+    return key === 'scheduled' ? againAfter(60_000) : done;
+  }, silentLogger, { resyncMs: 60_000, listKeys: async () => ['scheduled', 'unheard'], resync: 'missing' });
+  try {
+    queue.add('scheduled');
+    await waitUntil(() => runs.length === 1);
+    queue.start();
+    await waitUntil(() => runs.includes('unheard'));
+    assert.deepEqual(runs, ['scheduled', 'unheard'], 'the resync ran the key it never had, not the one with a timer');
+  } finally {
+    await queue.stop();
+  }
+});
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let round = 0; round < 1000 && !condition(); round++) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(condition());
+}

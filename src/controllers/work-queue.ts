@@ -27,7 +27,19 @@ export class WorkQueue {
     private readonly name: string,
     private readonly reconcile: (key: string) => Promise<ReconcileResult>,
     private readonly logger: Logger,
-    private readonly options: { concurrency?: number; resyncMs?: number; listKeys?: () => Promise<string[]>; maxBackoffMs?: number } = {},
+    private readonly options: {
+      concurrency?: number;
+      resyncMs?: number;
+      listKeys?: () => Promise<string[]>;
+      maxBackoffMs?: number;
+      /**
+       * `all` (the default): a resync runs every listed key now. `missing`: only
+       * keys the queue holds no timer for and is not running, for owners whose
+       * every live key always has its next reconcile scheduled (the resync is
+       * then a net for what was never queued, not a stampede over everything).
+       */
+      resync?: 'all' | 'missing';
+    } = {},
   ) {}
 
   start(): void {
@@ -35,7 +47,11 @@ export class WorkQueue {
     if (this.options.resyncMs && this.options.listKeys) {
       const resync = async () => {
         try {
-          for (const key of await this.options.listKeys!()) this.add(key);
+          const onlyMissing = this.options.resync === 'missing';
+          for (const key of await this.options.listKeys!()) {
+            if (onlyMissing && (this.due.has(key) || this.running.has(key))) continue;
+            this.add(key);
+          }
         } catch (error) {
           this.logger.warn({ err: error, queue: this.name }, 'resync failed');
         }
