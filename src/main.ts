@@ -114,14 +114,27 @@ async function openState(config: WharfConfig, logger: Logger): Promise<State> {
     };
   }
   const { url } = config.store;
-  const store = await PostgresStore.open({ url, indexes: ECS_RECORD_INDEXES });
-  const leadership = await PostgresLeadership.open({ url, logger });
+  const opened: { close(): Promise<void> }[] = [];
+  const open = async <T extends { close(): Promise<void> }>(what: Promise<T>): Promise<T> => {
+    try {
+      const part = await what;
+      opened.push(part);
+      return part;
+    } catch (error) {
+      await Promise.all(opened.map((part) => part.close().catch(() => undefined)));
+      throw new StoreUnavailableError(error as Error);
+    }
+  };
+  const store = await open(PostgresStore.open({ url, indexes: ECS_RECORD_INDEXES }));
+  const metricStore = await open(PostgresMetricStore.open({ url }));
+  const logStore = await open(PostgresLogStore.open({ url }));
+  const leadership = await open(PostgresLeadership.open({ url, logger }));
   let epoch = 0;
   return {
     store,
     controllerStore: store.withWriteCheck((client) => checkEpoch(epoch)(client)),
-    metricStore: await PostgresMetricStore.open({ url }),
-    logStore: await PostgresLogStore.open({ url }),
+    metricStore,
+    logStore,
     leadership: {
       async acquire() {
         const term = await leadership.acquire();
@@ -158,6 +171,14 @@ function hostCapacity(runtime: ContainerRuntime, cap: WharfConfig['capacityCap']
     }
     return cached.value;
   };
+}
+
+/** The configured PostgreSQL database could not be opened (unreachable, refused, missing): `cause` says why. */
+export class StoreUnavailableError extends Error {
+  constructor(override readonly cause: Error) {
+    super(`the store's database cannot be used: ${cause.message}`);
+    this.name = 'StoreUnavailableError';
+  }
 }
 
 export interface RunningWharf {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { startWharf } from '../main.js';
+import { startWharf, StoreUnavailableError } from '../main.js';
 import { ConfigError, DEFAULT_KEY, loadConfig, redactedUrl, type WharfConfig } from './config.js';
 import { spotInterrupt } from './spot-interrupt.js';
 
@@ -93,6 +93,13 @@ async function main(argv: string[]): Promise<number> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       console.error(`wharf: ${config.host}:${config.port} is already in use. Stop whatever holds it, or start Wharf with --port <another port>.`);
+      return 1;
+    }
+    if (error instanceof StoreUnavailableError && config.store.kind === 'postgres') {
+      console.error(
+        `wharf: cannot use the PostgreSQL database at ${redactedUrl(config.store.url)}: ${error.cause.message}. ` +
+          'Check that the server runs and answers there, and that the URL names an existing database (createdb makes one) with a user and password it accepts.',
+      );
       return 1;
     }
     throw error;

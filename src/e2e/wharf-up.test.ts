@@ -82,3 +82,20 @@ test('`wharf up` explains a bad port instead of crashing', async () => {
   assert.equal(code, 2);
   assert.match(stderr, /--port must be a TCP port number/);
 });
+
+test('`wharf up --store` on a PostgreSQL that is not there says what to check, without a stack trace or the password', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wharf-nostore-'));
+  try {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data-dir', dataDir, '--store', 'postgres://wharf:hunter2@127.0.0.1:1/wharf'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WHARF_LOG_LEVEL: 'error' } });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /cannot use the PostgreSQL database at postgres:\/\/wharf:\*\*\*@127\.0\.0\.1:1\/wharf: .*ECONNREFUSED.*Check that the server runs/s);
+    assert.doesNotMatch(stderr, /hunter2/);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
