@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import pg from 'pg';
 import { runLogStoreContract } from '../log-store.contract.js';
-import { createTestDatabase, type TestDatabase } from '../postgres/test-database.js';
+import { testDatabasesDroppedAfter } from '../postgres/test-database.js';
 import { PostgresLogStore } from './postgres-log-store.js';
 
-const databases: TestDatabase[] = [];
-async function freshDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  databases.push(database);
-  return database;
-}
-after(async () => {
-  for (const database of databases) await database.drop();
-});
+const freshDatabase = testDatabasesDroppedAfter();
 
 runLogStoreContract('postgres', async () => PostgresLogStore.open({ url: (await freshDatabase()).url, poolSize: 4 }));
 

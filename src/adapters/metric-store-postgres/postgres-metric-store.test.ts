@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import pg from 'pg';
 import type { MetricPoint } from '../../ports/metric-store.js';
 import { runMetricStoreContract } from '../metric-store.contract.js';
-import { createTestDatabase, type TestDatabase } from '../postgres/test-database.js';
+import { testDatabasesDroppedAfter } from '../postgres/test-database.js';
 import { PostgresMetricStore } from './postgres-metric-store.js';
 
-const databases: TestDatabase[] = [];
-async function freshDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  databases.push(database);
-  return database;
-}
-after(async () => {
-  for (const database of databases) await database.drop();
-});
+const freshDatabase = testDatabasesDroppedAfter();
 
 runMetricStoreContract({ name: 'postgres', newStore: async () => PostgresMetricStore.open({ url: (await freshDatabase()).url, poolSize: 4 }) });
 

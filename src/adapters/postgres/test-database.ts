@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
 
 /**
  * A database of a test's own on the tests' PostgreSQL server (WHARF_TEST_POSTGRES,
@@ -42,5 +43,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         await client.end();
       }
     },
+  };
+}
+
+/**
+ * For a test file that wants many databases: each call of the returned
+ * function makes a new one, and all of them are dropped when the file's tests end.
+ */
+export function testDatabasesDroppedAfter(): () => Promise<TestDatabase> {
+  const made: TestDatabase[] = [];
+  after(async () => {
+    await Promise.all(made.map((database) => database.drop()));
+  });
+  return async () => {
+    const database = await createTestDatabase();
+    made.push(database);
+    return database;
   };
 }

@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pg from 'pg';
 import { SERVICES_BY_STATUS, TASKS_BY_ADDRESS, TASKS_BY_COUNT_BUCKET, TASKS_BY_LISTING } from '../../domain/ecs/record-indexes.js';
 import { seededRandom } from '../../domain/seeded-random.js';
 import { StaleWriteError, type RecordIndex, type Scope, type Store, type WriteOp } from '../../ports/store.js';
 import { runEcsRecordIndexOracle } from '../ecs-record-indexes.contract.js';
-import { createTestDatabase, type TestDatabase } from '../postgres/test-database.js';
+import { testDatabasesDroppedAfter } from '../postgres/test-database.js';
 import { runStoreContract } from '../store.contract.js';
 import { PostgresStore } from './postgres-store.js';
 
-const databases: TestDatabase[] = [];
-after(async () => {
-  await Promise.all(databases.map((database) => database.drop()));
-});
-
-async function freshDatabase(): Promise<string> {
-  const database = await createTestDatabase();
-  databases.push(database);
-  return database.url;
-}
+const newDatabase = testDatabasesDroppedAfter();
+const freshDatabase = async (): Promise<string> => (await newDatabase()).url;
 
 const urls = new WeakMap<Store, string>();
 async function openAt(url: string, indexes?: readonly RecordIndex<any>[]): Promise<PostgresStore> {
