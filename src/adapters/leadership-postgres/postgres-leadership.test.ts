@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { FencedWriteError } from '../../ports/leadership.js';
@@ -107,3 +108,40 @@ async function waitForQuery(url: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+test('a leader that hangs with its connection open (SIGSTOP) is deposed once its lease goes stale, and learns it lost when it wakes', { timeout: 60_000 }, async () => {
+  const module = new URL('./postgres-leadership.js', import.meta.url).href;
+  const logger = "{ debug() {}, info() {}, warn() {}, error() {} }";
+  const script = `const { PostgresLeadership } = await import(${JSON.stringify(module)});
+    const leadership = await PostgresLeadership.open({ url: ${JSON.stringify(database.url)}, logger: ${logger}, heartbeatMs: 100 });
+    const term = await leadership.acquire();
+    console.log('leading ' + term.epoch);
+    await term.lost;
+    console.log('lost');
+    await leadership.close();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const said = (pattern: RegExp) => new Promise<void>((resolve, reject) => {
+    const look = () => (pattern.test(output) ? resolve() : undefined);
+    child.stdout!.on('data', look);
+    child.once('exit', () => (pattern.test(output) ? resolve() : reject(new Error(`the leader process exited: ${output}`))));
+    look();
+  });
+  try {
+    await said(/leading \d+/);
+    const hungEpoch = Number(/leading (\d+)/.exec(output)![1]);
+    child.kill('SIGSTOP');
+    const waiter = await PostgresLeadership.open({ url: database.url, logger: silentLogger, heartbeatMs: 100, staleAfterMs: 1_000 });
+    try {
+      const next = await waiter.acquire();
+      assert.equal(next.epoch, hungEpoch + 1, 'the waiter took over from the hung leader');
+      child.kill('SIGCONT');
+      await said(/lost/);
+    } finally {
+      await waiter.close();
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
