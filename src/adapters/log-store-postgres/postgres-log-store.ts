@@ -13,7 +13,7 @@ import type {
   StreamReadQuery,
 } from '../../ports/log-store.js';
 import type { Scope } from '../../ports/store.js';
-import { migrate, openPool, type PostgresOptions } from '../postgres/postgres-database.js';
+import { openMigratedPool, type PostgresOptions } from '../postgres/postgres-database.js';
 import { inRetriedTransaction, retryingConflicts } from '../postgres/retried-transaction.js';
 import { logMigrations } from './migrations.js';
 
@@ -76,14 +76,7 @@ export class PostgresLogStore implements LogStore {
   private constructor(private readonly pool: pg.Pool) {}
 
   static async open(options: PostgresOptions): Promise<PostgresLogStore> {
-    const pool = openPool(options);
-    try {
-      await migrate(pool, 'logs', logMigrations);
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
-    return new PostgresLogStore(pool);
+    return new PostgresLogStore(await openMigratedPool(options, 'logs', logMigrations));
   }
 
   private async rows<R extends pg.QueryResultRow>(sql: string, params: readonly unknown[]): Promise<R[]> {

@@ -6,7 +6,7 @@ import {
   storedDistribution, summaryFolder, summarySources, toAnswer, withStored, type Aggregate, type StoredBucket,
 } from '../metric-store-sqlite/metric-aggregates.js';
 import { canonicalDimensions, decodeCursor, encodeCursor, matchesFilters, parseDimensions } from '../metric-store-sqlite/metric-keys.js';
-import { migrate, openPool, type PostgresOptions } from '../postgres/postgres-database.js';
+import { openMigratedPool, type PostgresOptions } from '../postgres/postgres-database.js';
 import { inRetriedTransaction } from '../postgres/retried-transaction.js';
 import { metricMigrations } from './migrations.js';
 
@@ -46,14 +46,7 @@ export class PostgresMetricStore implements MetricStore {
   private constructor(private readonly pool: pg.Pool) {}
 
   static async open(options: PostgresOptions): Promise<PostgresMetricStore> {
-    const pool = openPool(options);
-    try {
-      await migrate(pool, 'metrics', metricMigrations);
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
-    return new PostgresMetricStore(pool);
+    return new PostgresMetricStore(await openMigratedPool(options, 'metrics', metricMigrations));
   }
 
   async put(scope: Scope, points: readonly MetricPoint[]): Promise<void> {

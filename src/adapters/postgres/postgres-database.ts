@@ -74,3 +74,15 @@ export async function migrate(pool: pg.Pool, component: string, migrations: read
     }
   });
 }
+
+/** A pool whose `component` tables are migrated (see `migrate`); the pool is ended again if migrating fails. */
+export async function openMigratedPool(options: PostgresOptions, component: string, migrations: readonly string[]): Promise<pg.Pool> {
+  const pool = openPool(options);
+  try {
+    await migrate(pool, component, migrations);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  return pool;
+}
