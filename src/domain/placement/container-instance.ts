@@ -52,9 +52,40 @@ export interface InstanceAttribute {
   readonly value?: string;
 }
 
+/**
+ * The Docker engine behind a registered instance (`wharf hosts add`): where
+ * Wharf reaches it and the subnet its tasks get. The TLS files are read by
+ * every Wharf process that drives the host, so they must be at the same path
+ * on each (the shared data directory is a good place).
+ */
+export interface EngineHostRef {
+  /** Unique across Wharf: what `wharf hosts` commands name it by. */
+  readonly name: string;
+  /** `tcp://ADDR:PORT`. */
+  readonly url: string;
+  readonly tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
+  /**
+   * The IPv4 subnet (CIDR) of the host's task network. Task addresses are
+   * reached from Wharf's host by routing this subnet to the engine's host (the
+   * awsvpc model: every task address routable), so each host needs its own.
+   */
+  readonly taskSubnet?: string;
+}
+
 export interface ContainerInstance {
   readonly containerInstanceId: string;
   readonly status: ContainerInstanceStatus;
+  /** Registered instances: the engine behind it (absent on implicit ones). */
+  readonly host?: EngineHostRef;
+  /** Registered instances: the cluster it belongs to, and its EC2-style instance id (`i-` + 17 hex). */
+  readonly clusterName?: string;
+  readonly ec2InstanceId?: string;
+  /** Whether the engine answered its last check (ECS: the agent is connected). */
+  readonly agentConnected?: boolean;
+  /** When the engine last answered (epoch ms): what host-loss timeouts count from. */
+  readonly lastSeenAt?: number;
+  /** ECS's `version`: grows by one whenever the instance's state changes. */
+  readonly version?: number;
   /** Fargate capacity of an engine host: placed on, never listed. */
   readonly implicit: boolean;
   readonly registeredResources: RegisteredResources;
@@ -62,6 +93,11 @@ export interface ContainerInstance {
   readonly registeredAt: number;
   /** By task key (see taskKey): the tasks this instance holds resources for. */
   readonly reservations: Readonly<Record<string, Reservation>>;
+}
+
+/** Registered instances are stored in their cluster's scope under `<cluster>/<id>`, so a prefix lists one cluster's. */
+export function containerInstanceRecordId(clusterName: string, containerInstanceId: string): string {
+  return `${clusterName}/${containerInstanceId}`;
 }
 
 /** `<account>|<region>|<task record id>`: a task anywhere in the store, by the key reservations use. */

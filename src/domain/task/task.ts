@@ -74,6 +74,8 @@ export interface Task {
   lastStatus: TaskStatus;
   desiredStatus: 'RUNNING' | 'STOPPED';
   readonly launchType?: string;
+  /** Tasks on a registered instance (EC2): that instance's ARN. Fargate tasks have none. */
+  readonly containerInstanceArn?: string;
   readonly capacityProviderName?: string;
   readonly platformVersion?: string;
   readonly platformFamily?: string;
@@ -117,6 +119,11 @@ export interface TaskInternals {
   readonly taskRoleArn?: string;
   /** The role Wharf acts as for the task (pulls, secrets, logs); never handed to containers. */
   readonly executionRoleArn?: string;
+  /**
+   * The registered container instance the task was placed on: its engine runs
+   * the task and its supervisor drives it. Absent: the local engine (Fargate).
+   */
+  readonly containerInstanceId?: string;
   /** Set once the pause container holds the task's network namespace. */
   sandbox?: { containerId: string; cgroupParent: string; ipv4Address: string; macAddress: string; subnetCidr: string; gateway: string };
   /** Engine container ids by container name. */
