@@ -22,6 +22,7 @@ import { iamAuthorizer } from './api/authorization/authorizer.js';
 import { RolePermissions } from './api/authorization/role-permissions.js';
 import { resolveTaskDefinition } from './api/ecs/task-definitions.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
+import { HostFleet } from './controllers/host-fleet.js';
 import { DockerExec } from './adapters/runtime-docker/docker-exec.js';
 import { ExecEndpoint } from './dataplane/exec/exec-endpoint.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
@@ -150,6 +151,13 @@ async function openState(config: WharfConfig, logger: Logger): Promise<State> {
  * What tasks may use: the configured capacity, else the engine host's
  * memory (read at most once a minute).
  */
+/**
+ * How long a registered host may stay silent before its tasks are STOPPED and
+ * replaced elsewhere (divided by the time scale). ECS's agent reconnects for
+ * minutes before an instance counts as gone; one minute keeps services whole.
+ */
+const HOST_LOST_AFTER_MS = 60_000;
+
 function hostCapacity(runtime: ContainerRuntime, cap: WharfConfig['capacityCap']): () => Promise<HostCapacity> {
   let cached: { value: HostCapacity; at: number } | undefined;
   return async () => {
@@ -245,7 +253,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // The task metadata and credentials endpoint at 169.254.170.2; the gateway (made below) answers its other paths.
   let gatewayHandle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   // Task CPU, memory, network and storage every 10 s (scaled): AWS/ECS and Container Insights metrics, and /stats.
-  const taskMetrics = new TaskMetricsSampler({ store: controllerStore, runtime, metrics: metricSink, clock, logger, timeScale: config.timeScale });
+  const taskMetrics = new TaskMetricsSampler({ store: controllerStore, runtime, runtimes: { of: (task) => hostFleet.of(task) }, metrics: metricSink, clock, logger, timeScale: config.timeScale });
   const endpointNetwork = new IptablesTaskEndpoint({ instanceId: instance, logger });
   const taskEndpoint = new TaskMetadataServer({
     store: controllerStore,
@@ -263,21 +271,41 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // IAM enforcement (--enforce-iam): role sessions and execution roles are held to their policies.
   const rolePermissions = config.enforceIam ? new RolePermissions(store, logger) : undefined;
   const executionRole = rolePermissions && { denial: (request: Parameters<RolePermissions['executionRoleDenial']>[0]) => rolePermissions.executionRoleDenial(request, clock.now()) };
-  const supervisor = new TaskSupervisor(controllerStore, runtime, clock, logger, {
+  // What every engine's supervisor shares; the local engine's adds the warm pool and the task endpoint.
+  const supervisorOptions = {
     stoppedRetentionMs: config.stoppedTaskRetentionMs / config.timeScale,
     timeScale: config.timeScale,
     instanceId: instance,
-    publisher: new PortForwarder(logger),
-    ...(pool ? { pool } : {}),
     // ECR images (the AWS form or a repositoryUri) are pulled from this Wharf's registry.
     registry: { host: () => (listening ? registryHost() : undefined), credentials: registryCredentials },
     // The awslogs driver: missing groups fail the task, streams are made at container start.
     logs: logStore,
     // Container secrets, read from Secrets Manager and Parameter Store at start into that container's environment only.
     secrets: new TaskSecrets(controllerStore, cipher, clock, executionRole),
+    ...(executionRole ? { executionRole } : {}),
+  };
+  const supervisor = new TaskSupervisor(controllerStore, runtime, clock, logger, {
+    ...supervisorOptions,
+    publisher: new PortForwarder(logger),
+    ...(pool ? { pool } : {}),
     // Metadata URIs, task-role credentials and AWS_ENDPOINT_URL in every container; each task's address routed to the endpoint.
     endpoint: taskEndpoint,
-    ...(executionRole ? { executionRole } : {}),
+  });
+  // The registered hosts (wharf hosts add): one engine and supervisor each, their connection checked, a lost host's tasks stopped.
+  const hostFleet = new HostFleet(controllerStore, clock, logger, {
+    localRuntime: runtime,
+    checkEveryMs: 5_000 / config.timeScale,
+    lostAfterMs: HOST_LOST_AFTER_MS / config.timeScale,
+    agentFor: (registered) => {
+      const host = registered.host!;
+      const engine = new DockerRuntime({
+        logger,
+        host: { url: host.url, ...(host.tls ? { tls: { ca: readFileSync(host.tls.caFile), cert: readFileSync(host.tls.certFile), key: readFileSync(host.tls.keyFile) } } : {}) },
+        ...(host.taskSubnet ? { taskSubnet: host.taskSubnet } : {}),
+      });
+      const hostSupervisor = new TaskSupervisor(controllerStore, engine, clock, logger, { ...supervisorOptions, containerInstanceId: registered.containerInstanceId, publisher: new PortForwarder(logger) });
+      return { runtime: engine, start: () => hostSupervisor.start(), stop: () => hostSupervisor.stop() };
+    },
   });
   // The awslogs driver: containers' stdout and stderr into CloudWatch Logs, resumed from saved cursors.
   const logPump = new LogPump(controllerStore, runtime, logStore, clock, logger);
@@ -329,6 +357,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     // What dead Wharfs left on the host (their iptables rules, empty task cgroups); in the background.
     { name: 'host leftovers', start: () => void sweepHostLeftovers({ network: endpointNetwork, runtime, logger }), stop: () => undefined },
     { name: 'task supervisor', start: () => supervisor.start(), stop: () => supervisor.stop() },
+    { name: 'host fleet', start: () => hostFleet.start(), stop: () => hostFleet.stop() },
     { name: 'reservation releaser', start: () => releaser.start(), stop: () => releaser.stop() },
     { name: 'log pump', start: () => logPump.start(), stop: () => logPump.stop() },
     { name: 'service scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },

@@ -25,7 +25,7 @@ function recordingInstances() {
   return { instances, released, repairs: () => repairs };
 }
 
-const task = (lastStatus: string) => ({ taskArn: 'arn', lastStatus, desiredStatus: 'RUNNING' }) as unknown as Task;
+const task = (lastStatus: string) => ({ taskArn: 'arn', lastStatus, desiredStatus: 'RUNNING', wharf: {} }) as unknown as Task;
 
 test('releases a task that stopped or is gone, and leaves a live one alone', async () => {
   const store = new MemoryStore();

@@ -57,7 +57,8 @@ export class ReservationReleaser {
     const [account, region, id] = JSON.parse(key) as [string, string, string];
     const scope: Scope = { account, region };
     const task = await this.store.get<Task>(KIND.task, scope, id);
-    if (!task || task.doc.lastStatus === 'STOPPED') await this.instances.release(scope, id);
+    // A task already gone says nothing of its instance: the periodic repair frees its room on a registered one.
+    if (!task || task.doc.lastStatus === 'STOPPED') await this.instances.release(scope, id, task?.doc.wharf.containerInstanceId);
     return done;
   }
 

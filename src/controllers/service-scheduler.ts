@@ -15,7 +15,8 @@ import type { Tag } from '../domain/ecs/tags.js';
 import { demandOf, taskKey } from '../domain/placement/container-instance.js';
 import { isPlaced } from '../domain/placement/place-tasks.js';
 import { checkPlacement, type PlacementConstraintInput, type PlacementRequest, type PlacementStrategyInput } from '../domain/placement/placement-inputs.js';
-import { freeCapacityOf, planPlacement } from '../domain/placement/reserve.js';
+import { freeCapacityOf, placedOn, planPlacement } from '../domain/placement/reserve.js';
+import { placesOnRegisteredInstances } from '../domain/task/launch-capacity.js';
 import { requestStop, withDrainUntil } from '../domain/task/lifecycle.js';
 import { planRunTask, type RunnableDefinition } from '../domain/task/run-task.js';
 import type { Task } from '../domain/task/task.js';
@@ -230,7 +231,9 @@ export class ServiceScheduler {
     const tasks = (await this.store.list<Task>(KIND.task, scope, { prefix: inCluster(service.wharf.clusterName) })).filter((task) => task.doc.group === group);
     const balancing = await this.readBalancing(scope, service);
     // Room is read from the instance records by the same rule RunTask places by; the reservations go in this reconcile's write.
-    const instances = await this.options.instances.forPlacement(scope, service.wharf.clusterName);
+    // The service's launch decides its capacity: Fargate on the local engine, EC2 on the cluster's registered instances.
+    const capacity = placesOnRegisteredInstances(service) ? 'registered' : 'fargate';
+    const instances = await this.options.instances.forPlacement(scope, service.wharf.clusterName, capacity);
     const where = { account: scope.account, region: scope.region, clusterName: service.wharf.clusterName, clusterArn: service.clusterArn, random: Math.random };
     const now = this.clock.now();
     const plan = scheduleService(service, tasks.map((task) => viewOf(task.doc, service, balancing, now.getTime())), {
@@ -238,6 +241,7 @@ export class ServiceScheduler {
       timeScale: this.options.timeScale,
       ids,
       free: freeCapacityOf(instances.instances.map((item) => item.instance), where),
+      registeredInstances: capacity === 'registered' ? instances.instances.filter((item) => item.instance.status === 'ACTIVE').length : 0,
       ...(balancing ? { targetGroups: new Map([...balancing.groups].map(([arn, record]) => [arn, record.doc])) } : {}),
       alarmStates: await this.readAlarmStates(scope, service),
       hookId: () => randomUUID(),
@@ -261,7 +265,11 @@ export class ServiceScheduler {
       this.logger.warn({ service: service.serviceArn, failure: unplaced }, 'a planned task could not be placed');
       return againAfter(PLACEMENT_RETRY_MS / this.options.timeScale);
     }
-    for (const { id, task } of started) ops.push({ op: 'put', kind: KIND.task, scope, id, doc: task, expect: 'absent' });
+    for (const [index, { id, task }] of started.entries()) {
+      const outcome = placement.outcomes[index]!;
+      const doc = isPlaced(outcome) ? placedOn(task, outcome.instanceId, instances.instances.map((item) => item.instance), where) : task;
+      ops.push({ op: 'put', kind: KIND.task, scope, id, doc, expect: 'absent' });
+    }
     ops.push(...instances.reserve(placement.reservations));
     const stopped = new Set<string>();
     for (const stop of plan.stop) {

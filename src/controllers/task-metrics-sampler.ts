@@ -21,7 +21,7 @@ import type { Task } from '../domain/task/task.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { MetricPoint, MetricStore } from '../ports/metric-store.js';
-import type { ContainerRuntime, TaskUsage } from '../ports/runtime.js';
+import type { ContainerRuntime, TaskRuntimes, TaskUsage } from '../ports/runtime.js';
 import type { Scope, Store } from '../ports/store.js';
 
 /**
@@ -36,6 +36,8 @@ const INSIGHTS_SETTINGS = new Set(['enabled', 'enhanced']);
 export interface TaskMetricsSamplerOptions {
   readonly store: Store;
   readonly runtime: Pick<ContainerRuntime, 'taskUsage'>;
+  /** The engine of each task, when tasks run on several hosts; without it every task is read from `runtime`. */
+  readonly runtimes?: TaskRuntimes;
   /** Where the points go (the metric store). */
   readonly metrics: Pick<MetricStore, 'put'>;
   readonly clock: Clock;
@@ -197,7 +199,8 @@ export class TaskMetricsSampler {
   private async read(entry: Tracked): Promise<void> {
     const { task } = entry;
     try {
-      const usage = await this.options.runtime.taskUsage(task.wharf.sandbox!, Object.values(task.wharf.containerIds));
+      const runtime = this.options.runtimes ? this.options.runtimes.of(task) : this.options.runtime;
+      const usage = runtime ? await runtime.taskUsage(task.wharf.sandbox!, Object.values(task.wharf.containerIds)) : undefined;
       if (!usage) {
         // Gone (or not readable yet): no figures from readings of before.
         entry.current = entry.previous = undefined;

@@ -63,6 +63,12 @@ export interface TaskSupervisorOptions {
    * HEALTHY in seconds. The timeout stays: it bounds the check command itself.
    */
   readonly timeScale?: number;
+  /**
+   * The registered container instance whose engine `runtime` is: this
+   * supervisor drives only the tasks placed on it. Absent: the local
+   * engine's, which drives the Fargate tasks (those naming no instance).
+   */
+  readonly containerInstanceId?: string;
 }
 
 /** A task's queue key: its scope and store id. The same string labels its containers. */
@@ -109,7 +115,7 @@ export class TaskSupervisor {
       // Every task keeps its next look scheduled (RUNNING ones every minute, STOPPED ones at their
       // removal), so the resync only picks up tasks the queue never heard of (a lost change event).
       resync: 'missing',
-      listKeys: async () => (await this.store.listAll<Task>(KIND.task)).map((record) => taskKey(record.scope, record.id)),
+      listKeys: async () => (await this.store.listAll<Task>(KIND.task)).filter((record) => this.drives(record.doc)).map((record) => taskKey(record.scope, record.id)),
     });
   }
 
@@ -137,6 +143,11 @@ export class TaskSupervisor {
     await this.options.pool?.stop();
     // Running tasks keep running; their published ports come back when a Wharf re-adopts them.
     await this.options.publisher.close();
+  }
+
+  /** Whether the task was placed on this supervisor's engine. */
+  private drives(task: Task): boolean {
+    return task.wharf.containerInstanceId === this.options.containerInstanceId;
   }
 
   /** This Wharf's containers (several Wharfs may share one engine), or one task's. */
@@ -200,6 +211,8 @@ export class TaskSupervisor {
         return done;
       }
       const task = record.doc;
+      // Every supervisor hears every task write; another host's task is its supervisor's.
+      if (!this.drives(task)) return done;
       const observed = await this.observe(scope, key, task, pass);
       const step = nextStep(task, observed, { stoppedRetentionMs: this.retentionMs });
       if (step.kind === 'wait') return againAfter(Math.min(Math.max(0, step.until - observed.now), MAX_TIMER_MS));

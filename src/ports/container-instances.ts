@@ -34,21 +34,30 @@ export interface PlacementSnapshot {
   reserve(reservations: readonly NewReservation[]): WriteOp[];
 }
 
+/**
+ * Which capacity a launch places on: Fargate (the implicit instance of the
+ * local engine) or the cluster's registered instances (EC2: `wharf hosts add`).
+ */
+export type CapacityKind = 'fargate' | 'registered';
+
 export interface ContainerInstances {
   /**
-   * The instances a task of `scope`'s cluster may be placed on: today the
-   * implicit Fargate instance of every engine host (one: the local engine).
+   * The instances a task of `scope`'s cluster may be placed on: for Fargate,
+   * the implicit instance of the local engine; for registered capacity, the
+   * cluster's registered instances (ACTIVE or not: placement skips the rest).
    * Costs one read per instance, however many tasks they hold: the room a
    * task held is given back when it stops (`release`), not found by reading
    * every task at each placement.
    */
-  forPlacement(scope: Scope, clusterName: string): Promise<PlacementSnapshot>;
+  forPlacement(scope: Scope, clusterName: string, capacity?: CapacityKind): Promise<PlacementSnapshot>;
   /**
    * Gives back the room a task held, once it is STOPPED or gone (the caller
    * has checked): its reservation leaves the instance record. Nothing is
    * written when no instance holds it. Retries lost races itself.
+   * `containerInstanceId`: the registered instance the task ran on (the
+   * task's `wharf.containerInstanceId`); absent, the local engine's.
    */
-  release(scope: Scope, taskRecordId: string): Promise<void>;
+  release(scope: Scope, taskRecordId: string, containerInstanceId?: string): Promise<void>;
   /**
    * Drops every reservation whose task is STOPPED or gone (one read per
    * reservation): what repairs a release that never happened (a crash

@@ -270,3 +270,12 @@ export interface ContainerRuntime {
   /** Streams start/die/oom/health events of managed containers; reconnects on its own. Returns a stop function. */
   subscribe(onEvent: (event: RuntimeEvent) => void): () => void;
 }
+
+/**
+ * The engine each task runs on: the local one for Fargate tasks, its
+ * registered instance's for the others (undefined while this process does
+ * not drive that host, e.g. it does not lead or the host cannot be reached).
+ */
+export interface TaskRuntimes {
+  of(task: { readonly wharf: { readonly containerInstanceId?: string } }): ContainerRuntime | undefined;
+}

@@ -2,6 +2,7 @@ import { KIND } from '../../domain/ecs/record-keys.js';
 import {
   ATTRIBUTE,
   CONTAINER_INSTANCE_KIND,
+  containerInstanceRecordId,
   demandOf,
   HOST_SCOPE,
   IMPLICIT_INSTANCE_TYPE,
@@ -17,7 +18,7 @@ import {
 } from '../../domain/placement/container-instance.js';
 import type { Task } from '../../domain/task/task.js';
 import type { Clock } from '../../ports/clock.js';
-import type { ContainerInstances, NewReservation, PlacementSnapshot } from '../../ports/container-instances.js';
+import type { CapacityKind, ContainerInstances, InstanceSnapshot, NewReservation, PlacementSnapshot } from '../../ports/container-instances.js';
 import type { HostCapacity } from '../../ports/runtime.js';
 import { retryOnStale, type Expectation, type Scope, type Store } from '../../ports/store.js';
 
@@ -43,7 +44,25 @@ export interface StoreContainerInstancesOptions {
 export class StoreContainerInstances implements ContainerInstances {
   constructor(private readonly store: Store, private readonly options: StoreContainerInstancesOptions) {}
 
-  async forPlacement(_scope: Scope, _clusterName: string): Promise<PlacementSnapshot> {
+  async forPlacement(scope: Scope, clusterName: string, capacity: CapacityKind = 'fargate'): Promise<PlacementSnapshot> {
+    return capacity === 'registered' ? this.registeredForPlacement(scope, clusterName) : this.implicitForPlacement();
+  }
+
+  /** The cluster's registered instances, each as read (its version expected back). */
+  private async registeredForPlacement(scope: Scope, clusterName: string): Promise<PlacementSnapshot> {
+    const records = await this.store.list<ContainerInstance>(CONTAINER_INSTANCE_KIND, scope, { prefix: `${clusterName}/` });
+    const read = records.filter((record) => !record.doc.implicit);
+    return {
+      instances: read.map((record): InstanceSnapshot => ({ scope, id: record.id, instance: record.doc })),
+      reserve: (reservations: readonly NewReservation[]) =>
+        read.flatMap((record) => {
+          const mine = reservations.filter((item) => item.instanceId === record.doc.containerInstanceId);
+          return mine.length === 0 ? [] : [{ op: 'put' as const, kind: CONTAINER_INSTANCE_KIND, scope, id: record.id, doc: withReservations(record.doc, mine), expect: record.version }];
+        }),
+    };
+  }
+
+  private async implicitForPlacement(): Promise<PlacementSnapshot> {
     const registered = resourcesOf(await this.options.capacity());
     const id = this.options.hostId;
     const record = await this.store.get<ContainerInstance>(CONTAINER_INSTANCE_KIND, HOST_SCOPE, id);
@@ -68,25 +87,37 @@ export class StoreContainerInstances implements ContainerInstances {
     };
   }
 
-  async release(scope: Scope, taskRecordId: string): Promise<void> {
+  async release(scope: Scope, taskRecordId: string, containerInstanceId?: string): Promise<void> {
     const key = taskKey(scope, taskRecordId);
+    // A task's record id is `<cluster>/<task id>`: its registered instance is stored beside it.
+    const where =
+      containerInstanceId === undefined
+        ? { scope: HOST_SCOPE, id: this.options.hostId }
+        : { scope, id: containerInstanceRecordId(taskRecordId.slice(0, taskRecordId.indexOf('/')), containerInstanceId) };
     await retryOnStale(async () => {
-      const record = await this.store.get<ContainerInstance>(CONTAINER_INSTANCE_KIND, HOST_SCOPE, this.options.hostId);
+      const record = await this.store.get<ContainerInstance>(CONTAINER_INSTANCE_KIND, where.scope, where.id);
       if (!record || !(key in record.doc.reservations)) return;
       const doc = pruneReservations(record.doc, (held) => held !== key);
-      await this.store.write([{ op: 'put', kind: CONTAINER_INSTANCE_KIND, scope: HOST_SCOPE, id: this.options.hostId, doc, expect: record.version }]);
+      await this.store.write([{ op: 'put', kind: CONTAINER_INSTANCE_KIND, scope: where.scope, id: where.id, doc, expect: record.version }]);
     }, 32);
   }
 
+  /** Over the local engine's implicit instance and every registered one (a handful: one per host). */
   async reconcileReservations(): Promise<number> {
-    return retryOnStale(async () => {
-      const record = await this.store.get<ContainerInstance>(CONTAINER_INSTANCE_KIND, HOST_SCOPE, this.options.hostId);
-      if (!record) return 0;
-      const doc = await this.pruned(record.doc);
-      const dropped = Object.keys(record.doc.reservations).length - Object.keys(doc.reservations).length;
-      if (dropped > 0) await this.store.write([{ op: 'put', kind: CONTAINER_INSTANCE_KIND, scope: HOST_SCOPE, id: this.options.hostId, doc, expect: record.version }]);
-      return dropped;
-    }, 32);
+    const registered = (await this.store.listAll<ContainerInstance>(CONTAINER_INSTANCE_KIND)).filter((record) => !record.doc.implicit);
+    const places = [{ scope: HOST_SCOPE as Scope, id: this.options.hostId }, ...registered.map((record) => ({ scope: record.scope, id: record.id }))];
+    let dropped = 0;
+    for (const place of places) {
+      dropped += await retryOnStale(async () => {
+        const record = await this.store.get<ContainerInstance>(CONTAINER_INSTANCE_KIND, place.scope, place.id);
+        if (!record) return 0;
+        const doc = await this.pruned(record.doc);
+        const count = Object.keys(record.doc.reservations).length - Object.keys(doc.reservations).length;
+        if (count > 0) await this.store.write([{ op: 'put', kind: CONTAINER_INSTANCE_KIND, scope: place.scope, id: place.id, doc, expect: record.version }]);
+        return count;
+      }, 32);
+    }
+    return dropped;
   }
 
   /** Drops the reservations of tasks that are gone or STOPPED: one read per task the instance holds. */

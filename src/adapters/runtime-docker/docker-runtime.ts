@@ -63,6 +63,12 @@ export interface DockerRuntimeOptions {
    * On a remote engine the pause containers go under `/<cgroupRoot>` and each task's containers below its pause container's.
    */
   readonly cgroupRoot?: string;
+  /**
+   * The subnet (CIDR) the task network is made on, instead of the first free
+   * candidate: a registered host's, routed to it from Wharf's host, so task
+   * addresses do not collide between hosts.
+   */
+  readonly taskSubnet?: string;
   readonly logger?: Logger;
 }
 
@@ -81,11 +87,12 @@ export class DockerRuntime implements ContainerRuntime {
   readonly cgroupRoot: string;
   private readonly docker: Docker;
   private readonly logger: Logger;
+  private readonly taskSubnets: readonly string[] | undefined;
   private readonly network = memo(() =>
     this.remote
       ? // The remote host's routes are not visible from here: the engine's own networks are what a subnet must avoid.
-        ensureTaskNetwork(this.docker, this.networkName, this.logger, async () => [])
-      : ensureTaskNetwork(this.docker, this.networkName, this.logger),
+        ensureTaskNetwork(this.docker, this.networkName, this.logger, async () => [], this.taskSubnets)
+      : ensureTaskNetwork(this.docker, this.networkName, this.logger, undefined, this.taskSubnets),
   );
   private readonly pauseImage = memo(() => ensurePauseImage(this.docker));
   private readonly cgroups = memo(async () => new TaskCgroups(cgroupLayout(await this.docker.info()), this.logger));
@@ -108,6 +115,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.networkName = options.networkName ?? 'wharf-tasks';
     this.cgroupRoot = options.cgroupRoot ?? 'wharf';
     this.logger = options.logger ?? silentLogger;
+    this.taskSubnets = options.taskSubnet !== undefined ? [options.taskSubnet] : undefined;
     this.docker = new Docker(engine.dockerOptions);
   }
 

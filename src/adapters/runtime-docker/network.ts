@@ -45,13 +45,24 @@ interface NetworkInspect {
  * `routes` lists the engine host's routed subnets; the default reads this
  * machine's, which are the engine's only when the engine is local.
  */
-export async function ensureTaskNetwork(docker: Docker, name: string, logger: Logger, routes: () => Promise<string[]> = hostRoutes): Promise<TaskNetwork> {
+export async function ensureTaskNetwork(
+  docker: Docker,
+  name: string,
+  logger: Logger,
+  routes: () => Promise<string[]> = hostRoutes,
+  candidates: readonly string[] = SUBNET_CANDIDATES,
+): Promise<TaskNetwork> {
   const existing = await inspectNetwork(docker, name);
-  if (existing) return describe(existing);
+  if (existing) {
+    const network = describe(existing);
+    // A host whose subnet was changed after its network was made keeps the old one (its tasks are on it).
+    if (candidates.length === 1 && network.subnet !== candidates[0]) logger.warn({ network: name, subnet: network.subnet, configured: candidates[0] }, 'the task network exists on another subnet than configured; keeping it');
+    return network;
+  }
 
   const taken = await takenSubnets(docker, routes);
   let lastError: unknown;
-  for (const subnet of SUBNET_CANDIDATES) {
+  for (const subnet of candidates) {
     if (taken.some((other) => overlaps(subnet, other))) continue;
     try {
       await docker.createNetwork({
@@ -73,7 +84,7 @@ export async function ensureTaskNetwork(docker: Docker, name: string, logger: Lo
     const created = await inspectNetwork(docker, name);
     if (created) return describe(created);
   }
-  throw new Error(`no free subnet for the Docker network ${name} (tried ${SUBNET_CANDIDATES.join(', ')}): ${lastError ? engineMessage(lastError) : 'all overlap existing networks or host routes'}`);
+  throw new Error(`no free subnet for the Docker network ${name} (tried ${candidates.join(', ')}): ${lastError ? engineMessage(lastError) : 'all overlap existing networks or host routes'}`);
 }
 
 async function inspectNetwork(docker: Docker, name: string): Promise<NetworkInspect | undefined> {

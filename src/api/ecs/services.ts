@@ -72,7 +72,7 @@ export function revisionOfDefinition(runnable: RunnableDefinition, cluster: Clus
   if (runnable.status !== 'ACTIVE') throw invalidParameter(`TaskDefinition is inactive: ${runnable.taskDefinitionArn}`);
   // The same checks as RunTask; a launch on capacity Wharf lacks (EC2, an Auto Scaling group provider) is kept, and the scheduler reports it.
   const checked = checkLaunch({ ...launch, count: 1 } as never, runnable, cluster);
-  const fargate = checked.unplaceable === undefined;
+  const fargate = checked.fargate;
   return {
     taskDefinitionArn: runnable.taskDefinitionArn,
     containerImages: runnable.containerDefinitions.map((c) => ({ containerName: String(c.name), image: String(c.image) })),

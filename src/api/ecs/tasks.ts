@@ -5,7 +5,7 @@ import { KIND, taskArnOfRecord, taskRecordId } from '../../domain/ecs/record-key
 import { AwsError, invalidParameter } from '../../domain/errors.js';
 import { demandOf, taskKey } from '../../domain/placement/container-instance.js';
 import { isPlaced } from '../../domain/placement/place-tasks.js';
-import { planPlacement } from '../../domain/placement/reserve.js';
+import { placedOn, planPlacement } from '../../domain/placement/reserve.js';
 import { NO_CONTAINER_INSTANCES } from '../../domain/task/launch-capacity.js';
 import { requestStop } from '../../domain/task/lifecycle.js';
 import { checkLaunch, planRunTask, type IdSource, type RunTaskInput, type RunnableDefinition } from '../../domain/task/run-task.js';
@@ -60,26 +60,33 @@ export function taskHandlers({ store, instances }: TaskHandlerDeps) {
       if (!definition) throw invalidParameter('TaskDefinition not found.');
       const runnable = definition.doc.taskDefinition as unknown as RunnableDefinition;
       // The checked strategy and constraints (checkLaunch is pure; planRunTask runs the same checks).
-      const { placement } = checkLaunch(input, runnable, cluster);
+      const { placement, fargate } = checkLaunch(input, runnable, cluster);
       const tasks = planRunTask(input, runnable, definition.doc.tags, cluster, {
         region: ctx.scope.region,
         account: ctx.scope.account,
         now: ctx.now,
         ids,
       });
+      const capacity = fargate ? 'fargate' : 'registered';
 
       // Wharf's capacity is the container instances': a task that does not fit is a placement failure, as in ECS.
       // Read, place and write the tasks with their reservations in one write; a placement that raced another re-reads.
       return retryOnStale(async () => {
-        const snapshot = await instances.forPlacement(ctx.scope, cluster.clusterName);
+        const snapshot = await instances.forPlacement(ctx.scope, cluster.clusterName, capacity);
+        // An EC2 launch on a cluster without registered instances is refused, as ECS refuses it.
+        if (snapshot.instances.length === 0) throw invalidParameter(NO_CONTAINER_INSTANCES.inCluster);
         const keyed = tasks.map((task) => ({ task, id: taskRecordId(cluster.clusterName, task.wharf.taskId) }));
+        const where = { account: ctx.scope.account, region: ctx.scope.region, clusterName: cluster.clusterName, clusterArn: cluster.clusterArn };
         const plan = planPlacement(
           keyed.map(({ task, id }) => ({ key: taskKey(ctx.scope, id), demand: demandOf(task) })),
           snapshot.instances.map((item) => item.instance),
           placement,
-          { account: ctx.scope.account, region: ctx.scope.region, clusterName: cluster.clusterName, clusterArn: cluster.clusterArn, random: Math.random },
+          { ...where, random: Math.random },
         );
-        const placed = keyed.filter((_, index) => isPlaced(plan.outcomes[index]!));
+        const placed = keyed.flatMap(({ task, id }, index) => {
+          const outcome = plan.outcomes[index]!;
+          return isPlaced(outcome) ? [{ id, task: placedOn(task, outcome.instanceId, snapshot.instances.map((item) => item.instance), where) }] : [];
+        });
         const failures = plan.outcomes.flatMap((outcome) => (isPlaced(outcome) ? [] : [outcome.failure]));
         if (placed.length > 0) {
           const ops: WriteOp[] = placed.map(({ task, id }) => ({ op: 'put', kind: KIND.task, scope: ctx.scope, id, doc: task, expect: 'absent' }));
@@ -92,15 +99,15 @@ export function taskHandlers({ store, instances }: TaskHandlerDeps) {
     async StartTask(input: { cluster?: string; containerInstances: string[] }, ctx: RequestContext) {
       const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
       // StartTask names its instances; only registered ones can be named, and Fargate capacity (the implicit instances) is not.
-      const snapshot = await instances.forPlacement(ctx.scope, cluster.clusterName);
+      const snapshot = await instances.forPlacement(ctx.scope, cluster.clusterName, 'registered');
       // An id or an ARN: the id is the ARN's last path segment, as for tasks.
       const named = new Set(input.containerInstances.map(taskIdOf));
-      const targets = snapshot.instances.filter((item) => !item.instance.implicit && named.has(item.instance.containerInstanceId));
+      const targets = snapshot.instances.filter((item) => named.has(item.instance.containerInstanceId));
       if (targets.length === 0) {
-        throw invalidParameter(`The referenced container instance ${input.containerInstances[0] ?? ''} was not found. StartTask places tasks on registered container instances; Wharf runs Fargate tasks: use RunTask.`);
+        throw invalidParameter(`The referenced container instance ${input.containerInstances[0] ?? ''} was not found. StartTask places tasks on registered container instances (wharf hosts add); Fargate tasks use RunTask.`);
       }
-      // Registered instances cannot exist yet (RegisterContainerInstance is not served), so nothing reaches this.
-      throw invalidParameter(NO_CONTAINER_INSTANCES.inCluster);
+      // Not served yet: RunTask with the EC2 launch type and a memberOf constraint places on chosen instances.
+      throw invalidParameter('StartTask is not supported by Wharf yet: use RunTask with --launch-type EC2 and a placement constraint (memberOf) naming the instances.');
     },
 
     async StopTask(input: { cluster?: string; task: string; reason?: string }, ctx: RequestContext) {

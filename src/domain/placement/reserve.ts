@@ -4,7 +4,9 @@
  * writing the tasks with their reservations in one store write.
  */
 import { formatArn } from '../arn.js';
-import type { ContainerInstance, Reservation } from './container-instance.js';
+import { onContainerInstance } from '../task/run-task.js';
+import type { Task } from '../task/task.js';
+import { ATTRIBUTE, type ContainerInstance, type Reservation } from './container-instance.js';
 import type { PlacementRequest } from './placement-inputs.js';
 import { candidateOf, freeCapacity, isPlaced, placeTasks, type PlacementCandidate, type PlacementOutcome } from './place-tasks.js';
 
@@ -55,4 +57,16 @@ export function planPlacement(tasks: readonly TaskToPlace[], instances: readonly
   );
   const reservations = outcomes.flatMap((outcome, index) => (isPlaced(outcome) ? [{ instanceId: outcome.instanceId, key: tasks[index]!.key, reservation: tasks[index]!.demand }] : []));
   return { outcomes, reservations };
+}
+
+/**
+ * A placed task as it is stored: on a registered instance it names the
+ * instance (ARN, and zone when the instance has one); on Fargate capacity it
+ * is as planned.
+ */
+export function placedOn(task: Task, instanceId: string, instances: readonly ContainerInstance[], where: Omit<PlacementContext, 'clusterArn' | 'random'>): Task {
+  const instance = instances.find((item) => item.containerInstanceId === instanceId);
+  if (!instance || instance.implicit) return task;
+  const zone = instance.attributes.find((attribute) => attribute.name === ATTRIBUTE.availabilityZone)?.value;
+  return onContainerInstance(task, { containerInstanceId: instanceId, arn: containerInstanceArn(where, instanceId), ...(zone ? { availabilityZone: zone } : {}) });
 }

@@ -57,6 +57,8 @@ export interface SchedulerContext {
   readonly ids: SchedulerIds;
   /** What is left on the container hosts for new tasks. */
   readonly free: { readonly cpuUnits: number; readonly memoryMiB: number };
+  /** How many registered container instances the cluster has: where an EC2 launch can go (none: it waits). */
+  readonly registeredInstances?: number;
   /** The service's target groups by ARN (those that still exist), for registering its tasks. */
   readonly targetGroups?: ReadonlyMap<string, TargetGroupRecord>;
   /** The states of the alarms the service's deploymentConfiguration.alarms names (missing alarms are left out). */
@@ -433,7 +435,7 @@ class Round {
       this.wake(wharf.retryAfter - this.now);
       return;
     }
-    const unplaceable = unplaceableReason(unit);
+    const unplaceable = unplaceableReason(unit, this.ctx.registeredInstances);
     if (allowed > 0 && unplaceable) {
       this.warnOnce(serviceEvents.noContainerInstance(this.service.serviceName, unplaceable));
       this.wake(PLACEMENT_RETRY_MS / this.ctx.timeScale);
@@ -716,7 +718,7 @@ class Round {
       allowed = 0;
     }
     // No container instances for an EC2 (or Auto Scaling group) launch: nothing starts, the event says why, placement is retried.
-    const unplaceable = unplaceableReason(primary);
+    const unplaceable = unplaceableReason(primary, this.ctx.registeredInstances);
     if (allowed > 0 && unplaceable) {
       allowed = 0;
       this.warnOnce(serviceEvents.noContainerInstance(name, unplaceable));

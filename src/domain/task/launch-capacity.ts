@@ -6,10 +6,12 @@ import { FARGATE_PROVIDERS, type CapacityProviderStrategyItem } from '../ecs/cap
  *
  * ECS resolves the launch as: an explicit capacity provider strategy, else an
  * explicit launch type, else the cluster's default strategy, else the EC2
- * launch type. Wharf's capacity is Fargate (FARGATE, FARGATE_SPOT); EC2 and
- * EXTERNAL launch types and Auto Scaling group capacity providers need
- * container instances, which cannot be registered yet, so such a launch has
- * nowhere to go: RunTask refuses it, a service waits and says why.
+ * launch type. Wharf's capacity is Fargate (FARGATE, FARGATE_SPOT) on the
+ * local engine, and the EC2 launch type on the cluster's registered container
+ * instances (the Docker hosts `wharf hosts add` registers). Auto Scaling
+ * group capacity providers have no instances in Wharf, and an EC2 launch on a
+ * cluster without registered instances has nowhere to go: RunTask refuses
+ * it, a service waits and says why.
  */
 export interface LaunchChoice {
   readonly launchType?: string;
@@ -38,10 +40,22 @@ export const NO_CONTAINER_INSTANCES = {
 } as const;
 
 /**
- * Why a resolved launch cannot be placed in Wharf (no container instances), or
- * undefined when it runs on Fargate.
+ * Why a resolved launch cannot be placed in Wharf, or undefined when it can:
+ * Fargate always can; a launch type (EC2) can when the cluster has registered
+ * instances (`registeredInstances` of them); a strategy of Auto Scaling group
+ * providers never can (Wharf has no such groups).
  */
-export function unplaceableReason(launch: LaunchChoice): string | undefined {
+export function unplaceableReason(launch: LaunchChoice, registeredInstances = 0): string | undefined {
   if (isFargateLaunch(launch)) return undefined;
-  return launch.capacityProviderStrategy && launch.capacityProviderStrategy.length > 0 ? NO_CONTAINER_INSTANCES.inCapacityProvider : NO_CONTAINER_INSTANCES.inCluster;
+  if (launch.capacityProviderStrategy && launch.capacityProviderStrategy.length > 0) return NO_CONTAINER_INSTANCES.inCapacityProvider;
+  return registeredInstances > 0 ? undefined : NO_CONTAINER_INSTANCES.inCluster;
+}
+
+/**
+ * Whether a resolved launch places on registered instances: a launch type
+ * other than FARGATE. (A strategy of Auto Scaling group providers is never
+ * placed at all, see unplaceableReason.)
+ */
+export function placesOnRegisteredInstances(launch: LaunchChoice): boolean {
+  return !isFargateLaunch(launch) && !(launch.capacityProviderStrategy && launch.capacityProviderStrategy.length > 0);
 }

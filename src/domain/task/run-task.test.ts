@@ -55,13 +55,27 @@ describe('planRunTask', () => {
     assert.deepEqual(task.attachments[0]?.details[0], { name: 'subnetId', value: 'subnet-aaa' });
   });
 
+  test('plans an EC2 launch for the registered instances: no Fargate platform, sizes from the containers when the task has none', () => {
+    const ec2Definition: RunnableDefinition = { ...definition, compatibilities: ['EC2'], requiresCompatibilities: ['EC2'], networkMode: 'bridge', cpu: undefined, memory: undefined, containerDefinitions: [{ name: 'web', image: 'img', cpu: 128, memory: 96 }, { name: 'side', image: 'img', cpu: 64, memoryReservation: 32 }] } as RunnableDefinition;
+    const checked = checkLaunch({ launchType: 'EC2' }, ec2Definition, cluster);
+    assert.equal(checked.fargate, false);
+    assert.equal(checked.unplaceable, undefined);
+    const [task] = planRunTask({ launchType: 'EC2' }, ec2Definition, [], cluster, where);
+    assert.equal(task!.launchType, 'EC2');
+    assert.equal(task!.platformVersion, undefined);
+    assert.equal(task!.cpu, '192');
+    assert.equal(task!.memory, '128');
+    assert.equal(task!.containerInstanceArn, undefined, 'the instance is named once placed');
+    assert.equal(task!.wharf.containerPlans[0]!.environment.AWS_EXECUTION_ENV, 'AWS_ECS_EC2');
+    assert.throws(() => checkLaunch({ launchType: 'EC2', networkConfiguration: network }, { ...definition, compatibilities: ['FARGATE'] }, cluster), /^InvalidParameterException|Task definition does not support launch_type EC2\.$/);
+  });
+
   test("refuses what ECS refuses, with ECS's messages", () => {
     const cases: [Parameters<typeof planRunTask>[0], string, RegExp][] = [
       [{ launchType: 'FARGATE' }, 'InvalidParameterException', /^Network Configuration must be provided when networkMode 'awsvpc' is specified\.$/],
       [{ launchType: 'FARGATE', count: 11, networkConfiguration: network }, 'InvalidParameterException', /count/],
       [{ launchType: 'FARGATE', capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }], networkConfiguration: network }, 'InvalidParameterException', /both a launch type and capacity provider strategy/],
-      [{ launchType: 'EC2', networkConfiguration: network }, 'InvalidParameterException', /No Container Instances were found in your cluster\./],
-      [{ networkConfiguration: network }, 'InvalidParameterException', /No Container Instances/],
+      [{ launchType: 'EXTERNAL', networkConfiguration: network }, 'InvalidParameterException', /No Container Instances were found in your cluster\./],
       [{ launchType: 'FARGATE', networkConfiguration: { awsvpcConfiguration: { subnets: [] } } }, 'InvalidParameterException', /subnets can not be empty/],
       [{ launchType: 'FARGATE', networkConfiguration: network, overrides: { containerOverrides: [{ name: 'nope' }] } }, 'InvalidParameterException', /Override for container named nope is not a container in the TaskDefinition\./],
       [{ launchType: 'FARGATE', networkConfiguration: network, overrides: { cpu: '256', memory: '4096' } }, 'ClientException', /No Fargate configuration exists for given values\./],
@@ -119,8 +133,10 @@ describe('checkLaunch', () => {
   test('resolves the launch as ECS does and marks what has no container instances', () => {
     const withDefault = { ...cluster, defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] };
     const cases: [Parameters<typeof checkLaunch>[0], ClusterView, object, string | undefined][] = [
-      [{ networkConfiguration: network }, cluster, { launchType: 'EC2' }, 'No Container Instances were found in your cluster.'],
-      [{ launchType: 'EC2', networkConfiguration: network }, withDefault, { launchType: 'EC2' }, 'No Container Instances were found in your cluster.'],
+      // EC2 goes to the cluster's registered instances: whether it has any is known where they are read (RunTask, the scheduler).
+      [{ networkConfiguration: network }, cluster, { launchType: 'EC2' }, undefined],
+      [{ launchType: 'EC2', networkConfiguration: network }, withDefault, { launchType: 'EC2' }, undefined],
+      [{ launchType: 'EXTERNAL', networkConfiguration: network }, cluster, { launchType: 'EXTERNAL' }, 'No Container Instances were found in your cluster.'],
       [{ networkConfiguration: network }, withDefault, { capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] }, undefined],
       [{ launchType: 'FARGATE', networkConfiguration: network }, withDefault, { launchType: 'FARGATE' }, undefined],
       [{ capacityProviderStrategy: [{ capacityProvider: 'asg', weight: 1 }], networkConfiguration: network }, { ...cluster, capacityProviders: ['asg'] }, { capacityProviderStrategy: [{ capacityProvider: 'asg', weight: 1 }] }, 'No Container Instances were found in your capacity provider.'],

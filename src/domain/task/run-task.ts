@@ -5,7 +5,7 @@ import { checkTags, type Tag } from '../ecs/tags.js';
 import { clientException, invalidParameter } from '../errors.js';
 import { checkPlacement, type PlacementConstraintInput, type PlacementRequest, type PlacementStrategyInput } from '../placement/placement-inputs.js';
 import { isValidFargateSize } from '../task-definition/index.js';
-import { effectiveLaunch, unplaceableReason } from './launch-capacity.js';
+import { effectiveLaunch, placesOnRegisteredInstances, unplaceableReason } from './launch-capacity.js';
 import type { ContainerPlan, Task } from './task.js';
 
 /** The parts of a registered task definition RunTask reads. */
@@ -82,7 +82,11 @@ export interface CheckedLaunch {
   readonly fargate: boolean;
   /** The launch after the cluster's default strategy (see effectiveLaunch). */
   readonly launch: { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] };
-  /** Set when Wharf has no capacity of this kind (no container instances): why. */
+  /**
+   * Set when Wharf has no capacity of this kind whatever the cluster holds
+   * (Auto Scaling group providers): why. An EC2 launch is not marked: whether
+   * the cluster has registered instances is known where they are read.
+   */
   readonly unplaceable?: string;
   readonly cpu?: string;
   readonly memory?: string;
@@ -143,6 +147,7 @@ export function planRunTask(
 ): Task[] {
   const providers = checkLaunch(input, definition, cluster);
   if (providers.unplaceable) throw invalidParameter(providers.unplaceable);
+  const ec2 = !providers.fargate;
   const networkMode = definition.networkMode ?? 'bridge';
   const awsvpc = input.networkConfiguration?.awsvpcConfiguration;
   const overrides = input.overrides ?? {};
@@ -161,12 +166,13 @@ export function planRunTask(
       taskDefinitionArn: definition.taskDefinitionArn,
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
-      ...(provider ? { capacityProviderName: provider } : { launchType: input.launchType ?? 'FARGATE' }),
+      ...(provider ? { capacityProviderName: provider } : { launchType: providers.launch.launchType ?? 'FARGATE' }),
       ...(providers.fargate ? { platformVersion: FARGATE_PLATFORM_VERSION, platformFamily: 'Linux' } : {}),
       ...(provider && providers.fargate ? { launchType: 'FARGATE' } : {}),
       availabilityZone: `${where.region}a`,
-      cpu: cpu ?? '0',
-      memory: memory ?? '0',
+      // Without task-level sizes (EC2 allows it) a task reserves what its containers do.
+      cpu: cpu ?? (ec2 ? String(containerPlans.reduce((sum, plan) => sum + plan.cpu, 0)) : '0'),
+      memory: memory ?? (ec2 ? String(containerPlans.reduce((sum, plan) => sum + (plan.memory ?? plan.memoryReservation ?? 0), 0)) : '0'),
       group: input.group ?? `family:${definition.family}`,
       ...(input.startedBy !== undefined ? { startedBy: input.startedBy } : {}),
       enableExecuteCommand: input.enableExecuteCommand ?? false,
@@ -229,6 +235,12 @@ function chooseCapacity(input: RunTaskInput, cluster: ClusterView, count: number
   if (launch.capacityProviderStrategy) {
     checkStrategy(launch.capacityProviderStrategy);
     checkStrategyAgainstCluster(launch.capacityProviderStrategy, cluster.capacityProviders);
+  }
+  if (placesOnRegisteredInstances(launch)) {
+    const launchType = launch.launchType ?? 'EC2';
+    if (launchType === 'EXTERNAL') return { perTask: [], fargate: false, launch, unplaceable: unplaceableReason(launch) ?? '' };
+    if (!compatibilities.includes('EC2')) throw invalidParameter('Task definition does not support launch_type EC2.');
+    return { perTask: Array.from({ length: count }, () => undefined), fargate: false, launch };
   }
   const unplaceable = unplaceableReason(launch);
   if (unplaceable) return { perTask: [], fargate: false, launch, unplaceable };
@@ -321,4 +333,17 @@ function planContainers(definition: RunnableDefinition, overrides: NonNullable<R
       })),
     } as ContainerPlan;
   });
+}
+
+/**
+ * A task placed on a registered instance: it names the instance (ECS's
+ * `containerInstanceArn`), and its instance's engine runs it.
+ */
+export function onContainerInstance(task: Task, instance: { readonly containerInstanceId: string; readonly arn: string; readonly availabilityZone?: string }): Task {
+  return {
+    ...task,
+    containerInstanceArn: instance.arn,
+    ...(instance.availabilityZone ? { availabilityZone: instance.availabilityZone } : {}),
+    wharf: { ...task.wharf, containerInstanceId: instance.containerInstanceId },
+  };
 }
