@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AwsError } from '../errors.js';
-import { parseHostRegistration } from './host-registration.js';
+import { checkHostName, parseHostRegistration } from './host-registration.js';
 
 const DEFAULTS = { account: '123456789012' };
 const BASE = { name: 'engine-1', url: 'tcp://10.0.0.5:2376' };
@@ -235,5 +235,13 @@ describe('parseHostRegistration', () => {
       test(`${JSON.stringify(taskSubnet)} is not a CIDR block`, () => refused({ ...BASE, taskSubnet }, /^taskSubnet must be an IPv4 CIDR block/, /got "/));
     }
     test('not a string', () => refused({ ...BASE, taskSubnet: 24 }, /^taskSubnet must be a non-empty string when given, got a number/));
+  });
+});
+
+describe('checkHostName', () => {
+  test('accepts what a registration may be named and refuses the rest', () => {
+    checkHostName('engine-1');
+    assert.throws(() => checkHostName('a/b'), (error: unknown) => error instanceof AwsError && error.code === 'InvalidParameterException' && /"a\/b"/.test(error.message));
+    assert.throws(() => checkHostName(''), /name must be 1 to 64/);
   });
 });

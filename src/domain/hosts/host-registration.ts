@@ -80,9 +80,7 @@ const SHAPE =
 export function parseHostRegistration(body: unknown, defaults: { account: string; region?: string }): HostRegistration {
   const fields = objectOf(body, REGISTRATION, MEMBERS);
   const name = requiredString(fields, 'name');
-  if (!HOST_NAME.test(name)) {
-    throw invalidParameter(`name must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit, got ${quoted(name)}.`);
-  }
+  checkHostName(name);
   const url = requiredString(fields, 'url');
   checkEngineUrl(url);
 
@@ -112,6 +110,13 @@ export function parseHostRegistration(body: unknown, defaults: { account: string
     ...(tls ? { tls } : {}),
     ...(taskSubnet !== undefined ? { taskSubnet } : {}),
   };
+}
+
+/** A host's name: 1-64 of [A-Za-z0-9_.-], starting with a letter or digit (else InvalidParameterException). */
+export function checkHostName(name: string): void {
+  if (!HOST_NAME.test(name)) {
+    throw invalidParameter(`name must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit, got ${quoted(name)}.`);
+  }
 }
 
 /** `tcp://ADDR:PORT` with ADDR a hostname, a dotted IPv4 address or `[IPv6]`; nothing after the port. */
