@@ -120,3 +120,72 @@ test('store: sqlite by default; a PostgreSQL URL from the flag, WHARF_STORE or t
   assert.throws(() => loadConfig({ store: 'mysql://u:secret@db/w' }, {}), (error: Error) => error instanceof ConfigError && /--store must be/.test(error.message) && !error.message.includes('secret'));
   assert.throws(() => loadConfig({ store: 'postgres://' }, {}), ConfigError);
 });
+
+test('hosts: the config file registers remote engines, each checked as POST /_wharf/hosts checks it', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wharf-config-hosts-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'wharf.json');
+  const load = (hosts: unknown) => {
+    writeFileSync(file, JSON.stringify(hosts === undefined ? {} : { hosts }));
+    return loadConfig({ config: file, 'data-dir': join(dir, 'data') }, {});
+  };
+
+  assert.deepEqual(load(undefined).hosts, []);
+  assert.deepEqual(loadConfig({ 'data-dir': join(dir, 'data') }, {}).hosts, []);
+  assert.deepEqual(load([]).hosts, []);
+
+  const hosts = load([
+    { name: 'engine-1', url: 'tcp://10.0.0.5:2375' },
+    {
+      name: 'engine-2',
+      url: 'tcp://[fd00::2]:2376',
+      cluster: 'batch',
+      region: 'eu-west-1',
+      account: '210987654321',
+      attributes: [{ name: 'ecs.availability-zone', value: 'eu-west-1a' }, { name: 'gpu' }],
+      tls: { caFile: 'certs/ca.pem', certFile: '/etc/wharf/cert.pem', keyFile: '../key.pem' },
+      taskSubnet: '10.220.2.0/24',
+    },
+  ]).hosts;
+  assert.deepEqual(hosts, [
+    { name: 'engine-1', url: 'tcp://10.0.0.5:2375', cluster: 'default', region: 'us-east-1', account: DEFAULT_KEY.account, attributes: [] },
+    {
+      name: 'engine-2',
+      url: 'tcp://[fd00::2]:2376',
+      cluster: 'batch',
+      region: 'eu-west-1',
+      account: '210987654321',
+      attributes: [{ name: 'ecs.availability-zone', value: 'eu-west-1a' }, { name: 'gpu' }],
+      // Relative paths are the config file's folder's, as the server reads them wherever it was started.
+      tls: { caFile: join(dir, 'certs/ca.pem'), certFile: '/etc/wharf/cert.pem', keyFile: join(dir, '../key.pem') },
+      taskSubnet: '10.220.2.0/24',
+    },
+  ]);
+
+  const refused = (value: unknown, pattern: RegExp) =>
+    assert.throws(
+      () => load(value),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, `not a ConfigError: ${String(error)}`);
+        assert.match(error.message, pattern);
+        return true;
+      },
+    );
+  refused({ name: 'a', url: 'tcp://a:1' }, /^hosts in the config file .*wharf\.json must be an array of host registrations/);
+  refused([{ name: 'a', url: 'tcp://a:2375' }, { name: 'b', url: 'http://b:2375' }], /^hosts\[1\] in the config file .*wharf\.json: url must be tcp:\/\/ADDR:PORT/);
+  refused(['engine-1'], /^hosts\[0\] in the config file .*: The host registration must be a JSON object/);
+  refused([{ url: 'tcp://a:2375' }], /^hosts\[0\] .*: name is required/);
+  refused([{ name: 'a', url: 'tcp://a:2375', tls: { caFile: 'ca.pem' } }], /^hosts\[0\] .*: tls needs all of caFile, certFile and keyFile .*certFile, keyFile missing/);
+  refused([{ name: 'a', url: 'tcp://a:2375', tls: { caFile: 'ca.pem', certFile: 7, keyFile: 'k' } }], /^hosts\[0\] .*: tls\.certFile must be the absolute path of a PEM file .*got a number/);
+  refused([{ name: 'a', url: 'tcp://a:2375', tls: 'yes' }], /^hosts\[0\] .*: tls must be a JSON object/);
+  refused([{ name: 'a', url: 'tcp://a:2375', taskSubnet: '10.0.0.1/24' }], /^hosts\[0\] .*: taskSubnet .*host bits set/);
+  refused([{ name: 'a', url: 'tcp://a:2375', port: 2375 }], /^hosts\[0\] .*: The host registration has unknown member "port"/);
+  refused(
+    [
+      { name: 'a', url: 'tcp://a:2375' },
+      { name: 'b', url: 'tcp://b:2375' },
+      { name: 'a', url: 'tcp://c:2375' },
+    ],
+    /^hosts\[2\] in the config file .*: the name a is hosts\[0\]'s too; each host needs its own name\./,
+  );
+});

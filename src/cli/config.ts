@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ConfiguredKey } from '../api/auth/key-ring.js';
+import { AwsError } from '../domain/errors.js';
+import { parseHostRegistration, type HostRegistration } from '../domain/hosts/host-registration.js';
 
 export const DEFAULT_ACCOUNT = '123456789012';
 /** Printed at start-up; fine for a laptop, replace it for anything shared. */
@@ -59,6 +61,12 @@ export interface WharfConfig {
    * --store / WHARF_STORE / `store`: `sqlite` or a `postgres://` URL.
    */
   readonly store: StoreConfig;
+  /**
+   * Remote Docker engines to register as container instances: the config file's `hosts`,
+   * each in the shape `wharf hosts add` sends (`{name, url, cluster?, region?, account?, attributes?,
+   * tls?, taskSubnet?}`; relative TLS paths are taken from the config file's folder). None when absent.
+   */
+  readonly hosts: readonly HostRegistration[];
 }
 
 export type StoreConfig = { readonly kind: 'sqlite' } | { readonly kind: 'postgres'; readonly url: string };
@@ -76,6 +84,7 @@ interface ConfigFile {
   enforceIam?: boolean;
   store?: string;
   accessKeys?: { accessKeyId: string; secretAccessKey: string; account?: string; admin?: boolean }[];
+  hosts?: unknown;
 }
 
 /**
@@ -111,7 +120,39 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     ecrUriStyle: parseEcrUriStyle(flags['ecr-uri-style'] ?? (env.WHARF_ECR_URI_STYLE || undefined) ?? file.ecrUriStyle),
     enforceIam: parseEnforceIam(flags['enforce-iam'], env.WHARF_ENFORCE_IAM, file.enforceIam),
     store: parseStore(flags.store ?? (env.WHARF_STORE || undefined) ?? file.store),
+    hosts: configuredHosts(file.hosts, configPath),
   };
+}
+
+/** The config file's `hosts`, each checked as `POST /_wharf/hosts` checks it; a bad one names its index. */
+function configuredHosts(value: unknown, configPath: string | undefined): HostRegistration[] {
+  if (value === undefined) return [];
+  const where = `the config file ${configPath}`;
+  if (!Array.isArray(value)) throw new ConfigError(`hosts in ${where} must be an array of host registrations ({"name", "url": "tcp://ADDR:PORT", ...}).`);
+  const folder = dirname(resolve(configPath!));
+  const byName = new Map<string, number>();
+  return value.map((entry: unknown, index) => {
+    let host: HostRegistration;
+    try {
+      host = parseHostRegistration(withAbsoluteTls(entry, folder), { account: DEFAULT_ACCOUNT });
+    } catch (error) {
+      if (error instanceof AwsError) throw new ConfigError(`hosts[${index}] in ${where}: ${error.message}`);
+      throw error;
+    }
+    const earlier = byName.get(host.name);
+    if (earlier !== undefined) throw new ConfigError(`hosts[${index}] in ${where}: the name ${host.name} is hosts[${earlier}]'s too; each host needs its own name.`);
+    byName.set(host.name, index);
+    return host;
+  });
+}
+
+/** An entry with its relative TLS paths taken from `folder`; anything else as it is, for the parser to judge. */
+function withAbsoluteTls(entry: unknown, folder: string): unknown {
+  if (typeof entry !== 'object' || entry === null || !('tls' in entry)) return entry;
+  const tls = (entry as { tls: unknown }).tls;
+  if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) return entry;
+  const absolute = Object.fromEntries(Object.entries(tls).map(([member, path]) => [member, typeof path === 'string' && path !== '' ? resolve(folder, path) : path]));
+  return { ...entry, tls: absolute };
 }
 
 /** `--enforce-iam` (a boolean flag) > WHARF_ENFORCE_IAM (1/true/on/yes or 0/false/off/no) > the file's `enforceIam` > off. */

@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { DEFAULT_KEY } from './config.js';
+import { signedAdminHeaders } from './admin-request.js';
 
 export const SPOT_INTERRUPT_USAGE = `Usage: wharf spot-interrupt [--endpoint URL] [--region R] [--account A] [--cluster C] (--task T | --service S [--percent P])
 
@@ -64,7 +62,7 @@ export async function spotInterrupt(argv: string[], env: NodeJS.ProcessEnv): Pro
 
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST', headers: await signedHeaders(url, body, region ?? 'us-east-1', env), body });
+    response = await fetch(url, { method: 'POST', headers: await signedAdminHeaders('POST', url, body, region ?? 'us-east-1', env), body });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     console.error(`wharf spot-interrupt: cannot reach Wharf at ${endpoint} (${cause?.code ?? cause?.message ?? (error as Error).message}). Start it with \`wharf up\` (or \`npm start\`), or pass --endpoint with the URL its banner prints.`);
@@ -96,33 +94,4 @@ export async function spotInterrupt(argv: string[], env: NodeJS.ProcessEnv): Pro
     console.error(`wharf spot-interrupt: ${endpoint} answered HTTP ${response.status}: ${text.slice(0, 500)}`);
   }
   return 1;
-}
-
-/**
- * Signed with the environment's key pair (or the default one), so a Wharf
- * that is not on loopback accepts it from an admin key; loopback needs none.
- */
-async function signedHeaders(url: URL, body: string, region: string, env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
-  const fromEnv = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY;
-  const signer = new SignatureV4({
-    credentials: fromEnv
-      ? { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
-      : { accessKeyId: DEFAULT_KEY.accessKeyId, secretAccessKey: DEFAULT_KEY.secretAccessKey },
-    region,
-    service: 'ecs',
-    sha256: Hash.bind(null, 'sha256'),
-  });
-  const headers: Record<string, string> = { host: url.host, 'content-type': 'application/json' };
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    ...(url.port ? { port: Number(url.port) } : {}),
-    path: url.pathname,
-    query: {},
-    headers,
-    body,
-  });
-  const { host: _host, ...rest } = signed.headers;
-  return rest;
 }

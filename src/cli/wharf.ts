@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { startWharf, StoreUnavailableError } from '../main.js';
 import { ConfigError, DEFAULT_KEY, loadConfig, redactedUrl, type WharfConfig } from './config.js';
+import { hosts } from './hosts.js';
 import { spotInterrupt } from './spot-interrupt.js';
 
 const USAGE = `Usage: wharf up [--host H] [--port P] [--data-dir DIR] [--config FILE] [--log-level LEVEL] [--time-scale N] [--secrets-key-file FILE] [--ecr-uri-style wharf|aws]
@@ -18,7 +19,15 @@ WHARF_ACCESS_KEYS="KEY:SECRET[:ACCOUNT],..." (more key pairs beside the default 
 
        wharf spot-interrupt [--endpoint URL] [--region R] [--cluster C] (--task T | --service S [--percent P])
 
-Interrupts Fargate Spot tasks of a running Wharf as ECS does (wharf spot-interrupt --help tells more).`;
+Interrupts Fargate Spot tasks of a running Wharf as ECS does (wharf spot-interrupt --help tells more).
+
+       wharf hosts add NAME tcp://ADDR:PORT [--cluster C] [--region R] [--account A] [--attribute NAME=VALUE]... [--task-subnet CIDR]
+                       [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--endpoint URL]
+       wharf hosts list [--endpoint URL]
+       wharf hosts remove NAME [--endpoint URL]
+
+Registers a remote Docker engine as a container instance of a cluster, lists the registered hosts, or removes one
+(wharf hosts --help tells more).`;
 
 function banner(endpoint: string, config: WharfConfig): string {
   return [
@@ -41,6 +50,7 @@ function banner(endpoint: string, config: WharfConfig): string {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'spot-interrupt') return spotInterrupt(argv.slice(1), process.env);
+  if (argv[0] === 'hosts') return hosts(argv.slice(1), process.env);
   let parsed;
   try {
     parsed = parseArgs({
