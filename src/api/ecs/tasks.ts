@@ -12,9 +12,10 @@ import { checkLaunch, planRunTask, type IdSource, type RunTaskInput, type Runnab
 import { STOP_REASONS } from '../../domain/task/task-status.js';
 import type { Task } from '../../domain/task/task.js';
 import type { ContainerInstances } from '../../ports/container-instances.js';
-import { retryOnStale, type Scope, type Store, type WriteOp } from '../../ports/store.js';
+import { retryOnStale, type Scope, type Store, type StoredRecord, type WriteOp } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, encodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
+import { containerInstanceIdOf, findContainerInstance, tasksOnInstance } from './container-instances.js';
 import { activeCluster, findCluster } from './records.js';
 import { resolveTaskDefinition } from './task-definitions.js';
 
@@ -51,6 +52,27 @@ const PLACEMENT_ATTEMPTS = 64;
 export function taskHandlers({ store, instances }: TaskHandlerDeps) {
   async function getTask(scope: Scope, clusterName: string, reference: string) {
     return store.get<Task>(KIND.task, scope, taskRecordId(clusterName, taskIdOf(reference)));
+  }
+
+  /**
+   * ListTasks' containerInstance filter: the tasks wanted running are the
+   * ones the instance's reservations name (one read each, however many tasks
+   * the cluster has); stopped ones have given their room back, so those come
+   * from the cluster's desired-STOPPED listing, matched by the instance id
+   * they ran on. An instance the cluster does not have lists nothing
+   * (unverified: ECS may refuse it).
+   */
+  async function tasksOnContainerInstance(scope: Scope, clusterName: string, reference: string, desired: 'RUNNING' | 'STOPPED', listingKey: string): Promise<StoredRecord<Task>[]> {
+    const instanceId = containerInstanceIdOf(reference);
+    if (desired === 'STOPPED') {
+      return (await store.listByIndex<Task>(TASKS_BY_LISTING, scope, listingKey)).filter(({ doc }) => doc.wharf.containerInstanceId === instanceId);
+    }
+    const instance = await findContainerInstance(store, scope, clusterName, reference);
+    if (!instance) return [];
+    return (await tasksOnInstance(store, instance.doc))
+      .filter((item) => item.scope.account === scope.account && item.scope.region === scope.region)
+      .map((item) => item.record)
+      .filter(({ id, doc }) => id.startsWith(`${clusterName}/`) && doc.desiredStatus === 'RUNNING');
   }
 
   return {
@@ -145,11 +167,17 @@ export function taskHandlers({ store, instances }: TaskHandlerDeps) {
       const cluster = await findCluster(store, ctx.scope, input.cluster);
       if (!cluster) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
       const limit = checkMaxResults(input.maxResults, 100, 100);
-      if (input.containerInstance) return { taskArns: [] };
       // PENDING is accepted by the API and means tasks the scheduler still wants running.
       const desired = input.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING';
       const { key, rest } = taskListingKey(cluster.doc.clusterName, desired, input);
       const after = decodePageToken(input.nextToken);
+      if (input.containerInstance) {
+        const onInstance = await tasksOnContainerInstance(ctx.scope, cluster.doc.clusterName, input.containerInstance, desired, key);
+        // Every filter is matched here: the reservations are not the listing index, whose key covers one of them.
+        const { serviceName, family, startedBy, launchType } = input;
+        const result = page(onInstance.filter(({ doc }) => matchesTaskListFilter(doc, { serviceName, family, startedBy, launchType })), (record) => record.id, after, limit);
+        return { taskArns: result.items.map((record) => record.doc.taskArn), nextToken: result.nextToken };
+      }
       if (Object.values(rest).every((value) => value === undefined)) {
         // The index answers the listing alone: this page's ids and one more, to know whether there is a next; ARNs follow from ids.
         const ids = await store.listIdsByIndex(TASKS_BY_LISTING, ctx.scope, key, { limit: limit + 1, ...(after !== undefined ? { after } : {}) });

@@ -12,6 +12,7 @@
  * the reservation in the same optimistic store write as the task: two
  * placements that read the same version cannot both commit.
  */
+import type { Tag } from '../ecs/tags.js';
 
 export const CONTAINER_INSTANCE_KIND = 'ecs.container-instance';
 
@@ -32,7 +33,14 @@ export const ATTRIBUTE = {
 /** What Wharf's implicit instances report as `ecs.instance-type`. */
 export const IMPLICIT_INSTANCE_TYPE = 'wharf.engine-host';
 
-export type ContainerInstanceStatus = 'ACTIVE' | 'DRAINING';
+/**
+ * ECS's instance statuses. Wharf's records are ACTIVE or DRAINING (set by
+ * UpdateContainerInstancesState); REGISTERING, REGISTRATION_FAILED and
+ * DEREGISTERING belong to ECS's trunk-interface provisioning, and INACTIVE is
+ * what DeregisterContainerInstance answers as the record goes: placement
+ * treats every status but ACTIVE as closed.
+ */
+export type ContainerInstanceStatus = 'REGISTERING' | 'REGISTRATION_FAILED' | 'ACTIVE' | 'DRAINING' | 'DEREGISTERING' | 'INACTIVE';
 
 /** CPU units and MiB; an absent figure has no limit (the host's CPU is shared unless capped). */
 export interface RegisteredResources {
@@ -86,6 +94,10 @@ export interface ContainerInstance {
   readonly lastSeenAt?: number;
   /** ECS's `version`: grows by one whenever the instance's state changes. */
   readonly version?: number;
+  /** The engine's version as it reported it (Docker's `ServerVersion`), when known: DescribeContainerInstances' dockerVersion. */
+  readonly engineVersion?: string;
+  /** Registered instances: the tags given at registration. */
+  readonly tags?: readonly Tag[];
   /** Fargate capacity of an engine host: placed on, never listed. */
   readonly implicit: boolean;
   readonly registeredResources: RegisteredResources;
