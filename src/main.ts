@@ -23,6 +23,7 @@ import { RolePermissions } from './api/authorization/role-permissions.js';
 import { resolveTaskDefinition } from './api/ecs/task-definitions.js';
 import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
 import { HostFleet } from './controllers/host-fleet.js';
+import { hostActions } from './api/hosts.js';
 import { DockerExec } from './adapters/runtime-docker/docker-exec.js';
 import { ExecEndpoint } from './dataplane/exec/exec-endpoint.js';
 import { SqliteStore } from './adapters/store-sqlite/sqlite-store.js';
@@ -379,6 +380,16 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   const leading = new LeaderLoop(state.leadership, controllers, logger);
   if (state.leadership === soleLeadership) await leading.startNow();
 
+  const hosts = hostActions(store, clock);
+  // The config file's hosts are registered (or updated) at every start, as `wharf hosts add` would.
+  for (const registration of config.hosts) {
+    try {
+      await hosts.add(registration);
+    } catch (error) {
+      logger.warn({ host: registration.name, err: error }, `could not register the config file's host ${registration.name}: ${(error as Error).message}`);
+    }
+  }
+
   const rawRoutes = new Map<string, RawRoute>([
     ['/v2', registry.handle],
     // The console: static files only; the browser signs every API call it makes with the operator's key pair.
@@ -401,8 +412,11 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
           loadBalancers: async () => loadBalancers.served(),
           // ECS warns a Spot task two minutes before it is killed; the time scale shortens the wait.
           interruptSpot: (body) => interruptSpotTasks(store, parseSpotInterruptionRequest(body), { warningSeconds: SPOT_WARNING_SECONDS / config.timeScale, now: clock.now() }),
+          // Registered Docker hosts (wharf hosts add|list|remove): container instance records the host fleet drives.
+          hosts,
         },
         isAdmin,
+        { defaultAccount: config.accessKeys[0]!.account },
       ),
     ],
   ]);

@@ -165,12 +165,15 @@ run_as() {
 # wharf/ and wharf-test/ images into each (the engines have no registry to pull from).
 WHARF_ENGINES_DIR="${WHARF_ENGINES_DIR:-/var/lib/wharf-test-engines}"
 extra_engine_url() { printf 'tcp://10.203.%s.2:2375' "$1"; }
+# The subnet an extra engine's Wharf tasks get (wharf hosts add --task-subnet), routed to it from here.
+extra_engine_task_subnet() { printf '10.220.%s.0/24' "$1"; }
 extra_engine_answers() { timeout 5 docker -H "$(extra_engine_url "$1")" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 ensure_extra_engines() {
   local count="${1:-1}" i urls=()
   for i in $(seq 1 "$count"); do
     ensure_extra_engine "$i"
+    route_extra_engine_tasks "$i"
     load_test_images_into "$(extra_engine_url "$i")"
     urls+=("$(extra_engine_url "$i")")
   done
@@ -232,6 +235,17 @@ extra_engine_network() {
   ip -n "$ns" link show "wharf-br-$i" >/dev/null 2>&1 || ip -n "$ns" link add "wharf-br-$i" type bridge
   ip -n "$ns" addr replace "10.204.$i.1/24" dev "wharf-br-$i"
   ip -n "$ns" link set "wharf-br-$i" up
+}
+
+# Task addresses on an extra engine are reached from here as a VPC routes them: its task subnet
+# routed via the engine's address, and let through the engine's FORWARD chain (dockerd drops
+# forwarded traffic to containers but for published ports). Both are checked before being added.
+route_extra_engine_tasks() {
+  local i="$1" subnet ns="/run/netns/wharf-eng-$1"
+  subnet="$(extra_engine_task_subnet "$i")"
+  ip route replace "$subnet" via "10.203.$i.2"
+  nsenter --net="$ns" iptables -C DOCKER-USER -i eth0 -d "$subnet" -j ACCEPT 2>/dev/null ||
+    nsenter --net="$ns" iptables -I DOCKER-USER -i eth0 -d "$subnet" -j ACCEPT
 }
 
 # Copies the main engine's wharf/ and wharf-test/ images (the pause image, the busybox test image,

@@ -12,7 +12,7 @@ import { serviceGroup, serviceRecordId, type Service } from '../domain/service/s
 import { allLoadBalancers, loadBalancersOfTask, usesTaskSets } from '../domain/service/task-sets.js';
 import { digitsFrom } from '../domain/service/service-events.js';
 import type { Tag } from '../domain/ecs/tags.js';
-import { demandOf, taskKey } from '../domain/placement/container-instance.js';
+import { CONTAINER_INSTANCE_KIND, demandOf, taskKey } from '../domain/placement/container-instance.js';
 import { isPlaced } from '../domain/placement/place-tasks.js';
 import { checkPlacement, type PlacementConstraintInput, type PlacementRequest, type PlacementStrategyInput } from '../domain/placement/placement-inputs.js';
 import { freeCapacityOf, placedOn, planPlacement } from '../domain/placement/reserve.js';
@@ -60,7 +60,7 @@ function privateIpOf(task: Task): string | undefined {
   return task.containers.flatMap((container) => container.networkInterfaces)[0]?.privateIpv4Address ?? task.wharf.sandbox?.ipv4Address;
 }
 
-function viewOf(task: Task, service: Service, balancing: Balancing | undefined, now: number): ServiceTaskView {
+function viewOf(task: Task, service: Service, balancing: Balancing | undefined, now: number, draining: ReadonlySet<string>): ServiceTaskView {
   const privateIp = privateIpOf(task);
   // A task set's tasks are judged by its own target groups.
   const loadBalancers = loadBalancersOfTask(service, task.startedBy);
@@ -81,6 +81,7 @@ function viewOf(task: Task, service: Service, balancing: Balancing | undefined, 
     ...(task.stopCode ? { stopCode: task.stopCode } : {}),
     ...(task.stoppedReason ? { stoppedReason: task.stoppedReason } : {}),
     ...(task.capacityProviderName ? { capacityProviderName: task.capacityProviderName } : {}),
+    ...(task.wharf.containerInstanceId !== undefined && draining.has(task.wharf.containerInstanceId) ? { onDrainingInstance: true } : {}),
   };
 }
 
@@ -113,6 +114,8 @@ export class ServiceScheduler {
 
   start(): void {
     this.unsubscribers.push(this.store.watch(KIND.service, (change) => this.queue.add(serviceKey(change.scope, change.id))));
+    // A registered instance that drains, comes or goes changes where a cluster's services can run.
+    this.unsubscribers.push(this.store.watch(CONTAINER_INSTANCE_KIND, (change) => void this.wakeCluster(change.scope, change.id.slice(0, change.id.indexOf('/')))));
     this.unsubscribers.push(this.store.watch(KIND.task, (change) => void this.wakeOwner(change.scope, change.id)));
     // Health-check results decide deployments and replacements; a changed target group (attributes, deletion) may too.
     this.unsubscribers.push(this.store.watch(ELBV2_KIND.targetHealth, (change) => void this.wakeBalanced(change.scope, change.id)));
@@ -151,6 +154,15 @@ export class ServiceScheduler {
   }
 
   /** An alarm changed: the services whose deployments watch it reconcile. */
+  private async wakeCluster(scope: Scope, clusterName: string): Promise<void> {
+    if (clusterName === '') return;
+    try {
+      for (const id of (await this.store.list<Service>(KIND.service, scope, { prefix: inCluster(clusterName) })).map((record) => record.id)) this.queue.add(serviceKey(scope, id));
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not find the services of a cluster whose instances changed');
+    }
+  }
+
   private async wakeWatching(scope: Scope, alarmName: string): Promise<void> {
     try {
       for (const record of await this.store.list<Service>(KIND.service, scope)) {
@@ -236,7 +248,9 @@ export class ServiceScheduler {
     const instances = await this.options.instances.forPlacement(scope, service.wharf.clusterName, capacity);
     const where = { account: scope.account, region: scope.region, clusterName: service.wharf.clusterName, clusterArn: service.clusterArn, random: Math.random };
     const now = this.clock.now();
-    const plan = scheduleService(service, tasks.map((task) => viewOf(task.doc, service, balancing, now.getTime())), {
+    // Tasks on DRAINING instances are replaced elsewhere, replacements first (as unhealthy ones are).
+    const draining = new Set(instances.instances.filter((item) => item.instance.status === 'DRAINING').map((item) => item.instance.containerInstanceId));
+    const plan = scheduleService(service, tasks.map((task) => viewOf(task.doc, service, balancing, now.getTime(), draining)), {
       now: now.getTime(),
       timeScale: this.options.timeScale,
       ids,

@@ -244,6 +244,10 @@ export class TaskSupervisor {
     const starting = task.desiredStatus === 'RUNNING' && (task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING' || task.lastStatus === 'ACTIVATING');
     // Listed once a pass: later in the pass every container this Wharf makes is recorded before anything else happens.
     if (starting && !pass.listed) pass.listed = await this.ownContainers(key);
+    // A task stopped while its host did not answer may have left containers running: listed to be removed.
+    if (task.lastStatus === 'STOPPED' && !pass.listed) pass.listed = await this.ownContainers(key);
+    const runningAfterStop =
+      task.lastStatus === 'STOPPED' ? (pass.listed ?? []).filter((c) => c.status === 'running' && c.labels[WHARF_LABELS.role] !== 'pause').map((c) => c.id) : [];
     const recorded = new Set([...Object.values(task.wharf.containerIds), ...(task.wharf.sandbox ? [task.wharf.sandbox.containerId] : [])]);
     return {
       now: this.clock.now().getTime(),
@@ -256,6 +260,7 @@ export class TaskSupervisor {
       behindLoadBalancer: await this.behindLoadBalancer(scope, task),
       secretsInHand: [...pass.secrets.keys()],
       startsTried: [...pass.startsTried],
+      ...(runningAfterStop.length > 0 ? { runningAfterStop } : {}),
     };
   }
 

@@ -2,6 +2,7 @@ import type { TargetGroupRecord, TargetRegistration } from '../elbv2/records.js'
 import type { StopCode, TaskStatus } from '../task/task-status.js';
 import { spreadByStrategy } from '../task/run-task.js';
 import { unplaceableReason } from '../task/launch-capacity.js';
+import { drainStopReason } from '../placement/drain-reason.js';
 import { ELB_HEALTH_STOP_PREFIX, elbHealthStopReason, planTargets, type LoadBalancerHealth } from './load-balancing.js';
 import { circuitBreakerThreshold, planRolloutStep } from './rolling-update.js';
 import { applyLaunch, MAX_SERVICE_EVENTS, type Deployment, type Service, type ServiceDeploymentRecord, type TaskSet } from './service.js';
@@ -41,6 +42,8 @@ export interface ServiceTaskView {
   readonly drainUntil?: number;
   /** For a service with load balancers: what its target groups say about this task. */
   readonly loadBalancer?: LoadBalancerHealth;
+  /** Whether its container instance is DRAINING (UpdateContainerInstancesState): the task is replaced elsewhere. */
+  readonly onDrainingInstance?: boolean;
 }
 
 export interface SchedulerIds {
@@ -636,6 +639,12 @@ class Round {
     const primaryId = this.primary()?.id;
     for (const task of this.live()) {
       if (options.only && !options.only(task)) continue;
+      // A task on a draining instance is replaced as an unhealthy one is (replacements first), without a grace period.
+      if (task.onDrainingInstance && task.desiredStatus === 'RUNNING') {
+        if (task.lastStatus === 'RUNNING' && options.replaceFirst && task.deploymentId === primaryId) this.replacing.push(task);
+        else this.stopUnhealthy(task);
+        continue;
+      }
       const elb = task.loadBalancer?.state === 'unhealthy' ? task.loadBalancer : undefined;
       if ((!elb && task.healthStatus !== 'UNHEALTHY') || task.lastStatus !== 'RUNNING') continue;
       const since = this.now - (task.startedAt ?? this.now);
@@ -649,6 +658,10 @@ class Round {
   }
 
   private stopUnhealthy(task: ServiceTaskView) {
+    if (task.onDrainingInstance) {
+      this.stop(task, 'ServiceSchedulerInitiated', drainStopReason(this.service.serviceName));
+      return;
+    }
     const elb = task.loadBalancer?.state === 'unhealthy' ? task.loadBalancer : undefined;
     if (elb) {
       this.stop(task, 'ServiceSchedulerInitiated', elbHealthStopReason(elb.targetGroupArn));

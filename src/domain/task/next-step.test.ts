@@ -403,6 +403,12 @@ describe('nextStep: STOPPED', () => {
   runRows([
     { name: 'kept (describable, docker logs works) for the retention period', task: finished(NOW - 1_000), observed: { containers: {} }, expect: { kind: 'wait', until: NOW - 1_000 + RETENTION } },
     { name: 'removed once it is over', task: finished(NOW - RETENTION), expect: { kind: 'remove-task' } },
+    {
+      name: 'stopped while its host did not answer: the containers it left running go first, the record stays for the retention',
+      task: finished(NOW - 1_000),
+      observed: { containers: {}, runningAfterStop: ['left-app'] },
+      expect: { kind: 'remove-containers', containerIds: ['left-app'] },
+    },
     { name: 'observations no longer change a stopped task', task: finished(NOW - 1_000), observed: { containers: { app: { status: 'missing' } } }, expect: { kind: 'wait' } },
   ]);
 });

@@ -55,6 +55,8 @@ export interface TaskObservation {
   readonly secretsInHand: readonly string[];
   /** Containers this pass has already asked the engine to start. */
   readonly startsTried?: readonly string[];
+  /** A STOPPED task's containers (not its sandbox) that still run: ids, as listed by the engine. */
+  readonly runningAfterStop?: readonly string[];
 }
 
 export interface SupervisorPolicy {
@@ -107,6 +109,9 @@ const DEFAULT_POLICY: SupervisorPolicy = { stoppedRetentionMs: 60 * 60 * 1000 };
 export function nextStep(task: Task, observed: TaskObservation, policy: SupervisorPolicy = DEFAULT_POLICY): SupervisorStep {
   const now = observed.now;
   if (task.lastStatus === 'STOPPED') {
+    // Containers still running under a STOPPED task: it was stopped while its host did not answer. They go
+    // now (ECS's agent stops what the backend stopped once it reconnects); the sandbox goes with the record.
+    if ((observed.runningAfterStop ?? []).length > 0) return { kind: 'remove-containers', containerIds: observed.runningAfterStop! };
     const expiresAt = (task.stoppedAt ?? 0) + policy.stoppedRetentionMs;
     return now < expiresAt ? wait(expiresAt, 'stopped task kept for the retention period') : { kind: 'remove-task' };
   }
