@@ -8,8 +8,8 @@ import { seededRandom } from '../seeded-random.js';
 const CLUSTER = 'arn:aws:ecs:us-east-1:123456789012:cluster/default';
 const arnOf = (id: string) => `arn:aws:ecs:us-east-1:123456789012:container-instance/default/${id}`;
 
-function instance(id: string, remaining: { cpu?: number; memory?: number }, attributes: Record<string, string | undefined> = {}, taskGroups: string[] = [], status: 'ACTIVE' | 'DRAINING' = 'ACTIVE'): PlacementCandidate {
-  return { instanceId: id, failureArn: arnOf(id), status, remaining: { cpu: remaining.cpu ?? Infinity, memory: remaining.memory ?? Infinity }, attributes: new Map(Object.entries(attributes)), taskGroups };
+function instance(id: string, remaining: { cpu?: number; memory?: number }, attributes: Record<string, string | undefined> = {}, taskGroups: string[] = [], status: 'ACTIVE' | 'DRAINING' = 'ACTIVE', connected = true): PlacementCandidate {
+  return { instanceId: id, failureArn: arnOf(id), status, connected, remaining: { cpu: remaining.cpu ?? Infinity, memory: remaining.memory ?? Infinity }, attributes: new Map(Object.entries(attributes)), taskGroups };
 }
 const task = (memory: number, cpu = 0, group = 'family:web'): TaskDemand => ({ cpu, memory, group });
 const options = (extra: Partial<PlacementOptions> = {}): PlacementOptions => ({ strategy: [], constraints: [], clusterArn: CLUSTER, ...extra });
@@ -17,6 +17,22 @@ const where = (outcomes: ReturnType<typeof placeTasks>) => outcomes.map((outcome
 
 /** A seeded generator (mulberry32), so random placement repeats. */
 const seeded = seededRandom;
+
+describe('placeTasks: instances that take tasks', () => {
+  test('a DRAINING instance, or one whose engine stopped answering, takes no task; with none left the cluster has no instance', () => {
+    const outcomes = placeTasks([task(64), task(64)], [instance('draining', {}, {}, [], 'DRAINING'), instance('silent', {}, {}, [], 'ACTIVE', false), instance('ok', {})], options());
+    assert.deepEqual(where(outcomes), ['ok', 'ok']);
+    const none = placeTasks([task(64)], [instance('silent', {}, {}, [], 'ACTIVE', false)], options());
+    assert.deepEqual(none, [{ failure: { arn: CLUSTER, reason: NO_CONTAINER_INSTANCES.inCluster } }]);
+    assert.deepEqual(freeCapacity([instance('silent', { cpu: 1024, memory: 512 }, {}, [], 'ACTIVE', false), instance('ok', { cpu: 256, memory: 128 })]), { cpuUnits: 256, memoryMiB: 128 });
+  });
+
+  test('candidateOf: a registered instance not yet answering is not connected; an implicit one always is', () => {
+    const registered: ContainerInstance = { ...implicitInstance('r', {}, [], 0), implicit: false, agentConnected: false };
+    assert.equal(candidateOf(registered, { failureArn: 'x', region: 'us-east-1' }).connected, false);
+    assert.equal(candidateOf(implicitInstance('i', {}, [], 0), { failureArn: 'x', region: 'us-east-1' }).connected, true);
+  });
+});
 
 describe('placeTasks: resources', () => {
   test('tasks of one call take capacity from each other; the rest fail with RESOURCE:MEMORY on the instance', () => {

@@ -32,6 +32,8 @@ export interface PlacementCandidate {
   /** What a failure on this instance names: its ARN, or the cluster's for Fargate capacity. */
   readonly failureArn: string;
   readonly status: ContainerInstanceStatus;
+  /** Whether its engine answered its last check: ECS places nothing on an instance whose agent is disconnected. */
+  readonly connected: boolean;
   /** CPU units and MiB left; Infinity when unlimited. */
   readonly remaining: { readonly cpu: number; readonly memory: number };
   readonly attributes: ReadonlyMap<string, string | undefined>;
@@ -72,10 +74,17 @@ export function candidateOf(instance: ContainerInstance, where: { readonly failu
     instanceId: instance.containerInstanceId,
     failureArn: where.failureArn,
     status: instance.status,
+    // Implicit instances are the local engine's, which is not checked this way.
+    connected: instance.agentConnected !== false,
     remaining: remainingOf(instance),
     attributes,
     taskGroups: Object.values(instance.reservations).map((reservation) => reservation.group),
   };
+}
+
+/** ACTIVE and connected: an instance placement may choose. */
+function takesTasks(candidate: PlacementCandidate): boolean {
+  return candidate.status === 'ACTIVE' && candidate.connected;
 }
 
 /** What is left for new tasks on the ACTIVE candidates together (the service scheduler's budget). */
@@ -83,7 +92,7 @@ export function freeCapacity(candidates: readonly PlacementCandidate[]): { cpuUn
   let cpuUnits = 0;
   let memoryMiB = 0;
   for (const candidate of candidates) {
-    if (candidate.status !== 'ACTIVE') continue;
+    if (!takesTasks(candidate)) continue;
     cpuUnits += Math.max(0, candidate.remaining.cpu);
     memoryMiB += Math.max(0, candidate.remaining.memory);
   }
@@ -105,7 +114,7 @@ export function placeTasks(demands: readonly TaskDemand[], candidates: readonly 
   const memberOf: Expression[] = options.constraints.flatMap((constraint) => (constraint.type === 'memberOf' ? [parseExpression(constraint.expression)] : []));
   const distinct = options.constraints.some((constraint) => constraint.type === 'distinctInstance');
   const working: Working[] = candidates.map((candidate, index) => ({ candidate, index, remaining: { ...candidate.remaining }, taskGroups: [...candidate.taskGroups] }));
-  const active = working.filter((item) => item.candidate.status === 'ACTIVE');
+  const active = working.filter((item) => takesTasks(item.candidate));
 
   const stageOf = (item: Working, demand: TaskDemand): number => {
     if (item.remaining.memory < demand.memory) return STAGE.memory;
