@@ -323,6 +323,28 @@ describe('tasks on a DRAINING container instance', () => {
     assert.deepEqual(world.step().stop.map((s) => s.taskId), [drained]);
   });
 
+  test('minimumHealthyPercent 50 / maximumPercent 100: a drained task may stop first, never below half healthy', () => {
+    const world = new World(create(2, { deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 } }));
+    world.settle(3);
+    const drained = drain(world);
+    const first = world.step();
+    assert.equal(first.stop.length, 1, 'one may stop at once: 1 of 2 healthy is 50%');
+    assert.ok(drained.includes(first.stop[0]!.taskId));
+    assert.equal(first.stop[0]!.reason, drainStopReason('web'));
+    assert.equal(first.stop[0]!.stopCode, 'ServiceSchedulerInitiated');
+    for (let i = 0; i < 10; i++) {
+      world.advance(41_000);
+      world.step();
+      const alive = world.tasks.filter((t) => t.lastStatus !== 'STOPPED');
+      const healthy = world.live().filter((t) => t.lastStatus === 'RUNNING' && world.now - (t.startedAt ?? world.now) >= 40_000);
+      assert.ok(alive.length <= 2, `${alive.length} alive`);
+      assert.ok(healthy.length >= 1, `${healthy.length} healthy`);
+    }
+    assert.equal(world.live().length, 2);
+    assert.ok(world.live().every((t) => !t.onDrainingInstance));
+    assert.ok(world.tasks.filter((t) => drained.includes(t.taskId)).every((t) => t.stoppedReason === drainStopReason('web')));
+  });
+
   test('a task not yet RUNNING on a draining instance stops at once, with the drain reason', () => {
     const world = new World(create(1));
     world.step();
