@@ -84,6 +84,15 @@ describe('rolling update arithmetic', () => {
     }
   });
 
+  test('healthy tasks being replaced (a draining instance) stop one by one only above the healthy minimum', () => {
+    const draining: RolloutSnapshot = { desiredCount: 2, minimumHealthyPercent: 50, maximumPercent: 100, newHealthy: 0, newStarting: 0, oldHealthy: 0, oldStarting: 0, stopping: 0, replacing: 2, replacingHealthy: 2 };
+    assert.deepEqual(planRolloutStep(draining), { start: 0, stopOld: 0, stopReplacing: 1, blocked: false }, '2 healthy, the minimum 1: one may go');
+    assert.deepEqual(planRolloutStep({ ...draining, replacing: 1, replacingHealthy: 1 }), { start: 1, stopOld: 0, stopReplacing: 0, blocked: false }, 'the last healthy one stays while its replacement starts');
+    assert.deepEqual(planRolloutStep({ ...draining, replacing: 1, replacingHealthy: 0 }), { start: 1, stopOld: 0, stopReplacing: 1, blocked: false }, 'an unhealthy one still goes');
+    assert.deepEqual(planRolloutStep({ ...draining, newHealthy: 1, replacing: 1, replacingHealthy: 1 }), { start: 0, stopOld: 0, stopReplacing: 1, blocked: false });
+    assert.deepEqual(planRolloutStep({ ...draining, minimumHealthyPercent: 100 }), { start: 0, stopOld: 0, stopReplacing: 0, blocked: true }, '100/100 cannot drain');
+  });
+
   test('circuit breaker threshold', () => {
     assert.equal(circuitBreakerThreshold(1), 3);
     assert.equal(circuitBreakerThreshold(10), 5);

@@ -36,6 +36,11 @@ export interface RolloutSnapshot {
    * but neither towards the desired count nor the healthy minimum.
    */
   readonly replacing?: number;
+  /**
+   * Of the replacing tasks, those still healthy (tasks on a DRAINING
+   * instance): they count towards the healthy minimum until they stop.
+   */
+  readonly replacingHealthy?: number;
 }
 
 export interface RolloutStep {
@@ -75,9 +80,13 @@ export function planRolloutStep(s: RolloutSnapshot): RolloutStep {
 
   // ECS starts replacements for unhealthy tasks first and stops the unhealthy
   // ones as the replacements become healthy; when the maximum leaves no room
-  // to start one first, it stops the unhealthy tasks one by one.
+  // to start one first, it stops the unhealthy tasks one by one (a healthy
+  // one, of a draining instance, only while the healthy minimum allows; the
+  // caller stops the unhealthy ones first).
   let stopReplacing = Math.min(replacing, Math.max(0, healthy + replacing - s.desiredCount));
-  if (stopReplacing === 0 && replacing > 0 && start < wantNew && s.newStarting === 0 && s.stopping === 0) stopReplacing = 1;
+  const replacingHealthy = s.replacingHealthy ?? 0;
+  const oneMayGo = replacingHealthy < replacing || healthy + replacingHealthy - 1 >= minHealthy;
+  if (stopReplacing === 0 && replacing > 0 && start < wantNew && s.newStarting === 0 && s.stopping === 0 && oneMayGo) stopReplacing = 1;
 
   const unfinished = oldTotal > 0 || newTotal < s.desiredCount;
   return { start, stopOld, stopReplacing, blocked: unfinished && start === 0 && stopOld === 0 && stopReplacing === 0 && s.newStarting === 0 && s.stopping === 0 };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { drainStopReason } from '../placement/drain-reason.js';
 import { HEALTH_CHECK_STOP_REASON, launchBackoffMs, scheduleService, type SchedulerContext, type ServiceTaskView } from './scheduler.js';
 import { newService, requestStopOfDeployment, updateService } from './service-changes.js';
 import type { Service } from './service.js';
@@ -267,5 +268,113 @@ describe('the service scheduler', () => {
     world.advance(1_000);
     world.step();
     assert.equal(world.service.status, 'INACTIVE');
+  });
+});
+
+describe('tasks on a DRAINING container instance', () => {
+  /** The tasks now live, moved onto a draining instance. */
+  function drain(world: World, which: (task: ServiceTaskView) => boolean = () => true): string[] {
+    const moved: string[] = [];
+    world.tasks = world.tasks.map((t) => {
+      if (t.desiredStatus !== 'RUNNING' || t.lastStatus === 'STOPPED' || !which(t)) return t;
+      moved.push(t.taskId);
+      return { ...t, onDrainingInstance: true };
+    });
+    return moved;
+  }
+
+  test('maximumPercent 200: replacements start first, the drained tasks stop once they are healthy', () => {
+    const world = new World(create(2, { deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200 } }));
+    world.settle(3);
+    const drained = drain(world);
+    assert.equal(drained.length, 2);
+
+    const first = world.step();
+    assert.equal(first.start.length, 2, 'two replacements, within 200%');
+    assert.deepEqual(first.stop, [], 'nothing stops before its replacement is healthy');
+    world.advance(1_000);
+    assert.deepEqual(world.step().stop, [], 'the replacements run but are not healthy yet');
+    assert.deepEqual(world.step().start, [], 'no more replacements than drained tasks');
+
+    world.advance(41_000);
+    const plan = world.step();
+    assert.deepEqual(plan.stop.map((s) => s.taskId).sort(), [...drained].sort());
+    for (const stop of plan.stop) {
+      assert.equal(stop.stopCode, 'ServiceSchedulerInitiated');
+      assert.equal(stop.reason, drainStopReason('web'));
+    }
+    assert.equal(drainStopReason('web'), 'Service web: container instance is in DRAINING state');
+    assert.equal(world.messages().some((m) => m.includes('failed container health checks')), false, 'a drained task did not fail');
+    world.settle(2);
+    assert.equal(world.live().length, 2);
+    assert.ok(world.live().every((t) => !t.onDrainingInstance));
+    assert.equal(world.service.deployments[0]!.failedTasks, 0, 'draining is no failure for the circuit breaker');
+  });
+
+  test('maximumPercent 200 with one task draining: one replacement, the healthy one on an active instance stays', () => {
+    const world = new World(create(2, { deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200 } }));
+    world.settle(3);
+    const [drained] = drain(world, (t) => t === world.live()[0]);
+    const plan = world.step();
+    assert.deepEqual([plan.start.length, plan.stop.length], [1, 0]);
+    world.advance(1_000);
+    assert.deepEqual(world.step().stop, [], 'the replacement runs, not yet healthy');
+    world.advance(41_000);
+    assert.deepEqual(world.step().stop.map((s) => s.taskId), [drained]);
+  });
+
+  test('minimumHealthyPercent 50 / maximumPercent 100: a drained task may stop first, never below half healthy', () => {
+    const world = new World(create(2, { deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 } }));
+    world.settle(3);
+    const drained = drain(world);
+    const first = world.step();
+    assert.equal(first.stop.length, 1, 'one may stop at once: 1 of 2 healthy is 50%');
+    assert.ok(drained.includes(first.stop[0]!.taskId));
+    assert.equal(first.stop[0]!.reason, drainStopReason('web'));
+    assert.equal(first.stop[0]!.stopCode, 'ServiceSchedulerInitiated');
+    for (let i = 0; i < 10; i++) {
+      world.advance(41_000);
+      world.step();
+      const alive = world.tasks.filter((t) => t.lastStatus !== 'STOPPED');
+      const healthy = world.live().filter((t) => t.lastStatus === 'RUNNING' && world.now - (t.startedAt ?? world.now) >= 40_000);
+      assert.ok(alive.length <= 2, `${alive.length} alive`);
+      assert.ok(healthy.length >= 1, `${healthy.length} healthy`);
+    }
+    assert.equal(world.live().length, 2);
+    assert.ok(world.live().every((t) => !t.onDrainingInstance));
+    assert.ok(world.tasks.filter((t) => drained.includes(t.taskId)).every((t) => t.stoppedReason === drainStopReason('web')));
+  });
+
+  test('a task not yet RUNNING on a draining instance stops at once, with the drain reason', () => {
+    const world = new World(create(1));
+    world.step();
+    const [pending] = drain(world);
+    assert.equal(world.tasks.find((t) => t.taskId === pending)!.lastStatus, 'PROVISIONING');
+    const plan = world.step();
+    assert.deepEqual(plan.stop.map((s) => [s.taskId, s.stopCode, s.reason]), [[pending, 'ServiceSchedulerInitiated', drainStopReason('web')]]);
+  });
+
+  test('a draining task of an old deployment stops at once; the rollout replaces it', () => {
+    const world = new World(create(2, { deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200 } }));
+    world.settle(3);
+    world.service = updateService(world.service, { taskDefinition: 'web:2' }, revision(2), changeCtx(world.now));
+    const [old] = drain(world, (t) => t === world.live()[0]);
+    const plan = world.step();
+    const stop = plan.stop.find((s) => s.taskId === old);
+    assert.ok(stop, 'the old deployment task on the draining instance stops');
+    assert.equal(stop.reason, drainStopReason('web'));
+  });
+
+  test('a task already stopping on a draining instance is not stopped again', () => {
+    const world = new World(create(1));
+    world.settle(3);
+    drain(world);
+    world.step();
+    world.advance(1_000);
+    world.step();
+    world.advance(41_000);
+    const plan = world.step();
+    assert.equal(plan.stop.length, 1);
+    assert.deepEqual(world.step().stop, [], 'the stop is asked once');
   });
 });

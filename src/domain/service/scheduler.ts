@@ -711,9 +711,11 @@ class Round {
       oldStarting: old.length - oldHealthy,
       stopping: this.stoppingCount(),
       replacing: this.replacing.length,
+      replacingHealthy: this.replacing.filter((t) => this.healthy(t)).length,
     });
-    // The unhealthy tasks longest running go first.
-    for (const task of [...this.replacing].sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0)).slice(0, step.stopReplacing)) this.stopUnhealthy(task);
+    // The unhealthy tasks go first (before healthy ones of a draining instance), the longest running first.
+    const replacingOrder = [...this.replacing].sort((a, b) => Number(this.healthy(a)) - Number(this.healthy(b)) || (a.startedAt ?? 0) - (b.startedAt ?? 0));
+    for (const task of replacingOrder.slice(0, step.stopReplacing)) this.stopUnhealthy(task);
 
     // Old tasks that are not healthy go first, then the oldest.
     const oldOrder = [...old].sort((a, b) => Number(this.healthy(a)) - Number(this.healthy(b)) || a.createdAt - b.createdAt);
