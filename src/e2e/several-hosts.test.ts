@@ -61,6 +61,11 @@ if (ENGINES.length < 3) {
       (await docker(['-H', engine, 'ps', '-q', '--filter', `label=com.amazonaws.ecs.task-arn=${taskArn}`, '--filter', 'label=com.amazonaws.ecs.container-name=app'])).split('\n').filter(Boolean);
 
     before(async () => {
+      // Task addresses must be routed to their engine (route_extra_engine_tasks in scripts/lib/setup.sh), never out of this machine.
+      for (const url of [h1, h2, h3]) {
+        const route = (await run('ip', ['route', 'show', `10.220.${indexOf(url)}.0/24`])).stdout;
+        assert.match(route, new RegExp(`via 10\\.203\\.${indexOf(url)}\\.2 `), `10.220.${indexOf(url)}.0/24 must be routed to ${url}'s namespace: run route_extra_engine_tasks ${indexOf(url)} (scripts/lib/setup.sh)`);
+      }
       image = await ensureTestImage();
       wharf = await startTestWharf({ WHARF_TIME_SCALE: TIME_SCALE });
       clusterArn = (await wharf.aws(['ecs', 'create-cluster', '--cluster-name', CLUSTER])).cluster.clusterArn;
