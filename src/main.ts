@@ -309,7 +309,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     },
   });
   // The awslogs driver: containers' stdout and stderr into CloudWatch Logs, resumed from saved cursors.
-  const logPump = new LogPump(controllerStore, runtime, logStore, clock, logger);
+  const logPump = new LogPump(controllerStore, runtime, logStore, clock, logger, { runtimes: { of: (task) => hostFleet.of(task) } });
   // The local engine is one implicit (Fargate) container instance, named by this data directory's instance id.
   const instanceOptions = { hostId: instance, capacity: hostCapacity(runtime, config.capacityCap), clock, cpuArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64' };
   const instances = new StoreContainerInstances(store, instanceOptions);

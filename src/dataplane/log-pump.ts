@@ -21,7 +21,7 @@ import type { Task } from '../domain/task/task.js';
 import type { Clock } from '../ports/clock.js';
 import type { LogSink } from '../ports/log-store.js';
 import type { Logger } from '../ports/logger.js';
-import type { ContainerRuntime } from '../ports/runtime.js';
+import type { ContainerRuntime, TaskRuntimes } from '../ports/runtime.js';
 import type { Scope, Store } from '../ports/store.js';
 
 export interface LogPumpOptions {
@@ -33,10 +33,17 @@ export interface LogPumpOptions {
   readonly resyncMs?: number;
   /** The most events in one append. */
   readonly maxBatch?: number;
+  /**
+   * The engine of each task, when tasks run on several hosts (registered
+   * container instances); without it every container is read from `runtime`.
+   */
+  readonly runtimes?: TaskRuntimes;
 }
 
 interface Target {
   readonly containerId: string;
+  /** The registered instance whose engine runs the container (absent: the local engine). */
+  readonly containerInstanceId?: string;
   readonly scope: Scope;
   readonly group: string;
   readonly stream: string;
@@ -218,7 +225,9 @@ export class LogPump {
     }
     for (const target of consider) {
       if (!this.running || this.pumps.has(target.containerId) || this.drained.has(target.containerId)) continue;
-      const state = await this.runtime.inspectContainer(target.containerId).catch(() => undefined);
+      // A host this process does not drive (yet): the task's next write or the resync brings it back.
+      const runtime = this.runtimeOf(target);
+      const state = runtime ? await runtime.inspectContainer(target.containerId).catch(() => undefined) : undefined;
       // Not started yet: the start event brings us back.
       if (!state || state.status === 'created') continue;
       const abort = new AbortController();
@@ -243,7 +252,14 @@ export class LogPump {
   }
 
   /** Follows one container; true once its output is fully drained (it exited). */
+  private runtimeOf(target: Target): ContainerRuntime | undefined {
+    return this.options.runtimes ? this.options.runtimes.of({ wharf: { ...(target.containerInstanceId !== undefined ? { containerInstanceId: target.containerInstanceId } : {}) } }) : this.runtime;
+  }
+
   private async follow(target: Target, signal: AbortSignal): Promise<boolean> {
+    const runtime = this.runtimeOf(target);
+    // Its host went out of this process's hands since it was considered: not followed now, looked at again later.
+    if (!runtime) return false;
     const saved = await this.sink.cursor(target.containerId);
     if (!saved) await this.sink.ensureStream(target.scope, target.group, target.stream, this.clock.now().getTime());
     let cursor = saved ? dockerTimeNs(saved) : -1n;
@@ -278,7 +294,7 @@ export class LogPump {
     const resumeFrom = cursor;
     const delivered = new Map<string, bigint>();
     const pass = async (since: number): Promise<void> => {
-      for await (const line of this.runtime.followLogs(target.containerId, { since, signal })) {
+      for await (const line of runtime.followLogs(target.containerId, { since, signal })) {
         const ns = dockerTimeNs(line.timestamp);
         const key = `${line.timestamp} ${line.stream} ${line.line}`;
         if (ns <= resumeFrom || delivered.has(key)) continue;
@@ -296,7 +312,7 @@ export class LogPump {
     try {
       await pass(sinceOf());
       if (signal.aborted) return false;
-      const state = await this.runtime.inspectContainer(target.containerId);
+      const state = await runtime.inspectContainer(target.containerId);
       if (state && state.status !== 'exited') return false; // the follow broke off: start again from the cursor
       // The engine can end a follow before the last output reached its log: one more read drains it.
       await pass(sinceOf());
@@ -345,6 +361,7 @@ function targetsOf(scope: Scope, task: Task): Target[] {
     if (!containerId || !config) continue;
     targets.push({
       containerId,
+      ...(task.wharf.containerInstanceId !== undefined ? { containerInstanceId: task.wharf.containerInstanceId } : {}),
       scope: { account: scope.account, region: config.region },
       group: config.group,
       stream: awslogsStreamName(config, plan.name, task.wharf.taskId, containerId),

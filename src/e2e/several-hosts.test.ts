@@ -23,7 +23,7 @@ const TIME_SCALE = '20';
 const CLUSTER = 'fleet';
 const SERVICE = 'web';
 const NETWORK = '{"awsvpcConfiguration":{"subnets":["subnet-aaa"],"securityGroups":["sg-web"],"assignPublicIp":"DISABLED"}}';
-const SERVER = ['mkdir -p /www', 'echo "task $(hostname)" > /www/index.html', 'echo ok > /www/health', 'exec httpd -f -p 8080 -h /www'].join(' && ');
+const SERVER = ['echo "serving as $(hostname)"', 'mkdir -p /www', 'echo "task $(hostname)" > /www/index.html', 'echo ok > /www/health', 'exec httpd -f -p 8080 -h /www'].join(' && ');
 
 interface HostView {
   name: string;
@@ -47,7 +47,6 @@ if (ENGINES.length < 3) {
     let wharf: TestWharf;
     let image: string;
     let listenerUrl: string;
-    let clusterArn: string;
     /** Where each container instance's engine is. */
     const engineOf = new Map<string, string>();
     let frozen: number | undefined;
@@ -68,7 +67,7 @@ if (ENGINES.length < 3) {
       }
       image = await ensureTestImage();
       wharf = await startTestWharf({ WHARF_TIME_SCALE: TIME_SCALE });
-      clusterArn = (await wharf.aws(['ecs', 'create-cluster', '--cluster-name', CLUSTER])).cluster.clusterArn;
+      await wharf.aws(['ecs', 'create-cluster', '--cluster-name', CLUSTER]);
       for (const [index, url] of [h1, h2, h3].entries()) {
         await wharfCli(['hosts', 'add', `h${index + 1}`, url, '--cluster', CLUSTER, '--task-subnet', `10.220.${indexOf(url)}.0/24`, '--attribute', `ecs.availability-zone=${zoneOf.get(url)}`]);
       }
@@ -76,16 +75,23 @@ if (ENGINES.length < 3) {
       for (const host of connected) engineOf.set(host.containerInstanceArn, host.url);
       await wharf.aws([
         'ecs', 'register-task-definition', '--family', 'fleet-web', '--network-mode', 'awsvpc', '--requires-compatibilities', 'EC2', '--cpu', '256', '--memory', '128',
-        '--container-definitions', JSON.stringify([{ name: 'app', image, command: ['sh', '-c', SERVER], portMappings: [{ containerPort: 8080, protocol: 'tcp' }], stopTimeout: 2 }]),
+        '--container-definitions',
+        JSON.stringify([
+          {
+            name: 'app', image, command: ['sh', '-c', SERVER], portMappings: [{ containerPort: 8080, protocol: 'tcp' }], stopTimeout: 2,
+            logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/fleet', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'fleet', 'awslogs-create-group': 'true' } },
+          },
+        ]),
       ]);
     });
 
     after(async () => {
       if (frozen !== undefined) process.kill(frozen, 'SIGCONT');
+      const instance = readFileSync(join(wharf.dataDir, 'instance-id'), 'utf8').trim();
       await wharf.stop();
-      // The registered hosts' containers are this test's alone (its cluster's label): none may outlive it.
+      // What this Wharf made on the hosts (its instance label) must not outlive it; other Wharfs may share the engines.
       for (const engine of [h1, h2, h3]) {
-        const left = (await docker(['-H', engine, 'ps', '-aq', '--filter', `label=com.amazonaws.ecs.cluster=${clusterArn}`])).split('\n').filter(Boolean);
+        const left = (await docker(['-H', engine, 'ps', '-aq', '--filter', `label=wharf.instance=${instance}`])).split('\n').filter(Boolean);
         if (left.length > 0) await docker(['-H', engine, 'rm', '-f', ...left]);
       }
     });
@@ -124,6 +130,14 @@ if (ENGINES.length < 3) {
         return running;
       };
       const packed = await placeAndCheck('type=binpack,field=memory');
+      // The awslogs driver reads a remote host's containers too.
+      const taskId = packed[0]!.taskArn!.split('/').pop()!;
+      await waitFor(
+        async () => (await wharf.aws(['logs', 'get-log-events', '--log-group-name', '/fleet', '--log-stream-name', `fleet/app/${taskId}`]).catch(() => ({ events: [] }))).events as { message: string }[],
+        (events) => events.some((event) => event.message.startsWith('serving as ')),
+        30_000,
+        "the remote task's output in CloudWatch Logs",
+      );
       assert.equal(new Set(packed.map((task) => task.containerInstanceArn)).size, 1, 'binpack fills one host first');
       // Spread counts the family's tasks per host: with the packed ones still running, the new ones go to the other two hosts.
       const spread = await placeAndCheck('type=spread,field=instanceId');
