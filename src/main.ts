@@ -21,7 +21,8 @@ import { iamApi } from './api/iam/index.js';
 import { iamAuthorizer } from './api/authorization/authorizer.js';
 import { RolePermissions } from './api/authorization/role-permissions.js';
 import { resolveTaskDefinition } from './api/ecs/task-definitions.js';
-import { DockerRuntime } from './adapters/runtime-docker/docker-runtime.js';
+import { DockerRuntime, type DockerEngineHost } from './adapters/runtime-docker/docker-runtime.js';
+import { CONTAINER_INSTANCE_KIND, containerInstanceRecordId, type ContainerInstance, type EngineHostRef } from './domain/placement/container-instance.js';
 import { HostFleet } from './controllers/host-fleet.js';
 import { hostActions } from './api/hosts.js';
 import { DockerExec } from './adapters/runtime-docker/docker-exec.js';
@@ -71,7 +72,8 @@ import { ReservationReleaser } from './controllers/reservation-releaser.js';
 import { LeaderLoop } from './controllers/leader-loop.js';
 import { soleLeadership, type Leadership } from './ports/leadership.js';
 import type { LogStore } from './ports/log-store.js';
-import type { Store } from './ports/store.js';
+import type { Scope, Store } from './ports/store.js';
+import type { Task } from './domain/task/task.js';
 import type { WharfConfig } from './cli/config.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
@@ -152,6 +154,11 @@ async function openState(config: WharfConfig, logger: Logger): Promise<State> {
  * What tasks may use: the configured capacity, else the engine host's
  * memory (read at most once a minute).
  */
+/** A registered host's engine as the Docker adapters dial it; its TLS files are read now (a missing file throws). */
+function engineHostOf(host: EngineHostRef): DockerEngineHost {
+  return { url: host.url, ...(host.tls ? { tls: { ca: readFileSync(host.tls.caFile), cert: readFileSync(host.tls.certFile), key: readFileSync(host.tls.keyFile) } } : {}) };
+}
+
 /**
  * How long a registered host may stay silent before its tasks are STOPPED and
  * replaced elsewhere (divided by the time scale). ECS's agent reconnects for
@@ -299,11 +306,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     lostAfterMs: HOST_LOST_AFTER_MS / config.timeScale,
     agentFor: (registered) => {
       const host = registered.host!;
-      const engine = new DockerRuntime({
-        logger,
-        host: { url: host.url, ...(host.tls ? { tls: { ca: readFileSync(host.tls.caFile), cert: readFileSync(host.tls.certFile), key: readFileSync(host.tls.keyFile) } } : {}) },
-        ...(host.taskSubnet ? { taskSubnet: host.taskSubnet } : {}),
-      });
+      const engine = new DockerRuntime({ logger, host: engineHostOf(host), ...(host.taskSubnet ? { taskSubnet: host.taskSubnet } : {}) });
       const hostSupervisor = new TaskSupervisor(controllerStore, engine, clock, logger, { ...supervisorOptions, containerInstanceId: registered.containerInstanceId, publisher: new PortForwarder(logger) });
       return { runtime: engine, start: () => hostSupervisor.start(), stop: () => hostSupervisor.stop() };
     },
@@ -373,7 +376,26 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   ]);
 
   // ECS Exec: the Session Manager data channel on this port (WebSocket upgrades), an exec in the container behind it.
-  const execEndpoint = new ExecEndpoint({ store, exec: new DockerExec(config.dockerSocket ? { socketPath: config.dockerSocket } : {}), logs: logStore, clock, logger });
+  // A task on a registered host is exec'd through that host's engine, from whichever replica answers (one client per engine).
+  const hostExecs = new Map<string, DockerExec>();
+  const execOnHost = async (scope: Scope, task: Task): Promise<DockerExec | undefined> => {
+    const id = task.wharf.containerInstanceId;
+    const host = id === undefined ? undefined : (await store.get<ContainerInstance>(CONTAINER_INSTANCE_KIND, scope, containerInstanceRecordId(task.wharf.clusterName, id)))?.doc.host;
+    if (!host) return undefined;
+    const key = JSON.stringify([host.url, host.tls]);
+    let exec = hostExecs.get(key);
+    if (!exec) {
+      try {
+        exec = new DockerExec({ host: engineHostOf(host) });
+      } catch (error) {
+        logger.warn({ err: error, host: host.name }, 'cannot reach a registered host for ECS Exec');
+        return undefined;
+      }
+      hostExecs.set(key, exec);
+    }
+    return exec;
+  };
+  const execEndpoint = new ExecEndpoint({ store, exec: new DockerExec(config.dockerSocket ? { socketPath: config.dockerSocket } : {}), execOnHost, logs: logStore, clock, logger });
   execEndpoint.start();
   const execHost = (): string | undefined => (listening ? registryHost() : undefined);
   // The only process on its store leads before it answers, as before: tasks are re-adopted first.

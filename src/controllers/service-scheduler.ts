@@ -8,7 +8,7 @@ import { ALARM_KIND, type AlarmRecord } from '../domain/cloudwatch/alarm-record.
 import type { RuleForward } from '../domain/service/traffic-shift.js';
 import { loadBalancerHealth, targetGroupIdOf, type ServiceLoadBalancer } from '../domain/service/load-balancing.js';
 import { PLACEMENT_RETRY_MS, scheduleService, type SchedulerIds, type ServiceTaskView, type TaskStart } from '../domain/service/scheduler.js';
-import { serviceGroup, serviceRecordId, type Service } from '../domain/service/service.js';
+import { placementLaunch, serviceGroup, serviceRecordId, type Service } from '../domain/service/service.js';
 import { allLoadBalancers, loadBalancersOfTask, usesTaskSets } from '../domain/service/task-sets.js';
 import { digitsFrom } from '../domain/service/service-events.js';
 import type { Tag } from '../domain/ecs/tags.js';
@@ -244,7 +244,7 @@ export class ServiceScheduler {
     const balancing = await this.readBalancing(scope, service);
     // Room is read from the instance records by the same rule RunTask places by; the reservations go in this reconcile's write.
     // The service's launch decides its capacity: Fargate on the local engine, EC2 on the cluster's registered instances.
-    const capacity = placesOnRegisteredInstances(service) ? 'registered' : 'fargate';
+    const capacity = placesOnRegisteredInstances(placementLaunch(service)) ? 'registered' : 'fargate';
     const instances = await this.options.instances.forPlacement(scope, service.wharf.clusterName, capacity);
     const where = { account: scope.account, region: scope.region, clusterName: service.wharf.clusterName, clusterArn: service.clusterArn, random: Math.random };
     const now = this.clock.now();

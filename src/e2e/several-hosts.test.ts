@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { DescribeContainerInstancesCommand, DescribeTasksCommand, ListContainerInstancesCommand, type Task } from '@aws-sdk/client-ecs';
-import { describeOneService, docker, isSteady, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { AWS_CLI, awsCliEnv, describeOneService, docker, isSteady, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { TmuxTerminal } from './exec-terminal.js';
 import { ensureTestImage } from './test-images.js';
 
 const run = promisify(execFile);
@@ -146,6 +147,30 @@ if (ENGINES.length < 3) {
       assert.equal(new Set(spreadOn).size, 2, 'and uses both others');
       for (const task of [...packed, ...spread]) await wharf.aws(['ecs', 'stop-task', '--cluster', CLUSTER, '--task', task.taskArn!]);
       await waitFor(() => describeTasks([...packed, ...spread].map((task) => task.taskArn!)), (tasks) => tasks.every((task) => task.lastStatus === 'STOPPED'), 60_000, 'the tasks STOPPED');
+    });
+
+    test("ECS Exec reaches a task on a registered host through that host's engine", async () => {
+      const result = await wharf.aws(['ecs', 'run-task', '--cluster', CLUSTER, '--launch-type', 'EC2', '--task-definition', 'fleet-web', '--enable-execute-command', '--network-configuration', NETWORK, '--placement-constraints', 'type=memberOf,expression=attribute:ecs.availability-zone == us-east-1a']);
+      const taskArn = (result.tasks as Task[])[0]!.taskArn!;
+      const [task] = await waitFor(() => describeTasks([taskArn]), ([t]) => t?.lastStatus === 'RUNNING' && t.containers![0]!.managedAgents?.[0]?.lastStatus === 'RUNNING', 90_000, 'the exec task RUNNING with its agent');
+      assert.equal(engineOf.get(task!.containerInstanceArn!), h1);
+      const hostname = await docker(['-H', h1, 'exec', task!.containers![0]!.runtimeId!, 'cat', '/etc/hostname']);
+      const env = awsCliEnv(wharf.dataDir);
+      const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin');
+      const terminal = await TmuxTerminal.start(
+        wharf.dataDir,
+        'remote-exec',
+        `${AWS_CLI} ecs execute-command --cluster ${CLUSTER} --task ${taskArn} --container app --interactive --command 'cat /etc/hostname' --endpoint-url ${wharf.endpoint}`,
+        { ...env, PATH: `${bin}:${env.PATH ?? ''}`, TERM: 'xterm' },
+      );
+      try {
+        const screen = await terminal.waitForScreen((text) => text.includes('[exit status:'), 'the session to end');
+        assert.ok(screen.split('\n').map((line) => line.trim()).includes(hostname.trim()), `the remote container's hostname ${hostname} on the screen:\n${screen}`);
+        assert.match(screen, /\[exit status: 0\]/);
+      } finally {
+        await terminal.close();
+      }
+      await wharf.aws(['ecs', 'stop-task', '--cluster', CLUSTER, '--task', taskArn]);
     });
 
     test('a service behind the load balancer answers from tasks on two hosts', async () => {

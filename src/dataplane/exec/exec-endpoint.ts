@@ -31,7 +31,13 @@ const sha256 = (data: Uint8Array): Uint8Array => createHash('sha256').update(dat
 
 export interface ExecEndpointDeps {
   readonly store: Store;
+  /** The local engine's exec: Fargate tasks' containers (and the sweep of orphaned commands). */
   readonly exec: ContainerExec;
+  /**
+   * The exec of a task on a registered host (its engine); undefined when the
+   * host cannot be reached from here. Without it every task is the local engine's.
+   */
+  readonly execOnHost?: (scope: Scope, task: Task) => Promise<ContainerExec | undefined>;
   readonly logs: LogStore;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -117,10 +123,15 @@ export class ExecEndpoint {
       return ws.close(1008, 'the task is not running');
     }
     const runtimeId = task.containers.find((container) => container.name === record.containerName)?.runtimeId ?? containerId;
-    this.run(ws, scope, record, containerId, runtimeId, typeof open.ClientVersion === 'string' && open.ClientVersion.includes('wharf'));
+    const exec = task.wharf.containerInstanceId !== undefined && this.deps.execOnHost ? await this.deps.execOnHost(scope, task) : this.deps.exec;
+    if (!exec) {
+      await this.markTerminated(scope, sessionId);
+      return ws.close(1011, "the task's host cannot be reached");
+    }
+    this.run(ws, scope, record, exec, containerId, runtimeId, typeof open.ClientVersion === 'string' && open.ClientVersion.includes('wharf'));
   }
 
-  private run(ws: WebSocket, scope: Scope, record: ExecSessionRecord, containerId: string, runtimeId: string, reportExitCode: boolean): void {
+  private run(ws: WebSocket, scope: Scope, record: ExecSessionRecord, exec: ContainerExec, containerId: string, runtimeId: string, reportExitCode: boolean): void {
     const { clock, logger } = this.deps;
     const now = () => clock.now().getTime();
     const protocol = new AgentSession({
@@ -188,7 +199,7 @@ export class ExecEndpoint {
       await Promise.race([firstSize, new Promise((resolve) => setTimeout(resolve, FIRST_SIZE_WAIT_MS))]);
       if (finished) return;
       try {
-        starting = this.deps.exec.startExec(containerId, { command, tty: true, ...(size ? { size } : {}) });
+        starting = exec.startExec(containerId, { command, tty: true, ...(size ? { size } : {}) });
         process = await starting;
       } catch (err) {
         logger.warn({ err, sessionId: record.sessionId }, 'exec could not start');

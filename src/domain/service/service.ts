@@ -254,6 +254,17 @@ export function serviceGroup(serviceName: string): string {
   return `service:${serviceName}`;
 }
 
+/**
+ * The launch a service's tasks are placed by: its PRIMARY task set's (a
+ * service of EXTERNAL or CODE_DEPLOY deployments has no launch of its own),
+ * else its own (which follows its PRIMARY deployment).
+ */
+export function placementLaunch(service: Service): { launchType?: string; capacityProviderStrategy?: CapacityProviderStrategyItem[] } {
+  const taskSet = service.taskSets?.find((set) => set.status === 'PRIMARY') ?? service.taskSets?.[0];
+  const from = taskSet ?? service;
+  return { ...(from.launchType ? { launchType: from.launchType } : {}), ...(from.capacityProviderStrategy ? { capacityProviderStrategy: from.capacityProviderStrategy } : {}) };
+}
+
 /** The service's own launch fields follow its PRIMARY deployment. */
 export function applyLaunch(service: Service, launch: LaunchSettings): void {
   delete service.launchType;
