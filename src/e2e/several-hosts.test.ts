@@ -149,9 +149,12 @@ if (ENGINES.length < 3) {
       await waitFor(() => describeTasks([...packed, ...spread].map((task) => task.taskArn!)), (tasks) => tasks.every((task) => task.lastStatus === 'STOPPED'), 60_000, 'the tasks STOPPED');
     });
 
-    test("ECS Exec reaches a task on a registered host through that host's engine", async () => {
-      const result = await wharf.aws(['ecs', 'run-task', '--cluster', CLUSTER, '--launch-type', 'EC2', '--task-definition', 'fleet-web', '--enable-execute-command', '--network-configuration', NETWORK, '--placement-constraints', 'type=memberOf,expression=attribute:ecs.availability-zone == us-east-1a']);
+    test("StartTask on a chosen host, and ECS Exec into it through that host's engine", async () => {
+      const h1Arn = [...engineOf].find(([, url]) => url === h1)![0];
+      const result = await wharf.aws(['ecs', 'start-task', '--cluster', CLUSTER, '--task-definition', 'fleet-web', '--container-instances', h1Arn, '--enable-execute-command', '--network-configuration', NETWORK]);
+      assert.deepEqual(result.failures, []);
       const taskArn = (result.tasks as Task[])[0]!.taskArn!;
+      assert.equal((result.tasks as Task[])[0]!.containerInstanceArn, h1Arn);
       const [task] = await waitFor(() => describeTasks([taskArn]), ([t]) => t?.lastStatus === 'RUNNING' && t.containers![0]!.managedAgents?.[0]?.lastStatus === 'RUNNING', 90_000, 'the exec task RUNNING with its agent');
       assert.equal(engineOf.get(task!.containerInstanceArn!), h1);
       const hostname = await docker(['-H', h1, 'exec', task!.containers![0]!.runtimeId!, 'cat', '/etc/hostname']);

@@ -116,7 +116,8 @@ export function containerInstanceHandlers(store: Store, wharfHost?: () => string
       const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
       const status = checkSettableStatus(input.status);
       if (input.containerInstances.length === 0) throw invalidParameter('ContainerInstances cannot be empty.'); // unverified wording
-      if (input.containerInstances.length > MAX_UPDATED) throw invalidParameter(`ContainerInstances cannot have more than ${MAX_UPDATED} elements.`); // unverified wording
+      // ECS's words, as clients that batch by ten have reported them.
+      if (input.containerInstances.length > MAX_UPDATED) throw invalidParameter(`instanceIds can have at most ${MAX_UPDATED} items.`);
       const clusterName = cluster.clusterName;
       const containerInstances: unknown[] = [];
       const failures: { arn: string; reason: string; detail?: string }[] = [];

@@ -5,7 +5,7 @@ import { KIND, taskArnOfRecord, taskRecordId } from '../../domain/ecs/record-key
 import { AwsError, invalidParameter } from '../../domain/errors.js';
 import { demandOf, taskKey } from '../../domain/placement/container-instance.js';
 import { isPlaced } from '../../domain/placement/place-tasks.js';
-import { placedOn, planPlacement } from '../../domain/placement/reserve.js';
+import { containerInstanceArn, placedOn, planPlacement, type PlacementPlan } from '../../domain/placement/reserve.js';
 import { NO_CONTAINER_INSTANCES } from '../../domain/task/launch-capacity.js';
 import { requestStop } from '../../domain/task/lifecycle.js';
 import { checkLaunch, planRunTask, type IdSource, type RunTaskInput, type RunnableDefinition } from '../../domain/task/run-task.js';
@@ -118,18 +118,53 @@ export function taskHandlers({ store, instances }: TaskHandlerDeps) {
       }, PLACEMENT_ATTEMPTS);
     },
 
-    async StartTask(input: { cluster?: string; containerInstances: string[] }, ctx: RequestContext) {
+    /**
+     * One task per named registered instance, as ECS's StartTask: no
+     * strategy, but each task must fit its instance (else a failure naming
+     * it, as RunTask's). Reservations and tasks in one write.
+     */
+    async StartTask(input: Omit<RunTaskInput, 'count' | 'launchType' | 'capacityProviderStrategy' | 'placementStrategy' | 'placementConstraints'> & { cluster?: string; taskDefinition: string; containerInstances: string[] }, ctx: RequestContext) {
       const cluster = (await activeCluster(store, ctx.scope, input.cluster)).doc;
-      // StartTask names its instances; only registered ones can be named, and Fargate capacity (the implicit instances) is not.
-      const snapshot = await instances.forPlacement(ctx.scope, cluster.clusterName, 'registered');
+      if (input.containerInstances.length === 0) throw invalidParameter('Container instances cannot be empty.'); // unverified wording
+      if (input.containerInstances.length > 10) throw invalidParameter('Container instances cannot have more than 10 elements.'); // unverified wording
+      const definition = await resolveTaskDefinition(store, ctx.scope, input.taskDefinition);
+      if (!definition) throw invalidParameter('TaskDefinition not found.');
+      const runnable = definition.doc.taskDefinition as unknown as RunnableDefinition;
       // An id or an ARN: the id is the ARN's last path segment, as for tasks.
-      const named = new Set(input.containerInstances.map(taskIdOf));
-      const targets = snapshot.instances.filter((item) => named.has(item.instance.containerInstanceId));
-      if (targets.length === 0) {
-        throw invalidParameter(`The referenced container instance ${input.containerInstances[0] ?? ''} was not found. StartTask places tasks on registered container instances (wharf hosts add); Fargate tasks use RunTask.`);
-      }
-      // Not served yet: RunTask with the EC2 launch type and a memberOf constraint places on chosen instances.
-      throw invalidParameter('StartTask is not supported by Wharf yet: use RunTask with --launch-type EC2 and a placement constraint (memberOf) naming the instances.');
+      const named = [...new Set(input.containerInstances.map(taskIdOf))];
+      const tasks = planRunTask({ ...input, count: named.length, launchType: 'EC2' }, runnable, definition.doc.tags, cluster, { region: ctx.scope.region, account: ctx.scope.account, now: ctx.now, ids });
+      return retryOnStale(async () => {
+        const snapshot = await instances.forPlacement(ctx.scope, cluster.clusterName, 'registered');
+        if (!named.some((id) => snapshot.instances.some((item) => item.instance.containerInstanceId === id))) {
+          throw invalidParameter(`The referenced container instance ${input.containerInstances[0] ?? ''} was not found. StartTask places tasks on registered container instances (wharf hosts add); Fargate tasks use RunTask.`);
+        }
+        const where = { account: ctx.scope.account, region: ctx.scope.region, clusterName: cluster.clusterName, clusterArn: cluster.clusterArn };
+        const placed: { id: string; task: Task }[] = [];
+        const failures: { arn: string; reason: string }[] = [];
+        const reservations: PlacementPlan['reservations'][number][] = [];
+        for (const [index, instanceId] of named.entries()) {
+          const target = snapshot.instances.find((item) => item.instance.containerInstanceId === instanceId)?.instance;
+          if (!target) {
+            failures.push({ arn: containerInstanceArn(where, instanceId), reason: 'MISSING' });
+            continue;
+          }
+          const task = tasks[index]!;
+          const id = taskRecordId(cluster.clusterName, task.wharf.taskId);
+          const plan = planPlacement([{ key: taskKey(ctx.scope, id), demand: demandOf(task) }], [target], { strategy: [], constraints: [] }, where);
+          const outcome = plan.outcomes[0]!;
+          if (!isPlaced(outcome)) {
+            failures.push(outcome.failure);
+            continue;
+          }
+          placed.push({ id, task: placedOn(task, instanceId, [target], where) });
+          reservations.push(...plan.reservations);
+        }
+        if (placed.length > 0) {
+          const ops: WriteOp[] = placed.map(({ task, id }) => ({ op: 'put', kind: KIND.task, scope: ctx.scope, id, doc: task, expect: 'absent' }));
+          await store.write([...ops, ...snapshot.reserve(reservations)]);
+        }
+        return { tasks: placed.map(({ task }) => showTask(task, true)), failures };
+      }, PLACEMENT_ATTEMPTS);
     },
 
     async StopTask(input: { cluster?: string; task: string; reason?: string }, ctx: RequestContext) {
