@@ -132,12 +132,13 @@ export function taskHandlers({ store, instances }: TaskHandlerDeps) {
       const runnable = definition.doc.taskDefinition as unknown as RunnableDefinition;
       // An id or an ARN: the id is the ARN's last path segment, as for tasks.
       const named = [...new Set(input.containerInstances.map(taskIdOf))];
+      const known = (await instances.forPlacement(ctx.scope, cluster.clusterName, 'registered')).instances.map((item) => item.instance.containerInstanceId);
+      if (!named.some((id) => known.includes(id))) {
+        throw invalidParameter(`The referenced container instance ${input.containerInstances[0] ?? ''} was not found. StartTask places tasks on registered container instances (wharf hosts add); Fargate tasks use RunTask.`);
+      }
       const tasks = planRunTask({ ...input, count: named.length, launchType: 'EC2' }, runnable, definition.doc.tags, cluster, { region: ctx.scope.region, account: ctx.scope.account, now: ctx.now, ids });
       return retryOnStale(async () => {
         const snapshot = await instances.forPlacement(ctx.scope, cluster.clusterName, 'registered');
-        if (!named.some((id) => snapshot.instances.some((item) => item.instance.containerInstanceId === id))) {
-          throw invalidParameter(`The referenced container instance ${input.containerInstances[0] ?? ''} was not found. StartTask places tasks on registered container instances (wharf hosts add); Fargate tasks use RunTask.`);
-        }
         const where = { account: ctx.scope.account, region: ctx.scope.region, clusterName: cluster.clusterName, clusterArn: cluster.clusterArn };
         const placed: { id: string; task: Task }[] = [];
         const failures: { arn: string; reason: string }[] = [];
