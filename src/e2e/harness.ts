@@ -316,3 +316,19 @@ export async function docker(args: readonly string[]): Promise<string> {
   const { stdout } = await run('docker', args, { maxBuffer: 16 * 1024 * 1024 });
   return stdout.trim();
 }
+
+/**
+ * The URL a load balancer's listener is served at on this host (its bound
+ * address, not the DNS name: not every resolver sends *.localhost to
+ * loopback), once Wharf serves it.
+ */
+export async function servedListenerUrl(wharf: { readonly endpoint: string }, loadBalancerName: string, port?: number): Promise<string> {
+  const listeners = await waitFor(
+    async () => ((await (await fetch(`${wharf.endpoint}/_wharf/load-balancers`)).json()) as { listeners: { loadBalancerName: string; port: number; boundHost: string; boundPort: number }[] }).listeners,
+    (all) => all.some((l) => l.loadBalancerName === loadBalancerName && (port === undefined || l.port === port)),
+    30_000,
+    `the listener of ${loadBalancerName} served`,
+  );
+  const listener = listeners.find((l) => l.loadBalancerName === loadBalancerName && (port === undefined || l.port === port))!;
+  return `http://${listener.boundHost}:${listener.boundPort}`;
+}

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { DescribeTasksCommand, type Task } from '@aws-sdk/client-ecs';
-import { AWS_CLI, awsCliEnv, describeOneService, isSteady, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { AWS_CLI, awsCliEnv, describeOneService, isSteady, servedListenerUrl, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
 import { TmuxTerminal } from './exec-terminal.js';
 import { dockerCli, run } from './registry-helpers.js';
 
@@ -227,14 +227,7 @@ describe('the seed ECS/Fargate guide, end to end (aws CLI + docker, WHARF_TIME_S
     targetGroupArn = group.TargetGroups[0].TargetGroupArn;
     await aws(['elbv2', 'modify-target-group-attributes', '--target-group-arn', targetGroupArn, '--attributes', 'Key=deregistration_delay.timeout_seconds,Value=10']);
     await aws(['elbv2', 'create-listener', '--load-balancer-arn', lb.LoadBalancerArn, '--protocol', 'HTTP', '--port', '80', '--default-actions', `Type=forward,TargetGroupArn=${targetGroupArn}`]);
-    const listeners = await waitFor(
-      async () => ((await (await fetch(`${wharf.endpoint}/_wharf/load-balancers`)).json()) as { listeners: { loadBalancerName: string; boundHost: string; boundPort: number }[] }).listeners,
-      (all) => all.some((l) => l.loadBalancerName === 'my-app-alb'),
-      30_000,
-      'the listener served',
-    );
-    const listener = listeners.find((l) => l.loadBalancerName === 'my-app-alb')!;
-    listenerUrl = `http://${listener.boundHost}:${listener.boundPort}`;
+    listenerUrl = await servedListenerUrl(wharf, 'my-app-alb');
   });
 
   step('create-service with desired count 2 behind the target group', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { describeOneService, isSteady, startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { describeOneService, isSteady, servedListenerUrl, startTestWharf, waitFor, type TestWharf } from './harness.js';
 import { ensureTestImage } from './test-images.js';
 
 // At time scale 20 a 60 s CloudWatch period is 3 s, the high alarm (3 periods) needs 9 s of load,
@@ -55,14 +55,7 @@ describe('the guide’s CPU target tracking scales a service out under load and 
       '--launch-type', 'FARGATE', '--network-configuration', NETWORK, '--health-check-grace-period-seconds', '60',
       '--load-balancers', JSON.stringify([{ targetGroupArn, containerName: 'app', containerPort: 8080 }]),
     ]);
-    const served = await waitFor(
-      async () => ((await (await fetch(`${wharf.endpoint}/_wharf/load-balancers`)).json()) as { listeners: { loadBalancerName: string; boundHost: string; boundPort: number }[] }).listeners,
-      (listeners) => listeners.some((l) => l.loadBalancerName === 'my-alb'),
-      30_000,
-      'the listener served',
-    );
-    const listener = served.find((l) => l.loadBalancerName === 'my-alb')!;
-    listenerUrl = `http://${listener.boundHost}:${listener.boundPort}`;
+    listenerUrl = await servedListenerUrl(wharf, 'my-alb');
     await waitFor(service, isSteady, 120_000, 'the service steady with 2 tasks');
   });
   after(() => wharf?.stop());

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DescribeTasksCommand, type Task } from '@aws-sdk/client-ecs';
-import { describeOneService, docker, isSteady, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { describeOneService, docker, isSteady, servedListenerUrl, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
 import { ensureTestImage } from './test-images.js';
 
 // ECS's waits (the health-check grace period, launch back-off) become a twentieth; the target group's settings are the test's.
@@ -62,15 +62,7 @@ describe('ECS services behind an Application Load Balancer', () => {
     const lonely = await wharf.aws(['elbv2', 'create-target-group', '--name', 'lonely-tg', '--protocol', 'HTTP', '--port', '8080', '--vpc-id', lb.VpcId, '--target-type', 'ip']);
     lonelyGroupArn = lonely.TargetGroups[0].TargetGroupArn;
 
-    const served = await waitFor(
-      async () => ((await (await fetch(`${wharf.endpoint}/_wharf/load-balancers`)).json()) as { listeners: { loadBalancerName: string; port: number; boundHost: string; boundPort: number }[] }).listeners,
-      (listeners) => listeners.some((l) => l.loadBalancerName === 'my-alb' && l.port === 80),
-      30_000,
-      'the listener served',
-    );
-    // The bound address, not the DNS name: not every resolver sends *.localhost to loopback.
-    const listener = served.find((l) => l.loadBalancerName === 'my-alb' && l.port === 80)!;
-    listenerUrl = `http://${listener.boundHost}:${listener.boundPort}`;
+    listenerUrl = await servedListenerUrl(wharf, 'my-alb', 80);
   });
   after(() => wharf.stop());
 

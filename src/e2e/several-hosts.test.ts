@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { DescribeContainerInstancesCommand, DescribeTasksCommand, ListContainerInstancesCommand, type Task } from '@aws-sdk/client-ecs';
-import { AWS_CLI, awsCliEnv, describeOneService, docker, isSteady, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
+import { AWS_CLI, awsCliEnv, describeOneService, docker, isSteady, servedListenerUrl, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
 import { TmuxTerminal } from './exec-terminal.js';
 import { ensureTestImage } from './test-images.js';
 
@@ -185,14 +185,7 @@ if (ENGINES.length < 3) {
       const targetGroupArn = group.TargetGroups[0].TargetGroupArn;
       await wharf.aws(['elbv2', 'modify-target-group-attributes', '--target-group-arn', targetGroupArn, '--attributes', 'Key=deregistration_delay.timeout_seconds,Value=2']);
       await wharf.aws(['elbv2', 'create-listener', '--load-balancer-arn', lb.LoadBalancerArn, '--protocol', 'HTTP', '--port', '80', '--default-actions', `Type=forward,TargetGroupArn=${targetGroupArn}`]);
-      const served = await waitFor(
-        async () => ((await (await fetch(`${wharf.endpoint}/_wharf/load-balancers`)).json()) as { listeners: { loadBalancerName: string; boundHost: string; boundPort: number }[] }).listeners,
-        (listeners) => listeners.some((l) => l.loadBalancerName === 'fleet-alb'),
-        30_000,
-        'the listener served',
-      );
-      const listener = served.find((l) => l.loadBalancerName === 'fleet-alb')!;
-      listenerUrl = `http://${listener.boundHost}:${listener.boundPort}`;
+      listenerUrl = await servedListenerUrl(wharf, 'fleet-alb');
 
       // Only h2 and h3 (their zones) may take the service's tasks, one each.
       await wharf.aws([
