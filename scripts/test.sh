@@ -11,6 +11,7 @@ ensure_session_manager_plugin
 ensure_aws_cli_v2
 ensure_postgres
 ensure_extra_engines 3
+ensure_tls_engine
 say "checking layer rules (dependency-cruiser)"
 npx depcruise src --config .dependency-cruiser.cjs --validate --output-type err
 say "running tests"

@@ -164,17 +164,31 @@ run_as() {
 # Exports WHARF_TEST_ENGINES, the comma-separated tcp:// URLs, and loads the main engine's
 # wharf/ and wharf-test/ images into each (the engines have no registry to pull from).
 WHARF_ENGINES_DIR="${WHARF_ENGINES_DIR:-/var/lib/wharf-test-engines}"
-extra_engine_url() { printf 'tcp://10.203.%s.2:2375' "$1"; }
+# The one extra engine that takes only TLS clients (dockerd --tlsverify), for the remote-engine TLS test.
+WHARF_TLS_ENGINE=4
+extra_engine_is_tls() { [ "$1" = "$WHARF_TLS_ENGINE" ]; }
+extra_engine_url() { if extra_engine_is_tls "$1"; then printf 'tcp://10.203.%s.2:2376' "$1"; else printf 'tcp://10.203.%s.2:2375' "$1"; fi; }
+extra_engine_client_certs() { printf '%s/%s/tls/client' "$WHARF_ENGINES_DIR" "$1"; }
+# The docker CLI against extra engine i (with the test client's certificates for the TLS engine).
+extra_engine_docker() {
+  local i="$1"
+  shift
+  if extra_engine_is_tls "$i"; then
+    DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$(extra_engine_client_certs "$i")" timeout "${EXTRA_ENGINE_TIMEOUT:-0}" docker -H "$(extra_engine_url "$i")" "$@"
+  else
+    timeout "${EXTRA_ENGINE_TIMEOUT:-0}" docker -H "$(extra_engine_url "$i")" "$@"
+  fi
+}
 # The subnet an extra engine's Wharf tasks get (wharf hosts add --task-subnet), routed to it from here.
 extra_engine_task_subnet() { printf '10.220.%s.0/24' "$1"; }
-extra_engine_answers() { timeout 5 docker -H "$(extra_engine_url "$1")" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+extra_engine_answers() { EXTRA_ENGINE_TIMEOUT=5 extra_engine_docker "$1" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 ensure_extra_engines() {
   local count="${1:-1}" i urls=()
   for i in $(seq 1 "$count"); do
     ensure_extra_engine "$i"
     route_extra_engine_tasks "$i"
-    load_test_images_into "$(extra_engine_url "$i")"
+    load_test_images_into "$i"
     urls+=("$(extra_engine_url "$i")")
   done
   WHARF_TEST_ENGINES="$(IFS=,; printf '%s' "${urls[*]}")"
@@ -201,9 +215,14 @@ ensure_extra_engine() {
     # hiding the cgroup hierarchies from dockerd. No --live-restore: stopping an extra engine stops
     # its containers, so nothing outlives it in its namespace. Its containers' default cgroup parent
     # is its own, apart from the main engine's /docker.
+    local listen=(-H "tcp://10.203.$i.2:2375" --tls=false)
+    if extra_engine_is_tls "$i"; then
+      extra_engine_certs "$i"
+      listen=(-H "tcp://10.203.$i.2:2376" --tlsverify --tlscacert "$dir/tls/ca.pem" --tlscert "$dir/tls/server/cert.pem" --tlskey "$dir/tls/server/key.pem")
+    fi
     setsid nohup nsenter --net="/run/netns/wharf-eng-$i" dockerd \
       --data-root "$dir/data" --exec-root "/run/wharf-engine-$i" --pidfile "$dir/dockerd.pid" \
-      -H "unix://$dir/docker.sock" -H "tcp://10.203.$i.2:2375" --tls=false \
+      -H "unix://$dir/docker.sock" "${listen[@]}" \
       --bridge "wharf-br-$i" --cgroup-parent "/wharf-engine-$i" \
       >>"$log" 2>&1 </dev/null &
   fi
@@ -248,20 +267,52 @@ route_extra_engine_tasks() {
     nsenter --net="$ns" iptables -I DOCKER-USER -i eth0 -d "$subnet" -j ACCEPT
 }
 
+# The TLS engine's CA, its server certificate (for its address) and the test client's, made once;
+# `done` is written last, so a half-made set is made again.
+extra_engine_certs() {
+  local d="$WHARF_ENGINES_DIR/$1/tls" ip="10.203.$1.2"
+  [ -f "$d/done" ] && return 0
+  command -v openssl >/dev/null || apt_install openssl
+  rm -rf "$d"
+  mkdir -p "$d/server" "$d/client"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=wharf-test-ca" -keyout "$d/ca-key.pem" -out "$d/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$ip" -keyout "$d/server/key.pem" -out "$d/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$ip" >"$d/server.ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" -CAcreateserial -days 3650 -extfile "$d/server.ext" -out "$d/server/cert.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=wharf-test-client" -keyout "$d/client/key.pem" -out "$d/client.csr" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >"$d/client.ext"
+  openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca-key.pem" -CAcreateserial -days 3650 -extfile "$d/client.ext" -out "$d/client/cert.pem" 2>/dev/null
+  cp "$d/ca.pem" "$d/client/ca.pem"
+  chmod 600 "$d/ca-key.pem" "$d/server/key.pem" "$d/client/key.pem"
+  touch "$d/done"
+}
+
+# The TLS-only engine for the remote-engine TLS test; exports its URL and the client's certificates.
+ensure_tls_engine() {
+  local i="$WHARF_TLS_ENGINE"
+  ensure_extra_engine "$i"
+  route_extra_engine_tasks "$i"
+  load_test_images_into "$i"
+  WHARF_TEST_TLS_ENGINE="$(extra_engine_url "$i")"
+  WHARF_TEST_TLS_CERTS="$(extra_engine_client_certs "$i")"
+  export WHARF_TEST_TLS_ENGINE WHARF_TEST_TLS_CERTS
+}
+
 # Copies the main engine's wharf/ and wharf-test/ images (the pause image, the busybox test image,
-# ...) into the engine at `url`, each only when the engine lacks that id under that name. The
+# ...) into extra engine i, each only when the engine lacks that id under that name. The
 # busybox test image is made in the main engine first when the build can (tests make it on demand).
 load_test_images_into() {
-  local url="$1" ref want have
+  local i="$1" url ref want have
+  url="$(extra_engine_url "$i")"
   if [ -f dist/e2e/test-images.js ]; then
     node -e "import('./dist/e2e/test-images.js').then((m) => m.ensureTestImage())" >/dev/null 2>&1 || true
   fi
   for ref in $(docker images --format '{{.Repository}}:{{.Tag}}' | grep -E '^wharf(-test)?/' | grep -v ':<none>$' | sort -u); do
     want="$(docker image inspect --format '{{.Id}}' "$ref")"
-    have="$(docker -H "$url" image inspect --format '{{.Id}}' "$ref" 2>/dev/null || true)"
+    have="$(extra_engine_docker "$i" image inspect --format '{{.Id}}' "$ref" 2>/dev/null || true)"
     [ "$want" = "$have" ] && continue
     say "loading $ref into $url"
-    docker save "$ref" | docker -H "$url" load -q >/dev/null
+    docker save "$ref" | extra_engine_docker "$i" load -q >/dev/null
   done
 }
 
