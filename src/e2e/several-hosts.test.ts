@@ -102,6 +102,7 @@ if (ENGINES.length < 3) {
       for (const name of ['h1', 'h2', 'h3']) assert.match(table, new RegExp(`^${name}\\s`, 'm'));
       const { containerInstanceArns } = await ecs().send(new ListContainerInstancesCommand({ cluster: CLUSTER }));
       assert.equal(containerInstanceArns!.length, 3);
+      assert.equal((await wharf.aws(['ecs', 'describe-clusters', '--clusters', CLUSTER])).clusters[0].registeredContainerInstancesCount, 3);
       const { containerInstances } = await ecs().send(new DescribeContainerInstancesCommand({ cluster: CLUSTER, containerInstances: containerInstanceArns! }));
       for (const instance of containerInstances!) {
         assert.equal(instance.status, 'ACTIVE');

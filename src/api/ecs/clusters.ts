@@ -8,16 +8,21 @@ import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
 import { SERVICES_BY_STATUS, serviceStatusKey, TASKS_BY_COUNT_BUCKET, taskCountKey } from '../../domain/ecs/record-indexes.js';
 import { activeCluster, findCluster, KIND } from './records.js';
+import { inCluster } from '../../domain/ecs/record-keys.js';
+import { CONTAINER_INSTANCE_KIND, type ContainerInstance } from '../../domain/placement/container-instance.js';
 
 export function clusterHandlers(store: Store) {
   /** Kept by the store as tasks and services are written: no scan of the cluster's records. */
   async function counts(scope: Scope, name: string): Promise<ClusterCounts> {
-    const [running, pending, services] = await Promise.all([
+    const [running, pending, services, instances] = await Promise.all([
       store.countByIndex(TASKS_BY_COUNT_BUCKET, scope, taskCountKey(name, 'running')),
       store.countByIndex(TASKS_BY_COUNT_BUCKET, scope, taskCountKey(name, 'pending')),
       store.countByIndex(SERVICES_BY_STATUS, scope, serviceStatusKey(name, 'ACTIVE')),
+      // Registered hosts are few (one record each): ECS counts the ACTIVE and DRAINING ones.
+      store.list<ContainerInstance>(CONTAINER_INSTANCE_KIND, scope, { prefix: inCluster(name) }),
     ]);
-    return { registeredContainerInstancesCount: 0, runningTasksCount: running, pendingTasksCount: pending, activeServicesCount: services };
+    const registered = instances.filter((record) => !record.doc.implicit && (record.doc.status === 'ACTIVE' || record.doc.status === 'DRAINING')).length;
+    return { registeredContainerInstancesCount: registered, runningTasksCount: running, pendingTasksCount: pending, activeServicesCount: services };
   }
 
   async function knownProviders(scope: Scope): Promise<string[]> {
