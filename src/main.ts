@@ -261,7 +261,7 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
   // The task metadata and credentials endpoint at 169.254.170.2; the gateway (made below) answers its other paths.
   let gatewayHandle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   // Task CPU, memory, network and storage every 10 s (scaled): AWS/ECS and Container Insights metrics, and /stats.
-  const taskMetrics = new TaskMetricsSampler({ store: controllerStore, runtime, runtimes: { of: (task) => hostFleet.of(task) }, metrics: metricSink, clock, logger, timeScale: config.timeScale });
+  const taskMetrics = new TaskMetricsSampler({ store: controllerStore, runtime, runtimes: { of: (task): ContainerRuntime | undefined => hostFleet.of(task) }, metrics: metricSink, clock, logger, timeScale: config.timeScale });
   const endpointNetwork = new IptablesTaskEndpoint({ instanceId: instance, logger });
   const taskEndpoint = new TaskMetadataServer({
     store: controllerStore,
@@ -269,6 +269,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     clock,
     logger,
     network: endpointNetwork,
+    // Tasks on registered hosts reach this endpoint too (their hosts route 169.254.170.2 here): their engines answer for them.
+    runtimes: { of: (task): ContainerRuntime | undefined => hostFleet.of(task) },
     // The key the metadata and credentials URIs' ids are derived under (made on first start, shared by replicas).
     ids: new EndpointIds(dataDirKey(config.dataDir, 'task-endpoint-secret')),
     sessions: sessionCredentials,
@@ -300,19 +302,20 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     endpoint: taskEndpoint,
   });
   // The registered hosts (wharf hosts add): one engine and supervisor each, their connection checked, a lost host's tasks stopped.
-  const hostFleet = new HostFleet(controllerStore, clock, logger, {
+  const hostFleet: HostFleet = new HostFleet(controllerStore, clock, logger, {
     localRuntime: runtime,
     checkEveryMs: 5_000 / config.timeScale,
     lostAfterMs: HOST_LOST_AFTER_MS / config.timeScale,
     agentFor: (registered) => {
       const host = registered.host!;
       const engine = new DockerRuntime({ logger, host: engineHostOf(host), ...(host.taskSubnet ? { taskSubnet: host.taskSubnet } : {}) });
-      const hostSupervisor = new TaskSupervisor(controllerStore, engine, clock, logger, { ...supervisorOptions, containerInstanceId: registered.containerInstanceId, publisher: new PortForwarder(logger) });
+      // The task endpoint too: a host that routes 169.254.170.2 to this machine (see the README) gives its tasks metadata and credentials.
+      const hostSupervisor = new TaskSupervisor(controllerStore, engine, clock, logger, { ...supervisorOptions, containerInstanceId: registered.containerInstanceId, publisher: new PortForwarder(logger), endpoint: taskEndpoint });
       return { runtime: engine, start: () => hostSupervisor.start(), stop: () => hostSupervisor.stop() };
     },
   });
   // The awslogs driver: containers' stdout and stderr into CloudWatch Logs, resumed from saved cursors.
-  const logPump = new LogPump(controllerStore, runtime, logStore, clock, logger, { runtimes: { of: (task) => hostFleet.of(task) } });
+  const logPump = new LogPump(controllerStore, runtime, logStore, clock, logger, { runtimes: { of: (task): ContainerRuntime | undefined => hostFleet.of(task) } });
   // The local engine is one implicit (Fargate) container instance, named by this data directory's instance id.
   const instanceOptions = { hostId: instance, capacity: hostCapacity(runtime, config.capacityCap), clock, cpuArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64' };
   const instances = new StoreContainerInstances(store, instanceOptions);

@@ -265,6 +265,11 @@ route_extra_engine_tasks() {
   ip route replace "$subnet" via "10.203.$i.2"
   nsenter --net="$ns" iptables -C DOCKER-USER -i eth0 -d "$subnet" -j ACCEPT 2>/dev/null ||
     nsenter --net="$ns" iptables -I DOCKER-USER -i eth0 -d "$subnet" -j ACCEPT
+  # The task metadata endpoint: 169.254.170.2 is Wharf's machine, reached with the task's own
+  # address (dockerd would masquerade it, and the endpoint knows its callers by address).
+  nsenter --net="$ns" ip route replace 169.254.170.2/32 via "10.203.$i.1"
+  nsenter --net="$ns" iptables -t nat -C POSTROUTING -s "$subnet" -d 169.254.170.2/32 -j RETURN 2>/dev/null ||
+    nsenter --net="$ns" iptables -t nat -I POSTROUTING -s "$subnet" -d 169.254.170.2/32 -j RETURN
 }
 
 # The TLS engine's CA, its server certificate (for its address) and the test client's, made once;

@@ -150,7 +150,7 @@ if (ENGINES.length < 3) {
       await waitFor(() => describeTasks([...packed, ...spread].map((task) => task.taskArn!)), (tasks) => tasks.every((task) => task.lastStatus === 'STOPPED'), 60_000, 'the tasks STOPPED');
     });
 
-    test("StartTask on a chosen host, and ECS Exec into it through that host's engine", async () => {
+    test("StartTask on a chosen host; its task metadata, and ECS Exec into it through that host's engine", async () => {
       const h1Arn = [...engineOf].find(([, url]) => url === h1)![0];
       const result = await wharf.aws(['ecs', 'start-task', '--cluster', CLUSTER, '--task-definition', 'fleet-web', '--container-instances', h1Arn, '--enable-execute-command', '--network-configuration', NETWORK]);
       assert.deepEqual(result.failures, []);
@@ -158,6 +158,10 @@ if (ENGINES.length < 3) {
       assert.equal((result.tasks as Task[])[0]!.containerInstanceArn, h1Arn);
       const [task] = await waitFor(() => describeTasks([taskArn]), ([t]) => t?.lastStatus === 'RUNNING' && t.containers![0]!.managedAgents?.[0]?.lastStatus === 'RUNNING', 90_000, 'the exec task RUNNING with its agent');
       assert.equal(engineOf.get(task!.containerInstanceArn!), h1);
+      // The task metadata endpoint answers a container on a registered host (its host routes 169.254.170.2 to Wharf's machine).
+      const metadata = JSON.parse(await docker(['-H', h1, 'exec', task!.containers![0]!.runtimeId!, 'sh', '-c', 'wget -qO- "$ECS_CONTAINER_METADATA_URI_V4/task"']));
+      assert.equal(metadata.TaskARN, taskArn);
+      assert.equal(metadata.Containers[0].DockerId, task!.containers![0]!.runtimeId);
       const hostname = await docker(['-H', h1, 'exec', task!.containers![0]!.runtimeId!, 'cat', '/etc/hostname']);
       const env = awsCliEnv(wharf.dataDir);
       const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin');

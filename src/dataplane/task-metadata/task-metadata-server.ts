@@ -32,7 +32,7 @@ import type { Task } from '../../domain/task/task.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import { dockerStatsDocument, type StatsSide } from '../../domain/metrics/docker-stats.js';
-import type { ContainerRuntime, TaskUsage } from '../../ports/runtime.js';
+import type { ContainerRuntime, TaskRuntimes, TaskUsage } from '../../ports/runtime.js';
 import type { SessionCredentials } from '../../ports/session-credentials.js';
 import type { Store } from '../../ports/store.js';
 import type { TaskEndpoint, TaskEndpointNetwork } from '../../ports/task-endpoint.js';
@@ -49,6 +49,8 @@ export interface SampledTaskUsage {
 export interface TaskMetadataServerOptions {
   readonly store: Store;
   readonly runtime: ContainerRuntime;
+  /** The engine of each task, when tasks run on registered hosts too; without it every task is `runtime`'s. */
+  readonly runtimes?: TaskRuntimes;
   readonly network: TaskEndpointNetwork;
   readonly ids: EndpointIds;
   /** Mints the task role's credentials; without it the credentials endpoint answers as uninitialized. */
@@ -171,7 +173,7 @@ export class TaskMetadataServer implements TaskEndpoint {
   }
 
   private async metadata(res: ServerResponse, request: Exclude<MetadataRequest, { kind: 'credentials' }>, task: Task, containerName: string): Promise<void> {
-    const runtime = this.options.runtime;
+    const runtime = this.runtimeOf(task);
     switch (request.kind) {
       case 'container': {
         const observed = await this.observe(task);
@@ -237,12 +239,18 @@ export class TaskMetadataServer implements TaskEndpoint {
     });
   }
 
+  /** The task's engine; a host this process does not drive answers as if its containers were not there yet. */
+  private runtimeOf(task: Task): Pick<ContainerRuntime, 'inspectContainer' | 'containerStats'> {
+    return (this.options.runtimes ? this.options.runtimes.of(task) : this.options.runtime) ?? { inspectContainer: async () => undefined, containerStats: async () => undefined };
+  }
+
   /** What the engine says about each of the task's containers that exists. */
   private async observe(task: Task): Promise<Record<string, ObservedContainer>> {
     const observed: Record<string, ObservedContainer> = {};
+    const runtime = this.runtimeOf(task);
     await Promise.all(
       Object.entries(task.wharf.containerIds).map(async ([name, dockerId]) => {
-        const state = await this.options.runtime.inspectContainer(dockerId);
+        const state = await runtime.inspectContainer(dockerId);
         if (!state) return;
         observed[name] = {
           dockerId,
