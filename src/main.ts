@@ -427,6 +427,8 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
             // Restarting the supervisor on an empty store removes every Wharf container as an orphan;
             // restarting the task endpoint routes no task. A process that does not lead only wipes.
             await leading.whilePaused(async () => {
+              // The registered hosts' containers first: with their records gone no supervisor would find them.
+              await hostFleet.removeEverythingOf(instance);
               await store.wipe();
               await metricStore.wipe();
               await logStore.wipe();

@@ -4,8 +4,9 @@ import { CONTAINER_INSTANCE_KIND, parseTaskKey, resourcesOf, type ContainerInsta
 import type { Task } from '../domain/task/task.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import type { ContainerRuntime, TaskRuntimes } from '../ports/runtime.js';
+import { WHARF_LABELS, type ContainerRuntime, type TaskRuntimes } from '../ports/runtime.js';
 import { retryOnStale, type Scope, type Store } from '../ports/store.js';
+import { removeLabelledContainers } from './remove-containers.js';
 import { done, WorkQueue } from './work-queue.js';
 
 /** What drives one registered host: its engine, and the supervisor of the tasks placed on it. */
@@ -96,6 +97,27 @@ export class HostFleet implements TaskRuntimes {
     await this.queue.stop();
     await Promise.all([...this.driven.values()].map((driven) => driven.agent.stop().catch(() => undefined)));
     this.driven.clear();
+  }
+
+  /**
+   * Removes every container `instanceId`'s Wharf made on each registered
+   * host, reaching the hosts from their records (the reset: the records go
+   * next, and with them the supervisors that would otherwise sweep). Call it
+   * while the controllers are paused, so nothing starts them again. A host
+   * that does not answer keeps its containers; the failure is logged.
+   */
+  async removeEverythingOf(instanceId: string): Promise<void> {
+    const records = (await this.store.listAll<ContainerInstance>(CONTAINER_INSTANCE_KIND)).filter((record) => !record.doc.implicit && record.doc.host);
+    await Promise.all(
+      records.map(async (record) => {
+        try {
+          const { runtime } = this.options.agentFor(record.doc);
+          await removeLabelledContainers(runtime, await runtime.listManagedLabels({ [WHARF_LABELS.instance]: instanceId }));
+        } catch (error) {
+          this.logger.warn({ err: error, host: record.doc.host?.name }, "could not remove a registered host's containers; remove them with docker -H <host> rm -f");
+        }
+      }),
+    );
   }
 
   /** Resolves when the queued syncs are done (for tests). */

@@ -13,6 +13,7 @@ import type { Logger } from '../ports/logger.js';
 import { WHARF_LABELS, type ContainerRuntime, type ContainerState, type LabelledContainer } from '../ports/runtime.js';
 import { StaleWriteError, type Scope, type Store } from '../ports/store.js';
 import { resolveContainerSecrets } from './container-secrets.js';
+import { removeLabelledContainers } from './remove-containers.js';
 import { containerSpec, taskLabels } from './container-spec.js';
 import type { ExecutionRoleCheck } from './execution-role.js';
 import type { SandboxPool } from './sandbox-pool.js';
@@ -168,13 +169,8 @@ export class TaskSupervisor {
     await this.removeContainers(orphans);
   }
 
-  private async removeContainers(containers: readonly LabelledContainer[]): Promise<void> {
-    await Promise.all(containers.filter((c) => c.labels[WHARF_LABELS.role] !== 'pause').map((c) => this.runtime.removeContainer(c.id)));
-    await Promise.all(
-      containers
-        .filter((c) => c.labels[WHARF_LABELS.role] === 'pause')
-        .map((c) => this.runtime.removeSandbox({ containerId: c.id, cgroupParent: c.labels[WHARF_LABELS.cgroupParent] ?? '' })),
-    );
+  private removeContainers(containers: readonly LabelledContainer[]): Promise<void> {
+    return removeLabelledContainers(this.runtime, containers);
   }
 
   /** Re-reads the task and applies `change` to the fresh copy until the write is not stale. */

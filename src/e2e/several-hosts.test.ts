@@ -89,12 +89,15 @@ if (ENGINES.length < 3) {
     after(async () => {
       if (frozen !== undefined) process.kill(frozen, 'SIGCONT');
       const instance = readFileSync(join(wharf.dataDir, 'instance-id'), 'utf8').trim();
+      // The harness's stop resets Wharf, which removes what this Wharf made on the registered hosts too.
       await wharf.stop();
-      // What this Wharf made on the hosts (its instance label) must not outlive it; other Wharfs may share the engines.
+      const left: string[] = [];
       for (const engine of [h1, h2, h3]) {
-        const left = (await docker(['-H', engine, 'ps', '-aq', '--filter', `label=wharf.instance=${instance}`])).split('\n').filter(Boolean);
-        if (left.length > 0) await docker(['-H', engine, 'rm', '-f', ...left]);
+        const ids = (await docker(['-H', engine, 'ps', '-aq', '--filter', `label=wharf.instance=${instance}`])).split('\n').filter(Boolean);
+        if (ids.length > 0) await docker(['-H', engine, 'rm', '-f', ...ids]);
+        left.push(...ids);
       }
+      assert.deepEqual(left, [], 'the reset removed every container this Wharf made on the hosts');
     });
 
     test('wharf hosts list and ListContainerInstances show the registered hosts, with the engines\' CPU and memory', async () => {
