@@ -153,7 +153,7 @@ export class ServiceScheduler {
     }
   }
 
-  /** An alarm changed: the services whose deployments watch it reconcile. */
+  /** A registered instance of the cluster changed: its services reconcile. */
   private async wakeCluster(scope: Scope, clusterName: string): Promise<void> {
     if (clusterName === '') return;
     try {
@@ -163,6 +163,7 @@ export class ServiceScheduler {
     }
   }
 
+  /** An alarm changed: the services whose deployments watch it reconcile. */
   private async wakeWatching(scope: Scope, alarmName: string): Promise<void> {
     try {
       for (const record of await this.store.list<Service>(KIND.service, scope)) {
