@@ -119,6 +119,7 @@ describe('the host fleet', () => {
   test('a registered instance gets one agent, started, and its record turns connected with the engine resources', async () => {
     await world.putInstance(registered(HOST_A, 'engine-a'));
     await world.fleet.start();
+    await world.fleet.idle();
     assert.equal(world.agents.length, 1);
     assert.equal(world.agents[0]!.instance.containerInstanceId, HOST_A);
     assert.equal(world.agents[0]!.starts, 1);
@@ -138,6 +139,7 @@ describe('the host fleet', () => {
 
   test('an instance registered while the fleet runs is driven; implicit instances are not', async () => {
     await world.fleet.start();
+    await world.fleet.idle();
     await world.store.write([{ op: 'put', kind: CONTAINER_INSTANCE_KIND, scope: { account: 'wharf', region: 'hosts' }, id: 'local', doc: { ...registered('c'.repeat(32), 'local'), implicit: true, host: undefined } }]);
     await world.putInstance(registered(HOST_B, 'engine-b'));
     await until('engine-b connected', async () => (await world.instance(HOST_B))?.agentConnected === true);
@@ -147,6 +149,7 @@ describe('the host fleet', () => {
   test('of(task): the local engine without an instance, the host engine with one, nothing for an unknown one', async () => {
     await world.putInstance(registered(HOST_A, 'engine-a'));
     await world.fleet.start();
+    await world.fleet.idle();
     assert.equal(world.fleet.of(runningTask()), world.local);
     assert.equal(world.fleet.of(runningTask(HOST_A)), world.agents[0]!.runtime);
     assert.equal(world.fleet.of(runningTask(HOST_B)), undefined);
@@ -162,6 +165,7 @@ describe('the host fleet', () => {
     await world.putInstance(registered(HOST_A, 'engine-a', { [taskKey(scope, mineId)]: { cpu: 256, memory: 512, group: 'family:f' } }));
     await world.putInstance(registered(HOST_B, 'engine-b', { [taskKey(scope, onBId)]: { cpu: 256, memory: 512, group: 'family:f' } }));
     await world.fleet.start();
+    await world.fleet.idle();
     const engineA = world.agents.find((agent) => agent.instance.containerInstanceId === HOST_A)!.runtime;
     const engineB = world.agents.find((agent) => agent.instance.containerInstanceId === HOST_B)!.runtime;
 
@@ -196,6 +200,7 @@ describe('the host fleet', () => {
     const mineId = await world.putTask(mine);
     await world.putInstance(registered(HOST_A, 'engine-a', { [taskKey(scope, mineId)]: { cpu: 256, memory: 512, group: 'family:f' } }));
     await world.fleet.start();
+    await world.fleet.idle();
     const engine = world.agents[0]!.runtime;
     engine.setAnswering(false);
     await until('disconnected', async () => (await world.instance(HOST_A))!.agentConnected === false);
@@ -214,6 +219,7 @@ describe('the host fleet', () => {
   test('deleting the record stops its agent and of() no longer finds it', async () => {
     await world.putInstance(registered(HOST_A, 'engine-a'));
     await world.fleet.start();
+    await world.fleet.idle();
     await world.store.write([{ op: 'delete', kind: CONTAINER_INSTANCE_KIND, scope, id: containerInstanceRecordId(CLUSTER, HOST_A) }]);
     await until('the agent to stop', () => world.agents[0]!.stops === 1);
     assert.equal(world.fleet.of(runningTask(HOST_A)), undefined);
@@ -224,6 +230,7 @@ describe('the host fleet', () => {
   test('a changed engine address gets a new agent; the old one is stopped', async () => {
     await world.putInstance(registered(HOST_A, 'engine-a'));
     await world.fleet.start();
+    await world.fleet.idle();
     const record = (await world.store.get<ContainerInstance>(CONTAINER_INSTANCE_KIND, scope, containerInstanceRecordId(CLUSTER, HOST_A)))!;
     const moved = { ...record.doc, host: { ...record.doc.host!, url: 'tcp://10.0.0.9:2376' }, version: record.doc.version! + 1 };
     await world.store.write([{ op: 'put', kind: CONTAINER_INSTANCE_KIND, scope, id: record.id, doc: moved, expect: record.version }]);
@@ -241,6 +248,7 @@ describe('the host fleet', () => {
     await world.putInstance(registered(HOST_A, 'engine-a'));
     await world.putInstance(registered(HOST_B, 'engine-b'));
     await world.fleet.start();
+    await world.fleet.idle();
     await world.fleet.stop();
     assert.deepEqual(world.agents.map((agent) => agent.stops), [1, 1]);
   });

@@ -38,6 +38,16 @@ interface Driven {
 }
 
 const FLEET_KEY = 'fleet';
+/** An engine that answered a ping but not its info this fast counts as silent for this check. */
+const CAPACITY_TIMEOUT_MS = 5_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * The registered hosts, kept driven: one agent (an engine and its task
@@ -85,8 +95,8 @@ export class HostFleet implements TaskRuntimes {
   async start(): Promise<void> {
     this.unwatch = this.store.watch(CONTAINER_INSTANCE_KIND, () => this.queue.add(FLEET_KEY));
     this.queue.start();
-    // The first sync starts the hosts' supervisors before the scheduler counts their tasks.
-    await this.sync().catch((error: unknown) => this.logger.warn({ err: error }, 'the first look at the registered hosts failed; trying again'));
+    // Queued, not awaited: a host that does not answer must not hold up the controllers started after this one.
+    this.queue.add(FLEET_KEY);
     this.timer = setInterval(() => this.queue.add(FLEET_KEY), this.checkEveryMs);
     this.timer.unref();
   }
@@ -147,7 +157,7 @@ export class HostFleet implements TaskRuntimes {
       try {
         await driven.agent.runtime.ping();
         answered = true;
-        registered = resourcesOf(await driven.agent.runtime.capacity());
+        registered = resourcesOf(await withTimeout(driven.agent.runtime.capacity(), CAPACITY_TIMEOUT_MS));
       } catch (error) {
         if (driven.silentSince === undefined) this.logger.warn({ err: error, host: instance.host?.name, containerInstanceId: id }, 'a registered host stopped answering');
       }
@@ -186,7 +196,8 @@ export class HostFleet implements TaskRuntimes {
     const driven: Driven = { agent, signature, lostHandled: false };
     this.driven.set(id, driven);
     this.logger.info({ host: instance.host?.name, url: instance.host?.url, containerInstanceId: id }, 'driving a registered host');
-    await agent.start().catch((error: unknown) => this.logger.warn({ err: error, host: instance.host?.name }, 'a host supervisor did not start cleanly; it retries'));
+    // Not awaited: a supervisor's start lists the engine's containers, which waits as long as a silent engine does.
+    void agent.start().catch((error: unknown) => this.logger.warn({ err: error, host: instance.host?.name }, 'a host supervisor did not start cleanly; it retries'));
     return driven;
   }
 
