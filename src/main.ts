@@ -310,7 +310,9 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
       const host = registered.host!;
       const engine = new DockerRuntime({ logger, host: engineHostOf(host), ...(host.taskSubnet ? { taskSubnet: host.taskSubnet } : {}) });
       // The task endpoint too: a host that routes 169.254.170.2 to this machine (see the README) gives its tasks metadata and credentials.
-      const hostSupervisor = new TaskSupervisor(controllerStore, engine, clock, logger, { ...supervisorOptions, containerInstanceId: registered.containerInstanceId, publisher: new PortForwarder(logger), endpoint: taskEndpoint });
+      // ECR images come from this Wharf's registry at the address the host reaches it at.
+      const registry = host.registryAddress ? { ...supervisorOptions.registry, host: () => host.registryAddress, named: supervisorOptions.registry.host } : supervisorOptions.registry;
+      const hostSupervisor = new TaskSupervisor(controllerStore, engine, clock, logger, { ...supervisorOptions, registry, containerInstanceId: registered.containerInstanceId, publisher: new PortForwarder(logger), endpoint: taskEndpoint });
       return { runtime: engine, start: () => hostSupervisor.start(), stop: () => hostSupervisor.stop() };
     },
   });

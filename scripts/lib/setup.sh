@@ -214,7 +214,8 @@ ensure_extra_engine() {
     # nsenter switches the network namespace alone: `ip netns exec` would also mount a fresh /sys,
     # hiding the cgroup hierarchies from dockerd. No --live-restore: stopping an extra engine stops
     # its containers, so nothing outlives it in its namespace. Its containers' default cgroup parent
-    # is its own, apart from the main engine's /docker.
+    # is its own, apart from the main engine's /docker. Wharf's registry, which the several-hosts
+    # tests reach at this machine's 10.203.<i>.1 over plain HTTP, is an insecure registry to it.
     local listen=(-H "tcp://10.203.$i.2:2375" --tls=false)
     if extra_engine_is_tls "$i"; then
       extra_engine_certs "$i"
@@ -223,7 +224,7 @@ ensure_extra_engine() {
     setsid nohup nsenter --net="/run/netns/wharf-eng-$i" dockerd \
       --data-root "$dir/data" --exec-root "/run/wharf-engine-$i" --pidfile "$dir/dockerd.pid" \
       -H "unix://$dir/docker.sock" "${listen[@]}" \
-      --bridge "wharf-br-$i" --cgroup-parent "/wharf-engine-$i" \
+      --bridge "wharf-br-$i" --cgroup-parent "/wharf-engine-$i" --insecure-registry 10.203.0.0/16 \
       >>"$log" 2>&1 </dev/null &
   fi
   for _ in $(seq 1 60); do

@@ -6,7 +6,7 @@ import { signedAdminHeaders } from './admin-request.js';
 import { DEFAULT_ACCOUNT } from './config.js';
 
 export const HOSTS_USAGE = `Usage: wharf hosts add NAME tcp://ADDR:PORT [--cluster C] [--region R] [--account A] [--attribute NAME[=VALUE]]...
-                       [--task-subnet CIDR] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--endpoint URL]
+                       [--task-subnet CIDR] [--registry-address HOST:PORT] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [--endpoint URL]
        wharf hosts list [--endpoint URL]
        wharf hosts remove NAME [--endpoint URL]
 
@@ -15,7 +15,8 @@ hosts, or removes one (refused while it still runs tasks). NAME: 1 to 64 letters
 or '-'. --cluster defaults to default; --region to AWS_REGION or AWS_DEFAULT_REGION, else us-east-1;
 --account to Wharf's default account. --attribute (up to 10) sets an ECS custom attribute, such as
 --attribute ecs.availability-zone=us-east-1b. --task-subnet: the IPv4 subnet of the host's task
-network (prefix 8 to 28), its own per host. --tls-ca, --tls-cert and --tls-key (all three, or none)
+network (prefix 8 to 28), its own per host. --registry-address: where the host's engine reaches
+Wharf's registry for ECR images (default: the address Wharf listens on). --tls-ca, --tls-cert and --tls-key (all three, or none)
 are the engine's CA and this client's certificate and key for dockerd --tlsverify; the Wharf server
 reads them, at the absolute path they resolve to here. --endpoint defaults to AWS_ENDPOINT_URL, else
 http://127.0.0.1:4566. Adding and removing are allowed from the Wharf host (loopback), or from elsewhere
@@ -31,6 +32,7 @@ export interface HostRegistrationBody {
   attributes?: { name: string; value?: string }[];
   tls?: { caFile: string; certFile: string; keyFile: string };
   taskSubnet?: string;
+  registryAddress?: string;
 }
 
 export type HostsCommand =
@@ -42,7 +44,7 @@ export type HostsCommand =
 /** A command line `wharf hosts` cannot run: the message says what to give instead. */
 export class HostsUsageError extends Error {}
 
-const ADD_ONLY = ['cluster', 'region', 'account', 'attribute', 'task-subnet', 'tls-ca', 'tls-cert', 'tls-key'] as const;
+const ADD_ONLY = ['cluster', 'region', 'account', 'attribute', 'task-subnet', 'registry-address', 'tls-ca', 'tls-cert', 'tls-key'] as const;
 const TLS_FLAGS = { caFile: 'tls-ca', certFile: 'tls-cert', keyFile: 'tls-key' } as const;
 
 /**
@@ -65,6 +67,7 @@ export function parseHostsArgs(argv: readonly string[], env: NodeJS.ProcessEnv, 
         account: { type: 'string' },
         attribute: { type: 'string', multiple: true },
         'task-subnet': { type: 'string' },
+        'registry-address': { type: 'string' },
         'tls-ca': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
@@ -126,6 +129,7 @@ export function parseHostsArgs(argv: readonly string[], env: NodeJS.ProcessEnv, 
       ? { tls: { caFile: resolve(cwd, values['tls-ca']!), certFile: resolve(cwd, values['tls-cert']!), keyFile: resolve(cwd, values['tls-key']!) } }
       : {}),
     ...(values['task-subnet'] !== undefined ? { taskSubnet: values['task-subnet'] } : {}),
+    ...(values['registry-address'] !== undefined ? { registryAddress: values['registry-address'] } : {}),
   };
   try {
     parseHostRegistration(body, { account: DEFAULT_ACCOUNT });
@@ -146,7 +150,8 @@ function inFlagTerms(message: string, attributes: readonly string[], regionFromE
     .replace(/^cluster /, '--cluster ')
     .replace(/^region /, regionFromEnv ? 'the region (from AWS_REGION or AWS_DEFAULT_REGION; --region overrides it) ' : '--region ')
     .replace(/^account /, '--account ')
-    .replace(/^taskSubnet /, '--task-subnet ');
+    .replace(/^taskSubnet /, '--task-subnet ')
+    .replace(/^registryAddress /, '--registry-address ');
 }
 
 function endpointOf(text: string): string {

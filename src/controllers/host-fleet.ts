@@ -179,7 +179,7 @@ export class HostFleet implements TaskRuntimes {
   /** The agent of an instance, made (or remade for a changed address) as needed; undefined when it cannot be made. */
   private async drive(instance: ContainerInstance): Promise<Driven | undefined> {
     const id = instance.containerInstanceId;
-    const signature = JSON.stringify([instance.host?.url, instance.host?.tls, instance.host?.taskSubnet]);
+    const signature = JSON.stringify([instance.host?.url, instance.host?.tls, instance.host?.taskSubnet, instance.host?.registryAddress]);
     const current = this.driven.get(id);
     if (current && current.signature === signature) return current;
     if (current) {

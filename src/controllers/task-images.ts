@@ -10,7 +10,14 @@ import type { ExecutionRoleCheck } from './execution-role.js';
 
 /** Wharf's own registry as the supervisor reaches it: `host()` is known once the server listens. */
 export interface TaskRegistry {
+  /** Where the engine pulls Wharf's images from. */
   host(): string | undefined;
+  /**
+   * The address Wharf's repositoryUris name, when the engine reaches the
+   * registry at another (`host()`: a registered host's `registryAddress`):
+   * images named either way are Wharf's. Absent: `host()` is that address.
+   */
+  named?(): string | undefined;
   readonly credentials: RegistryCredentials;
 }
 
@@ -67,9 +74,16 @@ export class TaskImages {
     return (current) => markPulled(current, digests, this.clock.now(), runImages);
   }
 
+  /** The image as Wharf's registry's (AWS form, or the repositoryUri form under either of its names), else undefined. */
+  private ecrImage(image: string, host: string | undefined) {
+    if (!host) return undefined;
+    const named = this.registry?.named?.();
+    return parseEcrImage(image, host) ?? (named ? parseEcrImage(image, named) : undefined);
+  }
+
   private source(image: string, scope: Scope): ImageSource {
     const host = this.registry?.host();
-    const ecr = host ? parseEcrImage(image, host) : undefined;
+    const ecr = this.ecrImage(image, host);
     if (!host || !ecr || !this.registry) return { reference: image };
     const pull = registryPull(ecr, host, scope);
     const { password } = this.registry.credentials.mint(pull.account, pull.region, this.clock.now());
@@ -86,8 +100,7 @@ export class TaskImages {
     const check = this.executionRole;
     const roleArn = task.wharf.executionRoleArn;
     if (!check || !roleArn || !source.repository) return undefined;
-    const host = this.registry?.host();
-    const ecr = host ? parseEcrImage(image, host) : undefined;
+    const ecr = this.ecrImage(image, this.registry?.host());
     if (!ecr) return undefined;
     const at = { account: ecr.account ?? scope.account, region: ecr.region ?? scope.region };
     const ask = (action: string, arn: string) => check.denial({ roleArn, sessionName: task.wharf.taskId, scope: at, action, resource: { arn } });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { DescribeContainerInstancesCommand, DescribeTasksCommand, ListContainerInstancesCommand, type Task } from '@aws-sdk/client-ecs';
 import { AWS_CLI, awsCliEnv, describeOneService, docker, isSteady, servedListenerUrl, serviceTasksOf, startTestWharf, waitFor, type TestWharf } from './harness.js';
 import { TmuxTerminal } from './exec-terminal.js';
+import { dockerCli } from './registry-helpers.js';
 import { ensureTestImage } from './test-images.js';
 
 const run = promisify(execFile);
@@ -67,10 +68,15 @@ if (ENGINES.length < 3) {
         assert.match(route, new RegExp(`via 10\\.203\\.${indexOf(url)}\\.2 `), `10.220.${indexOf(url)}.0/24 must be routed to ${url}'s namespace: run route_extra_engine_tasks ${indexOf(url)} (scripts/lib/setup.sh)`);
       }
       image = await ensureTestImage();
-      wharf = await startTestWharf({ WHARF_TIME_SCALE: TIME_SCALE });
+      // On every address, so the hosts reach its registry at this machine's 10.203.<i>.1 (their dockerd takes it as an insecure registry).
+      wharf = await startTestWharf({ WHARF_TIME_SCALE: TIME_SCALE, WHARF_HOST: '0.0.0.0' });
+      const port = new URL(wharf.endpoint).port;
       await wharf.aws(['ecs', 'create-cluster', '--cluster-name', CLUSTER]);
       for (const [index, url] of [h1, h2, h3].entries()) {
-        await wharfCli(['hosts', 'add', `h${index + 1}`, url, '--cluster', CLUSTER, '--task-subnet', `10.220.${indexOf(url)}.0/24`, '--attribute', `ecs.availability-zone=${zoneOf.get(url)}`]);
+        await wharfCli([
+          'hosts', 'add', `h${index + 1}`, url, '--cluster', CLUSTER, '--task-subnet', `10.220.${indexOf(url)}.0/24`, '--attribute', `ecs.availability-zone=${zoneOf.get(url)}`,
+          '--registry-address', `10.203.${indexOf(url)}.1:${port}`,
+        ]);
       }
       const connected = await waitFor(hosts, (list) => list.length === 3 && list.every((host) => host.agentConnected), 60_000, 'three hosts connected');
       for (const host of connected) engineOf.set(host.containerInstanceArn, host.url);
@@ -181,6 +187,27 @@ if (ENGINES.length < 3) {
       } finally {
         await terminal.close();
       }
+      await wharf.aws(['ecs', 'stop-task', '--cluster', CLUSTER, '--task', taskArn]);
+    });
+
+    test("an image pushed to Wharf's ECR runs on a registered host, pulled from the registry at the host's address for it", async () => {
+      const repository = (await wharf.aws(['ecr', 'create-repository', '--repository-name', 'fleet-app'])).repository;
+      const password = (await run(AWS_CLI, ['ecr', 'get-login-password', '--endpoint-url', wharf.endpoint], { env: awsCliEnv(wharf.dataDir) })).stdout.trim();
+      const push = dockerCli(mkdtempSync(join(wharf.dataDir, 'docker-')));
+      await push(['login', '--username', 'AWS', '--password-stdin', new URL(`http://${repository.repositoryUri}`).host], { input: password });
+      await push(['tag', image, `${repository.repositoryUri}:v1`]);
+      await push(['push', `${repository.repositoryUri}:v1`]);
+      await wharf.aws([
+        'ecs', 'register-task-definition', '--family', 'fleet-ecr', '--network-mode', 'awsvpc', '--requires-compatibilities', 'EC2', '--cpu', '128', '--memory', '64',
+        '--container-definitions', JSON.stringify([{ name: 'app', image: `${repository.repositoryUri}:v1`, command: ['sleep', '600'], stopTimeout: 1 }]),
+      ]);
+      const result = await wharf.aws(['ecs', 'run-task', '--cluster', CLUSTER, '--launch-type', 'EC2', '--task-definition', 'fleet-ecr', '--network-configuration', NETWORK, '--placement-constraints', 'type=memberOf,expression=attribute:ecs.availability-zone == us-east-1a']);
+      const taskArn = (result.tasks as Task[])[0]!.taskArn!;
+      const [task] = await waitFor(() => describeTasks([taskArn]), ([t]) => t?.lastStatus === 'RUNNING' || t?.lastStatus === 'STOPPED', 90_000, 'the ECR task RUNNING');
+      assert.equal(task!.lastStatus, 'RUNNING', task!.stoppedReason);
+      assert.equal(engineOf.get(task!.containerInstanceArn!), h1);
+      assert.match(task!.containers![0]!.imageDigest!, /^sha256:[0-9a-f]{64}$/);
+      assert.equal((await runningOn(h1, taskArn)).length, 1);
       await wharf.aws(['ecs', 'stop-task', '--cluster', CLUSTER, '--task', taskArn]);
     });
 

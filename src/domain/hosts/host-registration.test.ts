@@ -236,6 +236,16 @@ describe('parseHostRegistration', () => {
     }
     test('not a string', () => refused({ ...BASE, taskSubnet: 24 }, /^taskSubnet must be a non-empty string when given, got a number/));
   });
+
+  describe('registryAddress', () => {
+    for (const registryAddress of ['10.203.1.1:4566', 'wharf.internal:443', 'w:1', 'registry-1.example:65535']) {
+      test(`${registryAddress} is accepted`, () => assert.equal(parseHostRegistration({ ...BASE, registryAddress }, DEFAULTS).registryAddress, registryAddress));
+    }
+    test('absent: the registration has none', () => assert.equal('registryAddress' in parseHostRegistration(BASE, DEFAULTS), false));
+    for (const registryAddress of ['10.203.1.1', 'http://10.203.1.1:4566', '10.203.1.1:4566/v2', '10.203.1.1:0', '10.203.1.1:65536', '[fd00::1]:4566', '-bad:1', 'a:01']) {
+      test(`${JSON.stringify(registryAddress)} is refused`, () => refused({ ...BASE, registryAddress }, /^registryAddress must be HOST:PORT/));
+    }
+  });
 });
 
 describe('checkHostName', () => {

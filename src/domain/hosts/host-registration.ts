@@ -37,6 +37,11 @@ export interface HostRegistration {
   readonly tls?: HostTls;
   /** The IPv4 subnet of the host's task network: prefix 8 to 28, host bits zero. */
   readonly taskSubnet?: string;
+  /**
+   * `HOST:PORT` at which the host's engine reaches Wharf's registry (its ECR
+   * images are pulled from there); absent: the address Wharf listens on.
+   */
+  readonly registryAddress?: string;
 }
 
 /** A registered host as the admin API and `wharf hosts list` show it. */
@@ -60,7 +65,7 @@ export const MAX_HOST_ATTRIBUTES = 10;
 /** The one attribute ECS reserves (`ecs.` names) that an operator may set on a host. */
 export const AVAILABILITY_ZONE_ATTRIBUTE = 'ecs.availability-zone';
 
-const MEMBERS = ['name', 'url', 'cluster', 'region', 'account', 'attributes', 'tls', 'taskSubnet'] as const;
+const MEMBERS = ['name', 'url', 'cluster', 'region', 'account', 'attributes', 'tls', 'taskSubnet', 'registryAddress'] as const;
 const TLS_MEMBERS = ['caFile', 'certFile', 'keyFile'] as const;
 const ATTRIBUTE_MEMBERS = ['name', 'value'] as const;
 
@@ -70,7 +75,7 @@ const ATTRIBUTE_NAME = /^[A-Za-z0-9_.\-/]{1,128}$/;
 const ATTRIBUTE_VALUE = /^[A-Za-z0-9_.\-/:]{1,128}$/;
 const REGISTRATION = 'The host registration';
 const SHAPE =
-  'A host is {"name", "url": "tcp://ADDR:PORT", "cluster"?, "region"?, "account"?, "attributes"?: [{"name", "value"?}], "tls"?: {"caFile", "certFile", "keyFile"}, "taskSubnet"?}.';
+  'A host is {"name", "url": "tcp://ADDR:PORT", "cluster"?, "region"?, "account"?, "attributes"?: [{"name", "value"?}], "tls"?: {"caFile", "certFile", "keyFile"}, "taskSubnet"?, "registryAddress"?}.';
 
 /**
  * The registration in `body` (the JSON shape above), checked and with its
@@ -99,6 +104,10 @@ export function parseHostRegistration(body: unknown, defaults: { account: string
   const tls = fields.tls === undefined ? undefined : parseTls(fields.tls);
   const taskSubnet = optionalString(fields, 'taskSubnet');
   if (taskSubnet !== undefined) checkTaskSubnet(taskSubnet);
+  const registryAddress = optionalString(fields, 'registryAddress');
+  if (registryAddress !== undefined && !REGISTRY_ADDRESS.test(registryAddress)) {
+    throw invalidParameter(`registryAddress must be HOST:PORT (a hostname or IPv4 address and a port), the address the host's engine reaches Wharf's registry at, got ${quoted(registryAddress)}.`);
+  }
 
   return {
     name,
@@ -109,8 +118,12 @@ export function parseHostRegistration(body: unknown, defaults: { account: string
     attributes,
     ...(tls ? { tls } : {}),
     ...(taskSubnet !== undefined ? { taskSubnet } : {}),
+    ...(registryAddress !== undefined ? { registryAddress } : {}),
   };
 }
+
+/** A hostname or IPv4 address and a port 1-65535 (no scheme, no path). */
+const REGISTRY_ADDRESS = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
 
 /** A host's name: 1-64 of [A-Za-z0-9_.-], starting with a letter or digit (else InvalidParameterException). */
 export function checkHostName(name: string): void {

@@ -77,6 +77,7 @@ function hostRef(registration: HostRegistration): NonNullable<ContainerInstance[
     url: registration.url,
     ...(registration.tls ? { tls: { ...registration.tls } } : {}),
     ...(registration.taskSubnet ? { taskSubnet: registration.taskSubnet } : {}),
+    ...(registration.registryAddress ? { registryAddress: registration.registryAddress } : {}),
   };
 }
 

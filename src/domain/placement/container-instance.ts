@@ -78,6 +78,8 @@ export interface EngineHostRef {
    * awsvpc model: every task address routable), so each host needs its own.
    */
   readonly taskSubnet?: string;
+  /** `HOST:PORT` at which its engine reaches Wharf's registry (absent: where Wharf listens). */
+  readonly registryAddress?: string;
 }
 
 export interface ContainerInstance {
