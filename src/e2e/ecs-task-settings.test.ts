@@ -125,11 +125,21 @@ describe('task settings reach the engine; capacity, container instances and refu
     assert.match(filed.stoppedReason!, /^ResourceInitializationError: failed to download env files: /);
   });
 
-  test('container instances: Fargate has none, and StartTask says to use RunTask', async () => {
+  test('container instances: Fargate has none, StartTask says to use RunTask, and a host registers through the agent call by naming its engine', async () => {
     assert.deepEqual(await wharf.aws(['ecs', 'list-container-instances', '--cluster', 'settings']), { containerInstanceArns: [] });
     const described = await wharf.aws(['ecs', 'describe-container-instances', '--cluster', 'settings', '--container-instances', 'abc']);
     assert.equal(described.failures[0].reason, 'MISSING');
     const start = await wharf.awsFails(['ecs', 'start-task', '--cluster', 'settings', '--task-definition', 'half', '--container-instances', 'abc']);
     assert.match(start.stderr, /\(InvalidParameterException\).*use RunTask/);
+ 
+    // The agent's call names the host's Docker engine (Wharf drives engines itself): aws CLI register, describe, deregister.
+    const refused = await wharf.awsFails(['ecs', 'register-container-instance', '--cluster', 'settings']);
+    assert.match(refused.stderr, /\(InvalidParameterException\).*wharf\.docker-url.*wharf hosts add/);
+    const registered = (await wharf.aws(['ecs', 'register-container-instance', '--cluster', 'settings', '--attributes', 'name=wharf.docker-url,value=tcp://127.0.0.1:9', 'name=wharf.host-name,value=nowhere'])).containerInstance;
+    assert.match(registered.containerInstanceArn, /:container-instance\/settings\/[0-9a-f]{32}$/);
+    assert.deepEqual((await wharf.aws(['ecs', 'list-container-instances', '--cluster', 'settings'])).containerInstanceArns, [registered.containerInstanceArn]);
+    const gone = (await wharf.aws(['ecs', 'deregister-container-instance', '--cluster', 'settings', '--container-instance', registered.containerInstanceArn])).containerInstance;
+    assert.equal(gone.status, 'INACTIVE');
+    assert.deepEqual(await wharf.aws(['ecs', 'list-container-instances', '--cluster', 'settings']), { containerInstanceArns: [] });
   });
 });

@@ -250,3 +250,36 @@ describe('ListTasks containerInstance', () => {
     assert.ok(paged.nextToken);
   });
 });
+
+describe('RegisterContainerInstance', () => {
+  test("registers a host that names its Docker engine, as wharf hosts add does; again under the same name it is updated in place", async () => {
+    const { store, api } = await world();
+    const attributes = [
+      { name: 'wharf.docker-url', value: 'tcp://10.0.9.9:2375' },
+      { name: 'wharf.task-subnet', value: '10.220.9.0/24' },
+      { name: 'ecs.availability-zone', value: 'us-east-1c' },
+      { name: 'stack', value: 'batch' },
+    ];
+    const first = (await api.RegisterContainerInstance({ cluster: 'other', attributes, instanceIdentityDocument: JSON.stringify({ instanceId: 'i-0abc' }) }, ctx)).containerInstance;
+    assert.match(first.containerInstanceArn, /^arn:aws:ecs:us-east-1:123456789012:container-instance\/other\/[0-9a-f]{32}$/);
+    assert.equal(first.status, 'ACTIVE');
+    assert.equal(first.agentConnected, false, 'connected once the host fleet reaches the engine');
+    const zone = first.attributes.find((attribute: { name: string }) => attribute.name === 'ecs.availability-zone');
+    assert.equal(zone?.value, 'us-east-1c');
+    assert.ok(!first.attributes.some((attribute: { name: string }) => attribute.name.startsWith('wharf.')), 'the wharf.* attributes configure the host, they are not kept');
+    const stored = (await store.listAll<ContainerInstance>(CONTAINER_INSTANCE_KIND)).filter((record) => record.doc.host?.name === 'i-0abc');
+    assert.equal(stored.length, 1);
+    assert.deepEqual(stored[0]!.doc.host, { name: 'i-0abc', url: 'tcp://10.0.9.9:2375', taskSubnet: '10.220.9.0/24' });
+
+    const again = (await api.RegisterContainerInstance({ cluster: 'other', attributes: [{ name: 'wharf.docker-url', value: 'tcp://10.0.9.10:2375' }], instanceIdentityDocument: JSON.stringify({ instanceId: 'i-0abc' }) }, ctx)).containerInstance;
+    assert.equal(again.containerInstanceArn, first.containerInstanceArn);
+    assert.equal(again.version, first.version + 1);
+  });
+
+  test('refused, with what to do, without the engine address or with a bad one; an unknown cluster as ECS answers it', async () => {
+    const { api } = await world();
+    await assert.rejects(api.RegisterContainerInstance({ cluster: 'default' }, ctx), (error: unknown) => error instanceof AwsError && error.code === 'InvalidParameterException' && /wharf\.docker-url/.test(error.message) && /wharf hosts add/.test(error.message));
+    await assert.rejects(api.RegisterContainerInstance({ cluster: 'default', attributes: [{ name: 'wharf.docker-url', value: 'http://x' }] }, ctx), (error: unknown) => error instanceof AwsError && error.code === 'InvalidParameterException' && /tcp:\/\//.test(error.message));
+    await assert.rejects(api.RegisterContainerInstance({ cluster: 'nope', attributes: [{ name: 'wharf.docker-url', value: 'tcp://10.0.9.9:2375' }] }, ctx), (error: unknown) => error instanceof AwsError && error.code === 'ClusterNotFoundException');
+  });
+});

@@ -17,6 +17,8 @@ import type { Task } from '../../domain/task/task.js';
 import { retryOnStale, type Scope, type Store, type StoredRecord } from '../../ports/store.js';
 import { checkMaxResults, decodePageToken, page } from '../pagination.js';
 import type { RequestContext } from '../service.js';
+import { hostActions } from '../hosts.js';
+import { agentRegistration, type AgentRegistrationInput } from '../../domain/hosts/agent-registration.js';
 import { activeCluster, findCluster } from './records.js';
 
 /** DescribeContainerInstances takes at most this many references, UpdateContainerInstancesState this many (as ECS documents). */
@@ -171,6 +173,20 @@ export function containerInstanceHandlers(store: Store, wharfHost?: () => string
           }),
         };
       });
+    },
+
+    /**
+     * The agent's call, served for hosts that name their Docker engine
+     * (`wharf.docker-url`): registers the host as `wharf hosts add` does
+     * (again under the same name: updated in place), answering the instance.
+     */
+    async RegisterContainerInstance(input: AgentRegistrationInput, ctx: RequestContext) {
+      const registration = agentRegistration(input, ctx.scope);
+      const view = await hostActions(store, { now: () => ctx.now }).add(registration);
+      const record = await findContainerInstance(store, ctx.scope, registration.cluster, view.containerInstanceArn);
+      if (!record) throw new AwsError('ServerException', 'The container instance was registered but could not be read back; describe it with DescribeContainerInstances.');
+      const tasks = (await tasksOnInstance(store, record.doc)).map(({ record: task }) => task.doc);
+      return { containerInstance: describeInstance(record.doc, { arn: view.containerInstanceArn, counts: taskCountsOf(tasks), withTags: false, withHealth: false }) };
     },
 
     /**
