@@ -301,14 +301,16 @@ export async function startWharf(config: WharfConfig, logger: Logger, clock: Clo
     // Metadata URIs, task-role credentials and AWS_ENDPOINT_URL in every container; each task's address routed to the endpoint.
     endpoint: taskEndpoint,
   });
+  const engineOfHost = (host: EngineHostRef): DockerRuntime => new DockerRuntime({ logger, host: engineHostOf(host), ...(host.taskSubnet ? { taskSubnet: host.taskSubnet } : {}) });
   // The registered hosts (wharf hosts add): one engine and supervisor each, their connection checked, a lost host's tasks stopped.
   const hostFleet: HostFleet = new HostFleet(controllerStore, clock, logger, {
     localRuntime: runtime,
     checkEveryMs: 5_000 / config.timeScale,
     lostAfterMs: HOST_LOST_AFTER_MS / config.timeScale,
+    engineFor: (registered) => engineOfHost(registered.host!),
     agentFor: (registered) => {
       const host = registered.host!;
-      const engine = new DockerRuntime({ logger, host: engineHostOf(host), ...(host.taskSubnet ? { taskSubnet: host.taskSubnet } : {}) });
+      const engine = engineOfHost(host);
       // The task endpoint too: a host that routes 169.254.170.2 to this machine (see the README) gives its tasks metadata and credentials.
       // ECR images come from this Wharf's registry at the address the host reaches it at.
       const registry = host.registryAddress ? { ...supervisorOptions.registry, host: () => host.registryAddress, named: supervisorOptions.registry.host } : supervisorOptions.registry;

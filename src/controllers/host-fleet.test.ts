@@ -70,6 +70,7 @@ class World {
       };
       return agent;
     },
+    engineFor: () => new FakeRuntime(),
     checkEveryMs: 10,
     lostAfterMs: LOST_AFTER_MS,
   });

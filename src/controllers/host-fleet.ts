@@ -21,6 +21,8 @@ export interface HostFleetOptions {
   readonly localRuntime: ContainerRuntime;
   /** Builds the agent of a registered instance (its engine from `instance.host`); may throw (unreadable TLS files). */
   readonly agentFor: (instance: ContainerInstance) => HostAgent;
+  /** Just the engine of a registered instance (for a sweep, without a supervisor); may throw like `agentFor`. */
+  readonly engineFor: (instance: ContainerInstance) => Pick<ContainerRuntime, 'listManagedLabels' | 'removeContainer' | 'removeSandbox'>;
   /** How often every host's engine is asked whether it answers. */
   readonly checkEveryMs?: number;
   /** How long a host may stay silent before its tasks are STOPPED and replaced elsewhere. */
@@ -121,7 +123,7 @@ export class HostFleet implements TaskRuntimes {
     await Promise.all(
       records.map(async (record) => {
         try {
-          const { runtime } = this.options.agentFor(record.doc);
+          const runtime = this.options.engineFor(record.doc);
           await removeLabelledContainers(runtime, await runtime.listManagedLabels({ [WHARF_LABELS.instance]: instanceId }));
         } catch (error) {
           this.logger.warn({ err: error, host: record.doc.host?.name }, "could not remove a registered host's containers; remove them with docker -H <host> rm -f");
