@@ -7,6 +7,7 @@
  * carry what `wharf hosts add` takes as flags. Without the engine's address
  * the call is refused with what to do instead.
  */
+import { clusterNameOf } from '../ecs/cluster.js';
 import { invalidParameter } from '../errors.js';
 import { parseHostRegistration, type HostRegistration } from './host-registration.js';
 
@@ -49,12 +50,6 @@ export function agentRegistration(input: AgentRegistrationInput, where: { readon
     },
     { account: where.account, region: where.region },
   );
-}
-
-/** `arn:...:cluster/NAME` or NAME -> NAME. */
-function clusterNameOf(reference: string): string {
-  const slash = reference.lastIndexOf('/');
-  return reference.startsWith('arn:') && slash >= 0 ? reference.slice(slash + 1) : reference;
 }
 
 function identityInstanceId(document: string | undefined): string | undefined {
