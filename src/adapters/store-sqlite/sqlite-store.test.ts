@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Store } from '../../ports/store.js';
 import { runStoreContract } from '../store.contract.js';
-import { SqliteStore } from './sqlite-store.js';
+import { limitClause, SqliteStore, StatementCache } from './sqlite-store.js';
 
 runStoreContract('sqlite (memory)', async () => new SqliteStore(':memory:'));
 
@@ -39,4 +39,25 @@ test('sqlite store keeps its records across a reopen of the same file', async ()
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a listing limit is written into the SQL as whole digits, whatever number the caller sends', () => {
+  assert.equal(limitClause(undefined), '');
+  assert.equal(limitClause(100), ' LIMIT 100');
+  assert.equal(limitClause(2.9), ' LIMIT 2');
+  assert.equal(limitClause(-5), ' LIMIT 0');
+});
+
+test('page sizes from callers cannot grow the prepared statements past the cache bound, and every page is still right', async () => {
+  const store = new SqliteStore(':memory:');
+  const scope = { account: '123456789012', region: 'us-east-1' };
+  await store.write(Array.from({ length: 30 }, (_, i) => ({ op: 'put' as const, kind: 'thing', scope, id: `t${String(i).padStart(2, '0')}`, doc: { i } })));
+  const cache = (store as unknown as { listStatements: StatementCache }).listStatements;
+  for (let limit = 1; limit <= 300; limit++) {
+    const page = await store.list<{ i: number }>('thing', scope, { limit });
+    assert.equal(page.length, Math.min(limit, 30));
+    assert.ok(cache.size <= 256, `cache held ${cache.size} statements`);
+  }
+  assert.deepEqual((await store.list<{ i: number }>('thing', scope, { after: 't27' })).map((record) => record.doc.i), [28, 29]);
+  await store.close();
 });
