@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
@@ -35,10 +35,15 @@ export class SigV4Signer {
 
   /** The hex signature the client must have sent. */
   signature(input: SignatureInput): string {
+    return this.signatureBytes(input).toString('hex');
+  }
+
+  /** The same signature as its 32 bytes, for a verifier to compare with what was sent without a round trip through hex. */
+  signatureBytes(input: SignatureInput): Buffer {
     const shortDate = input.longDate.slice(0, 8);
     const scope = `${shortDate}/${input.region}/${input.service}/aws4_request`;
     const stringToSign = `AWS4-HMAC-SHA256\n${input.longDate}\n${scope}\n${sha256Hex(canonicalRequest(input))}`;
-    return createHmac('sha256', this.signingKey(input.secretAccessKey, shortDate, input.region, input.service)).update(stringToSign).digest('hex');
+    return createHmac('sha256', this.signingKey(input.secretAccessKey, shortDate, input.region, input.service)).update(stringToSign).digest();
   }
 
   private signingKey(secret: string, shortDate: string, region: string, service: string): Buffer {
@@ -54,8 +59,9 @@ export class SigV4Signer {
   }
 }
 
+/** SHA-256 in hex, one shot: `crypto.hash` builds no Hash object for the collector to finalize. */
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /**

@@ -158,7 +158,7 @@ export class SigV4Verifier {
 
   private expectedSignature(request: SignedRequest, key: AccessKey, region: string, service: string, signedHeaders: string[], longDate: string, bodyHash: string | undefined): Buffer {
     // No session token here: it is part of the canonical request only when the client signed the header.
-    const signature = this.signer.signature({
+    return this.signer.signatureBytes({
       method: request.method,
       url: request.url,
       headers: request.headers,
@@ -170,7 +170,6 @@ export class SigV4Verifier {
       body: request.body,
       ...(bodyHash !== undefined ? { bodyHash } : {}),
     });
-    return Buffer.from(signature, 'hex');
   }
 }
 
