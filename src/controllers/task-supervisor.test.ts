@@ -5,6 +5,7 @@ import { MemoryStore } from '../adapters/store-memory/memory-store.js';
 import { KIND, taskRecordId } from '../domain/ecs/record-keys.js';
 import { planRunTask, type RunnableDefinition } from '../domain/task/run-task.js';
 import type { Task } from '../domain/task/task.js';
+import { requestStop } from '../domain/task/lifecycle.js';
 import type { HostPortPublisher } from '../ports/host-ports.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import type { HostPortBinding, PortMappingSpec } from '../ports/runtime.js';
@@ -100,6 +101,55 @@ test('the task supervisor on the fake runtime brings a task to RUNNING and stops
     assert.equal(stopped.containers.find((c) => c.name === 'app')?.exitCode, 3);
     assert.equal(publisher.isPublished(taskKey(SCOPE, id)), false, 'its ports are closed');
     assert.equal((await runtime.inspectContainer(running.wharf.sandbox!.containerId))?.status, 'exited', 'the sandbox is stopped');
+  } finally {
+    await supervisor.stop();
+  }
+});
+
+test('while the engine is silent its tasks wait for it instead of each retrying, and go on when it answers', async () => {
+  const store = new MemoryStore();
+  const runtime = new FakeRuntime({ localImages: [IMAGE] });
+  const warnings: string[] = [];
+  const logger: Logger = { ...silentLogger, warn: (obj, msg) => void warnings.push(`${msg}: ${String((obj as { err?: unknown }).err)}`) };
+  const supervisor = new TaskSupervisor(store, runtime, { now: () => new Date() }, logger, { instanceId: 'test-instance', publisher: new RecordingPublisher(), resyncMs: 60_000, engineProbeMs: 20 });
+  await supervisor.start();
+  const TASKS = 10;
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < TASKS; i++) {
+      const [planned] = planRunTask(
+        { launchType: 'FARGATE', networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-aaa'] } } },
+        definition,
+        [],
+        { clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/c', clusterName: 'c', capacityProviders: [], defaultCapacityProviderStrategy: [] },
+        { ...SCOPE, now: new Date(), ids: { taskId: () => String(i).padStart(32, '0'), uuid: () => `uuid-${i}`, eniId: () => `eni-${String(i).padStart(17, '0')}` } },
+      );
+      const id = taskRecordId('c', planned!.wharf.taskId);
+      ids.push(id);
+      await store.write([{ op: 'put', kind: KIND.task, scope: SCOPE, id, doc: planned, expect: 'absent' }]);
+    }
+    for (const id of ids) await untilTask(store, id, `task ${id} to run`, (task) => task.lastStatus === 'RUNNING', warnings);
+
+    runtime.setAnswering(false);
+    const callsBefore = runtime.actions.filter((action) => action.call !== 'ping').length;
+    const pingsBefore = runtime.actions.filter((action) => action.call === 'ping').length;
+    for (const id of ids) {
+      const record = (await store.get<Task>(KIND.task, SCOPE, id))!;
+      await store.write([{ op: 'put', kind: KIND.task, scope: SCOPE, id, doc: requestStop(record.doc, 'UserInitiated', 'stopped by the test', new Date()), expect: record.version }]);
+    }
+    // Ten probes of the silent engine later (200 ms): with a back-off each task would have failed three times by now.
+    const pings = () => runtime.actions.filter((action) => action.call === 'ping').length;
+    const deadline = Date.now() + 5_000;
+    while (pings() < pingsBefore + 10 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(pings() >= pingsBefore + 10, 'the silent engine is probed');
+    const engineCalls = runtime.actions.filter((action) => action.call !== 'ping').length - callsBefore;
+    // One failing pass per task at most: its first engine call fails, and then it waits.
+    assert.ok(engineCalls <= TASKS * 2, `${engineCalls} engine calls for ${TASKS} waiting tasks`);
+    assert.equal(warnings.filter((line) => line.startsWith('the Docker engine does not answer')).length, 1, `one warning for all of them: ${warnings.join('; ')}`);
+    assert.equal(warnings.filter((line) => line.startsWith('reconcile failed')).length, 0, 'no task failed on its own');
+
+    runtime.setAnswering(true);
+    for (const id of ids) assert.equal((await untilTask(store, id, `task ${id} to stop`, (task) => task.lastStatus === 'STOPPED', warnings)).stopCode, 'UserInitiated');
   } finally {
     await supervisor.stop();
   }

@@ -15,6 +15,7 @@ import { StaleWriteError, type Scope, type Store } from '../ports/store.js';
 import { resolveContainerSecrets } from './container-secrets.js';
 import { removeLabelledContainers } from './remove-containers.js';
 import { containerSpec, taskLabels } from './container-spec.js';
+import { EngineGate } from './engine-gate.js';
 import type { ExecutionRoleCheck } from './execution-role.js';
 import type { SandboxPool } from './sandbox-pool.js';
 import { TaskImages, type TaskRegistry } from './task-images.js';
@@ -70,6 +71,8 @@ export interface TaskSupervisorOptions {
    * engine's, which drives the Fargate tasks (those naming no instance).
    */
   readonly containerInstanceId?: string;
+  /** How often a silent engine is pinged again while its tasks wait for it (engine-gate.ts). */
+  readonly engineProbeMs?: number;
 }
 
 /** A task's queue key: its scope and store id. The same string labels its containers. */
@@ -99,6 +102,7 @@ export class TaskSupervisor {
   private readonly retentionMs: number;
   private readonly images: TaskImages;
   private readonly logGroups: TaskLogGroups;
+  private readonly engineGate: EngineGate;
 
   constructor(
     private readonly store: Store,
@@ -110,7 +114,11 @@ export class TaskSupervisor {
     this.retentionMs = options.stoppedRetentionMs ?? 60 * 60 * 1000;
     this.images = new TaskImages(runtime, clock, options.registry, options.executionRole);
     this.logGroups = new TaskLogGroups(clock, options.logs, options.executionRole);
-    this.queue = new WorkQueue('task-supervisor', (key) => this.reconcile(key), logger, {
+    this.engineGate = new EngineGate(() => this.runtime.ping(), (keys) => keys.forEach((key) => this.queue.add(key)), logger, {
+      probeMs: options.engineProbeMs,
+      engine: options.containerInstanceId,
+    });
+    this.queue = new WorkQueue('task-supervisor', (key) => this.reconcileWhenEngineAnswers(key), logger, {
       concurrency: options.concurrency ?? 8,
       resyncMs: options.resyncMs ?? 30_000,
       // Every task keeps its next look scheduled (RUNNING ones every minute, STOPPED ones at their
@@ -140,6 +148,7 @@ export class TaskSupervisor {
 
   async stop(): Promise<void> {
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    this.engineGate.stop();
     await this.queue.stop();
     await this.options.pool?.stop();
     // Running tasks keep running; their published ports come back when a Wharf re-adopts them.
@@ -189,6 +198,17 @@ export class TaskSupervisor {
       }
     }
     throw new Error(`task ${id}: too many concurrent writes`);
+  }
+
+  /** While the engine is silent a task waits for it (engine-gate.ts) instead of failing on its own back-off. */
+  private async reconcileWhenEngineAnswers(key: string): Promise<ReconcileResult> {
+    if (this.engineGate.holds(key)) return done;
+    try {
+      return await this.reconcile(key);
+    } catch (error) {
+      if (await this.engineGate.holdsAfterFailure(key, error)) return done;
+      throw error;
+    }
   }
 
   /**

@@ -126,7 +126,7 @@ export class FakeRuntime implements ContainerRuntime {
     this.failures.set(method, error);
   }
 
-  /** The engine stops (or starts again) answering ping. */
+  /** The engine stops (or starts again) answering: every call but `subscribe` then fails as a refused connection does. */
   setAnswering(answering: boolean): void {
     this.answering = answering;
   }
@@ -145,7 +145,6 @@ export class FakeRuntime implements ContainerRuntime {
 
   async ping(): Promise<void> {
     this.record('ping');
-    if (!this.answering) throw new Error('the fake engine is not answering');
   }
 
   async capacity(): Promise<HostCapacity> {
@@ -324,6 +323,7 @@ export class FakeRuntime implements ContainerRuntime {
 
   private record(call: keyof ContainerRuntime, target?: string): void {
     this.actions.push(target === undefined ? { call } : { call, target });
+    if (!this.answering && call !== 'subscribe') throw Object.assign(new Error('connect ECONNREFUSED (the fake engine is not answering)'), { code: 'ECONNREFUSED' });
     const failure = this.failures.get(call);
     if (failure) {
       this.failures.delete(call);
