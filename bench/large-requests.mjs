@@ -16,7 +16,7 @@ const TARGET = { longestSliceMs: 5 };
 const ROUNDS = 5;
 
 const { loadModel } = await import(join(ROOT, 'dist', 'api', 'model', 'load-model.js'));
-const { readQueryForm, decodeQueryParams } = await import(join(ROOT, 'dist', 'api', 'protocols', 'aws-query.js'));
+const { actionAhead, inputMembers, readQueryForm, decodeQueryParams } = await import(join(ROOT, 'dist', 'api', 'protocols', 'aws-query.js'));
 const { validateInput } = await import(join(ROOT, 'dist', 'api', 'model', 'validate-input.js'));
 const { checkWellFormed } = await import(join(ROOT, 'dist', 'api', 'protocols', 'unicode.js'));
 const { TimeSlices } = await import(join(ROOT, 'dist', 'api', 'model', 'time-slices.js'));
@@ -83,7 +83,9 @@ async function parseOnce(item) {
   const started = performance.now();
   try {
     if (item.query) {
-      const parsed = await readQueryForm(item.body, slices);
+      // As the gateway reads a form: the action read ahead, and only the parameters it takes kept.
+      const action = actionAhead(item.body);
+      const parsed = await readQueryForm(item.body, slices, action === undefined ? undefined : inputMembers(item.query.model, action));
       const raw = await decodeQueryParams(item.query.model, item.query.shape, parsed, 'ValidationError', slices, { listLimits: item.query.limits });
       await validateInput(item.query.model, item.query.shape, raw, 'ValidationError', { lowerCamelPaths: true, slices });
     } else {

@@ -10,7 +10,7 @@ import { AuthFailure, credentialScope, type AuthFailureKind, type Caller, type S
 import { toJsonWire } from './model/serialize-output.js';
 import { validateInput } from './model/validate-input.js';
 import { JSON_CONTENT_TYPE, jsonContentType, jsonErrorBody, parseJsonBody } from './protocols/aws-json.js';
-import { decodeQueryParams, queryErrorXml, queryResultXml, readQueryForm, type QueryForm } from './protocols/aws-query.js';
+import { actionAhead, decodeQueryParams, inputMembers, queryErrorXml, queryResultXml, readQueryForm, type QueryForm } from './protocols/aws-query.js';
 import { checkUtf8, checkWellFormed } from './protocols/unicode.js';
 import { TimeSlices } from './model/time-slices.js';
 import { errorTypeName, isQueryCompatible, QUERY_ERROR_HEADER, queryErrorHeader } from './protocols/query-compatible.js';
@@ -136,12 +136,19 @@ export class Gateway {
         operation = op;
       } else {
         if (req.method !== 'GET') checkUtf8(body);
-        form = await readQueryForm(req.method === 'GET' ? queryString : body.toString('utf8'), slices);
+        const text = req.method === 'GET' ? queryString : body.toString('utf8');
         if (req.method === 'GET') body = Buffer.alloc(0);
         const scope = credentialScope(req.headers);
-        service = scope && this.bySigningName.get(scope.service);
+        const serviceOf = (action: string) => (scope && this.bySigningName.get(scope.service)) ?? this.findQueryServiceByAction(action);
+        // Parameters the action does not take are not kept (inputMembers): the action is read ahead of the form.
+        const ahead = actionAhead(text);
+        const aheadService = ahead === undefined ? undefined : serviceOf(ahead);
+        const keep = aheadService && ahead !== undefined ? inputMembers(aheadService.model, ahead) : undefined;
+        form = await readQueryForm(text, slices, keep);
+        // The read-ahead saw another action than the form holds (one spelled percent-encoded first): read it all.
+        if (keep && form.action !== ahead) form = await readQueryForm(text, slices);
         operation = form.action ?? '';
-        if (!service) service = this.findQueryServiceByAction(operation);
+        service = serviceOf(operation);
       }
 
       const caller = await this.authenticate(req, url, req.method === 'GET' ? Buffer.alloc(0) : signedBody, protocol, {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { AwsError } from '../../domain/errors.js';
 import type { ServiceModel } from '../model/shapes.js';
 import { TimeSlices, UNSLICED } from '../model/time-slices.js';
-import { decodeQueryParams as decodeForm, queryErrorXml, queryResultXml, readQueryForm, type QueryDecodeOptions } from './aws-query.js';
+import { actionAhead, decodeQueryParams as decodeForm, inputMembers, queryErrorXml, queryResultXml, readQueryForm, type QueryDecodeOptions } from './aws-query.js';
 
 /** Reads and decodes a form body in one go, as the gateway does. */
 async function decodeQueryParams(model: ServiceModel, shape: string, body: string, code: string, options?: QueryDecodeOptions): Promise<Record<string, unknown>> {
@@ -120,4 +120,23 @@ test('XML answers never carry characters XML 1.0 forbids', () => {
   assert.match(error, /<Message>Value a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf is bad<\/Message>/);
   // Tab, newline, carriage return and astral characters are allowed and kept.
   assert.match(queryResultXml(model, 'Op', 'Output', undefined, { Text: 'x\ty\nz\u{1F600}' }, 'r'), /<Text>x\ty\nz\u{1F600}<\/Text>/u);
+});
+
+test('the action is read ahead from the start of a form, decoded as the form decoder would, or not at all', () => {
+  assert.equal(actionAhead('Action=DescribeTargetGroups&Version=2015-12-01'), 'DescribeTargetGroups');
+  assert.equal(actionAhead('Version=2015-12-01&Action=Describe%54argetGroups'), 'DescribeTargetGroups');
+  assert.equal(actionAhead('Version=1&XAction=Nope'), undefined, 'only a whole parameter name');
+  assert.equal(actionAhead('Action=%E0%A4%A'), undefined, 'malformed escapes give no read-ahead');
+  assert.equal(actionAhead(`${'A=1&'.repeat(20_000)}Action=Late`), undefined, 'an action sent after 64 KiB is not looked for');
+});
+
+test('parameters the operation does not take are not kept, and what it takes decodes the same', async () => {
+  const withOp: ServiceModel = { ...model, operations: { Op: { name: 'Op', input: { shape: 'Input' } } } };
+  const members = inputMembers(withOp, 'Op')!;
+  assert.deepEqual([...members].sort(), ['Attributes', 'Count', 'Inner', 'Names', 'On']);
+  const body = 'Action=Op&Names.member.1=a&Names.member.2=b&Unknown.member.1=x&Other=1&Attributes.entry.1.key=k&Attributes.entry.1.value=v&Inner.Value=y';
+  const kept = await readQueryForm(body, UNSLICED, members);
+  assert.deepEqual([...kept.root.children!.keys()].sort(), ['Attributes', 'Inner', 'Names']);
+  assert.deepEqual(await decodeForm(withOp, 'Input', kept, 'ValidationError', UNSLICED), await decodeQueryParams(withOp, 'Input', body, 'ValidationError'));
+  assert.equal(inputMembers(withOp, 'NoSuchAction'), undefined);
 });
