@@ -35,6 +35,52 @@ server.keepAliveTimeout = 75000;
 server.listen(Number(process.argv[1]), '127.0.0.1', () => process.stdout.write('ready\\n'));
 `;
 
+// Two floors for a proxy written in Node, run beside Wharf's in the same run: the least a node:http server
+// in front of pooled raw upstream sockets can do, and the least raw sockets on both sides can do (neither
+// parses more than it must for this fixed backend, routes, counts or handles any error). They tell how much
+// of the gap to nginx is Node's, and how much Wharf's own.
+const FLOOR_PROXY = `
+const http = require('node:http');
+const net = require('node:net');
+const [port, upstreamPort, mode] = process.argv.slice(1);
+const idle = [];
+function upstream() {
+  const pooled = idle.pop();
+  if (pooled) return pooled;
+  const socket = net.connect({ host: '127.0.0.1', port: Number(upstreamPort), noDelay: true });
+  socket.on('data', (chunk) => socket.answer(chunk));
+  socket.on('error', () => {});
+  return socket;
+}
+const forwarded = (address) => 'X-Forwarded-For: ' + address + '\\r\\nX-Forwarded-Proto: http\\r\\nX-Forwarded-Port: ' + port + '\\r\\n\\r\\n';
+if (mode === 'http') {
+  http.createServer({ keepAliveTimeout: 75000 }, (req, res) => {
+    const socket = upstream();
+    socket.answer = (chunk) => {
+      const end = chunk.indexOf('\\r\\n\\r\\n');
+      const lines = chunk.toString('latin1', 0, end).split('\\r\\n');
+      const headers = [];
+      for (let i = 1; i < lines.length; i++) { const colon = lines[i].indexOf(':'); headers.push(lines[i].slice(0, colon), lines[i].slice(colon + 1).trim()); }
+      idle.push(socket);
+      res.writeHead(Number(lines[0].slice(9, 12)), headers);
+      res.end(chunk.subarray(end + 4));
+    };
+    let head = req.method + ' ' + req.url + ' HTTP/1.1\\r\\n';
+    for (let i = 0; i < req.rawHeaders.length; i += 2) head += req.rawHeaders[i] + ': ' + req.rawHeaders[i + 1] + '\\r\\n';
+    socket.write(head + forwarded(req.socket.remoteAddress));
+  }).listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\\n'));
+} else {
+  net.createServer({ noDelay: true }, (client) => {
+    client.on('error', () => {});
+    client.on('data', (chunk) => {
+      const socket = upstream();
+      socket.answer = (answer) => { idle.push(socket); client.write(answer); };
+      socket.write(chunk.toString('latin1', 0, chunk.indexOf('\\r\\n\\r\\n')) + '\\r\\n' + forwarded(client.remoteAddress));
+    });
+  }).listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\\n'));
+}
+`;
+
 function nginxConfig(dir, backendPort, port) {
   // One worker, keep-alive to the upstream, the same headers the ALB adds.
   return `worker_processes 1;
@@ -145,6 +191,7 @@ async function main() {
   let backend;
   let nginx;
   let wharf;
+  const floors = [];
   const rows = [];
   try {
     const nginxBin = await findNginx();
@@ -159,6 +206,11 @@ async function main() {
     } else {
       notes.push('nginx not found: the nginx row is missing (scripts/bench.sh installs nginx-light on Debian)');
     }
+    for (const [mode, label] of [['http', 'Node floor: node:http'], ['raw', 'Node floor: raw sockets']]) {
+      const floorPort = await freePort();
+      const child = await startChild(dl, label, process.execPath, ['-e', FLOOR_PROXY, String(floorPort), String(backendPort), mode], answers(floorPort));
+      floors.push({ name: mode, label, port: floorPort, child });
+    }
     // No sandbox pool: its container starts would load the machine during the first runs; tasks play no part here.
     wharf = await startWharf(dl, { label: 'lb', env: { WHARF_SANDBOX_POOL: '0' } });
     const through = await createLoadBalancer(dl, wharf, backendPort);
@@ -166,15 +218,17 @@ async function main() {
     await wrk(backendPort, '127.0.0.1');
     if (nginx) await wrk(nginx.port, '127.0.0.1');
     await wrk(through.port, through.host);
-    const results = { direct: [], nginx: [], wharf: [] };
+    for (const floor of floors) await wrk(floor.port, '127.0.0.1');
+    const results = { direct: [], nginx: [], wharf: [], ...Object.fromEntries(floors.map((floor) => [floor.name, []])) };
     for (let round = 0; round < ROUNDS; round++) {
       results.direct.push(await wrk(backendPort, '127.0.0.1'));
       if (nginx) results.nginx.push(await wrk(nginx.port, '127.0.0.1'));
       results.wharf.push(await wrk(through.port, through.host));
+      for (const floor of floors) results[floor.name].push(await wrk(floor.port, '127.0.0.1'));
     }
     // The best round of each: the one least disturbed by the rest of the machine.
     const best = (list) => list.reduce((a, b) => (b.rps > a.rps ? b : a), list[0]);
-    for (const [name, label] of [['direct', 'backend direct'], ['nginx', 'nginx (1 worker)'], ['wharf', 'Wharf ALB listener']]) {
+    for (const [name, label] of [['direct', 'backend direct'], ['nginx', 'nginx (1 worker)'], ['wharf', 'Wharf ALB listener'], ...floors.map((floor) => [floor.name, floor.label])]) {
       if (results[name].length === 0) continue;
       const row = best(results[name]);
       rows.push({ label, ...row, failed: results[name].reduce((sum, item) => sum + item.failed, 0) });
@@ -184,6 +238,7 @@ async function main() {
     notes.push(`FAILED: ${error.message}`);
     process.exitCode = 1;
   } finally {
+    for (const floor of floors) await stopChild(floor.child);
     await stopChild(nginx);
     await stopChild(backend);
     await cleanUp(wharf, new Set(), notes, 60_000).catch((error) => notes.push(`clean-up failed: ${error.message}`));
@@ -191,15 +246,16 @@ async function main() {
   }
 
   console.log(`\nLoad balancer: ${CONNECTIONS} keep-alive connections, ${SECONDS} s per run, best of ${ROUNDS} rounds (wrk, one thread)\n`);
-  console.log('| path                 | req/s   | p50 ms | p99 ms | failed |');
-  console.log('|----------------------|---------|--------|--------|--------|');
-  for (const row of rows) console.log(`| ${row.label.padEnd(20)} | ${String(Math.round(row.rps)).padStart(7)} | ${fmt(row.p50).padStart(6)} | ${fmt(row.p99).padStart(6)} | ${String(row.failed).padStart(6)} |`);
+  console.log('| path                    | req/s   | p50 ms | p99 ms | failed |');
+  console.log('|-------------------------|---------|--------|--------|--------|');
+  for (const row of rows) console.log(`| ${row.label.padEnd(23)} | ${String(Math.round(row.rps)).padStart(7)} | ${fmt(row.p50).padStart(6)} | ${fmt(row.p99).padStart(6)} | ${String(row.failed).padStart(6)} |`);
   const n = rows.find((row) => row.label.startsWith('nginx'));
   const w = rows.find((row) => row.label.startsWith('Wharf'));
   if (n && w) {
     const throughput = w.rps / n.rps;
     const p99 = w.p99 / n.p99;
     console.log(`\nWharf / nginx: throughput ${throughput.toFixed(2)}x (target >= 0.8x), p99 ${p99.toFixed(2)}x (target <= 1.5x)`);
+    for (const floor of rows.filter((row) => row.label.startsWith('Node floor'))) console.log(`${floor.label} / nginx: throughput ${(floor.rps / n.rps).toFixed(2)}x (what a Node proxy doing nothing else reaches here)`);
   }
   for (const note of notes) console.log(`note: ${note}`);
 }
