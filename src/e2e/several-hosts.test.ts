@@ -16,6 +16,20 @@ const WHARF_BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin
 
 /** The extra engines `npm test` starts (ensure_extra_engines 3 in scripts/lib/setup.sh). */
 const ENGINES = (process.env.WHARF_TEST_ENGINES ?? '').split(',').map((url) => url.trim()).filter(Boolean);
+/**
+ * A host's tasks reach 169.254.170.2 with their own address only if the host does not masquerade that
+ * traffic. route_extra_engine_tasks (scripts/lib/setup.sh) adds the RETURN rule, but dockerd puts the
+ * masquerade rule of each network it creates (Wharf's task network, made with a host's first task) at
+ * the top of POSTROUTING, above it; as the README tells operators, the rule goes back on top once the
+ * network exists.
+ */
+async function keepMetadataUnmasqueraded(engine: number): Promise<void> {
+  const namespace = `--net=/run/netns/wharf-eng-${engine}`;
+  const match = ['-s', `10.220.${engine}.0/24`, '-d', '169.254.170.2/32', '-j', 'RETURN'];
+  await run('nsenter', [namespace, 'iptables', '-t', 'nat', '-D', 'POSTROUTING', ...match]).catch(() => undefined);
+  await run('nsenter', [namespace, 'iptables', '-t', 'nat', '-I', 'POSTROUTING', '1', ...match]);
+}
+
 /** tcp://10.203.<i>.2:2375 -> i: each engine's task subnet 10.220.<i>.0/24 is routed to it from here. */
 const indexOf = (url: string) => Number(/^tcp:\/\/10\.203\.(\d+)\.2:/.exec(url)?.[1]);
 /** Engine i's dockerd, to freeze and thaw (a host that stops answering, then comes back). */
@@ -168,6 +182,7 @@ if (ENGINES.length < 3) {
       const [task] = await waitFor(() => describeTasks([taskArn]), ([t]) => t?.lastStatus === 'RUNNING' && t.containers![0]!.managedAgents?.[0]?.lastStatus === 'RUNNING', 90_000, 'the exec task RUNNING with its agent');
       assert.equal(engineOf.get(task!.containerInstanceArn!), h1);
       // The task metadata endpoint answers a container on a registered host (its host routes 169.254.170.2 to Wharf's machine).
+      await keepMetadataUnmasqueraded(indexOf(h1));
       const metadata = JSON.parse(await docker(['-H', h1, 'exec', task!.containers![0]!.runtimeId!, 'sh', '-c', 'wget -qO- "$ECS_CONTAINER_METADATA_URI_V4/task"']));
       assert.equal(metadata.TaskARN, taskArn);
       assert.equal(metadata.Containers[0].DockerId, task!.containers![0]!.runtimeId);
