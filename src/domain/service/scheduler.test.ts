@@ -345,6 +345,19 @@ describe('tasks on a DRAINING container instance', () => {
     assert.ok(world.tasks.filter((t) => drained.includes(t.taskId)).every((t) => t.stoppedReason === drainStopReason('web')));
   });
 
+  test('with the primary deployment FAILED nothing replaces them, so healthy ones on a draining instance keep running', () => {
+    const world = new World(create(2, { deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200 } }));
+    world.settle(3);
+    world.service = { ...world.service, deployments: world.service.deployments.map((d) => (d.status === 'PRIMARY' ? { ...d, rolloutState: 'FAILED' as const } : d)) };
+    const drained = drain(world);
+    assert.equal(drained.length, 2);
+    const plan = world.step();
+    assert.deepEqual([plan.start.length, plan.stop.length], [0, 0], 'nothing starts, and the drained tasks are not dropped');
+    world.advance(41_000);
+    assert.deepEqual(world.step().stop, []);
+    assert.equal(world.live().length, 2);
+  });
+
   test('a task not yet RUNNING on a draining instance stops at once, with the drain reason', () => {
     const world = new World(create(1));
     world.step();

@@ -693,7 +693,9 @@ class Round {
     }
     if (primary.rolloutState === 'FAILED') {
       // A failed deployment starts nothing more; what runs keeps running, but for unhealthy tasks, which nothing would replace.
-      for (const task of this.replacing) this.stopUnhealthy(task);
+      // A healthy task on a draining instance is no such task: with no replacement to come, stopping it would only take the
+      // service below its count.
+      for (const task of this.replacing) if (!(task.onDrainingInstance && this.healthy(task))) this.stopUnhealthy(task);
       if (scalingStops.length > 0) this.messages.push(serviceEvents.stoppedTasks(name, scalingStops));
       return;
     }
