@@ -37,9 +37,12 @@ class FakeHosts {
 
   async add(registration: HostRegistration): Promise<HostView> {
     if (this.failWith) throw this.failWith;
-    if (this.added.some((host) => host.name === registration.name)) throw new AwsError('ClientException', `A host named ${registration.name} is already registered.`);
-    this.added.push(registration);
-    return view(registration, this.added.length);
+    // As the real one: a cluster that does not exist is refused, and a second add of a name updates that host in place.
+    if (registration.cluster === 'missing') throw new AwsError('ClusterNotFoundException', `Cluster ${registration.cluster} not found.`);
+    const existing = this.added.findIndex((host) => host.name === registration.name);
+    if (existing >= 0) this.added[existing] = registration;
+    else this.added.push(registration);
+    return view(registration, (existing >= 0 ? existing : this.added.length - 1) + 1);
   }
 
   async list(): Promise<readonly HostView[]> {
@@ -169,8 +172,8 @@ describe('admin route: /_wharf/hosts', () => {
     hosts.busy.add('busy');
     const busy = await call(served.url, 'DELETE', '/_wharf/hosts/busy');
     assert.deepEqual(busy, { status: 400, body: { __type: 'ClientException', message: 'The host busy still runs tasks.' } });
-    const again = await call(served.url, 'POST', '/_wharf/hosts', { body: JSON.stringify({ name: 'busy', url: 'tcp://busy:2375' }) });
-    assert.deepEqual(again, { status: 400, body: { __type: 'ClientException', message: 'A host named busy is already registered.' } });
+    const noCluster = await call(served.url, 'POST', '/_wharf/hosts', { body: JSON.stringify({ name: 'other', url: 'tcp://other:2375', cluster: 'missing' }) });
+    assert.deepEqual(noCluster, { status: 400, body: { __type: 'ClusterNotFoundException', message: 'Cluster missing not found.' } });
   });
 
   test('a server fault is not turned into a client answer: it reaches the gateway (here a 500)', async () => {
