@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { FakeRuntime } from '../adapters/runtime-fake/fake-runtime.js';
 import { MemoryStore } from '../adapters/store-memory/memory-store.js';
 import { KIND, taskRecordId } from '../domain/ecs/record-keys.js';
-import { hostLostReason } from '../domain/hosts/host-health.js';
+import { hostLostReason, stoppedWithHost } from '../domain/hosts/host-health.js';
 import { CONTAINER_INSTANCE_KIND, containerInstanceRecordId, taskKey, type ContainerInstance } from '../domain/placement/container-instance.js';
 import { applyObservations, markRunningIfStarted, markSandboxReady, recordContainerId } from '../domain/task/lifecycle.js';
 import { planRunTask, type RunnableDefinition } from '../domain/task/run-task.js';
@@ -226,6 +226,23 @@ describe('the host fleet', () => {
     assert.equal(world.fleet.of(runningTask(HOST_A)), undefined);
     await world.fleet.idle();
     assert.equal(world.agents.length, 1, 'no agent made for a deleted record');
+  });
+
+  test("a deregistered host's STOPPED tasks go to the local supervisor (which ends their retention); its live ones and other hosts' stay", async () => {
+    await world.putInstance(registered(HOST_A, 'engine-a'));
+    await world.putInstance(registered(HOST_B, 'engine-b'));
+    const stoppedOnA = await world.putTask(stoppedWithHost(runningTask(HOST_A), hostLostReason('i-a'), new Date(T0)));
+    const runningOnA = await world.putTask(runningTask(HOST_A));
+    const stoppedOnB = await world.putTask(stoppedWithHost(runningTask(HOST_B), hostLostReason('i-b'), new Date(T0)));
+    await world.fleet.start();
+    await world.fleet.idle();
+    await world.store.write([{ op: 'delete', kind: CONTAINER_INSTANCE_KIND, scope, id: containerInstanceRecordId(CLUSTER, HOST_A) }]);
+    await until('the agent of A to stop', () => world.agents.find((agent) => agent.instance.containerInstanceId === HOST_A)!.stops === 1);
+    await until('the STOPPED task of A handed over', async () => (await world.task(stoppedOnA))!.doc.wharf.containerInstanceId === undefined);
+    const handed = (await world.task(stoppedOnA))!.doc;
+    assert.equal(world.fleet.of(handed), world.local, 'the local engine drives it now');
+    assert.equal((await world.task(runningOnA))!.doc.wharf.containerInstanceId, HOST_A, 'a live task stays on its instance');
+    assert.equal((await world.task(stoppedOnB))!.doc.wharf.containerInstanceId, HOST_B, "another host's task is not touched");
   });
 
   test('a changed engine address gets a new agent; the old one is stopped', async () => {

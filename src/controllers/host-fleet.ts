@@ -1,5 +1,5 @@
 import { KIND } from '../domain/ecs/record-keys.js';
-import { afterEngineCheck, hostLostReason, isHostLost, stoppedWithHost } from '../domain/hosts/host-health.js';
+import { afterEngineCheck, handedOverFromDeregisteredHost, hostLostReason, isHostLost, stoppedWithHost } from '../domain/hosts/host-health.js';
 import { CONTAINER_INSTANCE_KIND, parseTaskKey, resourcesOf, type ContainerInstance } from '../domain/placement/container-instance.js';
 import type { Task } from '../domain/task/task.js';
 import type { Clock } from '../ports/clock.js';
@@ -145,6 +145,7 @@ export class HostFleet implements TaskRuntimes {
       this.driven.delete(id);
       this.logger.info({ containerInstanceId: id }, 'host deregistered: its supervisor stops');
       await driven.agent.stop().catch((error: unknown) => this.logger.warn({ err: error, containerInstanceId: id }, 'stopping a host supervisor failed'));
+      await this.handOverStoppedTasks(id);
     }
     await Promise.all(records.map((record) => this.check(record.scope, record.id, record.doc)));
   }
@@ -210,6 +211,26 @@ export class HostFleet implements TaskRuntimes {
       const next = afterEngineCheck(record.doc, check);
       if (next !== record.doc) await this.store.write([{ op: 'put', kind: CONTAINER_INSTANCE_KIND, scope, id: recordId, doc: next, expect: record.version }]);
     });
+  }
+
+  /**
+   * The STOPPED tasks of a deregistered host go to the local supervisor, which
+   * removes their records when their retention ends (one scan of the tasks: a
+   * deregistration is rare).
+   */
+  private async handOverStoppedTasks(containerInstanceId: string): Promise<void> {
+    let handed = 0;
+    for (const record of await this.store.listAll<Task>(KIND.task)) {
+      if (!handedOverFromDeregisteredHost(record.doc, containerInstanceId)) continue;
+      await retryOnStale(async () => {
+        const task = await this.store.get<Task>(KIND.task, record.scope, record.id);
+        const next = task && handedOverFromDeregisteredHost(task.doc, containerInstanceId);
+        if (!task || !next) return;
+        await this.store.write([{ op: 'put', kind: KIND.task, scope: record.scope, id: record.id, doc: next, expect: task.version }]);
+        handed++;
+      });
+    }
+    if (handed > 0) this.logger.info({ containerInstanceId, tasks: handed }, "a deregistered host's stopped tasks are kept by the local supervisor until their retention ends");
   }
 
   /** Every live task the lost host holds, STOPPED now with a reason naming the host. */

@@ -4,7 +4,7 @@ import type { ContainerInstance } from '../placement/container-instance.js';
 import { applyObservations, markRunningIfStarted, markSandboxReady, recordContainerId, requestStop } from '../task/lifecycle.js';
 import { planRunTask, type RunnableDefinition } from '../task/run-task.js';
 import type { Task } from '../task/task.js';
-import { afterEngineCheck, hostLostReason, isHostLost, stoppedWithHost } from './host-health.js';
+import { afterEngineCheck, handedOverFromDeregisteredHost, hostLostReason, isHostLost, stoppedWithHost } from './host-health.js';
 
 let n = 0;
 const ids = { taskId: () => (++n).toString(16).padStart(32, '0'), uuid: () => `u${++n}`, eniId: () => `eni-${++n}` };
@@ -155,5 +155,27 @@ describe('stoppedWithHost', () => {
 
   test('the reason names the instance', () => {
     assert.equal(hostLostReason('i-0abc'), 'Host EC2 (instance i-0abc) stopped answering; its tasks were stopped.');
+  });
+});
+
+describe('handedOverFromDeregisteredHost', () => {
+  const HOST = '0123456789abcdef0123456789abcdef';
+  const on = (task: Task, id: string): Task => ({ ...task, wharf: { ...task.wharf, containerInstanceId: id } });
+
+  test("a STOPPED task of the host loses only its instance id: the local supervisor drives it, and what ECS shows is the same", () => {
+    const stopped = on(stoppedWithHost(running(), reason, lost), HOST);
+    const handed = handedOverFromDeregisteredHost(stopped, HOST)!;
+    assert.equal(handed.wharf.containerInstanceId, undefined);
+    assert.equal('containerInstanceId' in handed.wharf, false);
+    const { containerInstanceId: _dropped, ...rest } = stopped.wharf;
+    assert.deepEqual({ ...handed, wharf: undefined }, { ...stopped, wharf: undefined });
+    assert.deepEqual(handed.wharf, rest);
+    assert.equal(stopped.wharf.containerInstanceId, HOST, 'the input is not mutated');
+  });
+
+  test('a live task of the host, or a task of another host or of the local engine, is not handed over', () => {
+    assert.equal(handedOverFromDeregisteredHost(on(running(), HOST), HOST), undefined);
+    assert.equal(handedOverFromDeregisteredHost(on(stoppedWithHost(running(), reason, lost), 'f'.repeat(32)), HOST), undefined);
+    assert.equal(handedOverFromDeregisteredHost(stoppedWithHost(running(), reason, lost), HOST), undefined);
   });
 });

@@ -59,3 +59,17 @@ export function stoppedWithHost(task: Task, reason: string, now: Date): Task {
   if (task.lastStatus === 'STOPPED') return task;
   return markStopped(markExecutionStopped(markStopping(requestStop(task, 'TerminationNotice', reason, now), now), now), now);
 }
+
+/**
+ * A STOPPED task of a host that was deregistered, handed to the local
+ * engine's supervisor: nobody drives the host any more, and the supervisor
+ * that would have removed the task's record after its hour of retention is
+ * gone with it. Its containers stay on that host (Wharf no longer reaches
+ * it); the record still names the instance it ran on. Undefined for any
+ * other task: a live one stays as ECS leaves it, on the instance.
+ */
+export function handedOverFromDeregisteredHost(task: Task, containerInstanceId: string): Task | undefined {
+  if (task.wharf.containerInstanceId !== containerInstanceId || task.lastStatus !== 'STOPPED') return undefined;
+  const { containerInstanceId: _gone, ...wharf } = task.wharf;
+  return { ...task, wharf };
+}
